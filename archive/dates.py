@@ -1,0 +1,381 @@
+"""Dates and time zones for Arshif: turn the dates written by Arabic news sources into UTC instants.
+
+Everything Arshif stores and returns is a timezone-aware UTC ``datetime`` (shown as
+``2026-01-06T19:30:00Z``).  This module is the one place that reads dates:
+
+* :func:`parse_date` reads a source's date text - ISO-8601 (the common case, tried first),
+  numeric day-first forms (``06/01/2026``, ``06-01-2026``, ``2026/01/06``) and Arabic written
+  dates with Egyptian/Gulf, Levantine/Iraqi (``كانون الثاني``), combined (``كانون الثاني/يناير``),
+  Maghrebi (``جانفي``) and Moroccan (``دجنبر``) month names, an optional weekday, Arabic-Indic
+  digits and an optional time with ص/م (AM/PM).  A time without an offset is read in the
+  source's time zone ``tz``; a date without a time becomes 00:00 of that day in ``tz`` with
+  precision ``"day"``.  Anything it cannot read raises :class:`DateParseError` with a message in
+  plain words.
+* :func:`parse_bound` reads the ``from``/``to`` search filters (``YYYY``, ``YYYY-MM``,
+  ``YYYY-MM-DD``, inclusive) as a half-open UTC range ``[start, end)``.
+* :func:`bucket_of` gives the year and month facet buckets of an instant in a time zone.
+* :func:`to_iso_z` formats an instant as ``YYYY-MM-DDTHH:MM:SSZ``.
+
+Pure standard library (``zoneinfo``).  Local times that fall in a DST gap or fold are resolved
+with ``fold=0`` (the offset in force before the transition).  A time-zone name that zoneinfo does
+not know raises a plain ``ValueError`` (a configuration error, not a bad date).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "parse_bound", "bucket_of"]
+
+UTC = timezone.utc
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+_MAX_LEN = 200  # longer text is not a date; also bounds the regex work
+
+_MONTH_NAMES_EN = (
+    "", "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+class DateParseError(ValueError):
+    """A date (or a date bound) could not be read; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    when: datetime  # timezone-aware, UTC
+    precision: str  # "minute" | "second" | "day"
+
+
+# --------------------------------------------------------------------------- time zones
+
+@lru_cache(maxsize=256)
+def _zone(name: str | None) -> tzinfo:
+    if name is None or name in ("UTC", "Etc/UTC", "utc", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"unknown time zone {name!r} (expected an IANA name such as 'Asia/Baghdad')") from None
+
+
+@lru_cache(maxsize=256)
+def _offset(text: str) -> timedelta:
+    """'+03:00', '+0300', '+03', 'Z' -> timedelta east of UTC (no validation beyond the regex)."""
+    if text in ("z", "Z"):
+        return timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours = int(digits[:-2]) if len(digits) > 2 else int(digits)
+    minutes = int(digits[-2:]) if len(digits) > 2 else 0
+    if hours > 23 or minutes > 59:
+        raise DateParseError(f"time-zone offset {text!r} out of range")
+    return sign * timedelta(hours=hours, minutes=minutes)
+
+
+def _local_to_utc(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int, zone: tzinfo) -> datetime:
+    if zone is UTC:
+        return datetime(y, mo, d, h, mi, s, us, tzinfo=UTC)
+    return datetime(y, mo, d, h, mi, s, us, tzinfo=zone).astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- validation / messages
+
+def _short(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def _check(value: str, y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> None:
+    """Raise a DateParseError naming the first out-of-range field (no-op when all are fine)."""
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise DateParseError(f"year {y} out of range ({MIN_YEAR}-{MAX_YEAR}) in {_short(value)!r}")
+    if not 1 <= mo <= 12:
+        raise DateParseError(f"month {mo} out of range in {_short(value)!r}")
+    days = calendar.monthrange(y, mo)[1]
+    if not 1 <= d <= days:
+        raise DateParseError(
+            f"invalid date {_short(value)!r}: day {d} out of range, "
+            f"{_MONTH_NAMES_EN[mo]} {y} has {days} days"
+        )
+    if not 0 <= h <= 23:
+        raise DateParseError(f"hour {h} out of range in {_short(value)!r}")
+    if not 0 <= mi <= 59:
+        raise DateParseError(f"minute {mi} out of range in {_short(value)!r}")
+    if not 0 <= s <= 59:
+        raise DateParseError(f"second {s} out of range in {_short(value)!r}")
+
+
+# --------------------------------------------------------------------------- ISO-8601 (fast path)
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r" ?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+def _from_iso(m: re.Match, value: str, zone: tzinfo) -> ParsedDate:
+    y, mo, d, h, mi, s, frac, off = m.groups()
+    y, mo, d = int(y), int(mo), int(d)
+    if h is None:
+        if not MIN_YEAR <= y <= MAX_YEAR:
+            _check(value, y, mo, d)
+        try:
+            return ParsedDate(_local_to_utc(y, mo, d, 0, 0, 0, 0, zone), "day")
+        except ValueError:
+            _check(value, y, mo, d)
+            raise
+    h, mi = int(h), int(mi)
+    sec = int(s) if s is not None else 0
+    us = int((frac + "00000")[:6]) if frac else 0
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        _check(value, y, mo, d, h, mi, sec)
+    try:
+        if off is None:
+            when = _local_to_utc(y, mo, d, h, mi, sec, us, zone)
+        else:
+            when = datetime(y, mo, d, h, mi, sec, us, tzinfo=UTC) - _offset(off)
+    except ValueError as exc:
+        if isinstance(exc, DateParseError):
+            raise
+        _check(value, y, mo, d, h, mi, sec)
+        raise DateParseError(f"unrecognised date {_short(value)!r}") from None
+    return ParsedDate(when, "minute" if s is None else "second")
+
+
+# --------------------------------------------------------------------------- Arabic text normalisation
+
+def _build_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for i in range(10):
+        table[0x0660 + i] = str(i)  # Arabic-Indic ٠..٩
+        table[0x06F0 + i] = str(i)  # Eastern Arabic-Indic ۰..۹
+    for cp in list(range(0x064B, 0x0660)) + [0x0670, 0x0640]:  # harakat, superscript alef, tatweel
+        table[cp] = None
+    for cp in (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+        table[cp] = None  # zero-width and bidi controls
+    for ch in "أإآٱ":
+        table[ord(ch)] = "ا"
+    table.update({
+        ord("ة"): "ه", ord("ى"): "ي", ord("ی"): "ي", ord("ک"): "ك",
+        ord("،"): ",", ord("؛"): ";", ord("٫"): ".",
+        0x00A0: " ", 0x202F: " ", 0x2009: " ", ord("\t"): " ",
+        ord("–"): "-", ord("—"): "-", ord("‐"): "-", ord("−"): "-",
+    })
+    return table
+
+
+_TABLE = _build_table()
+
+# Month names as they look after normalisation (hamza on alef dropped, ة->ه, ى->ي, no diacritics).
+_MONTHS: dict[str, int] = {}
+for _num, _names in {
+    1: "يناير جانفي كانون_الثاني كانون_ثاني",
+    2: "فبراير فبرير شباط فيفري",
+    3: "مارس اذار",
+    4: "ابريل افريل نيسان",
+    5: "مايو ماي ايار مايس",
+    6: "يونيو يونيه حزيران جوان",
+    7: "يوليو يوليه يوليوز تموز جويليه",
+    8: "اغسطس اب اوت غشت",
+    9: "سبتمبر ايلول شتنبر",
+    10: "اكتوبر تشرين_الاول تشرين_اول",
+    11: "نوفمبر نونبر تشرين_الثاني تشرين_ثاني",
+    12: "ديسمبر دجنبر كانون_الاول كانون_اول",
+}.items():
+    for _name in _names.split():
+        _MONTHS[_name.replace("_", " ")] = _num
+
+_MONTH_RE = "|".join(re.escape(n) for n in sorted(_MONTHS, key=len, reverse=True))
+_WEEKDAY_RE = r"(?:ال)?(?:احد|اثنين|اتنين|ثلاثاء|ثلاثا|اربعاء|اربعا|خميس|جمعه|سبت)"
+
+# A time of day, anywhere in the (normalised, lower-cased) text, with an optional AM/PM word and offset.
+_TIME = re.compile(
+    r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])"
+    r"(?:\s*(صباحا|صباح|ص|مساءا|مساء|م|a\.?m\.?|p\.?m\.?)(?![^\W\d_]))?"
+    r"(?:\s*(?:(?:gmt|utc)\s*([+-]\d{1,2}(?::?\d{2})?)?|([+-]\d{2}:?\d{2})|z(?![^\W\d_])))?"
+)
+_PM = frozenset(("م", "مساء", "مساءا", "pm", "p.m.", "p.m", "pm."))
+_AM = frozenset(("ص", "صباح", "صباحا", "am", "a.m.", "a.m", "am."))
+
+_NOISE = re.compile(r"(?:^|\s)(?:(?:(?:علي|في)\s+)?الساعه|الموافق)(?=\s|$)")
+_WEEKDAY_PREFIX = re.compile(r"^(?:يوم\s*)?" + _WEEKDAY_RE + r"(?![^\W\d_])[\s,;:\-]*")
+_EDGES = " ,;:-/."
+
+_YMD = re.compile(r"(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
+_PUNCT = re.compile(r"[\s,;:/()\[\].\-]+")
+_TEXTUAL = re.compile(
+    rf"(?:(\d{{1,2}}) ?(?:من )?({_MONTH_RE})(?: ({_MONTH_RE}))?"
+    rf"|({_MONTH_RE})(?: ({_MONTH_RE}))? (\d{{1,2}}))"
+    r" ?(\d{4})(?: ?م)?"
+)
+
+
+def _month_of(first: str, second: str | None, value: str) -> int:
+    month = _MONTHS[first]
+    if second is not None and _MONTHS[second] != month:
+        raise DateParseError(
+            f"month names disagree in {_short(value)!r}: {first} is month {month}, "
+            f"{second} is month {_MONTHS[second]}"
+        )
+    return month
+
+
+def _parse_text(value: str, norm: str, zone: tzinfo) -> ParsedDate:
+    h = mi = sec = 0
+    precision = "day"
+    when_zone = zone
+    rest = norm
+    tm = _TIME.search(norm)
+    if tm:
+        hs, ms, ss, marker, off1, off2 = tm.groups()
+        h, mi = int(hs), int(ms)
+        sec = int(ss) if ss is not None else 0
+        precision = "minute" if ss is None else "second"
+        if marker:
+            if marker in _PM:
+                if h == 0 or h > 23:
+                    raise DateParseError(f"hour {h} is not a valid PM hour in {_short(value)!r}")
+                if h < 12:
+                    h += 12
+            else:
+                if h > 12:
+                    raise DateParseError(f"hour {h} is not a valid AM hour in {_short(value)!r}")
+                if h == 12:
+                    h = 0
+        off = off1 or off2
+        if off is not None:
+            if off1 is not None and ":" not in off and len(off) <= 3:  # GMT+3
+                off = f"{off[0]}{int(off[1:]):02d}"
+            when_zone = timezone(_offset(off))
+        elif tm.group(0).rstrip().endswith(("gmt", "utc", "z")):
+            when_zone = UTC
+        rest = norm[: tm.start()] + " " + norm[tm.end():]
+        if _TIME.search(rest):
+            raise DateParseError(f"unrecognised date {_short(value)!r}: more than one time of day")
+
+    if "الموافق" in rest:  # "... 1447 هـ الموافق 6 يناير 2026م": keep the Gregorian part
+        rest = rest.rsplit("الموافق", 1)[1]
+    rest = _NOISE.sub(" ", rest).strip(_EDGES + " ")
+    rest = _WEEKDAY_PREFIX.sub("", rest).strip(_EDGES + " ")
+
+    m = _DMY.fullmatch(rest)
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    else:
+        m = _YMD.fullmatch(rest)
+        if m:
+            y, mo, d = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        else:
+            words = _PUNCT.sub(" ", rest).strip()
+            m = _TEXTUAL.fullmatch(words)
+            if not m:
+                raise DateParseError(f"unrecognised date {_short(value)!r}")
+            d1, m1, m2, m3, m4, d2, y = m.groups()
+            if d1 is not None:
+                d, mo = int(d1), _month_of(m1, m2, value)
+            else:
+                d, mo = int(d2), _month_of(m3, m4, value)
+            y = int(y)
+    _check(value, y, mo, d, h, mi, sec)
+    return ParsedDate(_local_to_utc(y, mo, d, h, mi, sec, 0, when_zone), precision)
+
+
+# --------------------------------------------------------------------------- public API
+
+def parse_date(value: str, tz: str = "UTC") -> ParsedDate:
+    """Read a source's date text; times without an offset are read in ``tz`` (an IANA zone name).
+
+    Returns the UTC instant and its precision ("minute", "second" or "day").
+    Raises DateParseError (a ValueError) when the text is not a readable, valid date.
+    """
+    if not isinstance(value, str):
+        if value is None:
+            raise DateParseError("date is missing")
+        raise DateParseError(f"date must be text, not {type(value).__name__}")
+    zone = _zone(tz)
+    s = value.strip()
+    m = _ISO.fullmatch(s)
+    if m:
+        return _from_iso(m, value, zone)
+    if not s:
+        raise DateParseError("date is empty")
+    if len(s) > _MAX_LEN:
+        raise DateParseError(f"date text too long ({len(s)} characters) to be a date")
+    norm = " ".join(s.translate(_TABLE).lower().split())
+    m = _ISO.fullmatch(norm)
+    if m:
+        return _from_iso(m, value, zone)
+    return _parse_text(value, norm, zone)
+
+
+def to_iso_z(dt: datetime) -> str:
+    """'2026-01-06T19:30:00Z' for an instant (aware: converted to UTC; naive: taken as UTC).
+
+    Sub-second parts are dropped.
+    """
+    if dt.tzinfo is not None and dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T"
+        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
+    )
+
+
+_BOUND = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_BOUND_FORMS = "expected YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+def parse_bound(value: str, end: bool, tz: str = "UTC") -> datetime:
+    """A ``from``/``to`` filter value -> aware UTC datetime.
+
+    ``end=False``: the first instant of the period (in ``tz``); ``end=True``: the first instant
+    after it, so an inclusive ``to=2018-05`` becomes the exclusive upper bound 2018-06-01 00:00.
+    """
+    zone = _zone(tz)
+    if not isinstance(value, str):
+        raise DateParseError(f"invalid date bound {value!r}: {_BOUND_FORMS}")
+    s = value.strip().translate(_TABLE)
+    m = _BOUND.fullmatch(s)
+    if not m:
+        if not s:
+            raise DateParseError(f"empty date bound: {_BOUND_FORMS}")
+        raise DateParseError(f"invalid date bound {_short(value)!r}: {_BOUND_FORMS}")
+    y = int(m.group(1))
+    mo = int(m.group(2)) if m.group(2) else None
+    d = int(m.group(3)) if m.group(3) else None
+    try:
+        _check(value, y, mo or 1, d or 1)
+    except DateParseError as exc:
+        raise DateParseError(f"{exc} ({_BOUND_FORMS})") from None
+    if end:
+        if mo is None:
+            y, mo, d = y + 1, 1, 1
+        elif d is None:
+            y, mo, d = (y + 1, 1, 1) if mo == 12 else (y, mo + 1, 1)
+        else:
+            nxt = datetime(y, mo, d) + timedelta(days=1)
+            y, mo, d = nxt.year, nxt.month, nxt.day
+    else:
+        mo, d = mo or 1, d or 1
+    return _local_to_utc(y, mo, d, 0, 0, 0, 0, zone)
+
+
+def bucket_of(dt: datetime, tz: str = "UTC") -> tuple[str, str]:
+    """("2018", "2018-05"): the year and month facet buckets of an instant, seen in ``tz``.
+
+    A naive datetime is taken as UTC.
+    """
+    zone = _zone(tz)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    local = dt.astimezone(zone)
+    year = f"{local.year:04d}"
+    return year, f"{year}-{local.month:02d}"

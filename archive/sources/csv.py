@@ -1,0 +1,53 @@
+"""Reader for CSV exports (plain or gzipped) with a header row; column names as in fields.py."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from archive.sources import BadRecord, Record, open_bytes
+from archive.sources.fields import record_from_mapping
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def read_csv(path: Path, ref: str) -> Iterator[Record]:
+    with open_bytes(path) as fh:
+        data = fh.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        yield BadRecord(ref, "bad-encoding", f"file is not valid UTF-8 (byte {exc.start})",
+                        data[:2000].decode("utf-8", "replace"))
+        return
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        yield BadRecord(ref, "bad-csv", "the file has no header row", text[:2000])
+        return
+    header = [h.strip() for h in header]
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield BadRecord(f"{ref}:{line}", "bad-csv", f"unreadable CSV row: {exc}", "")
+            return
+        if not any(cell.strip() for cell in row):
+            continue
+        raw = json.dumps(dict(zip(header, row)), ensure_ascii=False)
+        if len(row) != len(header):
+            yield BadRecord(f"{ref}:{line}", "bad-csv",
+                            f"row has {len(row)} columns, the header has {len(header)}", raw)
+            continue
+        yield record_from_mapping(dict(zip(header, row)), f"{ref}:{line}", raw)

@@ -1,0 +1,88 @@
+"""Reading the archive: articles as plain dicts for the index builder, the pages and the API."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator
+
+from sqlalchemy import func, select
+
+from archive.db import Database
+from archive.models import Article, IngestRun, Rejection, Section, Source
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=timezone.utc) if dt is not None else None
+
+
+def article_dict(a: Article) -> dict:
+    """An article as plain data; ``published_at`` is an aware UTC datetime."""
+    return {
+        "id": a.id,
+        "title": a.title,
+        "subtitle": a.subtitle,
+        "body": a.body,
+        "author": a.author,
+        "url": a.url,
+        "published_at": _utc(a.published_at),
+        "date_precision": a.date_precision,
+        "section": a.section.code if a.section else None,
+        "section_label": (a.section.label or a.section.code) if a.section else None,
+        "source": a.source.name if a.source else None,
+        "updated_at": _utc(a.updated_at),
+    }
+
+
+def iter_articles(db: Database, changed_since: datetime | None = None,
+                  batch: int = 1000) -> Iterator[dict]:
+    """Every article (or those updated after ``changed_since``), in id order, streamed in batches."""
+    last_id = ""
+    while True:
+        with db.session() as s:
+            q = select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
+            if changed_since is not None:
+                q = q.where(Article.updated_at > changed_since.astimezone(timezone.utc).replace(tzinfo=None))
+            rows = s.scalars(q).unique().all()
+            out = [article_dict(a) for a in rows]
+        if not out:
+            return
+        yield from out
+        last_id = out[-1]["id"]
+
+
+def count_articles(db: Database, changed_since: datetime | None = None) -> int:
+    with db.session() as s:
+        q = select(func.count(Article.id))
+        if changed_since is not None:
+            q = q.where(Article.updated_at > changed_since.astimezone(timezone.utc).replace(tzinfo=None))
+        return s.scalar(q) or 0
+
+
+def get_article(db: Database, article_id: str) -> dict | None:
+    with db.session() as s:
+        a = s.get(Article, article_id)
+        return article_dict(a) if a is not None else None
+
+
+def latest_update(db: Database) -> datetime | None:
+    with db.session() as s:
+        return _utc(s.scalar(select(func.max(Article.updated_at))))
+
+
+def list_rejections(db: Database, run_id: int | None = None) -> tuple[int | None, list[dict]]:
+    """Rejections of one ingest run (the latest run when ``run_id`` is None)."""
+    with db.session() as s:
+        if run_id is None:
+            run_id = s.scalar(select(func.max(IngestRun.id)))
+            if run_id is None:
+                return None, []
+        rows = s.scalars(select(Rejection).where(Rejection.run_id == run_id).order_by(Rejection.id)).all()
+        return run_id, [{"ref": r.ref, "code": r.code, "reason": r.reason} for r in rows]
+
+
+def archive_counts(db: Database) -> dict:
+    with db.session() as s:
+        return {
+            "articles": s.scalar(select(func.count(Article.id))) or 0,
+            "sections": s.scalar(select(func.count(Section.id))) or 0,
+            "sources": s.scalar(select(func.count(Source.id))) or 0,
+        }

@@ -1,0 +1,412 @@
+"""Arabic text analysis for the archive: normalisation, tokenisation, light stemming, stop words.
+
+Pure functions on ``str`` (no Whoosh here); ``indexer.analysis`` wraps them as Whoosh filters.
+
+``normalize`` folds the spellings readers and writers mix (hamza seats, alef forms, ى/ي, ة/ه,
+diacritics, tatweel, presentation forms, Persian keyboard letters, Arabic-Indic digits, Latin case)
+into one form. It is built like Lucene's ``ArabicNormalizer``: one documented table per step,
+merged into a single ``str.translate`` table for the hot path. ``light10`` is an exact port of
+Lucene's ``ArabicStemmer``; ``stem`` is Arshif's stemmer (Light10 plus guarded extra rules).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Iterator
+
+from pyarabic import araby
+
+__all__ = [
+    "normalize",
+    "TOKEN_PATTERN",
+    "tokenize",
+    "light10",
+    "stem",
+    "STOP_WORDS",
+    "is_stop",
+]
+
+
+def _chars(*ranges: tuple[int, int]) -> list[str]:
+    """Every character in the inclusive code-point ranges given."""
+    return [chr(cp) for lo, hi in ranges for cp in range(lo, hi + 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation, step 1: Unicode compatibility forms.
+#
+# Presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFF: contextual glyphs pasted from PDFs, e.g.
+# ﻹﺳﺮﺍﺋﻴﻞ "Israel"), the lam-alef ligatures (ﻻ ﻷ ﻹ ﻵ) and decomposed hamza/madda (alef, waw or
+# yeh followed by U+0653 MADDA ABOVE, U+0654 HAMZA ABOVE or U+0655 HAMZA BELOW, as in NFD text)
+# become ordinary letters through Unicode NFKC. NFKC also folds the other compatibility
+# characters (fullwidth Latin and digits, ﬁ, superscripts), so a token normalises the same way
+# alone or inside a longer text.
+#
+# NFKC runs only when ``unicodedata.is_normalized`` says the text needs it: that check is a C
+# quick-check loop, so plain news text never pays for ``unicodedata.normalize``.
+#
+# Before NFKC, the isolated "spacing" harakat of the presentation blocks (U+FE70-U+FE7F except
+# tatweel-bearing forms, U+FC5E-U+FC63) are dropped: NFKC would turn each into a SPACE plus a
+# mark, splitting a word in two. Their marks would be deleted in step 2 anyway.
+#
+# Three ligatures expand to several words (U+FDFA ﷺ, U+FDFB ﷻ, U+FDFD ﷽): normalize() then returns
+# text with spaces even for a single token.
+# ---------------------------------------------------------------------------------------------
+
+_SPACING_MARKS = {
+    ord(c): None
+    for c in _chars((0xFC5E, 0xFC63), (0xFE70, 0xFE7F))
+    if unicodedata.normalize("NFKC", c).startswith(" ")
+}
+
+
+def _compose(text: str) -> str:
+    return unicodedata.normalize("NFKC", text.translate(_SPACING_MARKS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: characters deleted.
+#   - tashkeel: U+064B-U+065F (tanween ً ٌ ٍ, harakat َ ُ ِ, shadda ّ, sukun ْ, madda/hamza
+#     above/below left over after step 1, and the rarer vowel signs up to U+065F);
+#   - U+0670 superscript (dagger) alef ٰ;
+#   - U+0610-U+061A honorific and Quranic signs written above words (ؐ "peace be upon him" ...);
+#   - U+06D6-U+06ED Quranic annotation marks (small high ligatures, ayah marks, small waw/yeh);
+#   - U+0674 high hamza (left by NFKC of the Kazakh/Uyghur letters U+0675-U+0678);
+#   - U+0640 tatweel ـ (the stretching stroke, as in كـــبير);
+#   - invisible controls: U+200B-U+200F (zero-width space, ZWNJ, ZWJ, LRM, RLM), U+202A-U+202E
+#     (bidi embeddings and overrides), U+2066-U+2069 (bidi isolates), U+061C ARABIC LETTER MARK,
+#     U+2060 WORD JOINER, U+FEFF zero-width no-break space / BOM, U+00AD SOFT HYPHEN.
+# ---------------------------------------------------------------------------------------------
+
+TASHKEEL = _chars((0x064B, 0x065F), (0x0670, 0x0670), (0x0610, 0x061A), (0x06D6, 0x06ED),
+                  (0x0674, 0x0674))
+TATWEEL = [araby.TATWEEL]
+INVISIBLE = _chars((0x200B, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069), (0x061C, 0x061C),
+                   (0x2060, 0x2060), (0xFEFF, 0xFEFF), (0x00AD, 0x00AD))
+
+_STRIP_TABLE = {ord(c): None for c in TASHKEEL + TATWEEL + INVISIBLE}
+
+# Step 3: alef forms → bare alef ا. أ (hamza above), إ (hamza below), آ (madda), ٱ (wasla), and
+# the rare ٲ ٳ (wavy hamza above/below). Unlike pyarabic.normalize_alef, alef maksura ى is NOT
+# an alef here (it becomes ي in step 4: على "on" must not turn into علا "rose").
+_ALEF_TABLE = {ord(c): araby.ALEF for c in (araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW,
+                                            araby.ALEF_MADDA, araby.ALEF_WASLA,
+                                            "\u0672", "\u0673")}
+
+# Step 4: alef maksura ى → yeh ي (writers use either at the end of a word: مستشفى / مستشفي).
+_YEH_TABLE = {ord(araby.ALEF_MAKSURA): araby.YEH}
+
+# Step 5: teh marbuta ة → heh ه (مدرسة / مدرسه are typed interchangeably).
+_TEH_MARBUTA_TABLE = {ord(araby.TEH_MARBUTA): araby.HEH}
+
+# Step 6: hamza on a waw or yeh seat, ؤ and ئ → bare hamza ء.
+# Why ء: the seat of a medial or final hamza is a spelling convention that writers disagree on
+# (مسؤول / مسئول "official", شؤون / شئون "affairs") and that even changes with the case
+# ending of one word (بناؤه / بنائه / بناءه "its building"; تساءل / تسائل "wondered").
+# Folding both seats to the hamza itself unifies all of these, while keeping the hamza keeps
+# words apart that folding to و or ي would merge (سؤال "question" vs سوال, رؤية "vision" vs
+# روية "deliberation", لؤلؤ "pearl" vs ليلي). Standalone ء is left as it is.
+# pyarabic.normalize_hamza(method="uniform") would also send أ إ آ to ء (الءسلام); that is why
+# this table is used instead.
+_HAMZA_SEAT_TABLE = {ord(araby.WAW_HAMZA): araby.HAMZA, ord(araby.YEH_HAMZA): araby.HAMZA}
+
+# Step 7: Persian and Urdu letters typed on non-Arabic keyboards → Arabic letters.
+# ی Farsi yeh → ي; ک keheh and ڪ swash kaf → ك; ۀ heh with yeh above, ہ heh goal, ۂ heh goal
+# with hamza, ۃ teh marbuta goal, ھ heh doachashmee, ە ae → ه. (Persian ه‍ is heh + ZWJ: the
+# ZWJ goes in step 2.)
+_PERSIAN_TABLE = {
+    0x06CC: araby.YEH,
+    0x06A9: araby.KAF, 0x06AA: araby.KAF,
+    0x06C0: araby.HEH, 0x06C1: araby.HEH, 0x06C2: araby.HEH, 0x06C3: araby.HEH,
+    0x06BE: araby.HEH, 0x06D5: araby.HEH,
+}
+
+# Step 8: Arabic-Indic ٠-٩ (U+0660-U+0669) and Eastern Arabic-Indic / Persian ۰-۹
+# (U+06F0-U+06F9) digits → ASCII 0-9.
+_DIGIT_TABLE = {ord(c): str(i) for digits in (araby.NUMBERS_EAST, araby.NUMBERS_PERS)
+                for i, c in enumerate(digits)}
+
+# Step 9: Latin letters lower-cased: every upper- or title-case letter of the Latin blocks
+# (U+0000-U+024F Basic Latin to Latin Extended-B, U+1E00-U+1EFF Latin Extended Additional).
+# Other scripts keep their case.
+_LATIN_CASE_TABLE = {
+    ord(c): c.lower()
+    for c in _chars((0x0041, 0x024F), (0x1E00, 0x1EFF))
+    if c.lower() != c and unicodedata.name(c, "").startswith("LATIN")
+}
+
+_STEP_TABLES = (_STRIP_TABLE, _ALEF_TABLE, _YEH_TABLE, _TEH_MARBUTA_TABLE, _HAMZA_SEAT_TABLE,
+                _PERSIAN_TABLE, _DIGIT_TABLE, _LATIN_CASE_TABLE)
+
+
+def _merge(tables) -> dict:
+    merged: dict = {}
+    for table in tables:
+        overlap = merged.keys() & table.keys()
+        assert not overlap, f"normalisation steps overlap on {sorted(map(hex, overlap))}"
+        merged.update(table)
+    return merged
+
+
+# Steps 2-9 touch disjoint characters and map only to characters no step touches, so applying
+# them one after another equals applying their union once.
+_FOLD_TABLE = _merge(_STEP_TABLES)
+
+_is_normalized = unicodedata.is_normalized
+
+
+def normalize(text: str) -> str:
+    """Fold ``text`` (a token or a whole text) to the form used for indexing and for queries.
+
+    Steps, in order: NFKC for presentation forms, ligatures and decomposed hamza/madda; delete
+    tashkeel, dagger alef, Quranic marks, tatweel and invisible controls; أ إ آ ٱ → ا; ى → ي;
+    ة → ه; ؤ ئ → ء; Persian ی ک ۀ … → ي ك ه; Arabic-Indic digits → ASCII; Latin lower case.
+    The result is idempotent: ``normalize(normalize(t)) == normalize(t)``.
+    """
+    if not _is_normalized("NFKC", text):
+        text = _compose(text)
+    folded = text.translate(_FOLD_TABLE)
+    # Deleting a character can bring a letter next to a combining mark it composes with
+    # (Latin "e", ZWJ, U+0301); one more round makes the result stable. Rare and cheap to test.
+    if len(folded) != len(text) and not _is_normalized("NFKC", folded):
+        folded = _compose(folded).translate(_FOLD_TABLE)
+    return folded
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenisation.
+#
+# A word is a run of letters and digits of one kind: Arabic-script letters (tatweel included)
+# or other word characters (Latin, digits of any script, other scripts) -- so وCNN gives و and
+# CNN, and 2020م gives 2020 and م. ``_`` and ``#`` are not word characters, so #عاصي_الحلاني
+# gives عاصي and الحلاني. Combining marks may follow any letter (Arabic tashkeel
+# U+064B-U+065F, dagger alef U+0670, honorific signs U+0610-U+061A, Quranic marks
+# U+06D6-U+06ED, Latin combining marks U+0300-U+036F), and ZWNJ, ZWJ or a soft hyphen may stand
+# between two letters of a word (Persian می‌خواهم).
+#
+# Hyphen rule: a single ASCII hyphen joins two parts into one token only where it stands
+# between a letter and a digit (COVID-19, F-16, S-400, كوفيد-19, 19-COVID): model numbers and
+# disease names are searched as a unit. Everywhere else it splits: Arabic compounds
+# (عربي-إسرائيلي), Latin names (al-Assad must be found by "Assad"), and digit-digit ranges and
+# dates (2020-2021, 2021-05-03: each year stays searchable). A phrase query still finds the
+# split forms, since their parts are adjacent.
+# ---------------------------------------------------------------------------------------------
+
+_ARABIC_LETTERS = ("\u0621-\u064A\u066E\u066F\u0671-\u06D3\u06D5\u06E5\u06E6\u06EE\u06EF"
+                   "\u06FA-\u06FC\u06FF\u0750-\u077F\u08A0-\u08C9"
+                   "\uFB50-\uFD3D\uFD40-\uFDFF\uFE70-\uFEFC")
+_MARKS = "\u0300-\u036F\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED"
+_JOINERS = "\u00AD\u200C\u200D"
+
+
+def _part(letter: str) -> str:
+    return rf"{letter}+(?:(?:[{_MARKS}]|[{_JOINERS}]+(?={letter})){letter}*)*"
+
+
+_ARABIC_PART = _part(f"[{_ARABIC_LETTERS}]")
+_OTHER_PART = _part(f"[^\\W_{_ARABIC_LETTERS}]")
+_LETTER_DIGIT_HYPHEN = rf"(?:(?<=\d)-(?=[^\W\d_])|(?<=[^\W\d_]|[{_MARKS}])-(?=\d))"
+_PART = f"(?:{_ARABIC_PART}|{_OTHER_PART})"
+
+TOKEN_PATTERN = rf"{_PART}(?:{_LETTER_DIGIT_HYPHEN}{_PART})*"
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def tokenize(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(token, startchar, endchar)`` for each word of ``text``, as written there.
+
+    ``text[startchar:endchar] == token``; normalise the token separately.
+    """
+    for match in _TOKEN_RE.finditer(text):
+        yield match.group(), match.start(), match.end()
+
+
+# ---------------------------------------------------------------------------------------------
+# Light10, ported from Lucene: apache/lucene
+# lucene/analysis/common/src/java/org/apache/lucene/analysis/ar/ArabicStemmer.java
+# (stemPrefix, stemSuffix, startsWithCheckLength, endsWithCheckLength).
+# ---------------------------------------------------------------------------------------------
+
+# Checked in this order; the first that fits is removed, and only one.
+LIGHT10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")  # the, and-the, with-the,
+# like-the, so-the, for-the, and
+# Checked once each, in this order; several may be removed (ساهدهات → ساهد).
+LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")  # her/its, dual,
+# feminine plural, masculine plural (nom., obl.), -iyya (2 spellings), his/ة, ة, -i/my
+
+
+def _utf16_len(token: str) -> int:
+    # Lucene counts UTF-16 code units: a character beyond U+FFFF counts twice.
+    if token and max(token) > "\uffff":
+        return len(token.encode("utf-16-le")) // 2
+    return len(token)
+
+
+def light10(token: str) -> str:
+    """Lucene's Light10 stemmer, for a token already normalised.
+
+    Removes at most one prefix (و only from words of 4+ letters, the others only when 2 letters
+    remain) and then each suffix in turn while 2 letters remain.
+    """
+    length = _utf16_len(token)
+    for prefix in LIGHT10_PREFIXES:
+        if len(prefix) == 1 and length < 4:  # wa- prefix requires at least 3 characters
+            continue
+        if length < len(prefix) + 2:  # other prefixes require only 2
+            continue
+        if token.startswith(prefix):
+            token = token[len(prefix):]
+            length -= len(prefix)
+            break
+    for suffix in LIGHT10_SUFFIXES:
+        if length >= len(suffix) + 2 and token.endswith(suffix):
+            token = token[:-len(suffix)]
+            length -= len(suffix)
+    return token
+
+
+# ---------------------------------------------------------------------------------------------
+# Arshif's stemmer: Light10 plus guarded rules. Every word list below is written in ordinary
+# spelling and passed through normalize() at import.
+#
+# Prefixes (at most one, first match wins; the remainder keeps >= 2 letters as in Light10):
+#   وال بال كال فال لل ال   and-the, with-the, like-the, so-the, for-the, the (Light10's);
+#   وبال ولل فبال فلل        and-with-the, and-for-the, so-with-the, so-for-the (remainder >= 3);
+#   و  and                   word of 4+ letters (Light10's guard) whose و is not radical;
+#   ف  so/then               word of 4+ letters whose ف is not radical.
+# A و or ف is radical when the word's suffix-stripped form is in _RADICAL_INITIAL_STEMS (وزارة
+# "ministry", not و + زارة → زار "visited"; فلسطين "Palestine", not ف + لسطين).
+#
+# Suffixes:
+#   1. at most one object/possessive pronoun, leaving >= 3 letters: هما كما كم هم كن هن نا
+#      (their-two, your-two, your, their, your/their fem., our);
+#   2. Light10's list in Light10's order, with the dual/plural endings ان ين ون needing 3
+#      letters to remain (Light10 asks 2: بيان "statement" → بي, امين → ام);
+#   3. after a pronoun (step 1, or ها ه ي in step 2), a word of 4+ letters ending in ت (not ات)
+#      drops it: that ت is the ة of the bare noun (حكومتهم → حكوم = حكومة → حكوم).
+# Words in _UNSTEMMED (places, names, loanwords that only look suffixed: ايران, قانون, مليون)
+# lose a prefix but no suffix. Tokens with any non-Arabic character (Latin, digits, hyphen)
+# are returned unchanged.
+# ---------------------------------------------------------------------------------------------
+
+_ARTICLE_PREFIXES = (("وال", 2), ("بال", 2), ("كال", 2), ("فال", 2), ("لل", 2), ("ال", 2),
+                     ("وبال", 3), ("ولل", 3), ("فبال", 3), ("فلل", 3))
+_ARTICLE_PREFIXES = tuple(sorted(_ARTICLE_PREFIXES, key=lambda p: -len(p[0])))
+_CONJUNCTIONS = ("و", "ف")  # and, so/then
+_PRONOUN_SUFFIXES = ("هما", "كما", "كم", "هم", "كن", "هن", "نا")
+_PRONOUN_LIKE = frozenset(("ها", "ه", "ي"))
+_LONG_REMAINDER_SUFFIXES = frozenset(("ان", "ين", "ون"))
+
+# Words whose first letter و/ف is radical, from the frequency list of the news corpus
+# (../shared/corpus) plus common news vocabulary. Verb forms are listed where no suffix rule
+# reduces them to a listed stem.
+_RADICAL_INITIAL_WORDS = """
+وزير وزيرة وزراء وزارة وزارات وزاري وزارية وكالة وكالات وكيل وكلاء وفق وفقا وفاق وجود واحد
+واحدة ولاية ولايات وفاة وفيات وراء واسع واسعة وصول وصولا وصل وصلت وصلوا وصلنا واصل واصلت
+وقع وقعت وقوع واقع واقعة واقعي واقعية وقائع وحدة وحدات وحيد وحيدة وحيدا واردات وارد واضح
+واضحة واضحا وضوح وصف وصفت واصفا وجه وجهت وجوه واجه واجهت واجهة وجهة وجهات وافق وافقت
+وثيقة وثائق وثائقي وثيق واثق واثقة وظيفة وظائف وضع وضعت وضعوا وضعية وليد ودي ودية وديا
+وتيرة وسيلة وسائل وسيط وسطاء وساطة وسط وطن وطني وطنية وطنيا ولد ولدت ولادة وقف وقفة وقفت
+وقوف وقود وجبة وجبات وزن وباء وشيك وشيكة ورشة واجب واجبات وجوب ولاء وداع ودائع وحشي
+وحشية ورقة ورقي ورقية وفاء وفد وفود وقت وعد وعود وعي وهم وهمي وهمية وادي ولي وصية وريث
+ورثة وقاية وسام وجد وجدت وجدوا وجدنا وائل وهبي واشنطن ويليام وليام وليامز ويليامز ويلز
+ويست وايت ويندوز ويكيليكس ويلسون واتساب واتس وارسو ووهان
+فيسبوك فرنسا فرنسي فرنسية فريق فترة فترات فيديو فيلم فبراير فرصة فرص فضل فضلا فرانس
+فلاديمير فوز فاز فازت فضيحة فضائح فرقة فرق فتاة فتيات فيفا فرض فرضت فرضية فساد فلسطين
+فلسطيني فلسطينية فنزويلا فورا فوري فورية فندق فنادق فقد فقدت فقدان فقدوا فلوريدا فصائل
+فصيل فعاليات فعالية فعل فعلا فعلي فعليا فعال فعالة فشل فشلت فشلوا فريد فريدة فوزي فيلق
+فجأة فضاء فضائي فضائية فيينا فتحي فتح فتحت فارس فائدة فوائد فؤاد فئة فئات فاروق فائض فوضى
+فارق فائق فائقة فرار فيروس فنان فنانة فنون فني فنية فنيا فاطمة فادح فادحة فرد فردي فردية
+فهم فهمي فصل فصول فيتنام فواز فرحة فنلندا فاشل فاشلة فيضان فيضانات فاتورة فخور فجوة فكرة
+أفكار فكري فكرية فاخر فاخرة فرع فروع فارغ فارغة فقير فقيرة فقراء فقر فقرة فقرات فلسفة فحص
+فحوصات فجر فجرا فيصل فادي فراس فداء فلان فتوى فقط فوق فور فيه فيها فيهم فيهما فيما فهد
+"""
+
+_UNSTEMMED_WORDS = """
+إيران لبنان عمان اليابان السودان باكستان أفغانستان كازاخستان أذربيجان تايوان اليونان
+الشيشان البحرين فلسطين الفلبين الأرجنتين برلين الكرملين تشرين بوتين ياسين حسين شاهين
+برلمان إنسان سلطان رمضان عثمان سلمان عدنان مروان شعبان نيسان حزيران سفيان عمران ميدان
+طيران عنوان ديوان حيوان إخوان جيران نيران بلدان شبان سكان ألوان أديان قرآن شيطان ضمان بركان
+بستان لسان إيمان أحيان قانون مليون بليون تريليون كانون زيتون تلفزيون مضمون ماكرون كورونا
+فيينا أثينا واشنطن فيتامين
+"""
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(normalize(word) for word in block.split())
+
+
+_UNSTEMMED = _words(_UNSTEMMED_WORDS)
+
+
+def _strip_suffixes(word: str) -> str:
+    """Suffix steps 1-3 of ``stem`` (see the block comment above)."""
+    pronoun = False
+    for suffix in _PRONOUN_SUFFIXES:
+        if len(word) >= len(suffix) + 3 and word.endswith(suffix):
+            word = word[:-len(suffix)]
+            pronoun = True
+            break
+    for suffix in LIGHT10_SUFFIXES:
+        keep = 3 if suffix in _LONG_REMAINDER_SUFFIXES else 2
+        if len(word) >= len(suffix) + keep and word.endswith(suffix):
+            word = word[:-len(suffix)]
+            pronoun = pronoun or suffix in _PRONOUN_LIKE
+    if pronoun and len(word) >= 4 and word.endswith("ت") and not word.endswith("ات"):
+        word = word[:-1]  # the ة of حكومة before a pronoun: حكومتهم "their government"
+    return word
+
+
+_RADICAL_INITIAL_STEMS = frozenset(_strip_suffixes(w) for w in _words(_RADICAL_INITIAL_WORDS))
+_ARABIC_LETTERS_ONLY = re.compile("[\u0621-\u063A\u0641-\u064A]+")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def stem(token: str) -> str:
+    """Arshif's light stemmer for a token already normalised (see the comment above)."""
+    if token in _UNSTEMMED or not _ARABIC_LETTERS_ONLY.fullmatch(token):
+        return token
+    word = token
+    for prefix, keep in _ARTICLE_PREFIXES:
+        if len(word) >= len(prefix) + keep and word.startswith(prefix):
+            word = word[len(prefix):]
+            break
+    else:
+        if len(word) >= 4 and word[0] in _CONJUNCTIONS:
+            rest = word[1:]
+            if rest in _UNSTEMMED or _strip_suffixes(word) not in _RADICAL_INITIAL_STEMS:
+                word = rest
+    if word in _UNSTEMMED:
+        return word
+    return _strip_suffixes(word)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stop words: particles, prepositions, pronouns, demonstratives, relatives and auxiliaries
+# (with the common و/ف-attached forms), normalised like the index. على "on" is left out on
+# purpose: normalised it is علي, the name Ali.
+# ---------------------------------------------------------------------------------------------
+
+_STOP_WORDS = """
+في من إلى عن مع عند لدى حتى منذ بين نحو ضد دون خلال بعد قبل أمام وراء حول عبر لدي
+أن إن أنّ كأن لكن لكنّ بل أو أم ثم إذا إذ لو لولا لأن كي لكي حيث كما كلما عندما بينما
+ما لا لم لن ليس ليست قد لقد سوف هل كيف متى أين ماذا لماذا
+هو هي هم هما هن أنا نحن أنت أنتم
+هذا هذه هذان هاتان هؤلاء ذلك تلك أولئك هنا هناك
+الذي التي الذين اللذين اللتين اللواتي اللاتي
+كان كانت كانوا يكون تكون أصبح أصبحت
+له لها لهم به بها بهم منه منها منهم عليه عليها عليهم فيه فيها فيهم إليه إليها عنه عنها
+كل بعض غير أي أيضا كذلك ذات أما إما مثل وفق
+وفي ومن وإلى وعلى وعن ومع وأن وإن وقد ولا ولم ولن وما وهو وهي وهذا وهذه وكان وكانت
+فإن فقد فلا فهو
+و ف ب ل ك
+"""
+
+STOP_WORDS: frozenset[str] = _words(_STOP_WORDS)
+
+
+def is_stop(token: str) -> bool:
+    """True when the normalised ``token`` is a stop word."""
+    return token in STOP_WORDS

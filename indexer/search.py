@@ -1,0 +1,570 @@
+"""Search over the serving index generation: query parsing, filters, facet counts, sorting,
+paging and highlighted snippets. Takes a ``SearchRequest``, returns a ``SearchResult``; both
+are plain dataclasses, nothing Whoosh-specific crosses this boundary.
+
+Facets come from per-generation numpy columns (docnum → value code), computed once when a
+generation is opened: the matching docnums of the text query are collected once, and each
+facet counts them under every filter except its own.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
+
+from archive.dates import DateParseError, parse_bound
+from indexer import arabic
+from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
+from indexer.generations import IndexRoot, NoIndex
+from indexer.highlight import Matcher, highlight_all, snippet
+from indexer.query import And, Filter, Not, Or, Phrase, QueryError, Word, parse
+from indexer.schema import TITLE_BOOST
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MAX_WINDOW = 1_000          # deepest result a page may reach
+FACET_LIMIT = 30
+DATE_VALUE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
+FILTER_PARAMS = ("section", "source", "person", "org", "place", "date")
+
+
+class SearchError(ValueError):
+    """A request a user got wrong: ``message`` in English, ``message_ar`` in Arabic."""
+
+    def __init__(self, message: str, message_ar: str | None = None, param: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.message_ar = message_ar or message
+        self.param = param
+
+
+# -- request and result ------------------------------------------------------------------
+@dataclass
+class SearchRequest:
+    query: str = ""
+    section: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    person: list[str] = field(default_factory=list)
+    org: list[str] = field(default_factory=list)
+    place: list[str] = field(default_factory=list)
+    date: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    @classmethod
+    def from_params(cls, get_all: Callable[[str], list[str]]) -> "SearchRequest":
+        """Build and validate a request from query parameters (``get_all(name)`` → values).
+        Raises SearchError naming the parameter at fault."""
+        def one(name: str) -> str | None:
+            values = [v for v in get_all(name) if v is not None and v.strip() != ""]
+            if len(values) > 1:
+                raise SearchError(f"'{name}' was given {len(values)} times; give it once",
+                                  f"المعامل '{name}' مكرر {len(values)} مرات؛ أعطه مرة واحدة", name)
+            return values[0].strip() if values else None
+
+        def integer(name: str, default: int, low: int, high: int) -> int:
+            raw = one(name)
+            if raw is None:
+                return default
+            if not re.fullmatch(r"\d{1,7}", raw):
+                raise SearchError(f"'{name}' must be a whole number, not '{raw[:40]}'",
+                                  f"يجب أن يكون '{name}' عددًا صحيحًا، لا '{raw[:40]}'", name)
+            value = int(raw)
+            if not low <= value <= high:
+                raise SearchError(f"'{name}' must be between {low} and {high}, not {value}",
+                                  f"يجب أن يكون '{name}' بين {low} و{high}، لا {value}", name)
+            return value
+
+        req = cls(query=one("q") or "")
+        for name in FILTER_PARAMS:
+            values = []
+            for v in get_all(name):
+                v = (v or "").strip()
+                if v and v not in values:
+                    if len(v) > 300:
+                        raise SearchError(f"a '{name}' value is too long", f"قيمة '{name}' طويلة جدًا", name)
+                    values.append(v)
+            setattr(req, name, values)
+        for v in req.date:
+            if not DATE_VALUE.match(v):
+                raise SearchError(f"'date' must be YYYY or YYYY-MM, not '{v[:40]}'",
+                                  f"يجب أن يكون 'date' بالشكل YYYY أو YYYY-MM، لا '{v[:40]}'", "date")
+        req.date_from, req.date_to = one("from"), one("to")
+        req.sort = one("sort") or "relevance"
+        if req.sort not in SORTS:
+            raise SearchError(f"'sort' must be one of {', '.join(SORTS)}, not '{req.sort[:40]}'",
+                              f"يجب أن يكون 'sort' واحدًا من {', '.join(SORTS)}", "sort")
+        req.page = integer("page", 1, 1, MAX_PAGE)
+        req.per_page = integer("per_page", 10, 1, MAX_PER_PAGE)
+        return req
+
+    def key(self) -> tuple:
+        return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in asdict(self).items())
+
+    def params(self, **changes) -> list[tuple[str, str]]:
+        """The request as query parameters (for links), with ``changes`` applied."""
+        data = asdict(self)
+        data.update(changes)
+        out = []
+        if data["query"]:
+            out.append(("q", data["query"]))
+        for name in FILTER_PARAMS:
+            out.extend((name, v) for v in data[name])
+        if data["date_from"]:
+            out.append(("from", data["date_from"]))
+        if data["date_to"]:
+            out.append(("to", data["date_to"]))
+        if data["sort"] != "relevance":
+            out.append(("sort", data["sort"]))
+        if data["page"] != 1:
+            out.append(("page", str(data["page"])))
+        if data["per_page"] != 10:
+            out.append(("per_page", str(data["per_page"])))
+        return out
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    values: list[FacetValue]
+    timed_out: bool = False
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    title_html: str
+    url: str | None
+    date: str
+    section: str | None
+    source: str | None
+    snippet_html: str
+    entities: list[dict]
+    score: float | None = None
+    date_precision: str = "minute"
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, Facet]
+    expanded: list[dict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    suggestion: str | None = None
+    generation: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-min(self.total, MAX_WINDOW) // self.per_page))
+
+    def to_dict(self) -> dict:
+        """Exactly the document ``GET /api/v1/search`` returns (DESIGN.md)."""
+        return {
+            "query": self.query, "total": self.total, "page": self.page,
+            "per_page": self.per_page, "took_ms": round(self.took_ms, 3),
+            "hits": [{"id": h.id, "title": h.title, "title_html": h.title_html, "url": h.url,
+                      "date": h.date, "section": h.section, "source": h.source,
+                      "snippet_html": h.snippet_html, "entities": h.entities} for h in self.hits],
+            "facets": {name: [{"value": v.value, "label": v.label, "count": v.count,
+                               "selected": v.selected} for v in f.values]
+                       for name, f in self.facets.items()},
+            "expanded": self.expanded, "notices": self.notices, "suggestion": self.suggestion,
+        }
+
+
+# -- from the query tree to Whoosh -----------------------------------------------------
+_STEMMED = stemmed_analyzer()
+_EXACT = exact_analyzer()
+
+
+def _fields(field_name: str | None, exact: bool) -> list[tuple[str, float]]:
+    suffix = "_exact" if exact else ""
+    if field_name == "title":
+        return [("title" + suffix, 1.0)]
+    return [("title" + suffix, TITLE_BOOST), ("body" + suffix, 1.0)]
+
+
+def _terms_query(fields, words: list[str], slop: int = 1):
+    parts = []
+    for name, boost in fields:
+        if len(words) == 1:
+            parts.append(wq.Term(name, words[0], boost=boost))
+        else:
+            parts.append(wq.Phrase(name, words, slop=slop, boost=boost))
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def compile_query(node) -> wq.Query | None:
+    """A Whoosh query for a parsed query tree (None when nothing searchable remains)."""
+    if node is None:
+        return None
+    if isinstance(node, Word):
+        if node.prefix:
+            norm = arabic.normalize(node.text)
+            if not norm:
+                return None
+            parts = [wq.Prefix(name, norm, boost=b) for name, b in _fields(node.field, True)]
+            return parts[0] if len(parts) == 1 else wq.Or(parts)
+        if not node.exact:
+            terms = analyze(_STEMMED, node.text)
+            if terms:
+                qs = [_terms_query(_fields(node.field, False), [t]) for t in terms]
+                return qs[0] if len(qs) == 1 else wq.And(qs)
+        # exact spelling, or a word the stemmed field drops (a stop word): the exact field
+        words = analyze(_EXACT, node.text)
+        return _terms_query(_fields(node.field, True), words) if words else None
+    if isinstance(node, Phrase):
+        words = analyze(_EXACT, " ".join(node.words))
+        if not words:
+            return None
+        return _terms_query(_fields(node.field, True), words, slop=node.slop)
+    if isinstance(node, Filter):
+        return wq.Term(node.field, node.value)
+    if isinstance(node, Not):
+        inner = compile_query(node.child)
+        return wq.Not(inner) if inner is not None else None
+    if isinstance(node, (And, Or)):
+        kids = [q for q in (compile_query(c) for c in node.children) if q is not None]
+        if not kids:
+            return None
+        if isinstance(node, Or):
+            # "a OR -b" means "a, or anything without b"
+            kids = [wq.And([wq.Every(), k]) if isinstance(k, wq.Not) else k for k in kids]
+            return kids[0] if len(kids) == 1 else wq.Or(kids)
+        if all(isinstance(k, wq.Not) for k in kids):
+            kids = [wq.Every()] + kids
+        return kids[0] if len(kids) == 1 else wq.And(kids)
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def matcher_for(node, matcher: Matcher | None = None) -> Matcher:
+    """What to highlight: every positive word of the query (words under NOT are not marked)."""
+    m = matcher or Matcher()
+    if node is None or isinstance(node, (Not, Filter)):
+        return m
+    if isinstance(node, Word):
+        if node.prefix:
+            norm = arabic.normalize(node.text)
+            if norm:
+                m.prefixes = m.prefixes + (norm,)
+        elif node.exact:
+            m.exact.update(analyze(_EXACT, node.text))
+        else:
+            terms = analyze(_STEMMED, node.text)
+            if terms:
+                m.stems.update(terms)
+            else:
+                m.exact.update(analyze(_EXACT, node.text))
+    elif isinstance(node, Phrase):
+        m.exact.update(analyze(_EXACT, " ".join(node.words)))
+    elif isinstance(node, (And, Or)):
+        for c in node.children:
+            matcher_for(c, m)
+    return m
+
+
+def _has_text(node) -> bool:
+    if isinstance(node, (Word, Phrase)):
+        return True
+    if isinstance(node, (And, Or)):
+        return any(_has_text(c) for c in node.children)
+    return False
+
+
+# -- one open generation -----------------------------------------------------------------
+class _Column:
+    """Value codes per docnum for one facet field."""
+
+    def __init__(self, values: Iterable[str]):
+        labels: dict[str, int] = {}
+        codes = [labels.setdefault(v or "", len(labels)) for v in values]
+        self.codes = np.asarray(codes, dtype=np.int32)
+        self.labels = list(labels)
+        self.index = labels
+
+    def mask(self, selected: list[str]) -> np.ndarray:
+        wanted = [self.index[v] for v in selected if v in self.index]
+        return np.isin(self.codes, np.asarray(wanted, dtype=np.int32))
+
+    def counts(self, docnums: np.ndarray) -> np.ndarray:
+        return np.bincount(self.codes[docnums], minlength=len(self.labels))
+
+
+class _Generation:
+    def __init__(self, name: str, path):
+        self.name = name
+        # Without mmap: Whoosh's mmap mode copies index files into the process (RESEARCH §7).
+        self.ix = FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
+        self.searcher = self.ix.searcher()
+        self._load()
+
+    def _load(self) -> None:
+        reader = self.searcher.reader()
+        self.n = reader.doc_count_all()
+
+        def column(name):  # an empty index has no columns at all
+            return reader.column_reader(name) if self.n else ()
+
+        self.columns = {f: _Column(column(f)) for f in ("section", "source", "year", "month")}
+        self.published = np.fromiter(column("published"), dtype=np.int64, count=self.n)
+        self.live = np.ones(self.n, dtype=bool)
+        if reader.has_deletions():
+            for d in range(self.n):
+                if reader.is_deleted(d):
+                    self.live[d] = False
+        self.all_docs = np.flatnonzero(self.live).astype(np.int32)
+        self.doc_count = int(self.live.sum())
+
+    def refresh(self) -> bool:
+        """Pick up commits made to this generation (incremental reindex)."""
+        if self.searcher.up_to_date():
+            return False
+        self.searcher = self.searcher.refresh()
+        self._load()
+        return True
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+# -- the service -------------------------------------------------------------------------
+class SearchService:
+    """Searches the serving generation of one index root; reopens when it changes."""
+
+    def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256):
+        self.root = IndexRoot(index_root)
+        self.tz = tz
+        self.cache_size = cache_size
+        self._gen: _Generation | None = None
+        self._version = 0
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _current(self) -> _Generation:
+        with self._lock:
+            name = self.root.current()
+            if self._gen is not None and self._gen.name == name:
+                if self._gen.refresh():
+                    self._version += 1
+                    self._cache.clear()
+                return self._gen
+            path = self.root.current_path()  # raises NoIndex
+            gen = _Generation(path.name, path)
+            old, self._gen = self._gen, gen
+            self._version += 1
+            self._cache.clear()
+            if old is not None:
+                old.close()
+            return gen
+
+    def status(self) -> dict:
+        try:
+            gen = self._current()
+        except NoIndex:
+            return {"generation": None, "indexed": 0}
+        return {"generation": gen.name, "indexed": gen.doc_count}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._gen is not None:
+                self._gen.close()
+                self._gen = None
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        try:
+            tree = parse(req.query)
+        except QueryError as exc:
+            raise SearchError(exc.message, exc.message_ar, "q") from None
+        gen = self._current()
+        key = (gen.name, self._version, req.key())
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            result = SearchResult(**{**cached.__dict__, "took_ms": (time.perf_counter() - started) * 1000})
+            return result
+        result = self._search(gen, req, tree)
+        result.took_ms = (time.perf_counter() - started) * 1000
+        self._cache[key] = result
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    # The work itself.
+    def _bounds(self, req: SearchRequest) -> tuple[int | None, int | None]:
+        try:
+            low = parse_bound(req.date_from, end=False, tz=self.tz) if req.date_from else None
+            high = parse_bound(req.date_to, end=True, tz=self.tz) if req.date_to else None
+        except DateParseError as exc:
+            raise SearchError(f"'from'/'to': {exc}", f"'from'/'to': تاريخ غير صالح (YYYY أو YYYY-MM أو YYYY-MM-DD)",
+                              "from") from None
+        lo = int(low.timestamp()) if low else None
+        hi = int(high.timestamp()) if high else None
+        if lo is not None and hi is not None and lo >= hi:
+            raise SearchError("'from' is after 'to'", "تاريخ 'from' بعد تاريخ 'to'", "from")
+        return lo, hi
+
+    def _search(self, gen: _Generation, req: SearchRequest, tree) -> SearchResult:
+        notices: list[str] = []
+        text_q = compile_query(tree)
+        if text_q is None:
+            base = gen.all_docs
+            if tree is not None:
+                notices.append("The query has only very common words; showing all articles.")
+        else:
+            base = np.fromiter(gen.searcher.docs_for_query(text_q), dtype=np.int32)
+        lo, hi = self._bounds(req)
+
+        # One boolean mask per filter; None where the filter is not in use.
+        masks: dict[str, np.ndarray | None] = {
+            "section": gen.columns["section"].mask(req.section) if req.section else None,
+            "source": gen.columns["source"].mask(req.source) if req.source else None,
+            "date": self._date_mask(gen, req.date) if req.date else None,
+            "range": None,
+        }
+        if lo is not None or hi is not None:
+            m = np.ones(gen.n, dtype=bool)
+            if lo is not None:
+                m &= gen.published >= lo
+            if hi is not None:
+                m &= gen.published < hi
+            masks["range"] = m
+        entity_q = [wq.Term(name, v) for name in ("person", "org", "place") for v in getattr(req, name)]
+        if entity_q:
+            m = np.zeros(gen.n, dtype=bool)
+            ids = np.fromiter(gen.searcher.docs_for_query(wq.And(entity_q)), dtype=np.int64)
+            m[ids] = True
+            masks["entities"] = m
+
+        def restricted(skip: str | None) -> np.ndarray:
+            docs = base
+            for name, m in masks.items():
+                if m is not None and name != skip:
+                    docs = docs[m[docs]]
+            return docs
+
+        final = restricted(None)
+        total = int(final.size)
+        facets = {
+            "section": self._value_facet(gen, "section", restricted("section"), req.section),
+            "source": self._value_facet(gen, "source", restricted("source"), req.source),
+            "person": Facet("person", []),
+            "org": Facet("org", []),
+            "place": Facet("place", []),
+            "date": self._date_facet(gen, restricted("date"), req.date),
+        }
+
+        page = req.page
+        if (page - 1) * req.per_page >= MAX_WINDOW:
+            page = max(1, -(-MAX_WINDOW // req.per_page))
+            notices.append(f"Only the first {MAX_WINDOW:,} results can be paged through; "
+                           f"narrow the search to see the rest. Showing page {page}.")
+        start = (page - 1) * req.per_page
+        stop = min(start + req.per_page, MAX_WINDOW)
+        docs, scores = self._ranked(gen, req, tree, text_q, final, stop)
+        docs, scores = docs[start:stop], scores[start:stop]
+
+        matcher = matcher_for(tree)
+        hits = [self._hit(gen, int(d), s, matcher) for d, s in zip(docs, scores)]
+        return SearchResult(query=req.query, total=total, page=page, per_page=req.per_page,
+                            took_ms=0.0, hits=hits, facets=facets, notices=notices,
+                            generation=gen.name)
+
+    def _ranked(self, gen, req, tree, text_q, final: np.ndarray, stop: int):
+        if final.size == 0 or stop <= 0:
+            return [], []
+        if req.sort != "relevance" or text_q is None or not _has_text(tree):
+            order = np.argsort(gen.published[final], kind="stable")
+            if req.sort != "oldest":
+                order = order[::-1]
+            docs = final[order[:stop]].tolist()
+            return docs, [None] * len(docs)
+        allow = None if final.size == gen.doc_count else set(final.tolist())
+        results = gen.searcher.search(text_q, limit=stop, filter=allow)
+        ranked = sorted(((hit_score, doc) for doc, hit_score in
+                         ((r.docnum, r.score) for r in results)),
+                        key=lambda p: (-round(p[0], 6), -int(gen.published[p[1]])))
+        return [d for _, d in ranked], [round(float(s), 4) for s, _ in ranked]
+
+    def _hit(self, gen: _Generation, docnum: int, score, matcher: Matcher) -> Hit:
+        f = gen.searcher.stored_fields(docnum)
+        published = datetime.fromtimestamp(f["published"], tz=timezone.utc)
+        return Hit(
+            id=f["id"], title=f["title"], title_html=highlight_all(f["title"], matcher),
+            url=f.get("url"), date=published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            section=f.get("section"), source=f.get("source"),
+            snippet_html=snippet(f["body"], matcher), entities=[], score=score,
+            date_precision=f.get("date_precision", "minute"))
+
+    # Facets.
+    def _date_mask(self, gen: _Generation, values: list[str]) -> np.ndarray:
+        years = [v for v in values if len(v) == 4]
+        months = [v for v in values if len(v) == 7]
+        m = np.zeros(gen.n, dtype=bool)
+        if years:
+            m |= gen.columns["year"].mask(years)
+        if months:
+            m |= gen.columns["month"].mask(months)
+        return m
+
+    def _value_facet(self, gen: _Generation, name: str, docs: np.ndarray, selected: list[str]) -> Facet:
+        col = gen.columns[name]
+        counts = col.counts(docs)
+        values = [FacetValue(label, label, int(counts[code]), label in selected)
+                  for code, label in enumerate(col.labels) if label and (counts[code] or label in selected)]
+        values.sort(key=lambda v: (not v.selected, -v.count, v.label))
+        top = values[:FACET_LIMIT]
+        top += [v for v in values[FACET_LIMIT:] if v.selected]
+        top.extend(FacetValue(v, v, 0, True) for v in selected if v not in col.index)
+        top.sort(key=lambda v: (-v.count, v.label))
+        return Facet(name, top)
+
+    def _date_facet(self, gen: _Generation, docs: np.ndarray, selected: list[str]) -> Facet:
+        years = gen.columns["year"]
+        counts = years.counts(docs)
+        values = [FacetValue(y, y, int(counts[c]), y in selected)
+                  for c, y in enumerate(years.labels) if y and (counts[c] or y in selected)]
+        values.sort(key=lambda v: v.value)
+        # Months appear inside a year once one year (or a month of it) is selected.
+        chosen_years = {v[:4] for v in selected}
+        if len(chosen_years) == 1:
+            year = next(iter(chosen_years))
+            months = gen.columns["month"]
+            mcounts = months.counts(docs)
+            month_values = [FacetValue(m, m, int(mcounts[c]), m in selected)
+                            for c, m in enumerate(months.labels)
+                            if m.startswith(year + "-") and (mcounts[c] or m in selected)]
+            month_values.sort(key=lambda v: v.value)
+            out = []
+            for v in values:
+                out.append(v)
+                if v.value == year:
+                    out.extend(month_values)
+            values = out
+        return Facet("date", values)

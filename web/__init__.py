@@ -1,0 +1,78 @@
+"""Arshif's web app: public search pages, the JSON API and the CLI (``create_app``)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+
+from archive.db import Database, sqlite_url
+from indexer.search import SearchService
+
+ENV_KEYS = {"DATABASE_URL": "DATABASE_URL", "ARSHIF_TIMEZONE": "ARSHIF_TIMEZONE",
+            "ARSHIF_INDEX_DIR": "INDEX_DIR"}
+
+
+def instance_path() -> str:
+    return os.path.abspath(os.environ.get("ARSHIF_INSTANCE") or os.path.join(os.getcwd(), "instance"))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    path = (test_config or {}).get("INSTANCE_PATH") or instance_path()
+    app = Flask(__name__, instance_path=path, instance_relative_config=True)
+    app.config.from_object("web.config")
+    app.config.from_pyfile("config.py", silent=True)
+    for env, key in ENV_KEYS.items():
+        if os.environ.get(env):
+            app.config[key] = os.environ[env]
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        key_file = Path(app.instance_path) / "secret_key"
+        if key_file.exists():
+            app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = sqlite_url(app.instance_path)
+    if not app.config.get("INDEX_DIR"):
+        app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["arshif.search"] = SearchService(
+        app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
+        cache_size=app.config["SEARCH_CACHE_SIZE"])
+
+    from web import api, cli, search
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
+    cli.register(app)
+    _error_pages(app)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _error_pages(app: Flask) -> None:
+    messages = {
+        400: ("The request could not be understood.", "تعذّر فهم الطلب."),
+        404: ("There is nothing at this address.", "لا يوجد شيء في هذا العنوان."),
+        405: ("This method is not allowed here.", "هذه الطريقة غير مسموحة هنا."),
+        413: ("The request is too large.", "الطلب كبير جدًا."),
+        414: ("The address is too long.", "العنوان طويل جدًا."),
+        500: ("Something went wrong on our side.", "حدث خطأ من جهتنا."),
+    }
+
+    def handler(exc):
+        code = getattr(exc, "code", 500) or 500
+        if code not in messages:
+            code = 500
+        en, ar = messages[code]
+        if _wants_json():
+            return jsonify(error=en), code
+        return render_template("error.html", code=code, message_en=en, message_ar=ar), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)

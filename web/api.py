@@ -1,0 +1,60 @@
+"""The JSON API (``/api/v1``) and ``/healthz``: request → indexer/archive call → JSON."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from archive.dates import to_iso_z
+from archive.store import archive_counts, get_article
+from indexer.generations import NoIndex
+from indexer.search import SearchError, SearchRequest
+
+bp = Blueprint("api", __name__)
+
+
+def _error(message: str, status: int):
+    return jsonify(error=message), status
+
+
+def _message(exc: SearchError) -> str:
+    lang = request.args.get("lang") or request.accept_languages.best_match(["en", "ar"], "en")
+    return exc.message_ar if lang == "ar" else exc.message
+
+
+@bp.get("/api/v1/search")
+def search():
+    try:
+        req = SearchRequest.from_params(request.args.getlist)
+        result = current_app.extensions["arshif.search"].search(req)
+    except SearchError as exc:
+        return _error(_message(exc), 400)
+    except NoIndex as exc:
+        return _error(str(exc), 503)
+    return jsonify(result.to_dict())
+
+
+@bp.get("/api/v1/articles/<article_id>")
+def article(article_id: str):
+    a = get_article(current_app.extensions["arshif.db"], article_id)
+    if a is None:
+        return _error(f"no article with id '{article_id}'", 404)
+    return jsonify(article_json(a))
+
+
+def article_json(a: dict) -> dict:
+    return {"id": a["id"], "title": a["title"], "subtitle": a["subtitle"], "body": a["body"],
+            "date": to_iso_z(a["published_at"]), "date_precision": a["date_precision"],
+            "section": a["section"], "source": a["source"], "url": a["url"],
+            "author": a["author"], "entities": a.get("entities", [])}
+
+
+@bp.get("/healthz")
+def healthz():
+    status = current_app.extensions["arshif.search"].status()
+    try:
+        articles = archive_counts(current_app.extensions["arshif.db"])["articles"]
+    except Exception as exc:  # the database is down or not initialised: say so, don't 500
+        current_app.logger.warning("healthz: archive database unavailable: %s", exc)
+        return jsonify(status="error", error="archive database unavailable", articles=0,
+                       indexed=status["indexed"], generation=status["generation"] or ""), 503
+    return jsonify(status="ok", articles=articles, indexed=status["indexed"],
+                   generation=status["generation"] or "")
