@@ -23,11 +23,13 @@ def read_csv(path: Path, ref: str) -> Iterator[Record]:
         yield BadRecord(ref, "bad-encoding", f"file is not valid UTF-8 (byte {exc.start})",
                         data[:2000].decode("utf-8", "replace"))
         return
+    # Only the delimiter is guessed: the sniffer's other guesses (doublequote in particular)
+    # go wrong on a sample whose quoted fields happen to contain no doubled quotes.
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

@@ -1,0 +1,154 @@
+"""Search behaviour a journalist would notice, on a small real index (no web app)."""
+from __future__ import annotations
+
+import pytest
+
+from archive.db import Database
+from archive.ingest import ingest
+from archive.store import iter_articles
+from indexer.build import full_rebuild
+from indexer.search import SearchError, SearchRequest, SearchService
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search")
+    db = Database(f"sqlite:///{root / 'archive.sqlite3'}")
+    db.upgrade()
+    ingest(db, [FIXTURES / "news.jsonl"])
+    full_rebuild(iter_articles(db), str(root / "index"))
+    svc = SearchService(str(root / "index"))
+    yield svc
+    svc.close()
+    db.dispose()
+
+
+def run(service, **params):
+    params = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in params.items()}
+    return service.search(SearchRequest.from_params(lambda name: params.get(name, [])))
+
+
+def ids(result):
+    return sorted(h.id for h in result.hits)
+
+
+def test_hamzaless_query_finds_hamza_spelling_and_marks_the_original(service):
+    r = run(service, q="اسرائيل")
+    assert ids(r) == ["t-001", "t-004"]
+    hit = next(h for h in r.hits if h.id == "t-001")
+    assert "<mark>إسرائيل</mark>" in hit.title_html
+
+
+def test_undiacritised_query_finds_vocalised_word(service):
+    r = run(service, q="يجدد")
+    assert ids(r) == ["t-001"]
+    assert "<mark>يُجدِّدُ</mark>" in r.hits[0].snippet_html
+
+
+def test_vocalised_query_finds_plain_text(service):
+    assert ids(run(service, q="المنتخبُ")) == ["t-003"]
+
+
+def test_hamza_on_waw_and_yeh_are_one_spelling(service):
+    assert ids(run(service, q="مسؤول")) == ["t-001", "t-002"]
+    assert ids(run(service, q="مسئول")) == ["t-001", "t-002"]
+
+
+def test_phrase_and_word_order(service):
+    assert ids(run(service, q='"خلية اتصال"')) == ["t-001"]
+    assert ids(run(service, q='"اتصال خلية"')) == []
+    assert ids(run(service, q='"وسوريا اتفقتا"~3')) == ["t-001"]
+
+
+def test_boolean_operators(service):
+    assert ids(run(service, q="وزارة -الاقتصاد")) == ["t-001"]
+    assert ids(run(service, q="المنتخب OR الفائدة")) == ["t-002", "t-003"]
+    assert ids(run(service, q="المنتخب أو الفائدة")) == ["t-002", "t-003"]
+    assert ids(run(service, q="(المنتخب OR الفائدة) البنك")) == ["t-002"]
+
+
+def test_exact_spelling_versus_stemmed(service):
+    assert ids(run(service, q="الشباب")) == ["t-003", "t-006"]   # للشباب shares the stem
+    assert ids(run(service, q="=الشباب")) == ["t-003"]
+
+
+def test_prefix_query(service):
+    r = run(service, q="مشترك*")
+    assert ids(r) == ["t-001"]
+    assert "<mark>مشتركة</mark>" in r.hits[0].title_html
+
+
+def test_facets_count_everything_but_their_own_filter(service):
+    r = run(service, section="economy")
+    assert r.total == 2
+    section = {v.value: (v.count, v.selected) for v in r.facets["section"].values}
+    assert section == {"economy": (2, True), "politic": (2, False), "sport": (1, False), "culture": (1, False)}
+    source = {v.value: v.count for v in r.facets["source"].values}
+    assert source == {"Al Arabiya": 1, "Sky News Arabia": 1}
+    assert set(r.facets) == {"section", "source", "person", "org", "place", "date"}
+
+
+def test_repeated_section_values_are_ored(service):
+    assert run(service, section=["economy", "politic"]).total == 4
+
+
+def test_date_facet_years_then_months(service):
+    r = run(service)
+    assert [(v.value, v.count) for v in r.facets["date"].values] == [("2016", 1), ("2017", 1), ("2018", 4)]
+    r = run(service, date="2018")
+    assert r.total == 4
+    values = [(v.value, v.count, v.selected) for v in r.facets["date"].values]
+    assert values == [("2016", 1, False), ("2017", 1, False), ("2018", 4, True),
+                      ("2018-01", 1, False), ("2018-03", 1, False), ("2018-05", 2, False)]
+    assert ids(run(service, date="2018-05")) == ["t-002", "t-005"]
+
+
+def test_date_range_is_inclusive(service):
+    assert ids(run(service, **{"from": "2018-05"})) == ["t-002", "t-005"]
+    assert ids(run(service, to="2017")) == ["t-003", "t-004"]
+    assert ids(run(service, **{"from": "2018-05-20", "to": "2018-05-20"})) == ["t-002"]
+
+
+def test_sorting_and_paging(service):
+    newest = run(service, sort="newest")
+    assert [h.id for h in newest.hits] == ["t-002", "t-005", "t-001", "t-006", "t-003", "t-004"]
+    oldest = run(service, sort="oldest", per_page=2, page=2)
+    assert [h.id for h in oldest.hits] == ["t-006", "t-001"] and oldest.total == 6
+
+
+def test_relevance_prefers_title_matches(service):
+    r = run(service, q="الفائدة")
+    assert r.hits[0].id == "t-002"
+    assert r.hits[0].score > 0
+
+
+def test_snippets_escape_the_article_text(service):
+    r = run(service, q="وسوم")
+    assert r.hits[0].id == "t-004"
+    assert "&lt;b&gt;<mark>وسوم</mark>&lt;/b&gt;" in r.hits[0].snippet_html
+    assert "&lt;script&gt;" in r.hits[0].title_html and "<script>" not in r.hits[0].title_html
+
+
+@pytest.mark.parametrize("params, param", [
+    ({"page": "abc"}, "page"), ({"page": "0"}, "page"), ({"per_page": "1000"}, "per_page"),
+    ({"sort": "random"}, "sort"), ({"date": "2018-13"}, "date"), ({"from": "yesterday"}, "from"),
+    ({"q": '"خلية اتصال'}, "q"), ({"q": "(سوريا"}, "q"), ({"q": "سوريا OR"}, "q"),
+    ({"from": "2019", "to": "2018"}, "from"),
+])
+def test_bad_parameters_raise_search_errors(service, params, param):
+    with pytest.raises(SearchError) as info:
+        run(service, **params)
+    assert info.value.param == param
+    assert info.value.message and info.value.message_ar
+
+
+def test_unclosed_quote_message_points_at_the_position(service):
+    with pytest.raises(SearchError) as info:
+        run(service, q='سوريا "خلية اتصال')
+    assert "position 7" in info.value.message and "7" in info.value.message_ar
+
+
+def test_deep_paging_is_capped_with_a_notice(service):
+    r = run(service, per_page=100, page=11)
+    assert r.page == 10 and r.notices and "1,000" in r.notices[0]
