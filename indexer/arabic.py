@@ -313,8 +313,8 @@ def light10(token: str) -> str:
 #      an object (نشرته "she published it" → نشر), a harmless merge; the loss is rare plurals
 #      like بيوتهم → بيو. ي is not a trigger: it is mostly the nisba ending (كويتي → كويت).
 # Words in _UNSTEMMED (places, names, loanwords that only look suffixed: ايران, قانون, مليون;
-# listed without ال) lose a prefix but no suffix. Tokens with any non-Arabic character (Latin, digits, hyphen)
-# are returned unchanged.
+# listed without ال) lose a prefix but no suffix. Tokens with any non-Arabic character (Latin,
+# digits, hyphen) are returned unchanged.
 # ---------------------------------------------------------------------------------------------
 
 _ARTICLE_PREFIXES = (("وال", 2), ("بال", 2), ("كال", 2), ("فال", 2), ("لل", 2), ("ال", 2),
@@ -411,8 +411,8 @@ def stem(token: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Stop words: particles, prepositions, pronouns, demonstratives, relatives and auxiliaries
-# (with the common و/ف-attached forms), normalised like the index. على "on" is left out on
-# purpose: normalised it is علي, the name Ali.
+# (with the common و/ف-attached forms), normalised like the index. على "on" (and وعلى) is left
+# out on purpose: normalised it is علي, the name Ali.
 # ---------------------------------------------------------------------------------------------
 
 _STOP_WORDS = """
@@ -425,7 +425,7 @@ _STOP_WORDS = """
 كان كانت كانوا يكون تكون أصبح أصبحت
 له لها لهم به بها بهم منه منها منهم عليه عليها عليهم فيه فيها فيهم إليه إليها عنه عنها
 كل بعض غير أي أيضا كذلك ذات أما إما مثل وفق
-وفي ومن وإلى وعلى وعن ومع وأن وإن وقد ولا ولم ولن وما وهو وهي وهذا وهذه وكان وكانت
+وفي ومن وإلى وعن ومع وأن وإن وقد ولا ولم ولن وما وهو وهي وهذا وهذه وكان وكانت
 فإن فقد فلا فهو
 و ف ب ل ك
 """
