@@ -31,7 +31,12 @@ class IndexRoot:
     def new_generation(self) -> tuple[str, Path]:
         """Create the directory of a new (incomplete) generation."""
         self.root.mkdir(parents=True, exist_ok=True)
-        name = datetime.now(timezone.utc).strftime("g%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        # Names sort in creation order (rollback relies on it), even within one second.
+        newest = max((p.name for p in self.root.iterdir() if p.is_dir()), default="")
+        while True:
+            name = datetime.now(timezone.utc).strftime("g%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(2)
+            if name > newest:
+                break
         path = self.root / name
         path.mkdir()
         return name, path
