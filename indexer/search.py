@@ -265,7 +265,7 @@ def compile_query(node) -> wq.Query | None:
 
 def matcher_for(node, matcher: Matcher | None = None) -> Matcher:
     """What to highlight: every positive word of the query (words under NOT are not marked)."""
-    m = matcher or Matcher()
+    m = matcher if matcher is not None else Matcher()  # an empty Matcher is falsy
     if node is None or isinstance(node, (Not, Filter)):
         return m
     if isinstance(node, Word):

@@ -152,3 +152,12 @@ def test_unclosed_quote_message_points_at_the_position(service):
 def test_deep_paging_is_capped_with_a_notice(service):
     r = run(service, per_page=100, page=11)
     assert r.page == 10 and r.notices and "1,000" in r.notices[0]
+
+
+def test_every_word_of_a_multiword_query_is_marked(service):
+    r = run(service, q="اسرائيل سوريا")
+    hit = next(h for h in r.hits if h.id == "t-001")
+    assert "<mark>إسرائيل</mark>" in hit.title_html and "<mark>وسوريا</mark>" in hit.title_html
+    r = run(service, q='"خلية اتصال" OR المنتخب')
+    marked = {h.id: h.title_html for h in r.hits}
+    assert "<mark>خلية</mark> <mark>اتصال</mark>" in marked["t-001"] and "<mark>المنتخب</mark>" in marked["t-003"]
