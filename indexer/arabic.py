@@ -88,6 +88,12 @@ INVISIBLE = _chars((0x200B, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069), (0x061C
 
 _STRIP_TABLE = {ord(c): None for c in TASHKEEL + TATWEEL + INVISIBLE}
 
+
+def strip_marks(text: str) -> str:
+    """Step 2 alone: the text without tashkeel, tatweel and invisible controls, letters as
+    written (for showing a word plainly, e.g. in a "did you mean" suggestion)."""
+    return text.translate(_STRIP_TABLE)
+
 # Step 3: alef forms → bare alef ا. أ (hamza above), إ (hamza below), آ (madda), ٱ (wasla), and
 # the rare ٲ ٳ (wavy hamza above/below). Unlike pyarabic.normalize_alef, alef maksura ى is NOT
 # an alef here (it becomes ي in step 4: على "on" must not turn into علا "rose").

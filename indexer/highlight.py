@@ -57,7 +57,7 @@ def highlight_all(text: str, matcher: Matcher) -> str:
     return _marked(text, 0, len(text), spans)
 
 
-def snippet(text: str, matcher: Matcher, fragments: int = 3, size: int = 160) -> str:
+def snippet(text: str, matcher: Matcher, fragments: int = 3, size: int = 110) -> str:
     """Up to ``fragments`` passages of about ``size`` characters around the best matches,
     cut at word boundaries, in text order, joined with an ellipsis."""
     tokens = list(arabic.tokenize(text))

@@ -8,6 +8,7 @@
     word*            prefix (unstemmed)
     =word            exact spelling (normalised, unstemmed)
     title:word       search one field; section:X source:X filter by metadata
+    date:2018-01..2018-06   a date range (YYYY, YYYY-MM or YYYY-MM-DD at either end; open ends allowed)
 
 No Whoosh here: ``indexer.search`` turns the tree into Whoosh queries, and another backend
 could turn it into its own.
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 MAX_QUERY = 1000
 MAX_SLOP = 100
 TEXT_FIELDS = ("title",)
-FILTER_FIELDS = ("section", "source", "person", "org", "place")
+FILTER_FIELDS = ("section", "source", "person", "org", "place", "date")
+MAX_DEPTH = 32             # nested parentheses / NOTs: deeper than any real query
 OR_WORDS = {"OR", "أو", "او", "|"}
 AND_WORDS = {"AND", "&&"}
 NOT_WORDS = {"NOT"}
@@ -154,6 +156,7 @@ class _Parser:
         self.q = q
         self.toks = _tokens(q)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -208,6 +211,18 @@ class _Parser:
 
     def unary(self):
         t = self.take()
+        if t.kind in ("not", "minus", "lparen"):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"the query nests more than {MAX_DEPTH} levels deep (position {t.pos + 1})",
+                                 f"الاستعلام متداخل لأكثر من {MAX_DEPTH} مستوى (الموضع {t.pos + 1})", t.pos)
+            try:
+                return self._nested(t)
+            finally:
+                self.depth -= 1
+        return self._leaf(t)
+
+    def _nested(self, t: _Tok):
         if t.kind in ("not", "minus"):
             nxt = self.peek()
             if nxt is None or nxt.kind in ("or", "rparen", "and"):
@@ -225,6 +240,9 @@ class _Parser:
                                  f"القوس المفتوح في الموضع {t.pos + 1} غير مغلق", t.pos)
             self.take()
             return node
+        raise AssertionError(t.kind)
+
+    def _leaf(self, t: _Tok):
         if t.kind == "phrase":
             words = tuple(t.text.split())
             if not words:

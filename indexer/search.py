@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.filedb.filestore import FileStorage
 
 from archive.dates import DateParseError, parse_bound
@@ -33,6 +34,9 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MAX_WINDOW = 1_000          # deepest result a page may reach
 FACET_LIMIT = 30
+SUGGEST_BELOW = 3           # offer "did you mean" when fewer results than this
+SUGGEST_FACTOR = 5          # ... and the other spelling is in this many times more articles
+SUGGEST_MIN_DF = 3
 DATE_VALUE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
 FILTER_PARAMS = ("section", "source", "person", "org", "place", "date")
 
@@ -45,6 +49,13 @@ class SearchError(ValueError):
         self.message = message
         self.message_ar = message_ar or message
         self.param = param
+
+
+class SearchTimeout(Exception):
+    """The search ran past the configured time limit."""
+
+    message = "The search took too long; try more specific words or fewer wildcards."
+    message_ar = "استغرق البحث وقتًا طويلًا؛ جرّب كلمات أدق أو بادئات أقل."
 
 
 # -- request and result ------------------------------------------------------------------
@@ -220,6 +231,25 @@ def _terms_query(fields, words: list[str], slop: int = 1):
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
 
+def date_range(value: str, tz: str = "UTC") -> tuple[int | None, int | None]:
+    """``2018``, ``2018-01..2018-06``, ``2018-03..`` or ``..2018`` → [lo, hi) in epoch seconds."""
+    start, sep, end = value.partition("..")
+    if not sep:
+        end = start
+    try:
+        lo = int(parse_bound(start, end=False, tz=tz).timestamp()) if start else None
+        hi = int(parse_bound(end, end=True, tz=tz).timestamp()) if end else None
+    except DateParseError:
+        raise QueryError(f"date:{value} is not a date range; write date:2018, date:2018-01..2018-06 "
+                         f"or date:2018-01-15..", f"date:{value} ليس نطاقًا زمنيًا صالحًا؛ اكتب date:2018 "
+                         f"أو date:2018-01..2018-06") from None
+    if lo is None and hi is None:
+        raise QueryError("date: needs at least one end of the range", "date: يحتاج إلى طرف واحد على الأقل")
+    if lo is not None and hi is not None and lo >= hi:
+        raise QueryError(f"date:{value} ends before it starts", f"date:{value} ينتهي قبل أن يبدأ")
+    return lo, hi
+
+
 def compile_query(node) -> wq.Query | None:
     """A Whoosh query for a parsed query tree (None when nothing searchable remains)."""
     if node is None:
@@ -245,6 +275,9 @@ def compile_query(node) -> wq.Query | None:
             return None
         return _terms_query(_fields(node.field, True), words, slop=node.slop)
     if isinstance(node, Filter):
+        if node.field == "date":
+            lo, hi = date_range(node.value)
+            return wq.NumericRange("published", lo, None if hi is None else hi - 1)
         return wq.Term(node.field, node.value)
     if isinstance(node, Not):
         inner = compile_query(node.child)
@@ -289,12 +322,36 @@ def matcher_for(node, matcher: Matcher | None = None) -> Matcher:
     return m
 
 
+def _plain_words(node) -> list[str]:
+    """The positive, non-prefix words of a query, as typed."""
+    if isinstance(node, Word) and not node.prefix:
+        return [node.text]
+    if isinstance(node, Phrase):
+        return list(node.words)
+    if isinstance(node, (And, Or)):
+        return [w for c in node.children for w in _plain_words(c)]
+    return []
+
+
 def _has_text(node) -> bool:
     if isinstance(node, (Word, Phrase)):
         return True
     if isinstance(node, (And, Or)):
         return any(_has_text(c) for c in node.children)
     return False
+
+
+TIME_CHECK_EVERY = 4096
+
+
+def _matching(searcher, q, deadline: float):
+    """Docnums matching ``q``, checking the deadline every few thousand documents (and at once)."""
+    for i, docnum in enumerate(searcher.docs_for_query(q)):
+        if i % TIME_CHECK_EVERY == 0 and time.perf_counter() > deadline:
+            raise SearchTimeout()
+        yield docnum
+    if time.perf_counter() > deadline:
+        raise SearchTimeout()
 
 
 # -- one open generation -----------------------------------------------------------------
@@ -357,9 +414,11 @@ class _Generation:
 class SearchService:
     """Searches the serving generation of one index root; reopens when it changes."""
 
-    def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256):
+    def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256,
+                 time_limit: float = 5.0):
         self.root = IndexRoot(index_root)
         self.tz = tz
+        self.time_limit = time_limit
         self.cache_size = cache_size
         self._gen: _Generation | None = None
         self._version = 0
@@ -409,7 +468,8 @@ class SearchService:
             self._cache.move_to_end(key)
             result = SearchResult(**{**cached.__dict__, "took_ms": (time.perf_counter() - started) * 1000})
             return result
-        result = self._search(gen, req, tree)
+        deadline = started + self.time_limit
+        result = self._search(gen, req, tree, deadline)
         result.took_ms = (time.perf_counter() - started) * 1000
         self._cache[key] = result
         if len(self._cache) > self.cache_size:
@@ -430,16 +490,19 @@ class SearchService:
             raise SearchError("'from' is after 'to'", "تاريخ 'from' بعد تاريخ 'to'", "from")
         return lo, hi
 
-    def _search(self, gen: _Generation, req: SearchRequest, tree) -> SearchResult:
+    def _search(self, gen: _Generation, req: SearchRequest, tree, deadline: float) -> SearchResult:
         notices: list[str] = []
-        text_q = compile_query(tree)
+        try:
+            text_q = compile_query(tree)
+        except QueryError as exc:
+            raise SearchError(exc.message, exc.message_ar, "q") from None
+        lo, hi = self._bounds(req)
         if text_q is None:
             base = gen.all_docs
             if tree is not None:
                 notices.append("The query has only very common words; showing all articles.")
         else:
-            base = np.fromiter(gen.searcher.docs_for_query(text_q), dtype=np.int32)
-        lo, hi = self._bounds(req)
+            base = np.fromiter(_matching(gen.searcher, text_q, deadline), dtype=np.int32)
 
         # One boolean mask per filter; None where the filter is not in use.
         masks: dict[str, np.ndarray | None] = {
@@ -487,16 +550,67 @@ class SearchService:
                            f"narrow the search to see the rest. Showing page {page}.")
         start = (page - 1) * req.per_page
         stop = min(start + req.per_page, MAX_WINDOW)
-        docs, scores = self._ranked(gen, req, tree, text_q, final, stop)
+        docs, scores = self._ranked(gen, req, tree, text_q, final, stop, deadline)
         docs, scores = docs[start:stop], scores[start:stop]
 
         matcher = matcher_for(tree)
         hits = [self._hit(gen, int(d), s, matcher) for d, s in zip(docs, scores)]
+        suggestion = None
+        if total < SUGGEST_BELOW and tree is not None and time.perf_counter() < deadline:
+            suggestion = self._suggest(gen, req.query, tree)
         return SearchResult(query=req.query, total=total, page=page, per_page=req.per_page,
                             took_ms=0.0, hits=hits, facets=facets, notices=notices,
-                            generation=gen.name)
+                            suggestion=suggestion, generation=gen.name)
 
-    def _ranked(self, gen, req, tree, text_q, final: np.ndarray, stop: int):
+    # Did you mean.
+    def _suggest(self, gen: _Generation, query: str, tree) -> str | None:
+        """The query with rare words replaced by a close, much more frequent spelling, written
+        as articles write it; None when there is nothing better."""
+        reader = gen.searcher.reader()
+        changed = query
+        better = False
+        for word in _plain_words(tree):
+            norm = arabic.normalize(word)
+            if len(norm) < 3 or not norm.isalpha():
+                continue
+            df = reader.doc_frequency("body_exact", norm)
+            maxdist = 1 if len(norm) < 6 else 2
+            best, best_df = None, max(SUGGEST_FACTOR * df, SUGGEST_MIN_DF)
+            for cand in reader.terms_within("body_exact", norm, maxdist, prefix=1):
+                cdf = reader.doc_frequency("body_exact", cand)
+                if cand != norm and cdf >= best_df:
+                    best, best_df = cand, cdf
+            if best is None:
+                continue
+            surface = self._surface(gen, best)
+            if surface and word in changed:
+                changed = changed.replace(word, surface, 1)
+                better = True
+        return changed if better else None
+
+    def _surface(self, gen: _Generation, norm: str) -> str | None:
+        """How an article actually writes the normalised word ``norm`` (marks dropped)."""
+        postings = gen.searcher.postings("body_exact", norm)
+        if not postings.is_active():
+            return None
+        body = gen.searcher.stored_fields(postings.id())["body"]
+        for token, _s, _e in arabic.tokenize(body):
+            if arabic.normalize(token) == norm:
+                return arabic.strip_marks(token)
+        return None
+
+    # More like this.
+    def related(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles that share the most distinctive words of ``article_id``."""
+        gen = self._current()
+        docnum = gen.searcher.document_number(id=article_id)
+        if docnum is None:
+            return []
+        body = gen.searcher.stored_fields(docnum)["body"]
+        results = gen.searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
+        return [self._hit(gen, r.docnum, round(float(r.score), 4), Matcher()) for r in results]
+
+    def _ranked(self, gen, req, tree, text_q, final: np.ndarray, stop: int, deadline: float):
         if final.size == 0 or stop <= 0:
             return [], []
         if req.sort != "relevance" or text_q is None or not _has_text(tree):
@@ -506,7 +620,16 @@ class SearchService:
             docs = final[order[:stop]].tolist()
             return docs, [None] * len(docs)
         allow = None if final.size == gen.doc_count else set(final.tolist())
-        results = gen.searcher.search(text_q, limit=stop, filter=allow)
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise SearchTimeout()
+        collector = TimeLimitCollector(gen.searcher.collector(limit=stop, filter=allow), remaining,
+                                       use_alarm=False)
+        try:
+            gen.searcher.search_with_collector(text_q, collector)
+        except TimeLimit:
+            raise SearchTimeout() from None
+        results = collector.results()
         ranked = sorted(((hit_score, doc) for doc, hit_score in
                          ((r.docnum, r.score) for r in results)),
                         key=lambda p: (-round(p[0], 6), -int(gen.published[p[1]])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 
 from archive.db import Database, sqlite_url
 from indexer.search import SearchService
@@ -41,7 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"])
     app.extensions["arshif.search"] = SearchService(
         app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
-        cache_size=app.config["SEARCH_CACHE_SIZE"])
+        cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
+
+    @app.before_request
+    def _limit_query_string():
+        if len(request.query_string) > app.config["MAX_QUERY_STRING"]:
+            abort(414)
 
     from web import api, cli, search
     app.register_blueprint(search.bp)

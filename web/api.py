@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from archive.dates import to_iso_z
 from archive.store import archive_counts, get_article
 from indexer.generations import NoIndex
-from indexer.search import SearchError, SearchRequest
+from indexer.search import SearchError, SearchRequest, SearchTimeout
 
 bp = Blueprint("api", __name__)
 
@@ -15,9 +15,12 @@ def _error(message: str, status: int):
     return jsonify(error=message), status
 
 
+def _lang() -> str:
+    return request.args.get("lang") or request.accept_languages.best_match(["en", "ar"], "en")
+
+
 def _message(exc: SearchError) -> str:
-    lang = request.args.get("lang") or request.accept_languages.best_match(["en", "ar"], "en")
-    return exc.message_ar if lang == "ar" else exc.message
+    return exc.message_ar if _lang() == "ar" else exc.message
 
 
 @bp.get("/api/v1/search")
@@ -27,6 +30,8 @@ def search():
         result = current_app.extensions["arshif.search"].search(req)
     except SearchError as exc:
         return _error(_message(exc), 400)
+    except SearchTimeout as exc:
+        return _error(exc.message_ar if _lang() == "ar" else exc.message, 503)
     except NoIndex as exc:
         return _error(str(exc), 503)
     return jsonify(result.to_dict())

@@ -185,7 +185,7 @@ def search_command(query, section, source, person, org, place, date_from, date_t
                    page, per_page, as_json):
     """Search the archive from the command line (the API's parameters)."""
     from indexer.generations import NoIndex
-    from indexer.search import SearchError, SearchRequest
+    from indexer.search import SearchError, SearchRequest, SearchTimeout
 
     params = {"q": [query], "section": list(section), "source": list(source), "person": list(person),
               "org": list(org), "place": list(place), "date": list(date),
@@ -195,7 +195,7 @@ def search_command(query, section, source, person, org, place, date_from, date_t
     try:
         req = SearchRequest.from_params(lambda name: params.get(name, []))
         result = current_app.extensions["arshif.search"].search(req)
-    except (SearchError, NoIndex) as exc:
+    except (SearchError, SearchTimeout, NoIndex) as exc:
         raise click.ClickException(getattr(exc, "message", str(exc)))
     if as_json:
         _echo_json(result.to_dict())

@@ -14,6 +14,10 @@ INDEX_DIR = None
 PER_PAGE = 10
 # Search results cached per index generation (repeated queries).
 SEARCH_CACHE_SIZE = 256
+# Seconds a search may run before it is stopped with a "too long" answer (HTTP 503).
+SEARCH_TIME_LIMIT = 2.0
+# Longest query string accepted (characters); longer requests get HTTP 414.
+MAX_QUERY_STRING = 8192
 # Largest request body accepted (bytes).
 MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 # Serving defaults for `arshif serve`.

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from archive.store import get_article
 from indexer.generations import NoIndex
-from indexer.search import SearchError, SearchRequest
+from indexer.search import SearchError, SearchRequest, SearchTimeout
 
 bp = Blueprint("search", __name__)
 
@@ -60,6 +60,9 @@ def search_page():
         error = exc.message_ar if lang == "ar" else exc.message
         status = 400
         req.query = request.args.get("q", "")[:1000]
+    except SearchTimeout as exc:
+        error = exc.message_ar if lang == "ar" else exc.message
+        status = 503
     except NoIndex:
         error = ("لا يوجد فهرس بعد: شغّل ‎arshif reindex‎" if lang == "ar"
                  else "There is no search index yet: run 'arshif reindex'.")
@@ -85,6 +88,7 @@ def search_page():
         sort_urls={s: _url(req.params(sort=s, page=1)) for s in ("relevance", "newest", "oldest")},
         prev_url=_url(req.params(page=result.page - 1)) if result and result.page > 1 else None,
         next_url=_url(req.params(page=result.page + 1)) if result and result.page < result.pages else None,
+        suggestion_url=_url(req.params(query=result.suggestion, page=1)) if result and result.suggestion else None,
     ), status
 
 
@@ -94,4 +98,9 @@ def article_page(article_id: str):
     if article is None:
         abort(404)
     paragraphs = [p.strip() for p in article["body"].split("\n") if p.strip()]
-    return render_template("article.html", lang=current_lang(), article=article, paragraphs=paragraphs)
+    try:
+        related = current_app.extensions["arshif.search"].related(article_id)
+    except NoIndex:
+        related = []
+    return render_template("article.html", lang=current_lang(), article=article, paragraphs=paragraphs,
+                           related=related)

@@ -363,3 +363,9 @@ def test_is_stop():
         assert is_stop(normalize(word)), word
     assert not is_stop(normalize("على"))  # normalised it is علي, the name Ali
     assert not is_stop("وزاره")
+
+
+def test_strip_marks_keeps_letters_as_written():
+    from indexer import arabic
+    assert arabic.strip_marks("إِسْرَائِيلُ") == "إسرائيل"
+    assert arabic.strip_marks("الـــعراق\u200f") == "العراق"

@@ -161,3 +161,46 @@ def test_every_word_of_a_multiword_query_is_marked(service):
     r = run(service, q='"خلية اتصال" OR المنتخب')
     marked = {h.id: h.title_html for h in r.hits}
     assert "<mark>خلية</mark> <mark>اتصال</mark>" in marked["t-001"] and "<mark>المنتخب</mark>" in marked["t-003"]
+
+
+def test_date_field_in_the_query(service):
+    assert ids(run(service, q="date:2018-05")) == ["t-002", "t-005"]
+    assert ids(run(service, q="date:2017..2018-01")) == ["t-003", "t-006"]
+    assert ids(run(service, q="date:..2016")) == ["t-004"]
+    for bad in ("date:yesterday", "date:2019..2018", "date:.."):
+        with pytest.raises(SearchError) as info:
+            run(service, q=bad)
+        assert info.value.param == "q" and "date:" in info.value.message
+
+
+@pytest.mark.parametrize("q", [
+    "(" * 500 + "سوريا" + ")" * 500,
+    "-" * 900 + "سوريا",
+    "NOT " * 200 + "سوريا",
+    "*", "*سوريا", "س*", "\x00\x01\x02", "سوريا " * 2000, "ا" * 2_000_000,
+])
+def test_hostile_queries_are_answered_or_refused_never_crash(service, q):
+    try:
+        r = run(service, q=q)
+    except SearchError as exc:
+        assert exc.message and exc.param == "q"
+    else:
+        assert r.total >= 0
+
+
+def test_time_limit_stops_a_search_with_a_clear_error(service):
+    from indexer.search import SearchTimeout
+
+    tight = SearchService(str(service.root.root), time_limit=0.0)
+    try:
+        with pytest.raises(SearchTimeout) as info:
+            run(tight, q="وزارة")
+        assert "too long" in info.value.message
+    finally:
+        tight.close()
+
+
+def test_related_articles(service):
+    related = service.related("t-006")  # shares وزارة/أعلنت with t-001, الشباب with t-003
+    assert {h.id for h in related} == {"t-001", "t-003"}
+    assert service.related("no-such-article") == []

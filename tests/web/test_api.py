@@ -83,3 +83,18 @@ def test_no_index_yet_is_503_not_500(tmp_path):
 def test_unknown_api_path_is_json_404(client):
     r = client.get("/api/v1/nothing")
     assert r.status_code == 404 and r.get_json()["error"]
+
+
+def test_over_long_query_string_is_414(client):
+    r = client.get("/api/v1/search?q=" + "ا" * 9000)
+    assert r.status_code == 414 and r.get_json()["error"]
+
+
+def test_search_timeout_is_503_with_a_message(tmp_path):
+    from tests.conftest import FIXTURES, build_instance
+
+    app = build_instance(tmp_path / "instance", FIXTURES / "news.jsonl", SEARCH_TIME_LIMIT=0.0)
+    r = app.test_client().get("/api/v1/search?q=وزارة")
+    assert r.status_code == 503 and "too long" in r.get_json()["error"]
+    r = app.test_client().get("/search?q=وزارة")
+    assert r.status_code == 503 and "طويلًا" in r.get_data(as_text=True)

@@ -37,3 +37,19 @@ def test_sample_queries_find_their_articles(sample_app, case):
                                                                          "per_page": 100}).get_json()
     found = {h["id"] for h in data["hits"]}
     assert set(case["must_find"]) <= found
+
+
+def test_did_you_mean_offers_the_frequent_spelling(sample_app):
+    client = sample_app.test_client()
+    data = client.get("/api/v1/search", query_string={"q": "العراك"}).get_json()
+    assert data["total"] < 3 and data["suggestion"] == "العراق"
+    html = client.get("/search", query_string={"q": "العراك"}).get_data(as_text=True)
+    assert "هل تقصد" in html and "العراق" in html
+    assert client.get("/api/v1/search", query_string={"q": "العراق"}).get_json()["suggestion"] is None
+
+
+def test_article_page_lists_related_articles(sample_app):
+    client = sample_app.test_client()
+    some_id = client.get("/api/v1/search?q=العراق").get_json()["hits"][0]["id"]
+    html = client.get(f"/article/{some_id}").get_data(as_text=True)
+    assert "مقالات ذات صلة" in html and html.count('href="/article/') >= 2
