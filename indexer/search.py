@@ -14,7 +14,8 @@ import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from html import escape
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from whoosh import query as wq
@@ -490,8 +491,8 @@ class SearchService:
             raise SearchError("'from' is after 'to'", "تاريخ 'from' بعد تاريخ 'to'", "from")
         return lo, hi
 
-    def _search(self, gen: _Generation, req: SearchRequest, tree, deadline: float) -> SearchResult:
-        notices: list[str] = []
+    def _select(self, gen: _Generation, req: SearchRequest, tree, deadline: float):
+        """The text query, the docnums it matches, and one boolean mask per filter in use."""
         try:
             text_q = compile_query(tree)
         except QueryError as exc:
@@ -499,18 +500,15 @@ class SearchService:
         lo, hi = self._bounds(req)
         if text_q is None:
             base = gen.all_docs
-            if tree is not None:
-                notices.append("The query has only very common words; showing all articles.")
         else:
             base = np.fromiter(_matching(gen.searcher, text_q, deadline), dtype=np.int32)
-
-        # One boolean mask per filter; None where the filter is not in use.
-        masks: dict[str, np.ndarray | None] = {
-            "section": gen.columns["section"].mask(req.section) if req.section else None,
-            "source": gen.columns["source"].mask(req.source) if req.source else None,
-            "date": self._date_mask(gen, req.date) if req.date else None,
-            "range": None,
-        }
+        masks: dict[str, np.ndarray] = {}
+        if req.section:
+            masks["section"] = gen.columns["section"].mask(req.section)
+        if req.source:
+            masks["source"] = gen.columns["source"].mask(req.source)
+        if req.date:
+            masks["date"] = self._date_mask(gen, req.date)
         if lo is not None or hi is not None:
             m = np.ones(gen.n, dtype=bool)
             if lo is not None:
@@ -524,13 +522,42 @@ class SearchService:
             ids = np.fromiter(gen.searcher.docs_for_query(wq.And(entity_q)), dtype=np.int64)
             m[ids] = True
             masks["entities"] = m
+        return text_q, base, masks
+
+    @staticmethod
+    def _restrict(base: np.ndarray, masks: dict, skip: str | None = None) -> np.ndarray:
+        """``base`` under every filter mask except ``skip`` (a facet's own filter)."""
+        docs = base
+        for name, m in masks.items():
+            if name != skip:
+                docs = docs[m[docs]]
+        return docs
+
+    def export(self, req: SearchRequest, limit: int = 10_000) -> Iterator[Hit]:
+        """Up to ``limit`` hits of a search in its sort order, without snippets (exports, feeds)."""
+        started = time.perf_counter()
+        try:
+            tree = parse(req.query)
+        except QueryError as exc:
+            raise SearchError(exc.message, exc.message_ar, "q") from None
+        gen = self._current()
+        deadline = started + self.time_limit
+        text_q, base, masks = self._select(gen, req, tree, deadline)
+        final = self._restrict(base, masks)
+        docs, scores = self._ranked(gen, req, tree, text_q, final, limit, deadline)
+        empty = Matcher()
+        for d, score in zip(docs, scores):
+            hit = self._hit(gen, int(d), score, empty, snippets=False)
+            yield hit
+
+    def _search(self, gen: _Generation, req: SearchRequest, tree, deadline: float) -> SearchResult:
+        notices: list[str] = []
+        text_q, base, masks = self._select(gen, req, tree, deadline)
+        if text_q is None and tree is not None:
+            notices.append("The query has only very common words; showing all articles.")
 
         def restricted(skip: str | None) -> np.ndarray:
-            docs = base
-            for name, m in masks.items():
-                if m is not None and name != skip:
-                    docs = docs[m[docs]]
-            return docs
+            return self._restrict(base, masks, skip)
 
         final = restricted(None)
         total = int(final.size)
@@ -635,14 +662,15 @@ class SearchService:
                         key=lambda p: (-round(p[0], 6), -int(gen.published[p[1]])))
         return [d for _, d in ranked], [round(float(s), 4) for s, _ in ranked]
 
-    def _hit(self, gen: _Generation, docnum: int, score, matcher: Matcher) -> Hit:
+    def _hit(self, gen: _Generation, docnum: int, score, matcher: Matcher, snippets: bool = True) -> Hit:
         f = gen.searcher.stored_fields(docnum)
         published = datetime.fromtimestamp(f["published"], tz=timezone.utc)
         return Hit(
-            id=f["id"], title=f["title"], title_html=highlight_all(f["title"], matcher),
+            id=f["id"], title=f["title"],
+            title_html=highlight_all(f["title"], matcher) if snippets else escape(f["title"]),
             url=f.get("url"), date=published.strftime("%Y-%m-%dT%H:%M:%SZ"),
             section=f.get("section"), source=f.get("source"),
-            snippet_html=snippet(f["body"], matcher), entities=[], score=score,
+            snippet_html=snippet(f["body"], matcher) if snippets else "", entities=[], score=score,
             date_precision=f.get("date_precision", "minute"))
 
     # Facets.

@@ -204,3 +204,15 @@ def test_related_articles(service):
     related = service.related("t-006")  # shares وزارة/أعلنت with t-001, الشباب with t-003
     assert {h.id for h in related} == {"t-001", "t-003"}
     assert service.related("no-such-article") == []
+
+
+def test_export_streams_hits_in_sort_order_past_the_paging_window(service):
+    def req(**params):
+        params = {k: [v] for k, v in params.items()}
+        return SearchRequest.from_params(lambda name: params.get(name, []))
+
+    hits = list(service.export(req(sort="newest")))
+    assert [h.id for h in hits] == ["t-002", "t-005", "t-001", "t-006", "t-003", "t-004"]
+    assert [h.id for h in service.export(req(sort="oldest"), limit=2)] == ["t-004", "t-003"]
+    found = list(service.export(req(q="الفائدة", section="economy")))
+    assert [h.id for h in found] == ["t-002"] and found[0].snippet_html == ""
