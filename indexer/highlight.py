@@ -1,17 +1,46 @@
 """Highlighted titles and snippets: HTML-escaped article text in which the words a query
 matched, exactly as the article wrote them (diacritics, hamza and all), are in ``<mark>``.
 
-Matching re-analyses each original token the way the index did (normalise, and stem for
-ordinary words), so a query اعلنت marks أعلنَت, and a phrase marks each of its words.
+A word is marked when re-analysing it the way the index did (normalise, and stem for ordinary
+words) gives a form the query looks for, so a query اعلنت marks أعلنَت, and a phrase marks each
+of its words. To stay fast on long articles, candidates are found first with one regular
+expression over the original text — each form the query looks for, spelled with every letter
+that normalises to its letters and with marks allowed between them — and only the words around
+those candidates are analysed.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 
 from indexer import arabic
 
 ELLIPSIS = "…"
+
+# Letters and marks that normalise to nothing between two letters (tashkeel, tatweel, controls).
+_IGNORABLE = "".join(chr(c) for c in range(0x0600, 0x0700) if arabic.normalize("a" + chr(c) + "b") == "ab")
+_IGNORABLE += "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_GAP = f"[{_IGNORABLE}]*"
+
+
+def _variants() -> dict[str, str]:
+    """normalised character → a regex class of every character that normalises to it."""
+    out: dict[str, set[str]] = {}
+    for cp in list(range(0x0600, 0x0700)) + list(range(0x0750, 0x0780)) + list(range(0x06F0, 0x06FA)):
+        ch = chr(cp)
+        norm = arabic.normalize(ch)
+        if len(norm) == 1 and norm != ch:
+            out.setdefault(norm, set()).add(ch)
+    return {k: "[" + re.escape(k) + "".join(re.escape(c) for c in sorted(v)) + "]" for k, v in out.items()}
+
+
+_VARIANTS = _variants()
+
+
+def _letters_pattern(norm: str) -> str:
+    return _GAP.join(_VARIANTS.get(c, re.escape(c)) for c in norm)
 
 
 @dataclass
@@ -36,6 +65,41 @@ class Matcher:
             return True
         return bool(self.stems) and arabic.stem(norm) in self.stems
 
+    def candidates(self) -> re.Pattern | None:
+        """A regex finding every place a matching word could be (a superset: a stem, exact word
+        or prefix is always a substring of the normalised word that matches it)."""
+        forms = sorted(self.stems | self.exact | set(self.prefixes), key=len, reverse=True)
+        return _candidate_regex(tuple(forms)) if forms else None
+
+
+@lru_cache(maxsize=1024)
+def _candidate_regex(forms: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(_letters_pattern(f) for f in forms), re.IGNORECASE)
+
+
+def match_spans(text: str, matcher: Matcher) -> list[tuple[int, int]]:
+    """(start, end) of every word of ``text`` the query matches, in order."""
+    pattern = matcher.candidates() if matcher else None
+    if pattern is None:
+        return []
+    spans: list[tuple[int, int]] = []
+    checked_until = -1
+    for m in pattern.finditer(text):
+        if m.start() < checked_until:
+            continue
+        # The word around the candidate, as the tokenizer would cut it.
+        lo = max(0, m.start() - 64)
+        for token, s, e in arabic.tokenize(text[lo:m.end() + 64]):
+            s, e = s + lo, e + lo
+            if e <= m.start():
+                continue
+            if s >= m.end():
+                break
+            if e > checked_until and matcher.matches(token):
+                spans.append((s, e))
+            checked_until = max(checked_until, e)
+    return spans
+
 
 def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
     """Escape text[start:end], wrapping the given (sorted, inside) spans in <mark>."""
@@ -51,60 +115,60 @@ def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
 
 def highlight_all(text: str, matcher: Matcher) -> str:
     """The whole text, escaped, matches marked (titles)."""
-    if not matcher:
-        return escape(text)
-    spans = [(s, e) for tok, s, e in arabic.tokenize(text) if matcher.matches(tok)]
-    return _marked(text, 0, len(text), spans)
+    return _marked(text, 0, len(text), match_spans(text, matcher))
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _word_start(text: str, pos: int) -> int:
+    """The start of the word at or after ``pos`` (0 stays 0)."""
+    if pos <= 0:
+        return 0
+    m = _SPACE.search(text, pos - 1)
+    return m.end() if m else pos
+
+
+def _word_end(text: str, pos: int, floor: int) -> int:
+    """The end of the last whole word before ``pos`` (never before ``floor``)."""
+    if pos >= len(text):
+        return len(text)
+    cut = max(text.rfind(" ", floor, pos + 1), text.rfind("\n", floor, pos + 1))
+    return cut if cut > floor else pos
 
 
 def snippet(text: str, matcher: Matcher, fragments: int = 3, size: int = 110) -> str:
     """Up to ``fragments`` passages of about ``size`` characters around the best matches,
     cut at word boundaries, in text order, joined with an ellipsis."""
-    tokens = list(arabic.tokenize(text))
-    if not tokens:
-        return escape(text[:size])
-    hits = [i for i, (tok, s, e) in enumerate(tokens) if matcher and matcher.matches(tok)]
-    if not hits:
-        return _lead(text, tokens, size)
-    # Candidate windows start a few words before each hit; score = distinct matched words
-    # inside, then number of matches; take the best non-overlapping ones.
+    spans = match_spans(text, matcher)
+    if not spans:
+        end = _word_end(text, size, 0)
+        return escape(text[:end]) + (" " + ELLIPSIS if end < len(text) else "")
+    # Candidate windows start a little before each match; a window's score is the number of
+    # distinct matched words in it, then the number of matches. Best non-overlapping ones win.
     candidates = []
-    for h in hits:
-        first = h
-        while first > 0 and tokens[h][1] - tokens[first - 1][1] < size // 4:
-            first -= 1
-        last = first
-        while last + 1 < len(tokens) and tokens[last + 1][2] - tokens[first][1] <= size:
-            last += 1
-        inside = [i for i in hits if first <= i <= last]
-        distinct = len({arabic.normalize(tokens[i][0]) for i in inside})
-        candidates.append((distinct, len(inside), -first, first, last))
+    for s, e in spans:
+        start = _word_start(text, s - size // 4) if s - size // 4 > 0 else 0
+        start = min(start, s)
+        end = max(_word_end(text, start + size, s), e)
+        inside = [sp for sp in spans if start <= sp[0] and sp[1] <= end]
+        distinct = len({arabic.normalize(text[a:b]) for a, b in inside})
+        candidates.append((distinct, len(inside), -start, start, end))
     candidates.sort(reverse=True)
     chosen: list[tuple[int, int]] = []
-    for *_score, first, last in candidates:
-        if all(last < a or first > b for a, b in chosen):
-            chosen.append((first, last))
+    for *_score, start, end in candidates:
+        if all(end <= a or start >= b for a, b in chosen):
+            chosen.append((start, end))
             if len(chosen) == fragments:
                 break
     chosen.sort()
-    hitset = set(hits)
     parts = []
-    for first, last in chosen:
-        start, end = tokens[first][1], tokens[last][2]
-        spans = [(tokens[i][1], tokens[i][2]) for i in range(first, last + 1) if i in hitset]
-        part = _marked(text, start, end, spans)
-        if first > 0:
+    for start, end in chosen:
+        inside = [sp for sp in spans if start <= sp[0] and sp[1] <= end]
+        part = _marked(text, start, end, inside).strip()
+        if start > 0:
             part = ELLIPSIS + " " + part
-        if last < len(tokens) - 1:
+        if end < len(text.rstrip()):
             part = part + " " + ELLIPSIS
         parts.append(part)
     return " ".join(parts).replace(f"{ELLIPSIS} {ELLIPSIS}", ELLIPSIS)
-
-
-def _lead(text: str, tokens: list, size: int) -> str:
-    """The opening words of the text (no match to centre on)."""
-    last = 0
-    while last + 1 < len(tokens) and tokens[last + 1][2] <= size:
-        last += 1
-    part = escape(text[:tokens[last][2]])
-    return part + (" " + ELLIPSIS if last < len(tokens) - 1 else "")

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.filedb.filestore import FileStorage
 
 from archive.dates import DateParseError, parse_bound
@@ -345,6 +345,23 @@ def _has_text(node) -> bool:
 TIME_CHECK_EVERY = 4096
 
 
+class _DeadlineCollector(WrappingCollector):
+    """Stops collecting past ``deadline`` (checked every few thousand documents). Unlike
+    Whoosh's TimeLimitCollector it starts no timer thread per search."""
+
+    def __init__(self, child, deadline: float):
+        self.child = child
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child = self.child
+        clock = time.perf_counter
+        for i, sub_docnum in enumerate(child.matches()):
+            if i % TIME_CHECK_EVERY == 0 and clock() > self.deadline:
+                raise TimeLimit
+            child.collect(sub_docnum)
+
+
 def _matching(searcher, q, deadline: float):
     """Docnums matching ``q``, checking the deadline every few thousand documents (and at once)."""
     for i, docnum in enumerate(searcher.docs_for_query(q)):
@@ -650,8 +667,7 @@ class SearchService:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             raise SearchTimeout()
-        collector = TimeLimitCollector(gen.searcher.collector(limit=stop, filter=allow), remaining,
-                                       use_alarm=False)
+        collector = _DeadlineCollector(gen.searcher.collector(limit=stop, filter=allow), deadline)
         try:
             gen.searcher.search_with_collector(text_q, collector)
         except TimeLimit:
