@@ -26,6 +26,7 @@ from archive.dates import DateParseError, parse_bound
 from indexer import arabic
 from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
 from indexer.generations import IndexRoot, NoIndex
+from indexer.fastpath import TermArrays, plain_groups
 from indexer.highlight import Matcher, highlight_all, snippet
 from indexer.query import And, Filter, Not, Or, Phrase, QueryError, Word, parse
 from indexer.schema import TITLE_BOOST
@@ -415,6 +416,14 @@ class _Generation:
                     self.live[d] = False
         self.all_docs = np.flatnonzero(self.live).astype(np.int32)
         self.doc_count = int(self.live.sum())
+        self._arrays = None
+
+    @property
+    def arrays(self) -> TermArrays:
+        """Posting arrays for the numpy path (field lengths are read on first use)."""
+        if self._arrays is None:
+            self._arrays = TermArrays(self.searcher, self.live)
+        return self._arrays
 
     def refresh(self) -> bool:
         """Pick up commits made to this generation (incremental reindex)."""
@@ -433,8 +442,10 @@ class SearchService:
     """Searches the serving generation of one index root; reopens when it changes."""
 
     def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256,
-                 time_limit: float = 5.0):
+                 time_limit: float = 5.0, fast: bool = True):
         self.root = IndexRoot(index_root)
+        # fast=False sends every query through Whoosh's own matching and scoring (tests compare).
+        self.fast = fast
         self.tz = tz
         self.time_limit = time_limit
         self.cache_size = cache_size
@@ -515,8 +526,13 @@ class SearchService:
         except QueryError as exc:
             raise SearchError(exc.message, exc.message_ar, "q") from None
         lo, hi = self._bounds(req)
+        groups = plain_groups(tree) if self.fast and gen.n else None
         if text_q is None:
             base = gen.all_docs
+        elif groups is not None:
+            base = gen.arrays.match(groups)
+            if time.perf_counter() > deadline:
+                raise SearchTimeout()
         else:
             base = np.fromiter(_matching(gen.searcher, text_q, deadline), dtype=np.int32)
         masks: dict[str, np.ndarray] = {}
@@ -663,6 +679,11 @@ class SearchService:
                 order = order[::-1]
             docs = final[order[:stop]].tolist()
             return docs, [None] * len(docs)
+        groups = plain_groups(tree) if self.fast else None
+        if groups is not None:
+            scores = gen.arrays.scores(groups, final)
+            order = np.lexsort((-gen.published[final], -np.round(scores, 6)))[:stop]
+            return final[order].tolist(), [round(float(x), 4) for x in scores[order]]
         allow = None if final.size == gen.doc_count else set(final.tolist())
         remaining = deadline - time.perf_counter()
         if remaining <= 0:

@@ -47,3 +47,17 @@ def test_corpus_reingest_adds_nothing(corpus_app, tmp_path):
     r = runner.invoke(args=["ingest", path, "--json"])
     report = json.loads(r.stdout)
     assert report["read"] == 2000 and report["added"] == 0 and report["unchanged"] == 2000
+
+
+def test_corpus_numpy_path_matches_whoosh(corpus_app):
+    from indexer.search import SearchRequest, SearchService
+
+    root = corpus_app.config["INDEX_DIR"]
+    fast, slow = SearchService(root, cache_size=0), SearchService(root, cache_size=0, fast=False)
+    try:
+        for q in ("الحكومة", "إسرائيل سوريا", "كرة القدم", "الرئيس الأمريكي ترامب", "تونس"):
+            a, b = fast.search(SearchRequest(query=q)), slow.search(SearchRequest(query=q))
+            assert a.total == b.total and a.facets == b.facets, q
+            assert [h.score for h in a.hits] == [h.score for h in b.hits], q
+    finally:
+        fast.close(), slow.close()
