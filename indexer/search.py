@@ -324,6 +324,21 @@ def matcher_for(node, matcher: Matcher | None = None) -> Matcher:
     return m
 
 
+# The letters a normalised Arabic word is made of (after normalize(): no أ إ آ ة ى ؤ ئ).
+_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويء"
+
+
+def _edits1(word: str) -> set[str]:
+    """Every spelling one typing slip away: a letter dropped, doubled, swapped or replaced."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(word)
+    return out
+
+
 def _plain_words(node) -> list[str]:
     """The positive, non-prefix words of a query, as typed."""
     if isinstance(node, Word) and not node.prefix:
@@ -634,11 +649,10 @@ class SearchService:
             if len(norm) < 3 or not norm.isalpha():
                 continue
             df = reader.doc_frequency("body_exact", norm)
-            maxdist = 1 if len(norm) < 6 else 2
             best, best_df = None, max(SUGGEST_FACTOR * df, SUGGEST_MIN_DF)
-            for cand in reader.terms_within("body_exact", norm, maxdist, prefix=1):
+            for cand in _edits1(norm):
                 cdf = reader.doc_frequency("body_exact", cand)
-                if cand != norm and cdf >= best_df:
+                if cdf >= best_df:
                     best, best_df = cand, cdf
             if best is None:
                 continue
