@@ -105,4 +105,13 @@ def reader_for(fmt: str) -> Callable[[Path, str], Iterator[Record]]:
     if fmt == "csv":
         from archive.sources.csv import read_csv
         return read_csv
+    if fmt == "page":
+        from archive.sources.page_text import read_page
+        return read_page
+    if fmt == "html":
+        from archive.sources.html import read_html
+        return read_html
+    if fmt == "warc":
+        from archive.sources.warc import read_warc
+        return read_warc
     raise NotImplementedError(f"the {fmt} reader is not available yet")
