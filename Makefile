@@ -37,6 +37,12 @@ test: test-deps
 
 bench: install
 	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/ner_eval.py
+	$(BIN)/python bench/quality.py
+
+# Retrain the entity tagger shipped in indexer/data/ from ../shared/corpus/ner (deterministic).
+model: install
+	$(BIN)/python bench/train_ner.py
 
 clean:
 	rm -rf $(VENV) *.egg-info build dist

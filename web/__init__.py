@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from archive.db import Database, sqlite_url
 from indexer.search import SearchService
@@ -48,16 +49,22 @@ def create_app(test_config: dict | None = None) -> Flask:
         if len(request.query_string) > app.config["MAX_QUERY_STRING"]:
             abort(414)
 
-    from web import api, cli, search
+    from web import api, cli, feeds, i18n, search, security
+    i18n.init_app(app)
+    security.init_app(app)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
     cli.register(app)
     _error_pages(app)
     return app
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """Machine-readable addresses answer errors in JSON; pages answer with an error page."""
+    path = request.path
+    return (path.startswith("/api/v1/") or path == "/healthz"
+            or path.endswith((".json", ".csv", ".atom", ".xml")))
 
 
 def _error_pages(app: Flask) -> None:
@@ -67,17 +74,24 @@ def _error_pages(app: Flask) -> None:
         405: ("This method is not allowed here.", "هذه الطريقة غير مسموحة هنا."),
         413: ("The request is too large.", "الطلب كبير جدًا."),
         414: ("The address is too long.", "العنوان طويل جدًا."),
+        429: ("Too many requests: please wait a minute and try again.",
+              "طلبات كثيرة جدًا: انتظر دقيقة ثم حاول مجددًا."),
         500: ("Something went wrong on our side.", "حدث خطأ من جهتنا."),
     }
 
     def handler(exc):
-        code = getattr(exc, "code", 500) or 500
-        if code not in messages:
-            code = 500
-        en, ar = messages[code]
+        if not isinstance(exc, HTTPException):
+            if app.testing and app.config.get("PROPAGATE_EXCEPTIONS", True) is not False:
+                raise exc  # tests see the real error
+            # Anything unexpected: logged with its traceback, never shown to the reader.
+            app.logger.exception("unhandled error on %s", request.path)
+            exc = InternalServerError()
+        code = exc.code or 500
+        en, ar = messages.get(code, (exc.name, exc.name))
         if _wants_json():
             return jsonify(error=en), code
         return render_template("error.html", code=code, message_en=en, message_ar=ar), code
 
     for code in messages:
         app.register_error_handler(code, handler)
+    app.register_error_handler(Exception, handler)

@@ -1,12 +1,13 @@
 """The JSON API (``/api/v1``) and ``/healthz``: request → indexer/archive call → JSON."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from archive.dates import to_iso_z
 from archive.store import archive_counts, get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
+from web import openapi
 
 bp = Blueprint("api", __name__)
 
@@ -63,3 +64,15 @@ def healthz():
                        indexed=status["indexed"], generation=status["generation"] or ""), 503
     return jsonify(status="ok", articles=articles, indexed=status["indexed"],
                    generation=status["generation"] or "")
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    return jsonify(openapi.document(request.host_url))
+
+
+@bp.get("/api")
+def api_page():
+    """The API described for people, from the same document as /api/v1/openapi.json."""
+    doc = openapi.document(request.host_url)
+    return render_template("api.html", doc=doc, base=request.host_url.rstrip("/"))

@@ -24,3 +24,41 @@ MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 5000
 SERVE_WORKERS = 2
+
+# -- Security headers (web/security.py) --
+# Sent on every response. No inline scripts or styles anywhere: keep 'self' only.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+                           "frame-ancestors 'none'; manifest-src 'self'")
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Number of reverse proxies whose X-Forwarded-For to trust (0: none; the client address is the
+# socket's). Set it behind nginx, or every reader counts as loopback for rate limits.
+PROXY_FIX_X_FOR = 0
+
+# -- Rate limits (Flask-Limiter; per client address, per endpoint) --
+RATELIMIT_ENABLED = True
+# Where counters live. "memory://" counts per worker process; "redis://127.0.0.1:6379" shares them.
+RATELIMIT_STORAGE_URI = "memory://"
+# Public pages, the JSON API and Atom feeds.
+RATELIMIT_PUBLIC = "60 per minute;1000 per hour"
+# CSV/JSON exports (each streams up to EXPORT_MAX_ROWS rows).
+RATELIMIT_EXPORT = "10 per minute;100 per hour"
+# Requests from the machine itself (127.0.0.1, ::1): scripts, monitors, benchmarks.
+RATELIMIT_LOOPBACK = "6000 per minute"
+
+# -- Journalist tools (web/feeds.py) --
+# Most rows one CSV/JSON export streams.
+EXPORT_MAX_ROWS = 10_000
+# Entries in an Atom feed of a search (newest first).
+FEED_ENTRIES = 50
+
+# -- Interface language and formatting (web/i18n.py) --
+# Babel locale for month names and number separators in the Arabic interface: "ar" (يناير),
+# "ar_IQ" / "ar_LB" (كانون الثاني), "ar_TN" (جانفي), "ar_MA" (ماي)...
+ARABIC_LOCALE = "ar"
+# Digits in the Arabic interface: "latn" (0123, as most Arabic news sites write them) or
+# "arab" (Arabic-Indic ٠١٢٣).
+ARABIC_DIGITS = "latn"
+# Month names as each outlet uses them: source name → Babel locale, e.g.
+# {"جريدة المدى": "ar_IQ", "Jawhara FM": "ar_TN"} (كانون الثاني / جانفي instead of يناير).
+SOURCE_LOCALES = {}

@@ -4,32 +4,71 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext
 
 from archive.store import get_article
 from indexer.generations import NoIndex
-from indexer.search import SearchError, SearchRequest, SearchTimeout
+from indexer.search import SearchError, SearchRequest, SearchResult, SearchTimeout
+from web.i18n import current_lang, date_label, digits, number
 
 bp = Blueprint("search", __name__)
 
-FACET_TITLES = {
-    "ar": {"date": "التاريخ", "section": "القسم", "source": "المصدر", "person": "أشخاص",
-           "org": "منظمات", "place": "أماكن"},
-    "en": {"date": "Date", "section": "Section", "source": "Source", "person": "People",
-           "org": "Organisations", "place": "Places"},
-}
+FACET_TITLES = {"date": lazy_gettext("Date"), "section": lazy_gettext("Section"),
+                "source": lazy_gettext("Source"), "person": lazy_gettext("People"),
+                "org": lazy_gettext("Organisations"), "place": lazy_gettext("Places")}
 FACET_ORDER = ("date", "section", "source", "person", "org", "place")
 
 
-def current_lang() -> str:
-    lang = request.args.get("lang")
-    return lang if lang in ("ar", "en") else "ar"
-
-
-def _url(params: list[tuple[str, str]]) -> str:
+def _url(params: list[tuple[str, str]], path: str = "/search", keep_lang: bool = True) -> str:
     lang = current_lang()
-    if lang != "ar":
+    if keep_lang and lang != "ar":
         params = params + [("lang", lang)]
-    return "/search" + ("?" + urlencode(params) if params else "")
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def histogram(req: SearchRequest, result: SearchResult) -> dict | None:
+    """Bars of matching articles by year, or by month of the one selected year, with the
+    date facet's toggle links (gaps filled with empty bars so that time reads evenly)."""
+    values = result.facets["date"].values
+    months = [v for v in values if len(v.value) == 7]
+    if months:
+        year = months[0].value[:4]
+        by_value = {v.value: v for v in months}
+        keys = [f"{year}-{m:02d}" for m in range(1, 13)]
+        unit = "month"
+    else:
+        years = [v for v in values if len(v.value) == 4]
+        if not years:
+            return None
+        by_value = {v.value: v for v in years}
+        first, last = int(years[0].value), int(years[-1].value)
+        keys = [str(y) for y in range(first, last + 1)]
+        unit = "year"
+    bars = []
+    for key in keys:
+        v = by_value.get(key)
+        count = v.count if v else 0
+        label = date_label(key)
+        if unit == "year":
+            short = label
+        else:  # month names are too wide for a bar: "Jan" in English, the month's number in Arabic
+            short = label[:3] if current_lang() == "en" else digits(key[5:])
+        bars.append({"value": key, "label": label, "short": short,
+                     "count": count, "selected": bool(v and v.selected),
+                     "url": _toggle(req, "date", key) if count or (v and v.selected) else None,
+                     "title": _("%(label)s: %(count)s articles", label=label, count=number(count))})
+    top = max(b["count"] for b in bars) or 1
+    width, gap, height = 36, 6, 120
+    rtl = current_lang() == "ar"
+    for i, b in enumerate(bars):
+        pos = len(bars) - 1 - i if rtl else i  # time runs in the reading direction
+        b["x"] = pos * (width + gap)
+        b["h"] = max(2, round(b["count"] / top * height)) if b["count"] else 0
+        b["y"] = height - b["h"] + 18
+    return {"unit": unit, "bars": bars, "bar_width": width, "height": height + 40,
+            "width": len(bars) * (width + gap) - gap, "label_y": height + 36}
 
 
 def _toggle(req: SearchRequest, facet: str, value: str) -> str:
@@ -64,23 +103,25 @@ def search_page():
         error = exc.message_ar if lang == "ar" else exc.message
         status = 503
     except NoIndex:
-        error = ("لا يوجد فهرس بعد: شغّل ‎arshif reindex‎" if lang == "ar"
-                 else "There is no search index yet: run 'arshif reindex'.")
+        error = _("There is no search index yet: run 'arshif reindex'.")
         status = 503
     facets = []
     if result is not None:
         for name in FACET_ORDER:
             facet = result.facets[name]
             if facet.values:
-                facets.append((name, FACET_TITLES[lang][name],
-                               [(v, _toggle(req, name, v.value)) for v in facet.values]))
+                # The cached result is shared between languages: labels are made here, not stored.
+                facets.append((name, FACET_TITLES[name],
+                               [(v, _toggle(req, name, v.value),
+                                 date_label(v.value) if name == "date" else v.label)
+                                for v in facet.values]))
     pages = []
     if result is not None and result.total:
         last = result.pages
         window = range(max(1, result.page - 3), min(last, result.page + 3) + 1)
         pages = [(p, _url(req.params(page=p)), p == result.page) for p in window]
     return render_template(
-        "search.html", lang=lang, req=req, result=result, error=error, facets=facets,
+        "search.html", req=req, result=result, error=error, facets=facets,
         pages=pages, any_filter=any(getattr(req, f) for f in ("section", "source", "person", "org",
                                                                   "place", "date"))
         or bool(req.date_from or req.date_to),
@@ -89,6 +130,13 @@ def search_page():
         prev_url=_url(req.params(page=result.page - 1)) if result and result.page > 1 else None,
         next_url=_url(req.params(page=result.page + 1)) if result and result.page < result.pages else None,
         suggestion_url=_url(req.params(query=result.suggestion, page=1)) if result and result.suggestion else None,
+        histogram=histogram(req, result) if result is not None and result.total else None,
+        # Not in the template: Jinja's ngettext would format the count before we could.
+        count_text=ngettext("%(count)s result", "%(count)s results", result.total, count=number(result.total))
+        if result is not None else "",
+        permalink=request.host_url.rstrip("/") + _url(req.params()),
+        export_urls={ext: _url(req.params(page=1, per_page=10), f"/search.{ext}", keep_lang=False)
+                     for ext in ("csv", "json", "atom")},
     ), status
 
 
@@ -102,5 +150,5 @@ def article_page(article_id: str):
         related = current_app.extensions["arshif.search"].related(article_id)
     except NoIndex:
         related = []
-    return render_template("article.html", lang=current_lang(), article=article, paragraphs=paragraphs,
-                           related=related)
+    return render_template("article.html", article=article, paragraphs=paragraphs, related=related,
+                           permalink=request.host_url.rstrip("/") + request.path)

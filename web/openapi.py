@@ -1,0 +1,172 @@
+"""The OpenAPI 3.1 description of Arshif's HTTP API (served at /api/v1/openapi.json and shown as
+the /api page): the documents DESIGN.md specifies, and nothing else."""
+from __future__ import annotations
+
+from indexer.search import MAX_PAGE, MAX_PER_PAGE, SORTS
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _param(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
+    if repeat:
+        schema = {"type": "array", "items": schema}
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema, **({"style": "form", "explode": True} if repeat else {})}
+
+
+SEARCH_PARAMS = [
+    _param("q", "The query: words (all must match), \"phrases\", OR/أو, -word or NOT, word*, =exact, "
+                "title:word, section:X, source:X, date:2018-01..2018-06.", {"type": "string", "maxLength": 1000}),
+    _param("section", "Section code; repeated values are OR.", {"type": "string"}, repeat=True),
+    _param("source", "Outlet name; repeated values are OR.", {"type": "string"}, repeat=True),
+    _param("person", "Entity id of a person; repeated values are AND.", {"type": "string"}, repeat=True),
+    _param("org", "Entity id of an organisation; repeated values are AND.", {"type": "string"}, repeat=True),
+    _param("place", "Entity id of a place; repeated values are AND.", {"type": "string"}, repeat=True),
+    _param("date", "One date facet bucket, YYYY or YYYY-MM (in ARSHIF_TIMEZONE); repeated values are OR.",
+           {"type": "string", "pattern": r"^\d{4}(-(0[1-9]|1[0-2]))?$"}, repeat=True),
+    _param("from", "Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD.", {"type": "string"}),
+    _param("to", "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD.", {"type": "string"}),
+    _param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+]
+PAGING_PARAMS = [
+    _param("page", "Page number (results beyond the 1000th are not paged).",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+    _param("per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                                             "default": 10}),
+]
+LANG_HEADER = {"name": "Accept-Language", "in": "header", "required": False,
+               "description": "`ar` for error messages in Arabic (default English).",
+               "schema": {"type": "string"}}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    "Entity": {"type": "object", "required": ["id", "name", "type"],
+               "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                              "type": {"type": "string", "enum": ["person", "org", "place", "misc"]}}},
+    "FacetValue": {"type": "object", "required": ["value", "label", "count", "selected"],
+                   "additionalProperties": False,
+                   "properties": {"value": {"type": "string", "description": "Date values are YYYY or YYYY-MM."},
+                                  "label": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
+                                  "selected": {"type": "boolean"}}},
+    "Hit": {"type": "object", "additionalProperties": False,
+            "required": ["id", "title", "title_html", "url", "date", "section", "source", "snippet_html",
+                         "entities"],
+            "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"},
+                "title_html": {"type": "string", "description": "HTML-escaped title; matched words in <mark>."},
+                "url": NULLABLE_STRING,
+                "date": {"type": "string", "format": "date-time", "description": "UTC, e.g. 2026-01-06T19:30:00Z"},
+                "section": NULLABLE_STRING, "source": NULLABLE_STRING,
+                "snippet_html": {"type": "string", "description": "HTML-escaped excerpt; matched words in <mark>."},
+                "entities": {"type": "array", "items": {"$ref": "#/components/schemas/Entity"}}}},
+    "SearchResult": {
+        "type": "object", "additionalProperties": False,
+        "required": ["query", "total", "page", "per_page", "took_ms", "hits", "facets", "expanded", "notices",
+                     "suggestion"],
+        "properties": {
+            "query": {"type": "string"}, "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
+            "took_ms": {"type": "number"},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {"type": "object", "additionalProperties": False,
+                       "required": ["section", "source", "person", "org", "place", "date"],
+                       "properties": {name: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
+                                      for name in ("section", "source", "person", "org", "place", "date")}},
+            "expanded": {"type": "array", "items": {
+                "type": "object", "required": ["term", "aliases"],
+                "properties": {"term": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}}}}},
+            "notices": {"type": "array", "items": {"type": "string"}},
+            "suggestion": NULLABLE_STRING}},
+    "Article": {
+        "type": "object",
+        "required": ["id", "title", "body", "date", "date_precision", "section", "source", "url", "author",
+                     "entities"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "subtitle": NULLABLE_STRING,
+            "body": {"type": "string", "description": "Paragraphs separated by newlines."},
+            "date": {"type": "string", "format": "date-time"},
+            "date_precision": {"type": "string", "enum": ["day", "minute", "second"]},
+            "section": NULLABLE_STRING, "source": NULLABLE_STRING, "url": NULLABLE_STRING,
+            "author": NULLABLE_STRING,
+            "entities": {"type": "array", "items": {"$ref": "#/components/schemas/Entity"}}}},
+    "Health": {"type": "object", "required": ["status", "articles", "indexed", "generation"],
+               "properties": {"status": {"type": "string", "enum": ["ok", "error"]},
+                              "articles": {"type": "integer"}, "indexed": {"type": "integer"},
+                              "generation": {"type": "string"}, "error": {"type": "string"}}},
+    "ExportRow": {"type": "object", "additionalProperties": False,
+                  "required": ["id", "title", "url", "date", "date_precision", "section", "source", "permalink",
+                               "entities"],
+                  "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "url": NULLABLE_STRING,
+                                 "date": {"type": "string", "format": "date-time"},
+                                 "date_precision": {"type": "string", "enum": ["day", "minute", "second"]},
+                                 "section": NULLABLE_STRING, "source": NULLABLE_STRING,
+                                 "permalink": {"type": "string", "format": "uri"},
+                                 "entities": {"type": "array", "items": {"$ref": "#/components/schemas/Entity"}}}},
+    "Export": {"type": "object", "required": ["query", "params", "limit", "exported_at", "hits", "count"],
+               "properties": {"query": {"type": "string"},
+                              "params": {"type": "object", "additionalProperties": {
+                                  "type": "array", "items": {"type": "string"}}},
+                              "limit": {"type": "integer"}, "exported_at": {"type": "string", "format": "date-time"},
+                              "hits": {"type": "array", "items": {"$ref": "#/components/schemas/ExportRow"}},
+                              "count": {"type": "integer"}}},
+}
+
+
+def _json(ref: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+ERRORS = {
+    "400": _json("Error", "A bad parameter or an unparseable query; the message names it."),
+    "429": _json("Error", "Too many requests from this address; see Retry-After."),
+    "503": _json("Error", "No index yet, or the search ran past the time limit."),
+}
+EXPORT_NOTE = ("Streams up to EXPORT_MAX_ROWS (default 10,000) results of the search in its sort order, "
+               "without snippets. `page`/`per_page` are ignored.")
+
+
+def document(server_url: str = "/") -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Arshif API", "version": "1",
+                 "description": "Search a full-text archive of Arabic news. Dates are UTC ISO-8601. "
+                                "Public endpoints are rate-limited per address (HTTP 429 with Retry-After).",
+                 "license": {"name": "GPL-3.0-or-later", "identifier": "GPL-3.0-or-later"}},
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/v1/search": {"get": {
+                "operationId": "search", "summary": "Search articles, with facets and highlighted snippets",
+                "parameters": SEARCH_PARAMS + PAGING_PARAMS + [LANG_HEADER],
+                "responses": {"200": _json("SearchResult", "One page of results."), **ERRORS}}},
+            "/api/v1/articles/{id}": {"get": {
+                "operationId": "getArticle", "summary": "One article",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json("Article", "The article."),
+                              "404": _json("Error", "No article with this id."),
+                              "429": ERRORS["429"]}}},
+            "/search.csv": {"get": {
+                "operationId": "exportCsv", "summary": "Export a search as CSV (UTF-8 with BOM)",
+                "description": EXPORT_NOTE + " Columns: id, date, title, section, source, url, permalink, "
+                               "entities. Cells that start with = + - @ get a leading apostrophe.",
+                "parameters": SEARCH_PARAMS,
+                "responses": {"200": {"description": "CSV rows.",
+                                      "content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS}}},
+            "/search.json": {"get": {
+                "operationId": "exportJson", "summary": "Export a search as JSON",
+                "description": EXPORT_NOTE, "parameters": SEARCH_PARAMS,
+                "responses": {"200": _json("Export", "The search and its hits."), **ERRORS}}},
+            "/search.atom": {"get": {
+                "operationId": "feed", "summary": "Atom feed of a search, newest first",
+                "description": "The newest FEED_ENTRIES (default 50) articles matching the search; `sort` is ignored.",
+                "parameters": SEARCH_PARAMS,
+                "responses": {"200": {"description": "An Atom 1.0 feed.",
+                                      "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                              **ERRORS}}},
+            "/healthz": {"get": {
+                "operationId": "health", "summary": "Whether the archive and index are serving",
+                "responses": {"200": _json("Health", "Serving."),
+                              "503": _json("Health", "The archive database is unavailable.")}}},
+        },
+        "components": {"schemas": SCHEMAS},
+    }
