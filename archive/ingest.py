@@ -62,7 +62,9 @@ def _clean(text: str | None) -> str | None:
     """NFC, unified newlines, trimmed; None for empty."""
     if text is None:
         return None
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    # NUL never belongs in text, and PostgreSQL refuses it.
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text).strip()
     return text or None
 
 
@@ -213,8 +215,9 @@ class Ingester:
     def _reject(self, s, report: IngestReport, ref: str, code: str, reason: str, raw: str) -> None:
         report.rejected += 1
         report.rejections.append({"ref": ref, "code": code, "reason": reason})
-        s.add(Rejection(run_id=report.run_id, ref=ref, code=code, reason=reason,
-                        raw=(raw or "")[:RAW_EXCERPT]))
+        s.add(Rejection(run_id=report.run_id, ref=ref.replace("\x00", ""), code=code,
+                        reason=reason.replace("\x00", ""),
+                        raw=(raw or "")[:RAW_EXCERPT].replace("\x00", "\ufffd")))
 
     def _validate(self, s, raw: RawArticle) -> dict:
         title = _clean(raw.title)

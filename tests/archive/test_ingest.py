@@ -94,3 +94,14 @@ def test_records_without_an_id_get_a_stable_one(db, tmp_path):
     with db.session() as s:
         (aid,) = s.scalars(select(Article.id)).all()
     assert aid.startswith("u-") and aid.replace("-", "").isalnum()
+
+
+def test_nul_characters_never_reach_the_database(db, tmp_path):
+    path = tmp_path / "nul.jsonl"
+    good = {"id": "n-1", "title": "عنوان\u0000", "body": "نص\u0000 الخبر", "date": "2018-01-01"}
+    path.write_bytes(json.dumps(good).encode() + b"\n" + b'{"id": "n-2", "title": "\x00\xff"}\n')
+    report = ingest(db, [path])
+    assert (report.added, report.rejected) == (1, 1)
+    assert get_article(db, "n-1")["body"] == "نص الخبر"
+    _run, rows = list_rejections(db)
+    assert rows[0]["code"] == "bad-encoding"
