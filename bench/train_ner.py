@@ -1,0 +1,146 @@
+"""Train the entity tagger shipped as indexer/data/ner.crfsuite from ANERcorp (`make model`).
+
+Reads ../shared/corpus/ner/anercorp_train.conll (token TAB BIO tag; CC BY-SA 4.0, see NOTICE),
+re-tokenises each sentence with ``arabic.tokenize`` so training sees the tokens the extractor
+sees (punctuation dropped, a token split where our tokenizer splits it, the parts after the
+first continuing its entity), maps PERS → PER, and trains a CRF with L-BFGS and fixed
+parameters: the same data gives the same model. Prints the training figures as JSON.
+
+    python bench/train_ner.py [--data PATH] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+import pycrfsuite  # noqa: E402
+
+from indexer.arabic import normalize, tokenize  # noqa: E402
+from indexer.entities import MODEL_FILE, attributes_path, sentence_features  # noqa: E402
+
+DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "corpus", "ner", "anercorp_train.conll")
+DEFAULT_OUT = os.path.join(ROOT, "indexer", "data", MODEL_FILE)
+
+# L1 keeps the model small (most of the ~1M candidate features get weight 0) and L2 keeps it
+# smooth; chosen by 5-fold cross-validation (bench/ner_eval.py).
+PARAMS = {
+    "c1": 0.05,
+    "c2": 0.01,
+    "max_iterations": 200,
+    "feature.possible_transitions": True,
+    "feature.minfreq": 1,
+}
+
+_TAG_NAMES = {"PERS": "PER"}
+
+
+def read_conll(path: str) -> list[list[tuple[str, str]]]:
+    """Sentences of (token, tag) from a CoNLL file with blank lines between sentences."""
+    sentences, current = [], []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            line = line.rstrip("\n")
+            if not line.strip():
+                if current:
+                    sentences.append(current)
+                current = []
+                continue
+            token, _, tag = line.rpartition("\t") if "\t" in line else line.rpartition(" ")
+            kind, _, name = tag.partition("-")
+            if name:
+                tag = f"{kind}-{_TAG_NAMES.get(name, name)}"
+            current.append((token, tag))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def retokenize(sentence: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int]], list[str]]:
+    """The sentence as text (tokens joined by spaces), our tokens' offsets, and their tags."""
+    text_parts, owners, position = [], [], 0
+    for index, (token, _) in enumerate(sentence):
+        text_parts.append(token)
+        owners.append((position, position + len(token), index))
+        position += len(token) + 1
+    text = " ".join(text_parts)
+    offsets, tags = [], []
+    owner, last_owner = 0, -1
+    for _, start, end in tokenize(text):
+        while owners[owner][1] <= start:
+            owner += 1
+        tag = sentence[owner][1]
+        if owner == last_owner and tag != "O":
+            tag = "I-" + tag[2:]  # a second part of one original token continues its entity
+        last_owner = owner
+        offsets.append((start, end))
+        tags.append(tag)
+    return text, offsets, tags
+
+
+def prepared(sentences):
+    """(text, offsets, normalised words, tags) for every sentence that keeps a token."""
+    out = []
+    for sentence in sentences:
+        text, offsets, tags = retokenize(sentence)
+        if offsets:
+            words = [normalize(text[s:e]) for s, e in offsets]
+            out.append((text, offsets, words, tags))
+    return out
+
+
+def train(data, out_path: str, params: dict = PARAMS) -> dict:
+    """Train on prepared sentences, write the model, return the figures."""
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for _, _, words, tags in data:
+        features, _, _ = sentence_features(words)
+        trainer.append(features, tags)
+    trainer.set_params(params)
+    began = time.perf_counter()
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    trainer.train(out_path)
+    seconds = time.perf_counter() - began
+    last = trainer.logparser.last_iteration or {}
+    tagger = pycrfsuite.Tagger()
+    tagger.open(out_path)
+    attributes = sorted({attribute for attribute, _ in tagger.info().state_features})
+    tagger.close()
+    # gzip without a timestamp (mtime=0): the same model gives the same bytes.
+    with open(attributes_path(out_path), "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+        packed.write("".join(a + "\n" for a in attributes).encode("utf-8"))
+    return {
+        "sentences": len(data),
+        "tokens": sum(len(d[2]) for d in data),
+        "seconds": round(seconds, 1),
+        "iterations": len(trainer.logparser.iterations),
+        "loss": round(last.get("loss", 0.0), 1),
+        "active_features": last.get("active_features"),
+        "model_bytes": os.path.getsize(out_path),
+        "attributes": len(attributes),
+        "attributes_bytes": os.path.getsize(attributes_path(out_path)),
+        "params": params,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=DEFAULT_DATA)
+    parser.add_argument("--out", default=DEFAULT_OUT)
+    args = parser.parse_args()
+    data = prepared(read_conll(args.data))
+    figures = train(data, args.out)
+    figures["model"] = os.path.relpath(args.out, ROOT)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

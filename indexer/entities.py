@@ -1,0 +1,415 @@
+"""People, organisations, places and other names in Arabic news text.
+
+``extract(text)`` returns ``Entity`` spans with exact character offsets into ``text``. Three
+sources are combined, in this order of trust:
+
+1. a linear-chain CRF (python-crfsuite) trained on ANERcorp by ``bench/train_ner.py``; its
+   features come from ``arabic.normalize``, ``arabic.stem``/``light10``, affixes, word shape,
+   the gazetteers and the words around (±2);
+2. gazetteer phrases the CRF missed (``indexer.gazetteers``: CLDR places, curated
+   organisations), longest match on normalised tokens, a leading و/ف/ب/ل/ك on the first word
+   allowed; a ministry-like organisation takes a following nationality adjective along;
+3. name patterns: عبد/أبو/بن/ابن/آل bind to the next word inside a person's name, and a
+   first name after an office title (الرئيس [الأميركي] [السابق] ...) starts a person.
+
+Spans always cover whole tokens as ``arabic.tokenize`` finds them, so ``text[start:end]`` keeps
+the writer's diacritics and a clitic written on the word (والعراق). ``Entity.key`` is the
+lookup form for the authority file: ``normalize(text)`` with such a clitic removed from the
+first word (see ``entity_key``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+import pycrfsuite
+
+from indexer.arabic import is_stop, light10, normalize, stem, tokenize
+from indexer.gazetteers import (NAME_JOINERS, NATIONALITIES, TITLE_QUALIFIERS, TITLE_WORDS,
+                                default_gazetteer, person_first_names)
+
+__all__ = ["Entity", "Extractor", "extract", "entity_key", "sentence_features", "LABELS",
+           "MODEL_FILE", "model_path", "attributes_path"]
+
+LABELS = ("PER", "ORG", "LOC", "MISC")
+MODEL_FILE = "ner.crfsuite"
+
+# A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
+# length anyway; the cut only bounds one call on text without punctuation).
+_MAX_SEQUENCE = 120
+
+# Characters between two tokens that end a sentence: . ! ? ؟ ؛ : and line breaks.
+_SENTENCE_BREAK = re.compile(r"[.!?\u061F\u061B:\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One mention: ``text == original[start:end]``; ``key`` is its authority-file lookup form."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    key: str
+
+
+def model_path() -> str:
+    """The shipped model file inside the installed ``indexer`` package."""
+    return str(resources.files("indexer") / "data" / MODEL_FILE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clitics. A name may carry و "and", ف "so", then ب "in/with", ل "for", ك "like", written on
+# its first word (والعراق, ببغداد, للأمم المتحدة = ل + الأمم). The forms below are what the
+# word may be without them; the gazetteer decides which is a name.
+# ---------------------------------------------------------------------------------------------
+
+_CONJUNCTIONS = "وف"
+_PREPOSITIONS = "بلك"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def clitic_forms(word: str) -> tuple[str, ...]:
+    """``word`` (normalised) and its shorter forms without leading clitics, longest first."""
+    forms = [word]
+    rest = word
+    if len(rest) > 3 and rest[0] in _CONJUNCTIONS:
+        rest = rest[1:]
+        forms.append(rest)
+    if len(rest) > 3 and rest[0] in _PREPOSITIONS:
+        if rest.startswith("لل"):  # لل = ل + ال: للأمم → الأمم
+            forms.append("ا" + rest[1:])
+        else:
+            forms.append(rest[1:])
+    return tuple(forms)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _strip_clitics(word: str) -> str:
+    """The word without a leading clitic when one is surely there (see ``entity_key``)."""
+    forms = clitic_forms(word)
+    gazetteer = default_gazetteer()
+    for form in forms[1:]:
+        if (form,) in gazetteer.phrases or form in person_first_names():
+            return form
+    for form in forms[1:]:
+        if form.startswith("ال") and len(form) > 3:  # و/ب/ل/ك + ال: والعراق, بالقاهرة
+            return form
+    if len(word) >= 4 and word[0] in _CONJUNCTIONS and not stem(word).startswith(word[0]):
+        return word[1:]  # arabic.stem decided this و/ف is a conjunction: ونتنياهو
+    return word
+
+
+def entity_key(text: str) -> str:
+    """The authority-file lookup form of a mention.
+
+    ``normalize(text)`` with the clitics removed from its first word when they are surely
+    clitics: the shorter form is a gazetteer name or first name (وبغداد → بغداد, لبنان stays),
+    the word is و/ف/ب/ل/ك + ال (والولايات المتحدة → الولايات المتحده, للأمم → الامم), or
+    ``arabic.stem`` treats its و/ف as a conjunction (ونتنياهو → نتنياهو; وائل, واشنطن stay).
+    The article ال itself is kept: it is part of names like العراق and الأمم المتحدة.
+    """
+    words = [normalize(token) for token, _, _ in tokenize(text)]
+    if not words:
+        return normalize(text).strip()
+    words[0] = _strip_clitics(words[0])
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------------------------------------
+# CRF features. Everything that depends on one word alone is computed once per distinct
+# normalised word and cached as tuples: the word's own features, and what it contributes as a
+# neighbour at -2, -1, +1, +2. A token's feature list is the concatenation of five cached
+# tuples plus the few features that depend on the sentence (gazetteer phrase, title before).
+# ---------------------------------------------------------------------------------------------
+
+def _shape(word: str) -> str:
+    if word.isdigit():
+        return "digit"
+    if any("a" <= c <= "z" for c in word):
+        return "latin"
+    if any(c.isdigit() for c in word):
+        return "mixed"
+    return "arabic"
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
+    """(own, as -2, as -1, as +1, as +2) feature tuples of a normalised word."""
+    gazetteer = default_gazetteer()
+    first_names = person_first_names()
+    forms = clitic_forms(word)
+    bare = forms[-1]
+    stemmed = stem(word)
+    flags = []
+    if any((f,) in gazetteer.phrases for f in forms):
+        flags.append("g1=" + next(gazetteer.phrases[(f,)] for f in forms
+                                  if (f,) in gazetteer.phrases))
+    if any(f in gazetteer.first_tokens for f in forms):
+        flags.append("gf")
+    if any(f in first_names for f in forms):
+        flags.append("fn")
+    if (word,) in TITLE_WORDS:
+        flags.append("title")
+    if word in NATIONALITIES:
+        flags.append("nat")
+    if word in NAME_JOINERS:
+        flags.append("join")
+    if is_stop(word):
+        flags.append("stop")
+    own = [
+        "b", "w=" + word, "s=" + stemmed, "l=" + light10(word), "c=" + bare,
+        "p1=" + word[:1], "p2=" + word[:2], "p3=" + word[:3],
+        "x1=" + word[-1:], "x2=" + word[-2:], "x3=" + word[-3:],
+        "shape=" + _shape(word), "len=" + str(min(len(word), 9)),
+    ]
+    if word.startswith("ال"):
+        own.append("al")
+    own += flags
+    prev1 = ["-1w=" + word, "-1s=" + stemmed, "-1x2=" + word[-2:]] + ["-1" + f for f in flags]
+    next1 = ["+1w=" + word, "+1s=" + stemmed, "+1p2=" + word[:2]] + ["+1" + f for f in flags]
+    prev2 = ("-2w=" + word, "-2s=" + stemmed)
+    next2 = ("+2w=" + word, "+2s=" + stemmed)
+    return tuple(own), prev2, tuple(prev1), tuple(next1), next2
+
+
+# The neighbour of the first and last words: no features (they get -1BOS / +1EOS instead).
+_PAD = ((), (), (), (), ())
+
+
+def gazetteer_matches(words: list[str]) -> list[tuple[int, int, str]]:
+    """Longest gazetteer phrases in ``words`` (normalised), left to right: (start, end, label)."""
+    gazetteer = default_gazetteer()
+    firsts = gazetteer.first_tokens
+    matches = []
+    i, n = 0, len(words)
+    while i < n:
+        found = None
+        for form in clitic_forms(words[i]):
+            if form not in firsts:
+                continue
+            for j in range(min(n, i + gazetteer.max_len), i, -1):
+                label = gazetteer.phrases.get((form, *words[i + 1:j]))
+                if label and (found is None or j > found[1]):
+                    found = (i, j, label)
+                    break
+        if found:
+            matches.append(found)
+            i = found[1]
+        else:
+            i += 1
+    return matches
+
+
+_TITLE_FIRST_WORDS = frozenset(title[0] for title in TITLE_WORDS)
+
+
+def title_ends(words: list[str]) -> set[int]:
+    """Positions right after an office title and its qualifiers (where a name may start)."""
+    ends = set()
+    n = len(words)
+    for i in range(n):
+        if words[i] not in _TITLE_FIRST_WORDS:
+            continue
+        for size in (3, 2, 1):
+            if tuple(words[i:i + size]) in TITLE_WORDS:
+                j = i + size
+                while j < n and (words[j] in NATIONALITIES or words[j] in TITLE_QUALIFIERS):
+                    j += 1
+                ends.add(j)
+                break
+    return ends
+
+
+def sentence_features(words: list[str], word_features=None
+                      ) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
+    """CRF features of a sentence of normalised words, with its gazetteer matches and the
+    positions after titles (reused by the extractor's later steps). ``word_features`` replaces
+    the per-word feature function (the extractor passes one pruned to its model)."""
+    cached = list(map(word_features or _word_features, words))
+    matches = gazetteer_matches(words)
+    after_title = title_ends(words)
+    n = len(words)
+    features = []
+    padded = [_PAD, _PAD, *cached, _PAD, _PAD]
+    for i in range(n):
+        features.append([*padded[i + 2][0], *padded[i + 1][2], *padded[i + 3][3],
+                         *padded[i][1], *padded[i + 4][4]])
+    if n:
+        features[0].append("-1BOS")
+        features[-1].append("+1EOS")
+    for i in after_title:
+        if i < n:
+            features[i].append("aftertitle")
+    for start, end, label in matches:
+        features[start].append("gB=" + label)
+        for k in range(start + 1, end):
+            features[k].append("gI=" + label)
+    return features, matches, after_title
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction.
+# ---------------------------------------------------------------------------------------------
+
+def sentences(text: str) -> Iterable[list[tuple[str, int, int]]]:
+    """``arabic.tokenize`` tokens of ``text`` grouped into sentences of at most _MAX_SEQUENCE."""
+    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
+    breaks.append(len(text))
+    next_break = 0
+    current: list[tuple[str, int, int]] = []
+    for token in tokenize(text):
+        start = token[1]
+        if breaks[next_break] < start:  # a break lies between the previous token and this one
+            while breaks[next_break] < start:
+                next_break += 1
+            if current:
+                yield current
+                current = []
+        elif len(current) >= _MAX_SEQUENCE:
+            yield current
+            current = []
+        current.append(token)
+    if current:
+        yield current
+
+
+def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, label) spans of a BIO tag sequence; a stray I- opens a span (conlleval)."""
+    spans = []
+    start, label = None, None
+    for i, tag in enumerate(tags + ["O"]):
+        kind, _, name = tag.partition("-")
+        if label is not None and (kind != "I" or name != label):
+            spans.append((start, i, label))
+            label = None
+        if kind == "B" or (kind == "I" and label is None):
+            start, label = i, name
+    return spans
+
+
+class Extractor:
+    """Named-entity extractor; load once, call ``extract`` for each text.
+
+    ``use_gazetteer`` and ``use_patterns`` switch steps 2 and 3 off (for measurements).
+    """
+
+    def __init__(self, model: str | None = None, *, use_gazetteer: bool = True,
+                 use_patterns: bool = True):
+        self.model = model or model_path()
+        if not os.path.exists(self.model):
+            raise FileNotFoundError(f"entity model not found: {self.model} (run `make model`)")
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(self.model)
+        self._word_features = _word_features
+        attributes = _read_attributes(self.model)
+        if attributes is not None:
+            self._word_features = functools.lru_cache(maxsize=1 << 18)(
+                functools.partial(_pruned_word_features, attributes))
+        self.use_gazetteer = use_gazetteer
+        self.use_patterns = use_patterns
+
+    def extract(self, text: str) -> list[Entity]:
+        """Entities of ``text`` in text order (any string; non-Arabic text mostly gives [])."""
+        if not text:
+            return []
+        entities = []
+        for tokens in sentences(text):
+            for start, end, label in self.tag_sentence([normalize(t) for t, _, _ in tokens]):
+                begin, finish = tokens[start][1], tokens[end - 1][2]
+                mention = text[begin:finish]
+                entities.append(Entity(mention, label, begin, finish, entity_key(mention)))
+        return entities
+
+    def tag_sentence(self, words: list[str]) -> list[tuple[int, int, str]]:
+        """Entity spans (start, end, label) over one sentence of normalised words."""
+        features, matches, after_title = sentence_features(words, self._word_features)
+        tags = self._tagger.tag(features)
+        spans = bio_spans(tags)
+        if self.use_patterns:
+            spans = _join_name_parts(spans, words)
+        taken = [False] * len(words)
+        for s, e, _ in spans:
+            taken[s:e] = [True] * (e - s)
+        if self.use_gazetteer:
+            for s, e, label in matches:
+                if not any(taken[s:e]):
+                    if label == "ORG" and e < len(words) and words[e] in NATIONALITIES \
+                            and not taken[e]:
+                        e += 1  # وزارة الخارجية الأميركية
+                    spans.append((s, e, label))
+                    taken[s:e] = [True] * (e - s)
+        if self.use_patterns:
+            spans += _names_after_titles(words, after_title, taken)
+        spans.sort()
+        return spans
+
+
+def attributes_path(model: str) -> str:
+    """The list of the model's attributes (feature names), written next to it by training."""
+    return os.path.splitext(model)[0] + ".attributes.gz"
+
+
+def _read_attributes(model: str) -> frozenset[str] | None:
+    path = attributes_path(model)
+    if not os.path.exists(path):
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return frozenset(line.rstrip("\n") for line in lines)
+
+
+def _pruned_word_features(attributes: frozenset[str], word: str) -> tuple[tuple[str, ...], ...]:
+    """``_word_features`` without the features the model has no weight for. CRFsuite ignores
+    those anyway, so the tags are the same; passing fewer strings to the tagger is faster."""
+    return tuple(tuple(f for f in part if f in attributes) for part in _word_features(word))
+
+
+def _join_name_parts(spans, words):
+    """A person's name takes a neighbouring عبد/أبو/بن/ابن/آل and the word after it."""
+    out = []
+    n = len(words)
+    occupied = {k for s, e, _ in spans for k in range(s, e)}
+    for s, e, label in spans:
+        if label == "PER":
+            while s > 0 and words[s - 1] in NAME_JOINERS and s - 1 not in occupied:
+                s -= 1
+            while e < n and words[e - 1] in NAME_JOINERS and e not in occupied:
+                e += 1
+        out.append((s, e, label))
+    return out
+
+
+def _names_after_titles(words, after_title, taken):
+    """A known first name right after a title, not tagged otherwise, starts a person's name;
+    the next word joins it unless it is a stop word, a title word or already tagged."""
+    first_names = person_first_names()
+    spans = []
+    n = len(words)
+    for i in sorted(after_title):
+        if i >= n or taken[i] or words[i] not in first_names or (words[i],) in TITLE_WORDS:
+            continue
+        end = i + 1
+        while end < n and not taken[end] and (words[end - 1] in NAME_JOINERS or (
+                end == i + 1 and not is_stop(words[end]) and words[end] not in NATIONALITIES
+                and (words[end],) not in TITLE_WORDS)):
+            end += 1
+        spans.append((i, end, "PER"))
+        taken[i:end] = [True] * (end - i)
+    return spans
+
+
+_default: Extractor | None = None
+
+
+def extract(text: str) -> list[Entity]:
+    """Entities of ``text`` with the shipped model (loaded on first use)."""
+    global _default
+    if _default is None:
+        _default = Extractor()
+    return _default.extract(text)

@@ -1,0 +1,191 @@
+"""Name lists for the entity extractor: places from Babel's CLDR data, curated organisations,
+office titles and nationality adjectives, all keyed by normalised token tuples.
+
+The curated lists below are written by us in ordinary news spelling (hamza, ة, ى as printed);
+everything is passed through ``arabic.normalize`` when the tables are built, so a list entry
+matches any spelling ``normalize`` folds together (أمريكا / امريكا, المتحدة / المتحده). Nothing
+here is extracted from ANERcorp.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from indexer.arabic import normalize, tokenize
+
+__all__ = ["Gazetteer", "default_gazetteer", "TITLE_WORDS", "TITLE_QUALIFIERS", "NATIONALITIES",
+           "NAME_JOINERS", "person_first_names"]
+
+# ---------------------------------------------------------------------------------------------
+# Places. CLDR gives countries and regions (Locale("ar").territories) and the exemplar cities of
+# its time zones (Locale("ar").time_zones[...]["city"]). Codes that are not places are left out:
+# 001 the world, EU/EZ the European Union and euro area, UN the United Nations (an organisation,
+# listed below), QO/ZZ/XA/XB placeholders. These are news capitals, regions and spellings CLDR
+# lacks or spells another way.
+# ---------------------------------------------------------------------------------------------
+
+_CLDR_NOT_PLACES = frozenset(("001", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"))
+
+_PLACES = """
+أمريكا|أميركا|الولايات المتحدة الأمريكية|الولايات المتحدة الأميركية|بريطانيا|السعودية|الإمارات
+فلسطين|الأراضي الفلسطينية|الضفة الغربية|قطاع غزة|غزة|القدس|القدس الشرقية|رام الله|نابلس|الخليل
+جنين|بيت لحم|تل أبيب|حيفا|الجولان|سيناء|حلب|حمص|حماة|إدلب|الرقة|دير الزور|درعا|اللاذقية|طرطوس
+الغوطة|الغوطة الشرقية|عفرين|منبج|كوباني|الموصل|البصرة|كركوك|أربيل|الفلوجة|الرمادي|تكريت|النجف
+كربلاء|الأنبار|نينوى|كردستان|صنعاء|عدن|الحديدة|تعز|مأرب|طرابلس|بنغازي|مصراتة|سرت|الإسكندرية
+أسوان|الأقصر|جدة|مكة|مكة المكرمة|المدينة المنورة|الرياض|دبي|أبوظبي|أبو ظبي|الدوحة|المنامة|مسقط
+الكويت|عمان|بيروت|صيدا|صور|دمشق|القاهرة|الرباط|الدار البيضاء|مراكش|فاس|طنجة|تونس|صفاقس|سوسة
+الجزائر|وهران|الخرطوم|دارفور|نواكشوط|مقديشو|واشنطن|نيويورك|كاليفورنيا|تكساس|فلوريدا|لندن|باريس
+برلين|موسكو|بكين|طوكيو|أنقرة|إسطنبول|اسطنبول|طهران|كابول|إسلام آباد|نيودلهي|جنيف|بروكسل|فيينا
+روما|مدريد|سوتشي|أستانا|كييف|القرم|الشيشان|الشرق الأوسط|الخليج|الخليج العربي|شمال أفريقيا
+أوروبا|آسيا|أفريقيا|إفريقيا|أمريكا اللاتينية|البحر المتوسط|البحر الأحمر|مضيق هرمز|قناة السويس
+"""
+
+# ---------------------------------------------------------------------------------------------
+# Organisations that news names every day. Ministries are listed as their bare names ("وزارة
+# الخارجية"); a following nationality adjective ("الأميركية") is added by the extractor.
+# ---------------------------------------------------------------------------------------------
+
+_ORGANISATIONS = """
+الأمم المتحدة|منظمة الأمم المتحدة|مجلس الأمن|مجلس الأمن الدولي|الجمعية العامة للأمم المتحدة
+حزب الله|حركة حماس|حماس|حركة فتح|الجهاد الإسلامي|حركة الجهاد الإسلامي|منظمة التحرير الفلسطينية
+السلطة الفلسطينية|الاتحاد الأوروبي|حلف شمال الأطلسي|حلف الناتو|الناتو|جامعة الدول العربية
+الجامعة العربية|مجلس التعاون الخليجي|مجلس التعاون لدول الخليج العربية|الاتحاد الأفريقي
+منظمة التعاون الإسلامي|أوبك|منظمة أوبك|صندوق النقد الدولي|البنك الدولي|منظمة الصحة العالمية
+منظمة التجارة العالمية|اليونسكو|اليونيسف|الصليب الأحمر|اللجنة الدولية للصليب الأحمر
+الهلال الأحمر|المحكمة الجنائية الدولية|محكمة العدل الدولية|الوكالة الدولية للطاقة الذرية
+منظمة العفو الدولية|هيومن رايتس ووتش|أطباء بلا حدود|مجموعة العشرين|مجموعة السبع
+وزارة الخارجية|وزارة الدفاع|وزارة الداخلية|وزارة المالية|وزارة العدل|وزارة الصحة
+وزارة التربية|وزارة التعليم|وزارة الاقتصاد|وزارة النفط|وزارة الطاقة|وزارة الإعلام
+البيت الأبيض|الكونغرس|الكونجرس|البنتاغون|البنتاجون|الكرملين|الكنيست|الإليزيه|داونينغ ستريت
+مجلس النواب|مجلس الشيوخ|البرلمان الأوروبي|المفوضية الأوروبية|البنك المركزي الأوروبي
+الاحتياطي الفيدرالي|مجلس الاحتياطي الفيدرالي|الحزب الديمقراطي|الحزب الجمهوري|حزب العمال
+حزب المحافظين|حزب العدالة والتنمية|الإخوان المسلمين|جماعة الإخوان المسلمين|الإخوان المسلمون
+تنظيم الدولة الإسلامية|تنظيم الدولة|داعش|تنظيم داعش|تنظيم القاعدة|القاعدة في جزيرة العرب
+جبهة النصرة|هيئة تحرير الشام|طالبان|حركة طالبان|الحوثيين|جماعة الحوثي|أنصار الله|بوكو حرام
+حركة الشباب|الحرس الثوري|الحرس الثوري الإيراني|الجيش السوري الحر|قوات سوريا الديمقراطية
+وحدات حماية الشعب|حزب العمال الكردستاني|الحشد الشعبي|الجيش الإسرائيلي|الجيش اللبناني
+الفيفا|الاتحاد الدولي لكرة القدم|اللجنة الأولمبية الدولية|الاتحاد الآسيوي لكرة القدم
+رويترز|وكالة رويترز|فرانس برس|وكالة فرانس برس|أسوشيتد برس|وكالة أسوشيتد برس|بي بي سي
+سي إن إن|سكاي نيوز|وكالة الأنباء السعودية|وكالة سانا|سانا|وكالة الأناضول|الأناضول|إرنا|وكالة تسنيم
+غوغل|جوجل|فيسبوك|تويتر|آبل|أبل|مايكروسوفت|أمازون|سامسونغ|هواوي|أرامكو|تويوتا|بوينغ|إيرباص
+ريال مدريد|برشلونة|مانشستر يونايتد|ليفربول|بايرن ميونخ|يوفنتوس|الأهلي|الزمالك|الترجي
+"""
+
+# ---------------------------------------------------------------------------------------------
+# Office titles and honorifics that stand right before a person's name ("الرئيس دونالد ترامب").
+# ANERcorp tags the title itself O, and so does the extractor.
+# ---------------------------------------------------------------------------------------------
+
+_TITLES = """
+الرئيس|رئيس الوزراء|رئيس الحكومة|رئيس الجمهورية|رئيس البرلمان|رئيس مجلس النواب|نائب الرئيس
+رئيسة الوزراء|رئيسة الحكومة|وزير الخارجية|وزيرة الخارجية|وزير الدفاع|وزير الداخلية
+وزير المالية|وزير العدل|وزير الصحة|وزير الاقتصاد|وزير النفط|وزير الطاقة|وزير الإعلام|الوزير
+الوزيرة|الملك|الملكة|الأمير|الأميرة|ولي العهد|الشيخ|السلطان|الأمين العام|المتحدث باسم
+المتحدث|المتحدثة|الناطق باسم|الناطق|السفير|السفيرة|النائب|السيناتور|الجنرال|اللواء|العقيد
+العميد|المشير|الدكتور|الدكتورة|السيد|السيدة|المستشار|المستشارة|البابا|الإمام|آية الله|المبعوث
+المبعوث الأممي|المبعوث الخاص|القاضي|المدرب|اللاعب|النجم|الفنان|الفنانة|الكاتب|الكاتبة|الشاعر
+المخرج|الممثل|الممثلة|المطرب|المطربة|الصحفي|الصحافي|الصحفية|المرشح|المرشحة|زعيم|الزعيم|قائد
+"""
+
+# Nationality adjectives (masculine; the feminine in ة is generated), which may follow a title
+# or a ministry: "الرئيس الأميركي", "وزارة الخارجية الأميركية".
+_NATIONALITIES = """
+الأميركي الأمريكي الروسي الفرنسي البريطاني الألماني الإسرائيلي السوري العراقي الإيراني
+التركي المصري السعودي اللبناني الفلسطيني الأردني الصيني الياباني الهندي الباكستاني
+الأفغاني الأوكراني الإيطالي الإسباني الكوري الأوروبي الإماراتي القطري الكويتي البحريني
+العماني اليمني الليبي التونسي الجزائري المغربي السوداني الموريتاني الصومالي الإثيوبي
+الكندي الأسترالي البرازيلي الأرجنتيني المكسيكي الفنزويلي الكوبي الأممي الدولي العربي
+الإسلامي الكردي الشيشاني البلجيكي الهولندي السويدي النرويجي الدنماركي السويسري النمساوي
+اليوناني البولندي المجري الروماني الصربي الكرواتي القبرصي الأرميني الأذربيجاني الجورجي
+الإندونيسي الماليزي الفلبيني التايلاندي الفيتنامي النيجيري الجنوب إفريقي الكيني
+"""
+
+# Qualifiers that may stand between a title and a name: "الرئيس الأميركي السابق باراك أوباما".
+# (words, not phrases: "المنتهية ولايته" "outgoing" is two qualifiers in a row.)
+_TITLE_QUALIFIERS = """السابق السابقة الأسبق الراحل الراحلة الحالي الحالية المنتهية ولايته
+الجديد الجديدة"""
+
+# Name parts that bind to the next word: عبد الله, أبو بكر, بن سلمان, ابن تيمية.
+_NAME_JOINERS = "عبد عبدال أبو أبي أبا بن ابن بنت آل"
+
+# Common modern first names (news figures), used only as a tagger feature and to accept a name
+# after a title; pyarabic's list of classical given names is added when building the table.
+_FIRST_NAMES = """
+محمد أحمد محمود مصطفى علي حسن حسين عمر عثمان خالد سعد سعيد سلمان فيصل عبدالله عبدالعزيز
+عبدالفتاح إبراهيم إسماعيل يوسف موسى عيسى يحيى زكريا سليمان داود طارق كمال جمال نبيل وليد
+هاني سامي رامي فادي ماهر بشار حافظ رفيق نجيب ميشال ميشيل جبران سمير نصر نبيه فؤاد عادل
+نوري حيدر مقتدى إياد هادي منصور قابوس تميم حمد زايد راشد مكتوم صباح نواف جابر الوليد
+دونالد باراك جورج بيل هيلاري جو مايك مايكل جون جيمس ريكس جاريد إيفانكا ميلانيا نيكي
+فلاديمير سيرغي ديمتري إيمانويل فرانسوا نيكولا أنغيلا أنجيلا تيريزا بوريس ديفيد توني
+رجب بنيامين إيهود أرييل شيمون أفيغدور جاستن شينزو كيم مون شي أنطونيو بان كوفي ستيفان ستافان
+"""
+
+
+def _entries(block: str) -> list[str]:
+    return [entry.strip() for line in block.strip().splitlines() for entry in line.split("|")
+            if entry.strip()]
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(normalize(token) for token, _, _ in tokenize(phrase))
+
+
+def _cldr_places() -> list[str]:
+    from babel import Locale
+
+    arabic = Locale("ar")
+    places = [name for code, name in arabic.territories.items() if code not in _CLDR_NOT_PLACES]
+    places += [zone["city"] for zone in arabic.time_zones.values() if zone.get("city")]
+    # CLDR writes some names with a qualifier in brackets or after a comma
+    # ("ميانمار (بورما)", "بيولا، داكوتا الشمالية"): keep the part before it.
+    return [name.split("(")[0].split("،")[0].split(" - ")[0].strip() for name in places]
+
+
+def _pyarabic_given_names() -> set[str]:
+    """Single-word given names (label ``nom``) from pyarabic's proper-noun list."""
+    from pyarabic import propernouns
+
+    names = set()
+    for line in propernouns.TEXT.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "nom" and len(parts[0]) > 2:
+            names.add(normalize(parts[0]))
+    return names
+
+
+class Gazetteer:
+    """Phrases (normalised token tuples) with a label, matched longest first."""
+
+    def __init__(self, phrases: dict[tuple[str, ...], str]):
+        self.phrases = phrases
+        self.max_len = max((len(p) for p in phrases), default=0)
+        # First tokens of every phrase: most tokens are rejected by one set lookup.
+        self.first_tokens = frozenset(p[0] for p in phrases)
+
+    def label(self, tokens: tuple[str, ...]) -> str | None:
+        return self.phrases.get(tokens)
+
+
+def _table(entries: list[str], label: str) -> dict[tuple[str, ...], str]:
+    return {key: label for key in map(_key, entries) if key}
+
+
+@functools.lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """Places (CLDR + curated) and organisations (curated); organisations win a tie."""
+    phrases = _table(_cldr_places() + _entries(_PLACES), "LOC")
+    phrases.update(_table(_entries(_ORGANISATIONS), "ORG"))
+    return Gazetteer(phrases)
+
+
+TITLE_WORDS: frozenset[tuple[str, ...]] = frozenset(_key(t) for t in _entries(_TITLES))
+TITLE_QUALIFIERS: frozenset[str] = frozenset(normalize(w) for w in _TITLE_QUALIFIERS.split())
+NATIONALITIES: frozenset[str] = frozenset(
+    form for w in _NATIONALITIES.split() for form in (normalize(w), normalize(w + "ة")))
+NAME_JOINERS: frozenset[str] = frozenset(normalize(w) for w in _NAME_JOINERS.split())
+
+
+@functools.lru_cache(maxsize=1)
+def person_first_names() -> frozenset[str]:
+    return frozenset({normalize(w) for w in _FIRST_NAMES.split()} | _pyarabic_given_names())
+
