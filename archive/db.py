@@ -76,7 +76,8 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            # "heads": independent branches (e.g. accounts beside archive tables) all apply.
+            command.upgrade(cfg, "heads")
 
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("articles")
