@@ -26,6 +26,7 @@ from archive.dates import DateParseError, parse_bound
 from indexer import arabic
 from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
 from indexer.generations import IndexRoot, NoIndex
+from indexer.entities import entity_key
 from indexer.fastpath import TermArrays, plain_groups
 from indexer.highlight import Matcher, highlight_all, snippet
 from indexer.query import And, Filter, Not, Or, Phrase, QueryError, Word, parse
@@ -39,8 +40,10 @@ FACET_LIMIT = 30
 SUGGEST_BELOW = 3           # offer "did you mean" when fewer results than this
 SUGGEST_FACTOR = 5          # ... and the other spelling is in this many times more articles
 SUGGEST_MIN_DF = 3
+SUGGEST_KNOWN_DF = 20       # words in this many articles get no suggestion
 DATE_VALUE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
 FILTER_PARAMS = ("section", "source", "person", "org", "place", "date")
+ENTITY_KINDS = ("person", "org", "place")
 
 
 class SearchError(ValueError):
@@ -252,6 +255,26 @@ def date_range(value: str, tz: str = "UTC") -> tuple[int | None, int | None]:
     return lo, hi
 
 
+def _is_stop_word(node) -> bool:
+    return (isinstance(node, Word) and not node.exact and not node.prefix
+            and not analyze(_STEMMED, node.text))
+
+
+def drop_stop_words(node):
+    """Remove stop words (في، من، على…) from AND-ed words, as the stemmed field never held them;
+    a query of nothing but stop words keeps them (they are then searched in the exact field)."""
+    if isinstance(node, (And, Or)):
+        kids = tuple(drop_stop_words(c) for c in node.children)
+        if isinstance(node, And):
+            kept = tuple(k for k in kids if not _is_stop_word(k))
+            if kept and len(kept) < len(kids):
+                kids = kept
+        return kids[0] if len(kids) == 1 else type(node)(kids)
+    if isinstance(node, Not):
+        return Not(drop_stop_words(node.child))
+    return node
+
+
 def compile_query(node) -> wq.Query | None:
     """A Whoosh query for a parsed query tree (None when nothing searchable remains)."""
     if node is None:
@@ -407,6 +430,47 @@ class _Column:
         return np.bincount(self.codes[docnums], minlength=len(self.labels))
 
 
+class _EntityColumn:
+    """(document, entity) pairs of one entity field as two parallel arrays."""
+
+    def __init__(self, ids: list[str], docs: np.ndarray, codes: np.ndarray):
+        self.ids = ids
+        self.index = {eid: i for i, eid in enumerate(ids)}
+        self.docs = docs
+        self.codes = codes
+
+    @classmethod
+    def read(cls, gen: "_Generation", kind: str) -> "_EntityColumn":
+        ids: list[str] = []
+        docs, codes = [], []
+        if gen.n:
+            for term in gen.searcher.reader().field_terms(kind):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                postings = gen.arrays.postings(kind, term)[0]
+                if postings.size:
+                    docs.append(postings)
+                    codes.append(np.full(postings.size, len(ids), dtype=np.int32))
+                    ids.append(term)
+        return cls(ids, np.concatenate(docs) if docs else np.zeros(0, np.int32),
+                   np.concatenate(codes) if codes else np.zeros(0, np.int32))
+
+    def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
+        selected = np.zeros(n, dtype=bool)
+        selected[docs] = True
+        return np.bincount(self.codes[selected[self.docs]], minlength=len(self.ids))
+
+    def mask_all(self, wanted: list[str], n: int) -> np.ndarray:
+        """Documents (of ``n``) that mention every one of ``wanted``."""
+        result = None
+        for eid in wanted:
+            m = np.zeros(n, dtype=bool)
+            code = self.index.get(eid)
+            if code is not None:
+                m[self.docs[self.codes == code]] = True
+            result = m if result is None else result & m
+        return result
+
+
 class _Generation:
     def __init__(self, name: str, path):
         self.name = name
@@ -432,6 +496,7 @@ class _Generation:
         self.all_docs = np.flatnonzero(self.live).astype(np.int32)
         self.doc_count = int(self.live.sum())
         self._arrays = None
+        self._entity_columns: dict[str, _EntityColumn] = {}
 
     @property
     def arrays(self) -> TermArrays:
@@ -439,6 +504,14 @@ class _Generation:
         if self._arrays is None:
             self._arrays = TermArrays(self.searcher, self.live)
         return self._arrays
+
+    def entity_column(self, kind: str) -> "_EntityColumn":
+        """Which entities each document mentions (multi-valued), read once per generation."""
+        col = self._entity_columns.get(kind)
+        if col is None:
+            col = _EntityColumn.read(self, kind)
+            self._entity_columns[kind] = col
+        return col
 
     def refresh(self) -> bool:
         """Pick up commits made to this generation (incremental reindex)."""
@@ -457,8 +530,14 @@ class SearchService:
     """Searches the serving generation of one index root; reopens when it changes."""
 
     def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256,
-                 time_limit: float = 5.0, fast: bool = True):
+                 time_limit: float = 5.0, fast: bool = True,
+                 authority: Callable[[], dict] | None = None, authority_ttl: float = 60.0):
         self.root = IndexRoot(index_root)
+        # authority(): {"labels": {id: [name, type]}, "aliases": {id: [[alias, key], ...]},
+        # "redirects": {merged id: id}} from the archive's authority file (re-read every ttl s).
+        self._authority = authority
+        self._authority_ttl = authority_ttl
+        self._authority_cache: tuple[float, tuple] | None = None
         # fast=False sends every query through Whoosh's own matching and scoring (tests compare).
         self.fast = fast
         self.tz = tz
@@ -485,6 +564,54 @@ class SearchService:
             if old is not None:
                 old.close()
             return gen
+
+    def _authority_tables(self) -> tuple[dict, dict, dict]:
+        """(labels, alias key → (entity id, [aliases]), redirects), cached for the ttl."""
+        now = time.monotonic()
+        if self._authority is None:
+            return {}, {}, {}
+        if self._authority_cache is None or now - self._authority_cache[0] > self._authority_ttl:
+            data = self._authority() or {}
+            by_key = {}
+            for eid, pairs in (data.get("aliases") or {}).items():
+                names = [alias for alias, _key in pairs]
+                for _alias, key in pairs:
+                    by_key[key] = (eid, names)
+            self._authority_cache = (now, (data.get("labels") or {}, by_key, data.get("redirects") or {}))
+        return self._authority_cache[1]
+
+    def _expand(self, tree) -> tuple[object, list[dict]]:
+        """Add the other spellings of every entity named in the query (ترامب → ترمب …)."""
+        by_key = self._authority_tables()[1]
+        if not by_key or tree is None:
+            return tree, []
+        expanded: list[dict] = []
+
+        def visit(node):
+            if isinstance(node, (And, Or)):
+                return type(node)(tuple(visit(c) for c in node.children))
+            if isinstance(node, Not):
+                return node
+            if isinstance(node, Word) and not node.exact and not node.prefix:
+                text = node.text
+            elif isinstance(node, Phrase) and node.slop == 1:
+                text = " ".join(node.words)
+            else:
+                return node
+            hit = by_key.get(entity_key(text))
+            if hit is None:
+                return node
+            _eid, names = hit
+            key = entity_key(text)
+            others = [n for n in names if entity_key(n) != key]
+            if not others:
+                return node
+            expanded.append({"term": text, "aliases": others})
+            alternatives = [node] + [Phrase(tuple(n.split()), 1, node.field) if " " in n.strip()
+                                     else Word(n, field=node.field) for n in others]
+            return Or(tuple(alternatives))
+
+        return visit(tree), expanded
 
     def status(self) -> dict:
         try:
@@ -513,7 +640,9 @@ class SearchService:
             result = SearchResult(**{**cached.__dict__, "took_ms": (time.perf_counter() - started) * 1000})
             return result
         deadline = started + self.time_limit
+        tree, expanded = self._expand(drop_stop_words(tree))
         result = self._search(gen, req, tree, deadline)
+        result.expanded = expanded
         result.took_ms = (time.perf_counter() - started) * 1000
         self._cache[key] = result
         if len(self._cache) > self.cache_size:
@@ -564,12 +693,10 @@ class SearchService:
             if hi is not None:
                 m &= gen.published < hi
             masks["range"] = m
-        entity_q = [wq.Term(name, v) for name in ("person", "org", "place") for v in getattr(req, name)]
-        if entity_q:
-            m = np.zeros(gen.n, dtype=bool)
-            ids = np.fromiter(gen.searcher.docs_for_query(wq.And(entity_q)), dtype=np.int64)
-            m[ids] = True
-            masks["entities"] = m
+        for kind in ENTITY_KINDS:
+            wanted = getattr(req, kind)
+            if wanted:  # AND: articles that mention every one of them
+                masks[kind] = gen.entity_column(kind).mask_all(self._resolve_ids(wanted), gen.n)
         return text_q, base, masks
 
     @staticmethod
@@ -590,6 +717,7 @@ class SearchService:
             raise SearchError(exc.message, exc.message_ar, "q") from None
         gen = self._current()
         deadline = started + self.time_limit
+        tree, _expanded = self._expand(drop_stop_words(tree))
         text_q, base, masks = self._select(gen, req, tree, deadline)
         final = self._restrict(base, masks)
         docs, scores = self._ranked(gen, req, tree, text_q, final, limit, deadline)
@@ -612,9 +740,8 @@ class SearchService:
         facets = {
             "section": self._value_facet(gen, "section", restricted("section"), req.section),
             "source": self._value_facet(gen, "source", restricted("source"), req.source),
-            "person": Facet("person", []),
-            "org": Facet("org", []),
-            "place": Facet("place", []),
+            **{kind: self._entity_facet(gen, kind, restricted(kind), getattr(req, kind))
+               for kind in ENTITY_KINDS},
             "date": self._date_facet(gen, restricted("date"), req.date),
         }
 
@@ -649,6 +776,8 @@ class SearchService:
             if len(norm) < 3 or not norm.isalpha():
                 continue
             df = reader.doc_frequency("body_exact", norm)
+            if df >= SUGGEST_KNOWN_DF:
+                continue  # a word that many articles use is spelled as people spell it
             best, best_df = None, max(SUGGEST_FACTOR * df, SUGGEST_MIN_DF)
             for cand in _edits1(norm):
                 cdf = reader.doc_frequency("body_exact", cand)
@@ -721,10 +850,38 @@ class SearchService:
             title_html=highlight_all(f["title"], matcher) if snippets else escape(f["title"]),
             url=f.get("url"), date=published.strftime("%Y-%m-%dT%H:%M:%SZ"),
             section=f.get("section"), source=f.get("source"),
-            snippet_html=snippet(f["body"], matcher) if snippets else "", entities=[], score=score,
+            snippet_html=snippet(f["body"], matcher) if snippets else "",
+            entities=list(f.get("entities") or ()), score=score,
             date_precision=f.get("date_precision", "minute"))
 
     # Facets.
+    def _labels(self) -> dict:
+        return self._authority_tables()[0]
+
+    def _resolve_ids(self, ids: list[str]) -> list[str]:
+        """Entity ids as the index knows them (a merged id stands for the entry it joined)."""
+        redirects = self._authority_tables()[2]
+        return [redirects.get(i, i) for i in ids]
+
+    def _entity_facet(self, gen: _Generation, kind: str, docs: np.ndarray, selected: list[str]) -> Facet:
+        col = gen.entity_column(kind)
+        counts = col.counts(docs, gen.n)
+        labels = self._labels()
+        chosen = set(self._resolve_ids(selected))
+        order = np.argsort(-counts, kind="stable")
+        values = []
+        for code in order[:FACET_LIMIT]:
+            if counts[code] == 0:
+                break
+            eid = col.ids[code]
+            values.append(FacetValue(eid, labels.get(eid, (eid,))[0], int(counts[code]), eid in chosen))
+        shown = {v.value for v in values}
+        for eid in chosen - shown:
+            code = col.index.get(eid)
+            values.append(FacetValue(eid, labels.get(eid, (eid,))[0],
+                                     int(counts[code]) if code is not None else 0, True))
+        return Facet(kind, values)
+
     def _date_mask(self, gen: _Generation, values: list[str]) -> np.ndarray:
         years = [v for v in values if len(v) == 4]
         months = [v for v in values if len(v) == 7]

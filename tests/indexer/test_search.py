@@ -216,3 +216,13 @@ def test_export_streams_hits_in_sort_order_past_the_paging_window(service):
     assert [h.id for h in service.export(req(sort="oldest"), limit=2)] == ["t-004", "t-003"]
     found = list(service.export(req(q="الفائدة", section="economy")))
     assert [h.id for h in found] == ["t-002"] and found[0].snippet_html == ""
+
+
+def test_stop_words_are_dropped_from_and_queries_but_kept_alone(service):
+    from indexer.fastpath import plain_groups
+    from indexer.query import parse
+    from indexer.search import drop_stop_words
+
+    assert ids(run(service, q="البنك في السوق")) == ["t-002"]
+    assert plain_groups(drop_stop_words(parse("التخلص من النفايات"))) is not None
+    assert ids(run(service, q="في")) == ["t-002", "t-003", "t-006"]  # alone, searched as written
