@@ -39,9 +39,13 @@ def plain_groups(tree) -> list[Group] | None:
         terms = analyze(_STEMMED, w.text)
         if not terms:
             return None  # a stop word: Whoosh's path searches the exact field
+        alternatives = [t for alt in w.alternatives for t in analyze(_STEMMED, alt)]
+        if alternatives and len(terms) != 1:
+            return None
         for t in terms:
-            fields = (("title", t, 1.0),) if w.field == "title" else \
-                (("title", t, TITLE_BOOST), ("body", t, 1.0))
+            fields = tuple(f for term in (t, *alternatives) for f in
+                           ((("title", term, 1.0),) if w.field == "title" else
+                            (("title", term, TITLE_BOOST), ("body", term, 1.0))))
             if fields not in groups:
                 groups.append(fields)
     return groups or None

@@ -44,6 +44,9 @@ class Word:
     exact: bool = False        # =word: normalised spelling, no stemming
     prefix: bool = False       # word*: unstemmed prefix
     field: str | None = None   # None: title and body; "title": title only
+    # Other spellings searched as the same word (added by search from the lexicon, e.g. the
+    # hamza seat typed as و/ي: مسوول → مسءول).
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,10 @@ def compile_query(node) -> wq.Query | None:
             terms = analyze(_STEMMED, node.text)
             if terms:
                 qs = [_terms_query(_fields(node.field, False), [t]) for t in terms]
+                alternatives = [t for alt in node.alternatives for t in analyze(_STEMMED, alt)]
+                if alternatives and len(qs) == 1:
+                    qs = [wq.Or([qs[0]] + [_terms_query(_fields(node.field, False), [t])
+                                           for t in alternatives])]
                 return qs[0] if len(qs) == 1 else wq.And(qs)
         # exact spelling, or a word the stemmed field drops (a stop word): the exact field
         words = analyze(_EXACT, node.text)
@@ -337,6 +341,7 @@ def matcher_for(node, matcher: Matcher | None = None) -> Matcher:
             terms = analyze(_STEMMED, node.text)
             if terms:
                 m.stems.update(terms)
+                m.stems.update(t for alt in node.alternatives for t in analyze(_STEMMED, alt))
             else:
                 m.exact.update(analyze(_EXACT, node.text))
     elif isinstance(node, Phrase):
@@ -359,6 +364,22 @@ def _edits1(word: str) -> set[str]:
     out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
     out |= {a + c + b for a, b in splits for c in _LETTERS}
     out.discard(word)
+    return out
+
+
+def _spelling_variants(norm: str) -> list[str]:
+    """Candidate spellings of a normalised word: و/ي inside it as a hamza seat (ء), at most
+    three places; and the word without a leading ب when at least three letters remain."""
+    out = []
+    seats = [i for i, c in enumerate(norm) if c in "وي" and 0 < i][:3]
+    for mask in range(1, 1 << len(seats)):
+        chars = list(norm)
+        for bit, i in enumerate(seats):
+            if mask >> bit & 1:
+                chars[i] = "ء"
+        out.append("".join(chars))
+    if norm.startswith("ب") and not norm.startswith("بال") and len(norm) >= 4:
+        out.append(norm[1:])
     return out
 
 
@@ -580,6 +601,34 @@ class SearchService:
             self._authority_cache = (now, (data.get("labels") or {}, by_key, data.get("redirects") or {}))
         return self._authority_cache[1]
 
+    def _spellings(self, gen: "_Generation", tree):
+        """Give plain words the other spellings readers mean by them, when the archive uses
+        those much more: a hamza seat typed as و or ي (مسوول → مسءول, i.e. مسؤول), and a
+        leading ب (by, with) typed onto a word (بدمج → دمج), which the stemmer leaves alone."""
+        if tree is None or not gen.n:
+            return tree
+        reader = gen.searcher.reader()
+
+        def df(text: str) -> int:
+            terms = analyze(_STEMMED, text)
+            return reader.doc_frequency("body", terms[0]) if len(terms) == 1 else 0
+
+        def visit(node):
+            if isinstance(node, (And, Or)):
+                return type(node)(tuple(visit(c) for c in node.children))
+            if not isinstance(node, Word) or node.exact or node.prefix or node.alternatives:
+                return node
+            norm = arabic.normalize(node.text)
+            base = df(node.text)
+            found = []
+            for variant in _spelling_variants(norm):
+                vdf = df(variant)
+                if vdf > 2 * base:
+                    found.append(variant)
+            return Word(node.text, node.exact, node.prefix, node.field, tuple(found)) if found else node
+
+        return visit(tree)
+
     def _expand(self, tree) -> tuple[object, list[dict]]:
         """Add the other spellings of every entity named in the query (ترامب → ترمب …)."""
         by_key = self._authority_tables()[1]
@@ -641,6 +690,7 @@ class SearchService:
             return result
         deadline = started + self.time_limit
         tree, expanded = self._expand(drop_stop_words(tree))
+        tree = self._spellings(gen, tree)
         result = self._search(gen, req, tree, deadline)
         result.expanded = expanded
         result.took_ms = (time.perf_counter() - started) * 1000
@@ -718,6 +768,7 @@ class SearchService:
         gen = self._current()
         deadline = started + self.time_limit
         tree, _expanded = self._expand(drop_stop_words(tree))
+        tree = self._spellings(gen, tree)
         text_q, base, masks = self._select(gen, req, tree, deadline)
         final = self._restrict(base, masks)
         docs, scores = self._ranked(gen, req, tree, text_q, final, limit, deadline)

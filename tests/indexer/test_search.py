@@ -226,3 +226,11 @@ def test_stop_words_are_dropped_from_and_queries_but_kept_alone(service):
     assert ids(run(service, q="البنك في السوق")) == ["t-002"]
     assert plain_groups(drop_stop_words(parse("التخلص من النفايات"))) is not None
     assert ids(run(service, q="في")) == ["t-002", "t-003", "t-006"]  # alone, searched as written
+
+
+def test_hamza_seat_typed_as_waw_or_yeh_and_a_leading_ba(service):
+    r = run(service, q="مسوول")  # مسؤول / مسئول typed without the hamza
+    assert ids(r) == ["t-001", "t-002"]
+    assert "<mark>مسئول</mark>" in next(h.snippet_html for h in r.hits if h.id == "t-002")
+    assert ids(run(service, q="بوزارة")) == ["t-001", "t-006"]  # "by the ministry", ب typed on
+    assert ids(run(service, q="=مسوول")) == []                   # exact spelling means exactly that
