@@ -36,6 +36,7 @@ test: test-deps
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/ner_eval.py
 	$(BIN)/python bench/quality.py

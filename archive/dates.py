@@ -7,7 +7,10 @@ Everything Arshif stores and returns is a timezone-aware UTC ``datetime`` (shown
   numeric day-first forms (``06/01/2026``, ``06-01-2026``, ``2026/01/06``) and Arabic written
   dates with Egyptian/Gulf, Levantine/Iraqi (``كانون الثاني``), combined (``كانون الثاني/يناير``),
   Maghrebi (``جانفي``) and Moroccan (``دجنبر``) month names, an optional weekday, Arabic-Indic
-  digits and an optional time with ص/م (AM/PM).  A time without an offset is read in the
+  digits and an optional time with ص/م (AM/PM).  Hijri dates (``15 رمضان 1445 هـ``,
+  ``1445/9/15 هـ``) are converted with ``hijridate`` (the Umm al-Qura calendar, years 1343-1500);
+  a string giving both calendars (``17 رجب 1447 هـ الموافق 6 يناير 2026م``) keeps the Gregorian
+  part.  A time without an offset is read in the
   source's time zone ``tz``; a date without a time becomes 00:00 of that day in ``tz`` with
   precision ``"day"``.  Anything it cannot read raises :class:`DateParseError` with a message in
   plain words.
@@ -16,7 +19,7 @@ Everything Arshif stores and returns is a timezone-aware UTC ``datetime`` (shown
 * :func:`bucket_of` gives the year and month facet buckets of an instant in a time zone.
 * :func:`to_iso_z` formats an instant as ``YYYY-MM-DDTHH:MM:SSZ``.
 
-Pure standard library (``zoneinfo``).  Local times that fall in a DST gap or fold are resolved
+Standard library (``zoneinfo``) plus ``hijridate``.  Local times that fall in a DST gap or fold are resolved
 with ``fold=0`` (the offset in force before the transition).  A time-zone name that zoneinfo does
 not know raises a plain ``ValueError`` (a configuration error, not a bad date).
 """
@@ -30,7 +33,10 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "parse_bound", "bucket_of"]
+from hijridate import Hijri
+
+__all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "parse_bound", "bucket_of",
+           "check_timezone"]
 
 UTC = timezone.utc
 MIN_YEAR = 1900
@@ -63,6 +69,12 @@ def _zone(name: str | None) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValueError(f"unknown time zone {name!r} (expected an IANA name such as 'Asia/Baghdad')") from None
+
+
+def check_timezone(name: str) -> str:
+    """``name`` when it is an IANA time-zone name zoneinfo knows; ValueError in plain words otherwise."""
+    _zone(name)
+    return name
 
 
 @lru_cache(maxsize=256)
@@ -192,6 +204,25 @@ for _num, _names in {
     for _name in _names.split():
         _MONTHS[_name.replace("_", " ")] = _num
 
+# Hijri month names, normalised the same way; ذو/ذي ("possessor of", both cases) both occur.
+_HIJRI_MONTHS: dict[str, int] = {}
+for _num, _names in {
+    1: "محرم المحرم",
+    2: "صفر",
+    3: "ربيع_الاول ربيع_اول",
+    4: "ربيع_الاخر ربيع_الثاني ربيع_اخر ربيع_ثاني",
+    5: "جمادي_الاولي جمادي_الاول جمادي_اولي",
+    6: "جمادي_الاخره جمادي_الثانيه جمادي_الاخر جمادي_الثاني جمادي_اخره جمادي_ثانيه",
+    7: "رجب",
+    8: "شعبان",
+    9: "رمضان",
+    10: "شوال",
+    11: "ذو_القعده ذي_القعده",
+    12: "ذو_الحجه ذي_الحجه",
+}.items():
+    for _name in _names.split():
+        _HIJRI_MONTHS[_name.replace("_", " ")] = _num
+
 _MONTH_RE = "|".join(re.escape(n) for n in sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = r"(?:ال)?(?:احد|اثنين|اتنين|ثلاثاء|ثلاثا|اربعاء|اربعا|خميس|جمعه|سبت)"
 
@@ -203,6 +234,15 @@ _TIME = re.compile(
 )
 _PM = frozenset(("م", "مساء", "مساءا", "pm", "p.m.", "p.m", "pm."))
 _AM = frozenset(("ص", "صباح", "صباحا", "am", "a.m.", "a.m", "am."))
+
+_HIJRI_MONTH_RE = "|".join(re.escape(n) for n in sorted(_HIJRI_MONTHS, key=len, reverse=True))
+# The Hijri era mark after a year: هـ (normalised to ه), هجري/هجرية ("Hijri"), للهجرة ("of the Hijra").
+_HIJRI_ERA = r"(?:ه|هجري|هجريه|للهجره)(?![^\W\d_])"
+_HIJRI = re.compile(
+    rf"(?<!\d)(\d{{1,2}})[\s,]*(?:من\s+)?({_HIJRI_MONTH_RE})[\s,]*(\d{{4}})(?:\s*{_HIJRI_ERA})?"
+    rf"|(?<!\d)(\d{{1,2}})([/.\-])(\d{{1,2}})\5(\d{{4}})\s*{_HIJRI_ERA}"
+    rf"|(?<!\d)(\d{{4}})([/.\-])(\d{{1,2}})\9(\d{{1,2}})\s*{_HIJRI_ERA}"
+)
 
 _NOISE = re.compile(r"(?:^|\s)(?:(?:(?:علي|في)\s+)?الساعه|الموافق)(?=\s|$)")
 _WEEKDAY_PREFIX = re.compile(r"^(?:يوم\s*)?" + _WEEKDAY_RE + r"(?![^\W\d_])[\s,;:\-]*")
@@ -226,6 +266,25 @@ def _month_of(first: str, second: str | None, value: str) -> int:
             f"{second} is month {_MONTHS[second]}"
         )
     return month
+
+
+def _hijri_to_gregorian(m: re.Match, value: str) -> tuple[int, int, int]:
+    """(year, month, day) in the Gregorian calendar of a ``_HIJRI`` match (Umm al-Qura)."""
+    g = m.groups()
+    if g[0] is not None:
+        y, mo, d = int(g[2]), _HIJRI_MONTHS[g[1]], int(g[0])
+    elif g[3] is not None:
+        y, mo, d = int(g[6]), int(g[5]), int(g[3])
+    else:
+        y, mo, d = int(g[7]), int(g[9]), int(g[10])
+    try:
+        day = Hijri(y, mo, d).to_gregorian()
+    except OverflowError:
+        raise DateParseError(f"Hijri year {y} out of range (1343-1500, the Umm al-Qura calendar) "
+                             f"in {_short(value)!r}") from None
+    except ValueError as exc:
+        raise DateParseError(f"invalid Hijri date {_short(value)!r}: {exc}") from None
+    return day.year, day.month, day.day
 
 
 def _parse_text(value: str, norm: str, zone: tzinfo) -> ParsedDate:
@@ -265,6 +324,18 @@ def _parse_text(value: str, norm: str, zone: tzinfo) -> ParsedDate:
         rest = rest.rsplit("الموافق", 1)[1]
     rest = _NOISE.sub(" ", rest).strip(_EDGES + " ")
     rest = _WEEKDAY_PREFIX.sub("", rest).strip(_EDGES + " ")
+
+    hm = _HIJRI.search(rest)
+    if hm:
+        # Both calendars ("6 يناير 2026م - 17 رجب 1447 هـ"): keep the Gregorian part.
+        other = (rest[: hm.start()] + " " + rest[hm.end():]).strip(_EDGES + " ()")
+        other = _WEEKDAY_PREFIX.sub("", other).strip(_EDGES + " ()")
+        if other:
+            rest = other
+        else:
+            y, mo, d = _hijri_to_gregorian(hm, value)
+            _check(value, y, mo, d, h, mi, sec)
+            return ParsedDate(_local_to_utc(y, mo, d, h, mi, sec, 0, when_zone), precision)
 
     m = _DMY.fullmatch(rest)
     if m:

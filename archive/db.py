@@ -79,6 +79,15 @@ class Database:
             # "heads": independent branches (e.g. accounts beside archive tables) all apply.
             command.upgrade(cfg, "heads")
 
+    def analyze(self, *tables: str) -> None:
+        """Refresh the query planner's statistics after a large change (PostgreSQL plans the
+        ingest's lookups with them; SQLite uses its indexes regardless and is left alone)."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.begin() as conn:
+            for table in tables:
+                conn.exec_driver_sql(f'ANALYZE "{table}"')
+
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("articles")
 

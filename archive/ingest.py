@@ -3,25 +3,42 @@ rejection rows with a reason. Nothing read is ever silently dropped.
 
 Counts (DESIGN.md): every record read is exactly one of added, updated, unchanged (same id,
 same content), duplicates (another id already holds the same title and body) or rejected.
+Every file read counts: a ``.jsonl``/``.csv``/``.warc`` file with no record in it is one
+``empty-file`` rejection, a damaged ``.gz`` one ``bad-gzip`` rejection.
+
+Identity and revisions: a record is the stored article with the same id (the record's own id,
+else one derived from its canonical URL or file path) or, failing that, with the same canonical
+URL (``archive/urls.py``). When its content differs, the article is updated in place (it keeps its
+id) and the version it replaces is kept in ``article_revisions``. A new record whose title and
+body another article already has is a duplicate and is not stored.
+
+Time zones: a source's times without an offset are read in its zone — ``source_timezones``
+(configuration, ``SOURCE_TIMEZONES``: outlet name → IANA zone) wins and is written to the
+source's row; else the zone stored for the source (``set_source_timezone``); else ``default_tz``.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from archive.dates import DateParseError, parse_date
+from archive.dates import DateParseError, check_timezone, parse_date
 from archive.db import Database
-from archive.models import Article, IngestRun, Rejection, Section, Source, utcnow
+from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source, utcnow
+from archive.urls import url_key
 from archive.sources import (FORMATS, BadRecord, RawArticle, Record, UnreadablePath,
                              detect_format, iter_files, reader_for)
 
 BATCH = 500
+# Stored or changed articles after which the planner's statistics are refreshed (PostgreSQL).
+ANALYZE_AFTER = 1000
 RAW_EXCERPT = 20_000
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 MAX_TITLE = 2_000
@@ -82,26 +99,46 @@ def article_id(raw: RawArticle) -> str:
         if SAFE_ID.match(raw.id):
             return raw.id
         return "i-" + hashlib.sha1(raw.id.encode("utf-8")).hexdigest()[:20]
-    if raw.url:
-        return "u-" + hashlib.sha1(raw.url.strip().encode("utf-8")).hexdigest()[:20]
+    if raw.url and (key := url_key(raw.url)):
+        return "u-" + key[:20]
     if raw.origin_path:
         return "f-" + hashlib.sha1(raw.origin_path.encode("utf-8")).hexdigest()[:20]
     raise RejectedRecord("no-id", "the record has no id, no URL and no file path to derive one from")
 
 
+# Fields a revision keeps (and compares to say what changed).
+REVISED_FIELDS = ("title", "subtitle", "body", "author", "url", "published_at", "date_precision",
+                  "section_id", "source_id")
+# What an empty file of each format is, in plain words.
+EMPTY_FILE = {"jsonl": "the file holds no JSON lines", "csv": "the file holds no data rows",
+              "warc": "the WARC file holds no HTML response records"}
+
+
 @dataclass
-class _Prepared:
-    raw: RawArticle
-    values: dict
+class StoredArticle:
+    """An article ingest has just added or updated, as handed to ``on_stored``."""
+
+    id: str
+    title: str
+    subtitle: str | None
+    body: str
 
 
 class Ingester:
-    """Runs ingest into one database. ``default_tz`` is ARSHIF_TIMEZONE."""
+    """Runs ingest into one database. ``default_tz`` is ARSHIF_TIMEZONE; ``source_timezones``
+    maps outlet names to IANA zones (SOURCE_TIMEZONES). Unknown zone names raise ValueError.
+
+    ``on_stored(session, articles)`` runs once per batch, in the batch's transaction, with the
+    StoredArticle of every article added or updated (entity extraction hooks in here)."""
 
     def __init__(self, db: Database, default_tz: str = "UTC",
-                 progress: Callable[[IngestReport], None] | None = None):
+                 progress: Callable[[IngestReport], None] | None = None,
+                 source_timezones: dict[str, str] | None = None,
+                 on_stored: Callable[[object, list[StoredArticle]], None] | None = None):
         self.db = db
-        self.default_tz = default_tz
+        self.on_stored = on_stored
+        self.default_tz = check_timezone(default_tz)
+        self.source_timezones = {name: check_timezone(tz) for name, tz in (source_timezones or {}).items()}
         self.progress = progress
         self._sections: dict[str, int] = {}
         self._sources: dict[str, tuple[int, str | None]] = {}
@@ -130,6 +167,8 @@ class Ingester:
             self._finish(report, "failed", f"{type(exc).__name__}: {exc}")
             raise
         self._finish(report, "completed", "; ".join(report.errors) or None)
+        if report.added + report.updated >= ANALYZE_AFTER:
+            self.db.analyze("articles", "article_revisions")
         return report
 
     def _finish(self, report: IngestReport, status: str, error: str | None) -> None:
@@ -154,6 +193,7 @@ class Ingester:
                 if file_fmt is None:
                     continue  # not an archive file (images, stylesheets next to saved pages)
                 ref = str(path)
+                count = 0
                 try:
                     reader = reader_for(file_fmt)
                     for record in reader(path, ref):
@@ -162,55 +202,113 @@ class Ingester:
                                 record.source = source
                             if record.origin_path is None:
                                 record.origin_path = str(path.relative_to(root)) if root != path else path.name
+                        count += 1
                         yield record
                 except NotImplementedError as exc:
+                    count += 1
                     yield BadRecord(ref, "unsupported-format", str(exc))
+                except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                    count += 1
+                    yield BadRecord(ref, "bad-gzip", f"the compressed file is damaged or cut short "
+                                                     f"after {count - 1} records: {exc}")
                 except OSError as exc:
+                    count += 1
                     yield BadRecord(ref, "unreadable", f"the file could not be read: {exc.strerror or exc}")
+                if count == 0 and file_fmt in EMPTY_FILE:
+                    yield BadRecord(ref, "empty-file", EMPTY_FILE[file_fmt])
 
     # -- one batch -----------------------------------------------------------------------
     def _store(self, batch: list[Record], report: IngestReport) -> None:
+        """Store one batch: a few queries to find what exists, bulk INSERTs for what is new,
+        ORM updates (with a revision row each) for what changed."""
         with self.db.session() as s:
-            prepared: list[_Prepared] = []
+            prepared: list[dict] = []
             for record in batch:
                 report.read += 1
                 if isinstance(record, BadRecord):
                     self._reject(s, report, record.ref, record.code, record.reason, record.raw)
                     continue
                 try:
-                    prepared.append(_Prepared(record, self._validate(s, record)))
+                    prepared.append(self._validate(s, record))
                 except RejectedRecord as exc:
                     self._reject(s, report, record.ref, exc.code, exc.reason, record.raw)
-            ids = {p.values["id"] for p in prepared}
-            hashes = {p.values["content_hash"] for p in prepared}
-            existing = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_(ids)))}
-            by_hash = dict(s.execute(select(Article.content_hash, Article.id)
-                                     .where(Article.content_hash.in_(hashes))).all())
-            now = utcnow()
-            for p in prepared:
-                v = p.values
-                current = existing.get(v["id"])
-                if current is not None:
-                    if current.record_hash == v["record_hash"]:
-                        report.unchanged += 1
-                        continue
-                    for key, value in v.items():
-                        setattr(current, key, value)
-                    current.updated_at = now
-                    current.ingest_run_id = report.run_id
-                    by_hash[v["content_hash"]] = v["id"]
-                    report.updated += 1
-                    continue
-                if by_hash.get(v["content_hash"], v["id"]) != v["id"]:
-                    report.duplicates += 1
-                    continue
-                article = Article(**v, ingest_run_id=report.run_id, created_at=now, updated_at=now)
-                s.add(article)
-                existing[v["id"]] = article
-                by_hash[v["content_hash"]] = v["id"]
-                report.added += 1
+            if prepared:
+                self._apply(s, prepared, report)
         if self.progress:
             self.progress(report)
+
+    def _apply(self, s, prepared: list[dict], report: IngestReport) -> None:
+        ids = {v["id"] for v in prepared}
+        keys = {v["url_key"] for v in prepared if v["url_key"]}
+        hashes = {v["content_hash"] for v in prepared}
+        # What is stored already, by id and by canonical URL: hashes only, no text.
+        known: dict[str, str] = {}  # id → record_hash
+        by_key: dict[str, str] = {}  # url_key → id
+        columns = (Article.id, Article.url_key, Article.record_hash)
+        rows = list(s.execute(select(*columns).where(Article.id.in_(ids))))
+        if keys:
+            rows += s.execute(select(*columns).where(Article.url_key.in_(keys)).order_by(Article.id))
+        for aid, key, record_hash in rows:
+            known[aid] = record_hash
+            if key:
+                by_key.setdefault(key, aid)
+        by_hash = dict(s.execute(select(Article.content_hash, Article.id)
+                                 .where(Article.content_hash.in_(hashes))).all())
+        new: dict[str, dict] = {}       # id → values to insert
+        changed: dict[str, dict] = {}   # id → the stored article's new values
+        revisions: list[tuple[str, dict | None, dict]] = []  # (id, previous values or None: stored, new)
+        for v in prepared:
+            target = v["id"] if v["id"] in known else by_key.get(v["url_key"]) if v["url_key"] else None
+            if target is not None:
+                if known[target] == v["record_hash"]:
+                    report.unchanged += 1
+                    continue
+                v = dict(v, id=target)
+                previous = new.get(target) or changed.get(target)
+                revisions.append((target, previous, v))
+                (new if target in new else changed)[target] = v
+                report.updated += 1
+            elif by_hash.get(v["content_hash"], v["id"]) != v["id"]:
+                report.duplicates += 1
+                continue
+            else:
+                new[target := v["id"]] = v
+                report.added += 1
+            known[target] = v["record_hash"]
+            by_hash[v["content_hash"]] = target
+            if v["url_key"]:
+                by_key.setdefault(v["url_key"], target)
+        now = utcnow()
+        run = report.run_id
+        if new:
+            s.execute(insert(Article), [dict(v, ingest_run_id=run, created_at=now, updated_at=now)
+                                        for v in new.values()])
+        if revisions:
+            self._revise(s, changed, revisions, run, now)
+        if self.on_stored is not None and (new or changed):
+            self.on_stored(s, [StoredArticle(v["id"], v["title"], v["subtitle"], v["body"])
+                               for v in (*new.values(), *changed.values())])
+
+    def _revise(self, s, changed: dict[str, dict], revisions: list[tuple[str, dict | None, dict]],
+                run: int | None, now) -> None:
+        """Apply updates to stored articles, keeping each replaced version as a revision row."""
+        stored = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_(set(changed))))}
+        previous_of = {aid: {f: getattr(a, f) for f in (*REVISED_FIELDS, "origin")}
+                       for aid, a in stored.items()}
+        rows = []
+        for aid, previous, v in revisions:
+            before = previous if previous is not None else previous_of[aid]
+            rows.append({**{f: before[f] for f in (*REVISED_FIELDS, "origin")},
+                         "article_id": aid, "replaced_at": now, "ingest_run_id": run,
+                         "changed": ",".join(f for f in REVISED_FIELDS if before[f] != v[f])[:300]})
+        for aid, v in changed.items():
+            article = stored[aid]
+            for key, value in v.items():
+                setattr(article, key, value)
+            article.updated_at = now
+            article.ingest_run_id = run
+        s.flush()
+        s.execute(insert(ArticleRevision), rows)
 
     def _reject(self, s, report: IngestReport, ref: str, code: str, reason: str, raw: str) -> None:
         report.rejected += 1
@@ -239,13 +337,15 @@ class Ingester:
         except DateParseError as exc:
             raise RejectedRecord("bad-date", str(exc)) from None
         section = _clean(raw.section)
+        url = _clean(raw.url)
         values = {
             "id": article_id(raw),
             "title": title,
             "subtitle": _clean(raw.subtitle),
             "body": body,
             "author": (_clean(raw.author) or None),
-            "url": _clean(raw.url),
+            "url": url,
+            "url_key": url_key(url),
             "published_at": parsed.when.replace(tzinfo=None),
             "date_precision": parsed.precision,
             "section_id": self._section(s, section) if section else None,
@@ -271,17 +371,23 @@ class Ingester:
         return self._sections[code]
 
     def _source(self, s, name: str) -> tuple[int, str | None]:
+        """The source's id and time zone, creating its row on first sight; a configured zone
+        (SOURCE_TIMEZONES) is written to the row."""
         if name not in self._sources:
+            configured = self.source_timezones.get(name)
             row = s.scalar(select(Source).where(Source.name == name))
             if row is None:
-                row = Source(name=name)
+                row = Source(name=name, timezone=configured)
                 s.add(row)
                 s.flush()
+            elif configured and row.timezone != configured:
+                row.timezone = configured
             self._sources[name] = (row.id, row.timezone)
         return self._sources[name]
 
 
 def ingest(db: Database, paths: Iterable[str], fmt: str = "auto", source: str | None = None,
-           default_tz: str = "UTC", progress=None) -> IngestReport:
+           default_tz: str = "UTC", progress=None,
+           source_timezones: dict[str, str] | None = None, on_stored=None) -> IngestReport:
     """Ingest files and directories into ``db``; see Ingester."""
-    return Ingester(db, default_tz, progress).ingest(paths, fmt, source)
+    return Ingester(db, default_tz, progress, source_timezones, on_stored).ingest(paths, fmt, source)

@@ -6,16 +6,20 @@ from typing import Iterator
 
 from sqlalchemy import func, select
 
+from archive.authority import FACET_KINDS, entities_of
+from archive.dates import check_timezone
 from archive.db import Database
-from archive.models import Article, IngestRun, Rejection, Section, Source
+from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source
 
 
 def _utc(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=timezone.utc) if dt is not None else None
 
 
-def article_dict(a: Article) -> dict:
-    """An article as plain data; ``published_at`` is an aware UTC datetime."""
+def article_dict(a: Article, entities: list[dict] | None = None) -> dict:
+    """An article as plain data; ``published_at`` is an aware UTC datetime; ``entities`` are
+    the authority entries it mentions, also listed by type under person/org/place."""
+    entities = entities or []
     return {
         "id": a.id,
         "title": a.title,
@@ -29,6 +33,8 @@ def article_dict(a: Article) -> dict:
         "section_label": (a.section.label or a.section.code) if a.section else None,
         "source": a.source.name if a.source else None,
         "updated_at": _utc(a.updated_at),
+        "entities": entities,
+        **{kind: [e["id"] for e in entities if e["type"] == kind] for kind in FACET_KINDS},
     }
 
 
@@ -42,7 +48,8 @@ def iter_articles(db: Database, changed_since: datetime | None = None,
             if changed_since is not None:
                 q = q.where(Article.updated_at > changed_since.astimezone(timezone.utc).replace(tzinfo=None))
             rows = s.scalars(q).unique().all()
-            out = [article_dict(a) for a in rows]
+            mentioned = entities_of(s, [a.id for a in rows])
+            out = [article_dict(a, mentioned[a.id]) for a in rows]
         if not out:
             return
         yield from out
@@ -60,7 +67,7 @@ def count_articles(db: Database, changed_since: datetime | None = None) -> int:
 def get_article(db: Database, article_id: str) -> dict | None:
     with db.session() as s:
         a = s.get(Article, article_id)
-        return article_dict(a) if a is not None else None
+        return article_dict(a, entities_of(s, [a.id])[a.id]) if a is not None else None
 
 
 def latest_update(db: Database) -> datetime | None:
@@ -86,3 +93,34 @@ def archive_counts(db: Database) -> dict:
             "sections": s.scalar(select(func.count(Section.id))) or 0,
             "sources": s.scalar(select(func.count(Source.id))) or 0,
         }
+
+
+def set_source_timezone(db: Database, name: str, tz: str | None) -> None:
+    """Read the times ``name`` gives without an offset in ``tz`` from the next ingest on (None:
+    ARSHIF_TIMEZONE). Creates the source when it is new; ValueError for an unknown zone.
+    A zone in SOURCE_TIMEZONES overrides this at ingest time."""
+    if tz is not None:
+        check_timezone(tz)
+    with db.session() as s:
+        row = s.scalar(select(Source).where(Source.name == name))
+        if row is None:
+            s.add(Source(name=name, timezone=tz))
+        else:
+            row.timezone = tz
+
+
+def source_timezones(db: Database) -> dict[str, str]:
+    """The zones stored for sources that have one (outlet name → IANA zone)."""
+    with db.session() as s:
+        return dict(s.execute(select(Source.name, Source.timezone).where(Source.timezone.is_not(None))).all())
+
+
+def article_revisions(db: Database, article_id: str) -> list[dict]:
+    """The previous versions of an article, oldest first (``published_at``/``replaced_at`` aware UTC)."""
+    with db.session() as s:
+        rows = s.scalars(select(ArticleRevision).where(ArticleRevision.article_id == article_id)
+                         .order_by(ArticleRevision.id)).all()
+        return [{"title": r.title, "subtitle": r.subtitle, "body": r.body, "author": r.author,
+                 "url": r.url, "published_at": _utc(r.published_at), "date_precision": r.date_precision,
+                 "changed": r.changed.split(",") if r.changed else [],
+                 "replaced_at": _utc(r.replaced_at), "ingest_run_id": r.ingest_run_id} for r in rows]

@@ -8,10 +8,15 @@ SECRET_KEY = None
 DATABASE_URL = None
 # Time zone for date facets, from/to filters and source times given without an offset.
 ARSHIF_TIMEZONE = "UTC"
+# Each outlet's own time zone (outlet name → IANA zone), for its times given without an offset;
+# outlets not listed use ARSHIF_TIMEZONE. Applied (and stored with the source) at ingest.
+SOURCE_TIMEZONES = {"جريدة المدى": "Asia/Baghdad"}
 # Where index generations live; None: index/ in the instance folder.
 INDEX_DIR = None
 # Results per page when the request does not say.
 PER_PAGE = 10
+# Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it.
+AUTHORITY_TTL = 60
 # Search results cached per index generation (repeated queries).
 SEARCH_CACHE_SIZE = 256
 # Seconds a search may run before it is stopped with a "too long" answer (HTTP 503).
@@ -62,3 +67,23 @@ ARABIC_DIGITS = "latn"
 # Month names as each outlet uses them: source name → Babel locale, e.g.
 # {"جريدة المدى": "ar_IQ", "Jawhara FM": "ar_TN"} (كانون الثاني / جانفي instead of يناير).
 SOURCE_LOCALES = {}
+
+# -- Librarian accounts and the admin pages (web/auth.py, web/admin.py) --
+# Session cookie: not readable by scripts, not sent on cross-site requests. Set
+# SESSION_COOKIE_SECURE = True when Arshif is served over HTTPS (it then never travels in clear).
+SESSION_COOKIE_NAME = "arshif_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+# A librarian's sign-in lasts this long (seconds) in a permanent session; closing the browser
+# ends a non-permanent one.
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+# CSRF tokens on admin forms are valid for the whole session (None) rather than one hour.
+WTF_CSRF_TIME_LIMIT = None
+# Failed sign-ins allowed per client address (Flask-Limiter syntax); beyond: HTTP 429.
+# Counted in RATELIMIT_STORAGE_URI. Empty string: no limit.
+LOGIN_RATELIMIT = "5 per minute;20 per hour"
+# Uploads for ingest (/admin/ingest): the request itself is bounded by MAX_CONTENT_LENGTH;
+# these bound what zips unpack to.
+UPLOAD_MAX_BYTES = 512 * 1024 * 1024
+UPLOAD_MAX_FILES = 20_000

@@ -1,4 +1,5 @@
-"""Reader for CSV exports (plain or gzipped) with a header row; column names as in fields.py."""
+"""Reader for CSV exports (plain or gzipped) with a header row; column names as in fields.py.
+The file is decoded by ``decode_text`` (UTF-8 ± BOM, UTF-16, Windows-1256)."""
 from __future__ import annotations
 
 import csv
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from archive.sources import BadRecord, Record, open_bytes
+from archive.sources.encoding import UndecodableText, decode_text, printable_excerpt
 from archive.sources.fields import record_from_mapping
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -18,11 +20,12 @@ def read_csv(path: Path, ref: str) -> Iterator[Record]:
     with open_bytes(path) as fh:
         data = fh.read()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield BadRecord(ref, "bad-encoding", f"file is not valid UTF-8 (byte {exc.start})",
-                        data[:2000].decode("utf-8", "replace"))
+        text = decode_text(data)
+    except UndecodableText as exc:
+        yield BadRecord(ref, "bad-encoding", str(exc), printable_excerpt(data))
         return
+    if not text.strip():
+        return  # nothing to read: ingest reports the file as empty-file
     # Only the delimiter is guessed: the sniffer's other guesses (doublequote in particular)
     # go wrong on a sample whose quoted fields happen to contain no doubled quotes.
     try:

@@ -20,7 +20,7 @@ import trafilatura
 from lxml import etree
 
 from archive.sources import BadRecord, RawArticle, Record, open_bytes
-from archive.sources.page_text import UndecodableText, decode_text, printable_excerpt
+from archive.sources.encoding import UndecodableText, decode_text, printable_excerpt
 
 # trafilatura logs every page it finds nothing in; the rejection row already says so.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)

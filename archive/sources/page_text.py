@@ -39,76 +39,7 @@ from typing import Iterable, Iterator
 
 from archive.dates import DateParseError, parse_date
 from archive.sources import BadRecord, RawArticle, Record, base_name, open_bytes
-
-# -- decoding -------------------------------------------------------------------------------
-
-# C0/C1 control characters other than tab, newline, carriage return and form feed: binary data or
-# a wrong decoding, never Arabic prose.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-# Characters expected in Arabic news text: Arabic letters, diacritics, digits and punctuation
-# (U+0600–U+06FF, presentation forms), ASCII, white space and common typographic punctuation.
-_PLAUSIBLE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff\x20-\x7e\s"
-                        r"\u00a0\u200c-\u200f\u2010-\u2027\u00ab\u00bb\u060c]")
-MIN_PLAUSIBLE_SHARE = 0.95  # share of plausible characters a Windows-1256 decoding needs
-MAX_CONTROL_SHARE = 0.01    # share of control characters tolerated (and removed) in any decoding
-
-
-class UndecodableText(ValueError):
-    """Bytes that no candidate encoding decodes into plausible text."""
-
-
-def _control_share(text: str) -> float:
-    return len(_CONTROL.findall(text)) / max(len(text), 1)
-
-
-def decode_text(data: bytes) -> str:
-    """Decode a text file's bytes: UTF-8 (with or without BOM), UTF-16 (BOM, or NUL-byte
-    pattern of mostly-ASCII/Arabic text) or Windows-1256.
-
-    Windows-1256 decodes any byte string, so its result is kept only when at least
-    ``MIN_PLAUSIBLE_SHARE`` of its characters are Arabic, ASCII, white space or common punctuation.
-    Any decoding with more than ``MAX_CONTROL_SHARE`` control characters is binary, not text.
-    Raises UndecodableText with the reason in plain words.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8"]
-        # UTF-16 without BOM: the high byte of each character (0x00 for ASCII, 0x06 for Arabic)
-        # fills every other position.
-        sample = data[:4000]
-        odd, even = sample[1::2], sample[0::2]
-        odd_high = (odd.count(b"\x00") + odd.count(b"\x06")) / max(len(odd), 1)
-        even_high = (even.count(b"\x00") + even.count(b"\x06")) / max(len(even), 1)
-        if odd_high > 0.6 and even_high < 0.2:
-            candidates.insert(0, "utf-16-le")
-        elif even_high > 0.6 and odd_high < 0.2:
-            candidates.insert(0, "utf-16-be")
-        candidates.append("cp1256")
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _control_share(text) > MAX_CONTROL_SHARE:
-            continue
-        if encoding == "cp1256":
-            visible = [c for c in text if not c.isspace()]
-            if visible:
-                share = sum(1 for c in visible if _PLAUSIBLE.match(c)) / len(visible)
-                if share < MIN_PLAUSIBLE_SHARE:
-                    continue
-        return _CONTROL.sub("", text)
-    raise UndecodableText("the file is not text in a known encoding (UTF-8, UTF-16, Windows-1256): "
-                          "it is binary or its characters make no sense in any of them")
-
-
-def printable_excerpt(data: bytes, limit: int = 2000) -> str:
-    """A readable excerpt of undecodable bytes for a rejection row (no NULs: PostgreSQL refuses them)."""
-    return _CONTROL.sub("\ufffd", data[:limit].decode("utf-8", "replace"))
-
+from archive.sources.encoding import UndecodableText, decode_text, printable_excerpt
 
 # -- furniture ------------------------------------------------------------------------------
 

@@ -501,3 +501,73 @@ def test_round_trip_parse_then_bucket():
     assert to_iso_z(parsed.when) == "2018-12-31T22:00:00Z"
     assert bucket_of(parsed.when, "Asia/Baghdad") == ("2019", "2019-01")
     assert bucket_of(parsed.when) == ("2018", "2018-12")
+
+
+# --------------------------------------------------------------------------- Hijri (Umm al-Qura)
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        # Known Saudi (Umm al-Qura) dates: Ramadan 1445 began on 11 March 2024, Eid al-Fitr was
+        # 10 April 2024, the day of sacrifice (10 Dhu al-Hijjah 1445) 16 June 2024, and the Hijri
+        # new year 1446 fell on 7 July 2024.
+        ("1 رمضان 1445 هـ", "2024-03-11T00:00:00Z"),
+        ("15 رمضان 1445 هـ", "2024-03-25T00:00:00Z"),
+        ("١٥ رمضان ١٤٤٥هـ", "2024-03-25T00:00:00Z"),
+        ("الأربعاء 1 شوال 1445 هـ", "2024-04-10T00:00:00Z"),
+        ("10 ذو الحجة 1445", "2024-06-16T00:00:00Z"),
+        ("10 ذي الحِجّة 1445 للهجرة", "2024-06-16T00:00:00Z"),
+        ("1 محرم 1446 هـ", "2024-07-07T00:00:00Z"),
+        ("1 المحرم 1446 هجري", "2024-07-07T00:00:00Z"),
+        ("17 رجب 1447 هـ", "2026-01-06T00:00:00Z"),
+        ("1 ربيع الأول 1445 هـ", "2023-09-16T00:00:00Z"),
+        ("1 ربيع الآخر 1445 هـ", "2023-10-16T00:00:00Z"),
+        ("1 ربيع الثاني 1445 هـ", "2023-10-16T00:00:00Z"),
+        ("1 جمادى الأولى 1445 هـ", "2023-11-15T00:00:00Z"),
+        ("1 جمادى الآخرة 1445 هـ", "2023-12-14T00:00:00Z"),
+        ("1 جمادى الثانية 1445 هـ", "2023-12-14T00:00:00Z"),
+        ("1 صفر 1446 هـ", "2024-08-05T00:00:00Z"),
+        ("1 شعبان 1445 هـ", "2024-02-11T00:00:00Z"),
+        ("1 ذو القعدة 1445 هـ", "2024-05-09T00:00:00Z"),
+        # numeric Hijri forms need the era mark
+        ("1445/9/15 هـ", "2024-03-25T00:00:00Z"),
+        ("15/09/1445هـ", "2024-03-25T00:00:00Z"),
+    ],
+)
+def test_hijri_dates(value, expected):
+    parsed = parse_date(value)
+    assert to_iso_z(parsed.when) == expected
+    assert parsed.precision == "day"
+
+
+def test_hijri_with_time_in_the_source_zone():
+    # 1 Muharram 1446 = 7 July 2024; 10:30 PM in Riyadh (UTC+3) is 19:30 UTC.
+    parsed = parse_date("1 محرم 1446 هـ - 10:30 م", "Asia/Riyadh")
+    assert (to_iso_z(parsed.when), parsed.precision) == ("2024-07-07T19:30:00Z", "minute")
+    assert iso("15 رمضان 1445 هـ", "Asia/Baghdad") == "2024-03-24T21:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "6 يناير 2026م - 17 رجب 1447 هـ",
+        "17 رجب 1447 هـ / 6 كانون الثاني 2026",
+        "6 يناير 2026 (17 رجب 1447 هـ)",
+        "الثلاثاء 17 رجب 1447 هـ الموافق 6 يناير 2026م",
+    ],
+)
+def test_both_calendars_keep_the_gregorian_part(value):
+    assert iso(value) == "2026-01-06T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("31 رمضان 1445 هـ", "invalid Hijri date"),
+        ("1 رمضان 1300 هـ", "Hijri year 1300 out of range"),
+        ("رمضان 1445", "unrecognised date"),
+    ],
+)
+def test_bad_hijri_dates(value, words):
+    with pytest.raises(DateParseError, match=words):
+        parse_date(value)

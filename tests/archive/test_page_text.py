@@ -11,8 +11,8 @@ from sqlalchemy import select
 from archive.ingest import ingest
 from archive.models import Article
 from archive.sources import BadRecord, RawArticle, detect_format, reader_for
-from archive.sources.page_text import (UndecodableText, decode_text, is_known_furniture,
-                                       normalize_line, parse_page, read_page,
+from archive.sources.encoding import UndecodableText, decode_text
+from archive.sources.page_text import (is_known_furniture, normalize_line, parse_page, read_page,
                                        site_furniture)
 from archive.store import get_article
 from tests.conftest import FIXTURES, SHARED, skip_or_fail
