@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, DateTime
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -91,6 +91,8 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(500))
     url: Mapped[str | None] = mapped_column(Text)
+    # SHA-1 of the canonical URL (archive/urls.py): the same address updates the same article.
+    url_key: Mapped[str | None] = mapped_column(String(40), index=True)
     published_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     # "day" when the source gave only a date; "minute"/"second" otherwise.
     date_precision: Mapped[str] = mapped_column(String(10), default="minute")
@@ -109,3 +111,124 @@ class Article(Base):
     source: Mapped[Source | None] = relationship(lazy="joined")
 
     __table_args__ = (Index("ix_articles_updated_at", "updated_at"),)
+
+
+class Entity(Base):
+    """An authority-file entry: one person, organisation or place, however it is spelled.
+
+    ``public_id`` (``e<id>``) is what facets and URLs use; it survives merges because a merged
+    entry keeps its row and points at the entry it was merged into.
+    """
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # person | org | place | misc
+    kind: Mapped[str] = mapped_column(String(10), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # True for names first seen in an article, not yet confirmed by a librarian or a seed list.
+    provisional: Mapped[bool] = mapped_column(default=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    aliases: Mapped[list[EntityAlias]] = relationship(back_populates="entity", order_by="EntityAlias.id")
+
+    @property
+    def public_id(self) -> str:
+        return f"e{self.id}"
+
+
+class EntityAlias(Base):
+    """One spelling of an entity; ``key`` is its normalised lookup form (unique)."""
+
+    __tablename__ = "entity_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+
+    entity: Mapped[Entity] = relationship(back_populates="aliases")
+
+
+class ArticleEntity(Base):
+    """An entity mentioned in an article, with how often."""
+
+    __tablename__ = "article_entities"
+
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    mentions: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ArticleRevision(Base):
+    """A previous version of an article, kept when an ingest replaced it (same id or same URL).
+
+    Holds the fields as they were before the change; ``changed`` names the fields that changed
+    (comma-separated), ``ingest_run_id`` the run that replaced them.
+    """
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    subtitle: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    date_precision: Mapped[str] = mapped_column(String(10))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    origin: Mapped[str | None] = mapped_column(Text)
+    changed: Mapped[str] = mapped_column(String(300))
+    replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
+
+
+class User(Base):
+    """A librarian account; ``role`` is ``librarian`` or ``admin``. Passwords are stored hashed."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="librarian")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Job(Base):
+    """Long work (a reindex, an uploaded ingest) run by its own process, with its progress.
+
+    ``lock_key`` holds the job's kind while it is queued or running and is NULL afterwards;
+    being unique, it lets the database refuse a second reindex from any process.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    # queued | running | completed | failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    lock_key: Mapped[str | None] = mapped_column(String(20), unique=True)
+    started_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    # Items per second, averaged since the start.
+    rate: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    # JSON: what to do (paths, format, full) and what came of it (generation, ingest run).
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    result: Mapped[str | None] = mapped_column(Text)

@@ -1,5 +1,10 @@
 """Building index generations from articles: a full rebuild into a new generation with an
-atomic switch, or an incremental update of the serving generation."""
+atomic switch, or an incremental update of the serving generation.
+
+Crash safety: a build holds the index root's writers' lock; a full rebuild only ever writes
+its own new directory until the one atomic replace of ``CURRENT``, so killing it at any
+moment leaves the serving generation as it was, and the next build removes what it left.
+``checkpoint`` calls mark the points the kill test stops a build at."""
 from __future__ import annotations
 
 import time
@@ -10,11 +15,15 @@ from zoneinfo import ZoneInfo
 
 from whoosh import index as whoosh_index
 
-from indexer.generations import IndexRoot, NoIndex
+from indexer.generations import IndexRoot, NoIndex, checkpoint
 from indexer.schema import make_schema, to_document
 
 # Builds smaller than this use one process: forking writers costs more than it saves.
 MULTIPROCESS_MIN = 5000
+# Progress is reported every this many articles.
+PROGRESS_EVERY = 100
+# Seconds a build waits for another writer (e.g. a rollback) to finish before giving up.
+LOCK_WAIT = 30.0
 
 
 @dataclass
@@ -44,66 +53,83 @@ def _latest(articles: Iterable[dict], seen: list) -> Iterable[dict]:
 def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = None,
                  tz: str = "UTC", procs: int = 1, limitmb: int = 256,
                  progress: Progress | None = None) -> BuildReport:
-    """Write every article into a new generation, then switch to it and prune old ones."""
+    """Write every article into a new generation, then switch to it and prune old ones.
+    IndexBusy when another process is writing the index."""
     started = time.perf_counter()
     root = IndexRoot(index_root)
-    root.prune()  # leftovers of a crashed build go first
-    name, path = root.new_generation()
-    ix = whoosh_index.create_in(str(path), make_schema())
-    multi = procs > 1 and (total or 0) >= MULTIPROCESS_MIN
-    writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb) if multi \
-        else ix.writer(limitmb=limitmb)
-    zone = ZoneInfo(tz)
-    seen: list = []
-    count = 0
-    try:
-        for article in _latest(articles, seen):
-            writer.add_document(**to_document(article, zone))
-            count += 1
-            if progress and count % 500 == 0:
-                progress(count, total or count)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    if progress:
-        progress(count, total or count)
-    built_at = seen[0] if seen else datetime.now(timezone.utc)
-    root.write_meta(name, {"articles": count, "timezone": tz, "changed_until": built_at.isoformat(),
-                           "built": datetime.now(timezone.utc).isoformat()})
-    root.mark_complete(name)
-    root.switch(name)
-    root.prune()
+    with root.lock(wait=LOCK_WAIT):
+        root.prune()  # leftovers of a crashed build go first
+        name, path = root.new_generation()
+        checkpoint("generation-created")
+        ix = whoosh_index.create_in(str(path), make_schema())
+        multi = procs > 1 and (total or 0) >= MULTIPROCESS_MIN
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb) if multi \
+            else ix.writer(limitmb=limitmb)
+        zone = ZoneInfo(tz)
+        seen: list = []
+        count = 0
+        half = (total or 0) // 2
+        if progress and total:
+            progress(0, total)
+        try:
+            for article in _latest(articles, seen):
+                writer.add_document(**to_document(article, zone))
+                count += 1
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count, total or count)
+                if count == half:
+                    checkpoint("writing")
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        if progress:
+            progress(count, total or count)
+        checkpoint("committed")
+        built_at = seen[0] if seen else datetime.now(timezone.utc)
+        root.write_meta(name, {"articles": count, "timezone": tz, "changed_until": built_at.isoformat(),
+                               "built": datetime.now(timezone.utc).isoformat()})
+        root.mark_complete(name)
+        checkpoint("complete")
+        root.switch(name)
+        checkpoint("switched")
+        root.prune()
     return BuildReport(name, count, time.perf_counter() - started)
 
 
 def incremental_update(articles: Iterable[dict], index_root: str, tz: str = "UTC",
                        progress: Progress | None = None, total: int | None = None) -> BuildReport:
-    """Add or replace the given (changed) articles in the serving generation."""
+    """Add or replace the given (changed) articles in the serving generation. A crash leaves
+    the generation as of its last commit (Whoosh writes a new table of contents atomically);
+    ``changed_until`` moves only after the commit, so the next update repeats the lost work
+    (replacing by id, never duplicating)."""
     started = time.perf_counter()
     root = IndexRoot(index_root)
-    path = root.current_path()
-    name = path.name
-    meta = root.read_meta(name)
-    ix = whoosh_index.open_dir(str(path))
-    writer = ix.writer()
-    zone = ZoneInfo(meta.get("timezone", tz))
-    seen: list = []
-    count = 0
-    try:
-        for article in _latest(articles, seen):
-            writer.update_document(**to_document(article, zone))
-            count += 1
-            if progress and count % 500 == 0:
-                progress(count, total or count)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    if seen:
-        meta["changed_until"] = seen[0].isoformat()
-    meta["articles"] = ix.doc_count()
-    root.write_meta(name, meta)
+    with root.lock(wait=LOCK_WAIT):
+        path = root.current_path()
+        name = path.name
+        meta = root.read_meta(name)
+        ix = whoosh_index.open_dir(str(path))
+        writer = ix.writer()
+        zone = ZoneInfo(meta.get("timezone", tz))
+        seen: list = []
+        count = 0
+        try:
+            for article in _latest(articles, seen):
+                writer.update_document(**to_document(article, zone))
+                count += 1
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count, total or count)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        if progress:
+            progress(count, total or count)
+        if seen:
+            meta["changed_until"] = seen[0].isoformat()
+        meta["articles"] = ix.doc_count()
+        root.write_meta(name, meta)
     return BuildReport(name, count, time.perf_counter() - started, full=False)
 
 

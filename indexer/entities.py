@@ -30,7 +30,7 @@ from typing import Iterable
 
 import pycrfsuite
 
-from indexer.arabic import is_stop, light10, normalize, stem, tokenize
+from indexer.arabic import is_stop, light10, normalize, stem, strip_marks, tokenize
 from indexer.gazetteers import (NAME_JOINERS, NATIONALITIES, TITLE_QUALIFIERS, TITLE_WORDS,
                                 default_gazetteer, person_first_names)
 
@@ -120,6 +120,24 @@ def entity_key(text: str) -> str:
         return normalize(text).strip()
     words[0] = _strip_clitics(words[0])
     return " ".join(words)
+
+
+def display_name(text: str) -> str:
+    """How to show a mention as an entity's name: without tashkeel and tatweel, and without the
+    leading clitic ``entity_key`` strips (وأبو مهدي → أبو مهدي, للأمم المتحدة → الأمم المتحدة)."""
+    plain = strip_marks(text).strip()
+    tokens = list(tokenize(plain))
+    if not tokens:
+        return plain
+    first, start, end = tokens[0]
+    norm, stripped = normalize(first), _strip_clitics(normalize(first))
+    if stripped != norm:
+        cut = len(norm) - len(stripped)
+        rest = first[cut:]
+        if norm.startswith(("لل",)) and stripped.startswith("ال"):
+            rest = "ال" + first[2:]  # لل = ل + ال
+        plain = plain[:start] + rest + plain[end:]
+    return plain
 
 
 # ---------------------------------------------------------------------------------------------

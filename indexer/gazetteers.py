@@ -189,3 +189,68 @@ NAME_JOINERS: frozenset[str] = frozenset(normalize(w) for w in _NAME_JOINERS.spl
 def person_first_names() -> frozenset[str]:
     return frozenset({normalize(w) for w in _FIRST_NAMES.split()} | _pyarabic_given_names())
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Seed of the authority file: one entry per entity with its canonical name and the spellings
+# news uses for it. Curated groups first (several spellings of one entity), then every other
+# gazetteer phrase as an entity of its own. Librarians edit the result in the database.
+# ---------------------------------------------------------------------------------------------
+
+_ALIAS_GROUPS = """
+place|الولايات المتحدة|الولايات المتحدة الأمريكية|الولايات المتحدة الأميركية|أمريكا|أميركا|امريكا
+place|المملكة المتحدة|بريطانيا
+place|السعودية|المملكة العربية السعودية
+place|الإمارات|الإمارات العربية المتحدة|دولة الإمارات
+place|فلسطين|الأراضي الفلسطينية
+place|إسطنبول|اسطنبول
+place|أبوظبي|أبو ظبي
+place|مكة المكرمة|مكة
+place|أفريقيا|إفريقيا
+place|روسيا|روسيا الاتحادية
+place|سوريا|سورية
+org|الأمم المتحدة|منظمة الأمم المتحدة|الامم المتحدة
+org|مجلس الأمن الدولي|مجلس الأمن
+org|حركة حماس|حماس
+org|حركة فتح|فتح
+org|حركة الجهاد الإسلامي|الجهاد الإسلامي
+org|الاتحاد الأوروبي|الاتحاد الاوروبي
+org|منظمة الصحة العالمية|الصحة العالمية
+org|حلف شمال الأطلسي|الناتو|حلف الناتو
+org|تنظيم الدولة الإسلامية|داعش|تنظيم داعش
+org|صندوق النقد الدولي|صندوق النقد
+person|دونالد ترامب|ترامب|ترمب|دونالد ترمب
+person|بنيامين نتنياهو|نتنياهو|نتانياهو|بنيامين نتانياهو
+person|فلاديمير بوتين|بوتين
+person|رجب طيب أردوغان|أردوغان|اردوغان
+person|عبد الفتاح السيسي|السيسي
+person|بشار الأسد|الأسد
+person|أنطونيو غوتيريش|غوتيريش|غوتيريس|أنطونيو غوتيريس
+person|إيمانويل ماكرون|ماكرون
+person|جو بايدن|بايدن
+person|باراك أوباما|أوباما
+person|محمد بن سلمان|ولي العهد السعودي محمد بن سلمان
+person|محمد شياع السوداني|السوداني
+person|الباجي قائد السبسي|السبسي|قائد السبسي
+person|حسن روحاني|روحاني
+person|علي خامنئي|خامنئي
+person|محمود عباس|أبو مازن
+"""
+
+
+def authority_seed() -> list[tuple[str, str, list[str]]]:
+    """(canonical name, kind, aliases) entries: curated alias groups, then each remaining
+    gazetteer phrase (organisations as "org", places as "place") on its own."""
+    entries: list[tuple[str, str, list[str]]] = []
+    taken: set[tuple[str, ...]] = set()
+    for line in _ALIAS_GROUPS.strip().splitlines():
+        kind, *names = [part.strip() for part in line.split("|") if part.strip()]
+        entries.append((names[0], kind, names))
+        taken.update(_key(n) for n in names)
+    for kind, phrases in (("org", _entries(_ORGANISATIONS)), ("place", _cldr_places() + _entries(_PLACES))):
+        for phrase in phrases:
+            key = _key(phrase)
+            if key and key not in taken:
+                taken.add(key)
+                entries.append((phrase, kind, [phrase]))
+    return entries

@@ -1,44 +1,107 @@
 """The layout of index generations in ``instance/index``.
 
 Each full rebuild writes a new generation directory; it is marked complete (``COMPLETE``
-file) only after its last commit, and ``CURRENT`` (a one-line file, replaced atomically)
-names the generation that serves searches. Readers that opened the previous generation keep
-working; a crashed build leaves an incomplete directory that the next build removes.
+file, written after every file of the generation is on disk) only after its last commit, and
+``CURRENT`` (a one-line file, replaced atomically) names the generation that serves searches.
+Readers that opened the previous generation keep working; a crashed build leaves an
+incomplete directory that the next build removes.
+
+Writers (builds, incremental updates, rollback) hold ``build.lock`` (an flock, released by
+the kernel when its process dies, so a killed build never leaves it held); readers never
+take it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
 import shutil
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 CURRENT = "CURRENT"
 COMPLETE = "COMPLETE"
 META = "meta.json"
+LOCK = "build.lock"
 KEEP_PREVIOUS = 1
+# Directories being removed are first renamed to this prefix, so a crash mid-removal never
+# leaves a half-deleted directory that still looks like a complete generation.
+TRASH = ".trash-"
+
+# Test hook: a comma-separated list of checkpoint names at which a build pauses (until it is
+# killed, or ARSHIF_TEST_PAUSE_SECONDS pass), after writing the name to ARSHIF_TEST_PAUSE_FILE.
+# The kill test uses it to SIGKILL a build at exact points, the atomic switch included.
+PAUSE_AT_ENV = "ARSHIF_TEST_PAUSE_AT"
+PAUSE_FILE_ENV = "ARSHIF_TEST_PAUSE_FILE"
+PAUSE_SECONDS_ENV = "ARSHIF_TEST_PAUSE_SECONDS"
+CHECKPOINTS = ("generation-created", "writing", "committed", "complete", "switch", "switched")
 
 
 class NoIndex(Exception):
     """There is no complete index generation yet (run ``arshif reindex``)."""
 
 
+class IndexBusy(Exception):
+    """Another process is writing the index (a build, an update or a rollback)."""
+
+
+def checkpoint(name: str) -> None:
+    """Pause here when the test hook names this point (a no-op otherwise)."""
+    wanted = os.environ.get(PAUSE_AT_ENV)
+    if not wanted or name not in wanted.split(","):
+        return
+    note = os.environ.get(PAUSE_FILE_ENV)
+    if note:
+        _atomic_write(Path(note), name)
+    deadline = time.monotonic() + float(os.environ.get(PAUSE_SECONDS_ENV) or 60)
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _is_generation(p: Path) -> bool:
+    return p.is_dir() and p.name.startswith("g")
+
+
 class IndexRoot:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+
+    @contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the writers' lock; IndexBusy when another writer keeps it longer than ``wait`` s."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy("another process is writing the search index "
+                                        "(a reindex or a rollback); try again when it has finished") from None
+                    time.sleep(0.1)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def new_generation(self) -> tuple[str, Path]:
         """Create the directory of a new (incomplete) generation."""
         self.root.mkdir(parents=True, exist_ok=True)
         # Names sort in creation order (rollback relies on it), even within one second.
-        newest = max((p.name for p in self.root.iterdir() if p.is_dir()), default="")
+        newest = max((p.name for p in self.root.iterdir() if _is_generation(p)), default="")
         while True:
             name = datetime.now(timezone.utc).strftime("g%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(2)
             if name > newest:
                 break
         path = self.root / name
         path.mkdir()
+        _fsync_dir(self.root)
         return name, path
 
     def current(self) -> str | None:
@@ -64,47 +127,85 @@ class IndexRoot:
         _atomic_write(self.root / name / META, json.dumps(meta, ensure_ascii=False, indent=1))
 
     def mark_complete(self, name: str) -> None:
-        _atomic_write(self.root / name / COMPLETE, datetime.now(timezone.utc).isoformat())
+        """Mark a generation complete, once everything it holds is on disk (not only in the
+        page cache: a power cut after this must not leave a 'complete' generation with holes)."""
+        path = self.root / name
+        for p in path.iterdir():
+            if p.is_file():
+                with open(p, "rb") as fh:
+                    os.fsync(fh.fileno())
+        _fsync_dir(path)
+        _atomic_write(path / COMPLETE, datetime.now(timezone.utc).isoformat())
 
     def switch(self, name: str) -> None:
         """Make ``name`` the serving generation (atomic: readers see the old or the new)."""
         if not (self.root / name / COMPLETE).exists():
             raise NoIndex(f"generation {name} is not complete")
-        _atomic_write(self.root / CURRENT, name + "\n")
+        _atomic_write(self.root / CURRENT, name + "\n", before_replace=lambda: checkpoint("switch"))
 
     def complete_generations(self) -> list[str]:
         if not self.root.exists():
             return []
-        return sorted(p.name for p in self.root.iterdir() if (p / COMPLETE).exists())
+        return sorted(p.name for p in self.root.iterdir() if _is_generation(p) and (p / COMPLETE).exists())
 
     def prune(self) -> list[str]:
-        """Remove incomplete generations and all but KEEP_PREVIOUS older complete ones."""
-        current = self.current()
+        """Remove incomplete generations, complete ones newer than the serving one (left by a
+        build that died between completing and switching, or undone by a rollback), and all
+        but KEEP_PREVIOUS complete ones older than it; also temporary files of crashed writes.
+        Call it holding ``lock()``: it must not run beside a build."""
         if not self.root.exists():
             return []
-        complete = [g for g in self.complete_generations() if g != current]
-        keep = set(complete[-KEEP_PREVIOUS:]) | {current}
+        current = self.current()
+        older = [g for g in self.complete_generations() if current is None or g < current]
+        keep = set(older[-KEEP_PREVIOUS:]) | ({current} if current else set())
         removed = []
-        for p in self.root.iterdir():
-            if p.is_dir() and p.name not in keep:
+        for p in sorted(self.root.iterdir()):
+            if p.name.startswith(TRASH):
                 shutil.rmtree(p, ignore_errors=True)
+            elif _is_generation(p) and p.name not in keep:
+                trash = self.root / (TRASH + p.name)
+                os.rename(p, trash)
+                shutil.rmtree(trash, ignore_errors=True)
                 removed.append(p.name)
+            elif p.is_file() and ".tmp-" in p.name:
+                p.unlink(missing_ok=True)
         return removed
 
     def rollback(self) -> str:
         """Switch back to the newest complete generation older than the current one."""
-        current = self.current()
-        older = [g for g in self.complete_generations() if current is None or g < current]
-        if not older:
-            raise NoIndex("there is no earlier complete generation to roll back to")
-        self.switch(older[-1])
-        return older[-1]
+        with self.lock(wait=5.0):
+            current = self.current()
+            older = [g for g in self.complete_generations() if current is None or g < current]
+            if not older:
+                raise NoIndex("there is no earlier complete generation to roll back to")
+            self.switch(older[-1])
+            return older[-1]
+
+    def disk_usage(self) -> dict[str, int]:
+        """Bytes used by each generation directory."""
+        out = {}
+        if self.root.exists():
+            for p in self.root.iterdir():
+                if _is_generation(p):
+                    out[p.name] = sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, text: str, before_replace=None) -> None:
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
+    if before_replace is not None:
+        before_replace()
     os.replace(tmp, path)
+    _fsync_dir(path.parent)

@@ -36,6 +36,8 @@ def make_schema() -> Schema:
         url=STORED(),
         author=STORED(),
         date_precision=STORED(),
+        # [{"id", "name", "type"}] as the archive linked them at ingest, for hits and exports.
+        entities=STORED(),
     )
 
 
@@ -66,4 +68,6 @@ def to_document(article: dict, tz: ZoneInfo) -> dict:
         ids = article.get(key) or ()
         if ids:
             doc[key] = ",".join(ids)
+    if article.get("entities"):
+        doc["entities"] = article["entities"]
     return doc

@@ -40,9 +40,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"])
+    def authority() -> dict:
+        from archive.authority import alias_table
+        try:
+            return alias_table(app.extensions["arshif.db"])
+        except Exception as exc:  # no database yet: search still works, without aliases
+            app.logger.warning("authority file unavailable: %s", exc)
+            return {}
+
     app.extensions["arshif.search"] = SearchService(
         app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
-        cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
+        cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
+        authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]))
 
     @app.before_request
     def _limit_query_string():
@@ -52,6 +61,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web import api, cli, feeds, i18n, search, security
     i18n.init_app(app)
     security.init_app(app)
+    # Librarians: sign-in, CSRF on every form, the /admin pages.
+    from web import admin, auth
+    auth.init_app(app)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
@@ -63,7 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _wants_json() -> bool:
     """Machine-readable addresses answer errors in JSON; pages answer with an error page."""
     path = request.path
-    return (path.startswith("/api/v1/") or path == "/healthz"
+    return (path.startswith(("/api/v1/", "/admin/api/")) or path == "/healthz"
             or path.endswith((".json", ".csv", ".atom", ".xml")))
 
 

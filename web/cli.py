@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from archive.store import count_articles, iter_articles, list_rejections
+from web.jobs import ingest_progress, job_command, note_result, with_job_progress
 
 
 def _db():
@@ -65,26 +66,39 @@ def init_command():
         os.chmod(key_file, 0o600)
     db = current_app.extensions["arshif.db"]
     db.upgrade()
+    seeded = seed_authority(db)
+    if seeded:
+        click.echo(f"authority file: {seeded} entries added from the gazetteers")
     Path(current_app.config["INDEX_DIR"]).mkdir(parents=True, exist_ok=True)
     url = db.engine.url.render_as_string(hide_password=True)
     click.echo(f"Arshif instance ready in {instance} (database: {url})")
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=False)
 @click.option("--format", "fmt", default="auto",
               type=click.Choice(["auto", "page", "html", "jsonl", "csv", "warc"]))
 @click.option("--source", default=None, help="Outlet name for every record (overrides the input).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--job", "job_id", type=int, default=None, hidden=True,
+              help="Run queued job N (an upload from the admin pages) with its parameters.")
 @with_appcontext
+@job_command("ingest")
 def ingest_command(paths, fmt, source, as_json):
-    """Read files and directories (recursive, .gz too) into the archive."""
+    """Read files and directories (recursive, .gz too) into the archive (as an ingest job:
+    one at a time; a run that is killed is marked failed with its counts)."""
+    if not paths:
+        raise click.UsageError("name at least one file or directory to ingest")
     from archive.ingest import ingest
 
     progress = _Progress("read", quiet=as_json)
-    report = ingest(_db(), paths, fmt=fmt, source=source,
-                    default_tz=current_app.config["ARSHIF_TIMEZONE"],
-                    progress=lambda r: progress(r.read))
+    try:
+        report = ingest(_db(), paths, fmt=fmt, source=source,
+                        default_tz=current_app.config["ARSHIF_TIMEZONE"],
+                        source_timezones=current_app.config.get("SOURCE_TIMEZONES") or {},
+                        progress=ingest_progress(progress), on_stored=entity_linker())
+    except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
+        raise click.ClickException(str(exc))
     progress.done()
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
@@ -123,23 +137,31 @@ def rejections_command(run_id, as_json):
 @click.command("reindex")
 @click.option("--full", is_flag=True, help="Rebuild everything into a new generation.")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--job", "job_id", type=int, default=None, hidden=True,
+              help="Run queued job N (started from the admin pages) with its parameters.")
 @with_appcontext
+@job_command("reindex")
 def reindex_command(full, as_json):
-    """Bring the search index up to date with the archive."""
+    """Bring the search index up to date with the archive (as a reindex job: one at a time,
+    progress in 'arshif jobs' and on the admin page)."""
     from indexer.build import changed_since, full_rebuild, incremental_update
 
     db = _db()
     root = current_app.config["INDEX_DIR"]
     tz = current_app.config["ARSHIF_TIMEZONE"]
     progress = _Progress("indexed", quiet=as_json)
+    on_progress = with_job_progress(progress)
     since = None if full else changed_since(root)
     if since is None:
         report = full_rebuild(iter_articles(db), root, total=count_articles(db), tz=tz,
-                              procs=min(2, os.cpu_count() or 1), progress=progress)
+                              procs=min(2, os.cpu_count() or 1), progress=on_progress)
     else:
         report = incremental_update(iter_articles(db, changed_since=since), root, tz=tz,
-                                    progress=progress, total=count_articles(db, since))
+                                    progress=on_progress, total=count_articles(db, since))
     progress.done()
+    kind = "full rebuild" if report.full else "incremental update"
+    note_result({**report.to_dict(), "full": report.full},
+                f"{kind}: {report.articles:,} articles into generation {report.generation}")
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -157,11 +179,11 @@ def index_group():
 @with_appcontext
 def rollback_command():
     """Serve the previous complete generation again."""
-    from indexer.generations import IndexRoot, NoIndex
+    from indexer.generations import IndexBusy, IndexRoot, NoIndex
 
     try:
         name = IndexRoot(current_app.config["INDEX_DIR"]).rollback()
-    except NoIndex as exc:
+    except (NoIndex, IndexBusy) as exc:
         raise click.ClickException(str(exc))
     click.echo(f"now serving generation {name}")
 
@@ -225,8 +247,149 @@ def serve_command(host, port, workers):
     os.execv(sys.executable, argv)
 
 
-COMMANDS = (init_command, ingest_command, rejections_command, reindex_command, index_group,
+def entity_linker():
+    """Entity extraction at ingest: the extractor and key from indexer, stored by archive."""
+    from archive.authority import EntityLinker
+    from indexer.entities import Extractor, display_name, entity_key
+
+    return EntityLinker(Extractor().extract, entity_key, display_name)
+
+
+def seed_authority(db) -> int:
+    from archive.authority import seed
+    from indexer.entities import entity_key
+    from indexer.gazetteers import authority_seed
+
+    return seed(db, authority_seed(), entity_key)
+
+
+@click.group("entities")
+def entities_group():
+    """The authority file of people, organisations and places."""
+
+
+def _format_of(path: str) -> str:
+    return "json" if path.lower().endswith(".json") else "csv"
+
+
+@entities_group.command("export")
+@click.argument("path")
+@with_appcontext
+def entities_export(path):
+    """Write every entry (id, name, type, aliases) to a CSV or JSON file (by extension; - for stdout)."""
+    from archive.authority import dump, export_entities
+
+    text = dump(export_entities(_db()), _format_of(path))
+    if path == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}")
+
+
+@entities_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def entities_import(path):
+    """Create or update entries from a CSV or JSON file in the export's shape."""
+    from archive.authority import AuthorityError, import_entities, load
+    from indexer.entities import entity_key
+
+    try:
+        rows = load(Path(path).read_text(encoding="utf-8"), _format_of(path))
+        report = import_entities(_db(), rows, entity_key)
+    except (AuthorityError, ValueError) as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"created {report.created}, updated {report.updated}, aliases added {report.aliases}; "
+               "run 'arshif reindex' to apply them to the index")
+
+
+@entities_group.command("merge")
+@click.argument("keep")
+@click.argument("other")
+@with_appcontext
+def entities_merge(keep, other):
+    """Merge entry OTHER into KEEP (ids like e12)."""
+    from archive.authority import AuthorityError, merge
+
+    try:
+        result = merge(_db(), keep, other)
+    except AuthorityError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"merged {result['merged']} into {result['kept']}: {result['articles']} articles changed; "
+               "run 'arshif reindex' to apply")
+
+
+@click.group("user")
+def user_group():
+    """Librarian accounts."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@with_appcontext
+def user_add_command(name, role, password_stdin):
+    """Add an account that can sign in to /admin (prompts for the password)."""
+    from archive.accounts import AccountError, add_user
+    from web.jobs import jobs_db
+
+    db = jobs_db()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        account = add_user(db, name, password, role)
+    except AccountError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"added {account.role} {account.name}")
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list_command():
+    """List the accounts."""
+    from archive.accounts import list_users
+    from web.jobs import jobs_db
+
+    for u in list_users(jobs_db()):
+        click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'disabled'}")
+
+
+@click.command("jobs")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=10, show_default=True)
+@with_appcontext
+def jobs_command(as_json, limit):
+    """Recent jobs (reindex, ingest) with their progress; finds jobs whose process died."""
+    from archive import jobs
+    from web.jobs import jobs_db
+
+    db = jobs_db()
+    jobs.sweep(db)
+    rows = jobs.recent(db, limit=limit)
+    if as_json:
+        _echo_json([j.to_dict() for j in rows])
+        return
+    for j in rows:
+        line = f"{j.id:>5} {j.kind:<8} {j.status:<10} {j.created_at:%Y-%m-%d %H:%M:%S} {j.started_by}"
+        if j.total:
+            line += f"  {j.done:,}/{j.total:,}"
+        elif j.done:
+            line += f"  {j.done:,}"
+        if j.active and j.rate:
+            line += f" ({j.rate:,.0f}/s" + (f", ETA {j.eta_seconds:,.0f} s)" if j.eta_seconds is not None else ")")
+        if j.message:
+            line += f"  {j.message}"
+        click.echo(line)
+
+
+COMMANDS = (entities_group, init_command, ingest_command, rejections_command, reindex_command, index_group,
             search_command, serve_command)
+# Librarian operations (accounts, jobs).
+COMMANDS += (user_group, jobs_command)
 
 
 def register(app: Flask) -> None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext
 
+from archive.authority import entity_info
 from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchResult, SearchTimeout
@@ -152,3 +153,31 @@ def article_page(article_id: str):
         related = []
     return render_template("article.html", article=article, paragraphs=paragraphs, related=related,
                            permalink=request.host_url.rstrip("/") + request.path)
+
+
+ENTITY_KIND_TITLES = {"person": lazy_gettext("Person"), "org": lazy_gettext("Organisation"),
+                      "place": lazy_gettext("Place"), "misc": lazy_gettext("Other")}
+
+
+@bp.get("/entity/<entity_id>")
+def entity_page(entity_id: str):
+    """An authority entry: its name and spellings, how much the archive covers it and when,
+    and the latest articles that mention it."""
+    info = entity_info(current_app.extensions["arshif.db"], entity_id)
+    if info is None:
+        abort(404)
+    if info["merged_into"]:
+        return redirect(_url([], path=f"/entity/{info['merged_into']}"), code=301)
+    req = SearchRequest(sort="newest")
+    if info["type"] in ("person", "org", "place"):
+        setattr(req, info["type"], [info["id"]])
+    result = None
+    try:
+        if info["type"] in ("person", "org", "place"):
+            result = current_app.extensions["arshif.search"].search(req)
+    except (NoIndex, SearchTimeout):
+        result = None
+    return render_template(
+        "entity.html", entity=info, kind_title=ENTITY_KIND_TITLES.get(info["type"], info["type"]),
+        result=result, histogram=histogram(req, result) if result and result.total else None,
+        search_url=_url(req.params(sort="relevance")))

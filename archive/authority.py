@@ -1,0 +1,308 @@
+"""The authority file: one canonical entry per person, organisation and place, with the
+spellings news uses for it; linking the mentions found in articles to entries (unknown names
+become provisional entries a librarian can merge); merging; import and export.
+
+The text functions it needs (the lookup key of a mention, the display form of a name, the
+extractor itself) are passed in, so the archive stays free of analysis code.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from sqlalchemy import delete, func, select
+
+from archive.db import Database
+from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
+
+KINDS = ("person", "org", "place", "misc")
+LABEL_KIND = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "misc"}
+FACET_KINDS = ("person", "org", "place")
+
+KeyFn = Callable[[str], str]
+
+
+class AuthorityError(ValueError):
+    """A librarian's request the authority file cannot honour (unknown id, bad file row…)."""
+
+
+def parse_id(public_id: str) -> int | None:
+    """``e12`` → 12; None for anything else."""
+    if isinstance(public_id, str) and public_id[:1] == "e" and public_id[1:].isdigit():
+        return int(public_id[1:])
+    return None
+
+
+def _final(session, entity_id: int) -> int:
+    """Follow merges to the entry that stands for ``entity_id`` now."""
+    seen = set()
+    while entity_id not in seen:
+        seen.add(entity_id)
+        nxt = session.scalar(select(Entity.merged_into_id).where(Entity.id == entity_id))
+        if nxt is None:
+            return entity_id
+        entity_id = nxt
+    return entity_id
+
+
+def _add_aliases(session, entity: Entity, aliases: Iterable[str], key: KeyFn) -> int:
+    added = 0
+    for alias in aliases:
+        k = key(alias)
+        if not k or session.scalar(select(EntityAlias.id).where(EntityAlias.key == k)) is not None:
+            continue
+        session.add(EntityAlias(entity=entity, alias=alias, key=k))
+        session.flush()
+        added += 1
+    return added
+
+
+def seed(db: Database, entries: Iterable[tuple[str, str, list[str]]], key: KeyFn) -> int:
+    """Add (name, kind, aliases) entries whose spellings are not known yet; returns how many.
+    Safe to repeat: known spellings are left alone."""
+    added = 0
+    with db.session() as s:
+        known = set(s.scalars(select(EntityAlias.key)))
+        for name, kind, aliases in entries:
+            keys = {key(a) for a in aliases} - {""}
+            if not keys or keys & known:
+                continue
+            entity = Entity(kind=kind, name=name, provisional=False)
+            s.add(entity)
+            for alias in dict.fromkeys(aliases):
+                k = key(alias)
+                if k and k not in known:
+                    s.add(EntityAlias(entity=entity, alias=alias, key=k))
+                    known.add(k)
+            added += 1
+    return added
+
+
+class Resolver:
+    """Maps mentions to entry ids, creating provisional entries for unknown names.
+
+    A one-word person mention that is the last word of exactly one known multi-word person
+    name is that person (ترامب after دونالد ترامب is known)."""
+
+    def __init__(self, key: KeyFn, display: Callable[[str], str]):
+        self.key = key
+        self.display = display
+        self._ids: dict[str, int] = {}
+        self._surnames: dict[str, set[int]] | None = None
+
+    def _surname_table(self, session) -> dict[str, set[int]]:
+        if self._surnames is None:
+            table: dict[str, set[int]] = {}
+            rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id).join(Entity)
+                                   .where(Entity.kind == "person", Entity.merged_into_id.is_(None)))
+            for k, eid in rows:
+                parts = k.split()
+                if len(parts) > 1:
+                    table.setdefault(parts[-1], set()).add(eid)
+            self._surnames = table
+        return self._surnames
+
+    def resolve(self, session, text: str, label: str) -> int | None:
+        k = self.key(text)
+        if len(k) < 2:
+            return None
+        eid = self._ids.get(k)
+        if eid is not None:
+            return eid
+        found = session.scalar(select(EntityAlias.entity_id).where(EntityAlias.key == k))
+        if found is not None:
+            eid = _final(session, found)
+        else:
+            kind = LABEL_KIND.get(label, "misc")
+            candidates = self._surname_table(session).get(k, set()) if kind == "person" and " " not in k else set()
+            if len(candidates) == 1:
+                eid = next(iter(candidates))
+            else:
+                entity = Entity(kind=kind, name=self.display(text).strip(), provisional=True)
+                session.add(entity)
+                session.add(EntityAlias(entity=entity, alias=entity.name, key=k))
+                session.flush()
+                eid = entity.id
+                if kind == "person" and " " in k and self._surnames is not None:
+                    self._surnames.setdefault(k.split()[-1], set()).add(eid)
+        self._ids[k] = eid
+        return eid
+
+
+class EntityLinker:
+    """Runs the extractor on stored articles and records which entries each one mentions.
+    Called by ingest for every added or updated article (entities are extracted once)."""
+
+    def __init__(self, extract: Callable[[str], list], key: KeyFn, display: Callable[[str], str]):
+        self.extract = extract
+        self.resolver = Resolver(key, display)
+
+    def __call__(self, session, articles: Iterable[Article]) -> None:
+        for article in articles:
+            counts: Counter[int] = Counter()
+            text = article.title + "\n" + (article.subtitle + "\n" if article.subtitle else "") + article.body
+            for mention in self.extract(text):
+                eid = self.resolver.resolve(session, mention.text, mention.label)
+                if eid is not None:
+                    counts[eid] += 1
+            session.execute(delete(ArticleEntity).where(ArticleEntity.article_id == article.id))
+            session.add_all(ArticleEntity(article_id=article.id, entity_id=eid, mentions=n)
+                            for eid, n in counts.items())
+
+
+# -- reading ------------------------------------------------------------------------------
+def entities_of(session, article_ids: list[str]) -> dict[str, list[dict]]:
+    """article id → [{"id", "name", "type"}], most mentioned first."""
+    out: dict[str, list[dict]] = {a: [] for a in article_ids}
+    if not article_ids:
+        return out
+    rows = session.execute(
+        select(ArticleEntity.article_id, Entity.id, Entity.name, Entity.kind, ArticleEntity.mentions)
+        .join(Entity, Entity.id == ArticleEntity.entity_id)
+        .where(ArticleEntity.article_id.in_(article_ids))
+        .order_by(ArticleEntity.article_id, ArticleEntity.mentions.desc(), Entity.id))
+    for article_id, eid, name, kind, _n in rows:
+        out[article_id].append({"id": f"e{eid}", "name": name, "type": kind})
+    return out
+
+
+def entity_info(db: Database, public_id: str) -> dict | None:
+    """An entry with its aliases and article count; ``merged_into`` names its successor."""
+    eid = parse_id(public_id)
+    if eid is None:
+        return None
+    with db.session() as s:
+        e = s.get(Entity, eid)
+        if e is None:
+            return None
+        count = s.scalar(select(func.count()).select_from(ArticleEntity).where(ArticleEntity.entity_id == eid))
+        return {"id": e.public_id, "name": e.name, "type": e.kind, "provisional": e.provisional,
+                "aliases": [a.alias for a in e.aliases], "articles": count or 0,
+                "merged_into": f"e{_final(s, e.id)}" if e.merged_into_id else None}
+
+
+def alias_table(db: Database) -> dict:
+    """What search needs of the authority file: labels of every entry in use, and the
+    spellings of confirmed entries with more than one (for alias expansion)."""
+    with db.session() as s:
+        labels = {f"e{eid}": [name, kind] for eid, name, kind in
+                  s.execute(select(Entity.id, Entity.name, Entity.kind).where(Entity.merged_into_id.is_(None)))}
+        groups: dict[str, list[list[str]]] = {}
+        for eid, alias, key in s.execute(
+                select(EntityAlias.entity_id, EntityAlias.alias, EntityAlias.key).join(Entity)
+                .where(Entity.provisional.is_(False), Entity.merged_into_id.is_(None))
+                .order_by(EntityAlias.id)):
+            groups.setdefault(f"e{eid}", []).append([alias, key])
+        redirects = {f"e{eid}": f"e{_final(s, eid)}" for eid in
+                     s.scalars(select(Entity.id).where(Entity.merged_into_id.is_not(None)))}
+    return {"labels": labels, "aliases": {k: v for k, v in groups.items() if len(v) > 1},
+            "redirects": redirects}
+
+
+# -- librarian operations -------------------------------------------------------------------
+def merge(db: Database, keep_id: str, merge_id: str) -> dict:
+    """Merge entry ``merge_id`` into ``keep_id``: aliases and mentions move, the merged id
+    keeps pointing at the kept one. Returns how many articles changed."""
+    keep, gone = parse_id(keep_id), parse_id(merge_id)
+    with db.session() as s:
+        for eid, public in ((keep, keep_id), (gone, merge_id)):
+            if eid is None or s.get(Entity, eid) is None:
+                raise AuthorityError(f"unknown entity id: {public}")
+        keep = _final(s, keep)
+        gone = _final(s, gone)
+        if keep == gone:
+            raise AuthorityError("an entity cannot be merged into itself")
+        for alias in s.scalars(select(EntityAlias).where(EntityAlias.entity_id == gone)):
+            alias.entity_id = keep
+        changed = 0
+        for mention in s.scalars(select(ArticleEntity).where(ArticleEntity.entity_id == gone)).all():
+            existing = s.get(ArticleEntity, (mention.article_id, keep))
+            if existing is not None:
+                existing.mentions += mention.mentions
+                s.delete(mention)
+            else:
+                s.add(ArticleEntity(article_id=mention.article_id, entity_id=keep, mentions=mention.mentions))
+                s.delete(mention)
+            changed += 1
+            s.execute(Article.__table__.update().where(Article.id == mention.article_id)
+                      .values(updated_at=utcnow()))
+        kept = s.get(Entity, keep)
+        kept.provisional = False
+        kept.updated_at = utcnow()
+        s.get(Entity, gone).merged_into_id = keep
+        return {"kept": f"e{keep}", "merged": f"e{gone}", "articles": changed}
+
+
+def export_entities(db: Database) -> list[dict]:
+    with db.session() as s:
+        rows = s.scalars(select(Entity).where(Entity.merged_into_id.is_(None)).order_by(Entity.id)).all()
+        return [{"id": e.public_id, "name": e.name, "type": e.kind, "provisional": e.provisional,
+                 "aliases": [a.alias for a in e.aliases]} for e in rows]
+
+
+def dump(rows: list[dict], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "name", "type", "provisional", "aliases"])
+    for r in rows:
+        w.writerow([r["id"], r["name"], r["type"], "yes" if r["provisional"] else "no", "|".join(r["aliases"])])
+    return buf.getvalue()
+
+
+def load(text: str, fmt: str) -> list[dict]:
+    """Rows of an authority file in JSON or CSV (the export's shape)."""
+    if fmt == "json":
+        rows = json.loads(text)
+        if not isinstance(rows, list):
+            raise AuthorityError("the JSON file must hold a list of entries")
+        return rows
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        rows.append({"id": (r.get("id") or "").strip() or None, "name": (r.get("name") or "").strip(),
+                     "type": (r.get("type") or "").strip(),
+                     "provisional": (r.get("provisional") or "no").strip().lower() in ("yes", "true", "1"),
+                     "aliases": [a.strip() for a in (r.get("aliases") or "").split("|") if a.strip()]})
+    return rows
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    aliases: int = 0
+
+
+def import_entities(db: Database, rows: list[dict], key: KeyFn) -> ImportReport:
+    """Create or update entries: a row with a known ``id`` renames/retypes it and adds its
+    aliases; a row without one creates an entry (or extends the one owning its first alias)."""
+    report = ImportReport()
+    with db.session() as s:
+        for n, row in enumerate(rows, start=1):
+            name = (row.get("name") or "").strip()
+            kind = (row.get("type") or "").strip()
+            if not name or kind not in KINDS:
+                raise AuthorityError(f"row {n}: needs a name and a type ({', '.join(KINDS)})")
+            aliases = [name] + [a for a in row.get("aliases") or [] if a != name]
+            eid = parse_id(row.get("id") or "")
+            entity = s.get(Entity, _final(s, eid)) if eid is not None and s.get(Entity, eid) else None
+            if entity is None:
+                owner = s.scalar(select(EntityAlias.entity_id).where(EntityAlias.key == key(name)))
+                entity = s.get(Entity, _final(s, owner)) if owner is not None else None
+            if entity is None:
+                entity = Entity(kind=kind, name=name, provisional=bool(row.get("provisional", False)))
+                s.add(entity)
+                s.flush()
+                report.created += 1
+            else:
+                entity.name, entity.kind = name, kind
+                entity.provisional = bool(row.get("provisional", False))
+                entity.updated_at = utcnow()
+                report.updated += 1
+            report.aliases += _add_aliases(s, entity, aliases, key)
+    return report

@@ -1,0 +1,94 @@
+"""The authority file: seeding, linking mentions, merging, import and export — on both databases."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from archive.authority import (AuthorityError, EntityLinker, alias_table, dump, entity_info,
+                               export_entities, import_entities, load, merge, seed)
+from archive.models import Article, ArticleEntity
+from archive.store import get_article
+from indexer.entities import display_name, entity_key
+
+SEED = [("دونالد ترامب", "person", ["دونالد ترامب", "ترامب", "ترمب"]),
+        ("الولايات المتحدة", "place", ["الولايات المتحدة", "أميركا", "أمريكا"]),
+        ("الأمم المتحدة", "org", ["الأمم المتحدة"])]
+
+
+@dataclass
+class Mention:
+    text: str
+    label: str
+
+
+def fake_extract(mentions):
+    return lambda text: [Mention(t, l) for t, l in mentions if t in text]
+
+
+def add_article(db, aid, body):
+    from datetime import datetime
+    with db.session() as s:
+        s.add(Article(id=aid, title="عنوان", body=body, published_at=datetime(2020, 1, 1),
+                      content_hash=aid, record_hash=aid))
+
+
+def link(db, aid, mentions):
+    linker = EntityLinker(fake_extract(mentions), entity_key, display_name)
+    with db.session() as s:
+        linker(s, [s.get(Article, aid)])
+
+
+def test_seed_is_idempotent_and_groups_spellings(db):
+    assert seed(db, SEED, entity_key) == 3
+    assert seed(db, SEED, entity_key) == 0
+    table = alias_table(db)
+    trump = next(eid for eid, (name, kind) in table["labels"].items() if name == "دونالد ترامب")
+    assert [a for a, _k in table["aliases"][trump]] == ["دونالد ترامب", "ترامب", "ترمب"]
+    assert entity_info(db, trump)["type"] == "person"
+
+
+def test_mentions_resolve_through_aliases_and_surnames(db):
+    seed(db, SEED, entity_key)
+    add_article(db, "a1", "قال ترمب إن أمريكا ... وقال بايدن")
+    link(db, "a1", [("ترمب", "PER"), ("أمريكا", "LOC"), ("بايدن", "PER"), ("وبايدن", "PER")])
+    ents = {e["name"]: e for e in get_article(db, "a1")["entities"]}
+    assert set(ents) == {"دونالد ترامب", "الولايات المتحدة", "بايدن"}
+    assert ents["بايدن"]["type"] == "person" and entity_info(db, ents["بايدن"]["id"])["provisional"]
+    # A new article: the surname alone resolves to the seeded full name.
+    add_article(db, "a2", "ترامب")
+    link(db, "a2", [("ترامب", "PER")])
+    assert [e["name"] for e in get_article(db, "a2")["entities"]] == ["دونالد ترامب"]
+
+
+def test_merge_moves_mentions_and_redirects(db):
+    seed(db, SEED, entity_key)
+    add_article(db, "a1", "اجتماع في المنظمة الدولية")
+    link(db, "a1", [("المنظمة الدولية", "ORG")])
+    provisional = get_article(db, "a1")["entities"][0]["id"]
+    un = next(eid for eid, (name, _k) in alias_table(db)["labels"].items() if name == "الأمم المتحدة")
+    result = merge(db, un, provisional)
+    assert result == {"kept": un, "merged": provisional, "articles": 1}
+    assert [e["id"] for e in get_article(db, "a1")["entities"]] == [un]
+    assert entity_info(db, provisional)["merged_into"] == un
+    assert alias_table(db)["redirects"] == {provisional: un}
+    assert "المنظمة الدولية" in entity_info(db, un)["aliases"]
+    with pytest.raises(AuthorityError):
+        merge(db, un, un)
+    with pytest.raises(AuthorityError):
+        merge(db, un, "e999999")
+
+
+def test_export_import_round_trip(db):
+    seed(db, SEED, entity_key)
+    rows = export_entities(db)
+    for fmt in ("csv", "json"):
+        assert load(dump(rows, fmt), fmt) == rows
+    rows[0]["aliases"].append("الرئيس ترامب")
+    rows.append({"id": None, "name": "حزب الله", "type": "org", "aliases": ["حزب الله اللبناني"]})
+    report = import_entities(db, rows, entity_key)
+    assert (report.created, report.updated, report.aliases) == (1, 3, 3)
+    assert "الرئيس ترامب" in entity_info(db, rows[0]["id"])["aliases"]
+    with pytest.raises(AuthorityError):
+        import_entities(db, [{"name": "", "type": "person"}], entity_key)

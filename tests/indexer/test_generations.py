@@ -1,0 +1,79 @@
+"""Index generations: what prune keeps and removes after crashes at each stage, the writers'
+lock, and rollback still reaching the previous generation after a build died before switching."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from indexer.build import full_rebuild
+from indexer.generations import COMPLETE, IndexBusy, IndexRoot, NoIndex
+
+
+def articles(n: int, prefix: str = "a") -> list[dict]:
+    when = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    return [{"id": f"{prefix}{i}", "title": f"عنوان {i}", "subtitle": None, "body": "خبر عن سوريا والعراق",
+             "author": None, "url": None, "published_at": when, "date_precision": "day", "section": "politic",
+             "section_label": "politic", "source": "Al Arabiya", "updated_at": when} for i in range(n)]
+
+
+def fake_complete(root: IndexRoot) -> str:
+    """A generation that completed but was never switched to (a build killed before the switch)."""
+    name, path = root.new_generation()
+    (path / COMPLETE).write_text("x")
+    return name
+
+
+def test_prune_after_crashes_keeps_serving_and_previous_only(tmp_path):
+    root = IndexRoot(tmp_path)
+    first = full_rebuild(articles(3), str(tmp_path)).generation
+    second = full_rebuild(articles(4), str(tmp_path)).generation
+    partial, _ = root.new_generation()                  # killed while writing
+    orphan = fake_complete(root)                        # killed between COMPLETE and the switch
+    (tmp_path / "CURRENT.tmp-999").write_text(orphan)   # killed inside the switch
+    (tmp_path / ".trash-gold").mkdir()                  # killed while removing a generation
+    assert root.current() == second
+    removed = root.prune()
+    assert set(removed) == {partial, orphan}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["CURRENT", "build.lock", first, second])
+    # rollback still goes to the real previous generation, not the orphan
+    assert root.rollback() == first
+
+
+def test_a_crashed_half_deleted_generation_is_never_complete(tmp_path):
+    root = IndexRoot(tmp_path)
+    full_rebuild(articles(2), str(tmp_path))
+    trash = tmp_path / ".trash-g20200101T000000000000-abcd"
+    trash.mkdir()
+    (trash / COMPLETE).write_text("x")
+    assert trash.name not in root.complete_generations()
+    root.prune()
+    assert not trash.exists()
+
+
+def test_writers_lock_refuses_a_second_writer(tmp_path):
+    root = IndexRoot(tmp_path)
+    full_rebuild(articles(2), str(tmp_path))
+    with root.lock():
+        with pytest.raises(IndexBusy):
+            with root.lock(wait=0.2):
+                pass
+        with pytest.raises(IndexBusy):
+            with IndexRoot(tmp_path).lock():
+                pass
+    with root.lock():  # released
+        pass
+
+
+def test_rollback_without_an_earlier_generation(tmp_path):
+    root = IndexRoot(tmp_path)
+    full_rebuild(articles(2), str(tmp_path))
+    with pytest.raises(NoIndex):
+        root.rollback()
+
+
+def test_progress_reports_total_first_and_all_at_the_end(tmp_path):
+    calls = []
+    full_rebuild(articles(250), str(tmp_path), total=250, progress=lambda d, t: calls.append((d, t)))
+    assert calls[0] == (0, 250) and calls[-1] == (250, 250)
+    assert (100, 250) in calls and (200, 250) in calls

@@ -1,0 +1,98 @@
+"""People, organisations and places: extracted at ingest, faceted, filtered, expanded, paged."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import ROOT, build_instance
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return build_instance(tmp_path_factory.mktemp("entities") / "instance", ROOT / "sample",
+                          RATELIMIT_ENABLED=False)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def entity_id(client, kind, label):
+    facets = client.get("/api/v1/search?per_page=1").get_json()["facets"][kind]
+    return next(v["value"] for v in facets if v["label"] == label)
+
+
+def test_entity_facets_have_ids_labels_and_counts(client):
+    facets = client.get("/api/v1/search").get_json()["facets"]
+    places = {v["label"]: v for v in facets["place"]}
+    assert "العراق" in places and places["العراق"]["count"] >= 2
+    assert places["العراق"]["value"].startswith("e") and places["العراق"]["selected"] is False
+    assert {v["label"] for v in facets["org"]} >= {"الأمم المتحدة"}
+    assert facets["person"], "people are extracted"
+
+
+def test_entity_filters_are_anded_and_facets_exclude_their_own_filter(client):
+    iraq = entity_id(client, "place", "العراق")
+    usa = entity_id(client, "place", "الولايات المتحدة")
+    one = client.get(f"/api/v1/search?place={iraq}").get_json()
+    both = client.get(f"/api/v1/search?place={iraq}&place={usa}").get_json()
+    assert 0 < both["total"] <= one["total"]
+    for hit in both["hits"]:
+        ids = {e["id"] for e in hit["entities"]}
+        assert {iraq, usa} <= ids
+    place_counts = {v["value"]: v for v in one["facets"]["place"]}
+    assert place_counts[iraq]["selected"] and place_counts[iraq]["count"] == one["total"]
+
+
+def test_alias_search_finds_other_spellings_and_says_so(client):
+    data = client.get("/api/v1/search?q=ترامب&per_page=50").get_json()
+    assert data["expanded"] and data["expanded"][0]["term"] == "ترامب"
+    assert "ترمب" in data["expanded"][0]["aliases"]
+    plain = client.get("/api/v1/search?q==ترامب&per_page=50").get_json()  # exact spelling: no expansion
+    assert plain["expanded"] == [] and data["total"] > plain["total"]
+    assert any("<mark>ترمب</mark>" in h["snippet_html"] or "<mark>ترمب</mark>" in h["title_html"]
+               for h in data["hits"])
+
+
+def test_entity_page(client):
+    iraq = entity_id(client, "place", "العراق")
+    r = client.get(f"/entity/{iraq}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<h1" in html and "العراق" in html
+    assert "<svg" in html and 'href="/article/' in html
+    assert client.get("/entity/e999999").status_code == 404
+    assert client.get("/entity/nonsense").status_code == 404
+
+
+def test_article_json_and_page_carry_entities(client):
+    hit = client.get("/api/v1/search?q=العراق").get_json()["hits"][0]
+    article = client.get(f"/api/v1/articles/{hit['id']}").get_json()
+    assert article["entities"] and set(article["entities"][0]) == {"id", "name", "type"}
+    html = client.get(f"/article/{hit['id']}").get_data(as_text=True)
+    assert f'href="/entity/{article["entities"][0]["id"]}' in html
+
+
+def test_merge_redirects_the_old_id(app, client):
+    runner = app.test_cli_runner()
+    facets = client.get("/api/v1/search").get_json()["facets"]["person"]
+    keep, gone = facets[0]["value"], facets[-1]["value"]
+    r = runner.invoke(args=["entities", "merge", keep, gone])
+    assert r.exit_code == 0, r.output
+    r = client.get(f"/entity/{gone}")
+    assert r.status_code == 301 and r.headers["Location"].endswith(f"/entity/{keep}")
+
+
+def test_entities_export_and_import_cli(app, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "authority.json"
+    assert runner.invoke(args=["entities", "export", str(out)]).exit_code == 0
+    rows = json.loads(out.read_text())
+    assert any(r["name"] == "الولايات المتحدة" and "أميركا" in r["aliases"] for r in rows)
+    (tmp_path / "new.csv").write_text("id,name,type,aliases\n,حزب الحرية,org,الحرية\n", encoding="utf-8")
+    r = runner.invoke(args=["entities", "import", str(tmp_path / "new.csv")])
+    assert r.exit_code == 0 and "created 1" in r.output
+    (tmp_path / "bad.csv").write_text("id,name,type\n,اسم,planet\n", encoding="utf-8")
+    r = runner.invoke(args=["entities", "import", str(tmp_path / "bad.csv")])
+    assert r.exit_code != 0 and "row 1" in r.output

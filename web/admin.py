@@ -1,0 +1,367 @@
+"""The librarians' pages (``/admin``, sign-in required): archive status, ingest by upload,
+ingest-run history with rejections, the reindex control with progress, and accounts.
+
+Long work is never done here: an upload is saved in the instance folder and ingested by a
+spawned ``arshif ingest --job N``; a reindex is a spawned ``arshif reindex --job N``."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import stat
+import zipfile
+from datetime import datetime, timezone
+from functools import wraps
+from pathlib import Path, PurePosixPath
+
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+
+from archive import jobs
+from archive.accounts import ROLES, AccountError, add_user, list_users
+from archive.runs import get_rejection, get_run, last_run, list_runs, run_rejections
+from archive.store import archive_counts
+from indexer.generations import IndexRoot
+from web.jobs import start_job
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+FORMATS = ("auto", "page", "html", "jsonl", "csv", "warc")
+REJECTIONS_PER_PAGE = 100
+EXCERPT = 400
+
+
+class UploadError(ValueError):
+    """An upload that cannot be accepted, in plain words (shown to the librarian)."""
+
+
+@bp.before_request
+def _require_login():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _db():
+    return current_app.extensions["arshif.db"]
+
+
+def _page(template: str, status: int = 200, **context):
+    # The admin pages are Arabic, right to left, whatever language the public pages use.
+    return render_template(template, lang="ar", dir="rtl", user=current_user, **context), status
+
+
+# -- status --------------------------------------------------------------------------------
+def _tree_size(path: Path) -> int:
+    if not path.exists():
+        return 0
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def archive_status() -> dict:
+    db = _db()
+    jobs.sweep(db)
+    instance = Path(current_app.instance_path)
+    root = IndexRoot(current_app.config["INDEX_DIR"])
+    index = current_app.extensions["arshif.search"].status()
+    sizes = root.disk_usage()
+    current = root.current()
+    generations = [{"name": g, "bytes": sizes.get(g, 0), "serving": g == current,
+                    "meta": root.read_meta(g)} for g in reversed(root.complete_generations())]
+    db_file = db.engine.url.database if db.url.startswith("sqlite") else None
+    database_bytes = sum(_tree_size(Path(db_file + suffix)) for suffix in ("", "-wal", "-shm")) if db_file else None
+    last_reindex = jobs.recent(db, limit=1, kind="reindex")
+    try:
+        free = shutil.disk_usage(instance).free
+    except OSError:
+        free = None
+    return {
+        **archive_counts(db),
+        "generation": index.get("generation"), "indexed": index.get("indexed", 0),
+        "generations": generations,
+        "last_ingest": last_run(db),
+        "last_reindex": last_reindex[0] if last_reindex else None,
+        "active": [j for j in jobs.recent(db, limit=10) if j.active],
+        "disk": {"database": database_bytes, "index": _tree_size(root.root),
+                 "uploads": _tree_size(instance / "uploads"), "free": free},
+    }
+
+
+@bp.route("/")
+def status():
+    return _page("admin/status.html", s=archive_status(), error=None)
+
+
+@bp.route("/api/status")
+def api_status():
+    s = archive_status()
+    run = s["last_ingest"]
+    return jsonify({
+        "articles": s["articles"], "sections": s["sections"], "sources": s["sources"],
+        "generation": s["generation"], "indexed": s["indexed"],
+        "generations": [{"name": g["name"], "bytes": g["bytes"], "serving": g["serving"]} for g in s["generations"]],
+        "last_ingest": {"id": run.id, "status": run.status, "read": run.read, "added": run.added,
+                        "updated": run.updated, "unchanged": run.unchanged, "duplicates": run.duplicates,
+                        "rejected": run.rejected} if run else None,
+        "last_reindex": s["last_reindex"].to_dict() if s["last_reindex"] else None,
+        "active": [j.to_dict() for j in s["active"]],
+        "disk": s["disk"],
+    })
+
+
+# -- reindex -------------------------------------------------------------------------------
+def _start_reindex(full: bool) -> jobs.JobInfo:
+    args = ["reindex"] + (["--full"] if full else [])
+    return start_job(current_app._get_current_object(), "reindex", current_user.name, {"full": full}, args)
+
+
+@bp.route("/reindex", methods=["POST"])
+def reindex():
+    full = request.form.get("full") == "1"
+    try:
+        job = _start_reindex(full)
+    except jobs.JobBusy as exc:
+        return _page("admin/status.html", 409, s=archive_status(), error=exc.message)
+    current_app.logger.info("%s started reindex job %s (full=%s)", current_user.name, job.id, full)
+    return redirect(url_for("admin.job", job_id=job.id), code=303)
+
+
+@bp.route("/api/reindex", methods=["POST"])
+def api_reindex():
+    data = request.get_json(silent=True) or {}
+    try:
+        job = _start_reindex(bool(data.get("full", request.form.get("full") == "1")))
+    except jobs.JobBusy as exc:
+        return jsonify(error=exc.message, job=exc.job.to_dict()), 409
+    return jsonify(job=job.to_dict()), 202
+
+
+@bp.route("/jobs")
+def job_list():
+    jobs.sweep(_db())
+    return _page("admin/jobs.html", jobs=jobs.recent(_db(), limit=50))
+
+
+@bp.route("/jobs/<int:job_id>")
+def job(job_id: int):
+    jobs.sweep(_db())
+    info = jobs.get(_db(), job_id)
+    if info is None:
+        abort(404)
+    return _page("admin/job.html", job=info)
+
+
+@bp.route("/api/jobs/<int:job_id>")
+def api_job(job_id: int):
+    jobs.sweep(_db())
+    info = jobs.get(_db(), job_id)
+    if info is None:
+        return jsonify(error=f"there is no job {job_id}"), 404
+    return jsonify(info.to_dict())
+
+
+# -- ingest by upload ----------------------------------------------------------------------
+def _safe_part(name: str) -> str:
+    """One path component as the librarian named it (Arabic kept), minus anything that could
+    leave the upload folder or hide (separators, NUL, leading dots)."""
+    name = name.replace("\x00", "").strip().lstrip(".").strip()
+    return name[:200] or "file"
+
+
+def _unique(path: Path) -> Path:
+    n, candidate = 1, path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
+def _extract_zip(archive: Path, into: Path, budget: list[int]) -> int:
+    """Extract regular files only, each path kept inside ``into``; counts against the upload's
+    byte and file limits (``budget`` = [bytes left, files left])."""
+    count = 0
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise UploadError(f"{archive.name} is not a readable zip file") from None
+    with zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            kind = stat.S_IFMT(info.external_attr >> 16)
+            if kind and kind != stat.S_IFREG:
+                continue  # symlinks and devices are never extracted (no type bits: a plain file)
+            parts = [p for p in PurePosixPath(info.filename.replace("\\", "/")).parts if p not in ("", ".")]
+            if not parts or ".." in parts or info.filename.startswith("/"):
+                raise UploadError(f"{archive.name} holds a path outside its folder: {info.filename[:200]}")
+            budget[1] -= 1
+            if budget[1] < 0:
+                raise UploadError("the upload holds too many files")
+            target = into.joinpath(*[_safe_part(p) for p in parts])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(_unique(target), "wb") as out:
+                while chunk := src.read(1 << 20):
+                    budget[0] -= len(chunk)
+                    if budget[0] < 0:
+                        raise UploadError("the upload is larger than the limit once unpacked")
+                    out.write(chunk)
+            count += 1
+    return count
+
+
+def save_upload(files, upload_root: Path, max_bytes: int, max_files: int) -> Path:
+    """Save uploaded files (zips unpacked into a folder of their name) into a new folder."""
+    files = [f for f in files if f and f.filename]
+    if not files:
+        raise UploadError("choose at least one file")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    folder = upload_root / f"{stamp}-{secrets.token_hex(3)}"
+    folder.mkdir(parents=True)
+    budget = [max_bytes, max_files]
+    try:
+        for f in files:
+            name = _safe_part(f.filename.replace("\\", "/").rsplit("/", 1)[-1])
+            budget[1] -= 1
+            if budget[1] < 0:
+                raise UploadError("the upload holds too many files")
+            target = _unique(folder / name)
+            f.save(target)
+            budget[0] -= target.stat().st_size
+            if budget[0] < 0:
+                raise UploadError("the upload is larger than the limit")
+            if name.lower().endswith(".zip"):
+                budget[1] += 1  # the zip itself is not ingested: its files are
+                _extract_zip(target, _unique(folder / Path(name).stem), budget)
+                target.unlink()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
+
+
+@bp.route("/ingest", methods=["GET", "POST"])
+def ingest():
+    if request.method == "GET":
+        return _page("admin/ingest.html", error=None, formats=FORMATS, active=jobs.active(_db(), "ingest"))
+    fmt = request.form.get("format", "auto")
+    if fmt not in FORMATS:
+        abort(400)
+    source = (request.form.get("source") or "").strip()[:300] or None
+    cfg = current_app.config
+    upload_root = Path(current_app.instance_path) / "uploads"
+    try:
+        folder = save_upload(request.files.getlist("files"), upload_root, int(cfg["UPLOAD_MAX_BYTES"]),
+                             int(cfg["UPLOAD_MAX_FILES"]))
+    except UploadError as exc:
+        return _page("admin/ingest.html", 400, error=str(exc), formats=FORMATS, active=None)
+    params = {"paths": [str(folder)], "fmt": fmt, "source": source}
+    try:
+        job = start_job(current_app._get_current_object(), "ingest", current_user.name, params, ["ingest"])
+    except jobs.JobBusy as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _page("admin/ingest.html", 409, error=exc.message, formats=FORMATS, active=exc.job)
+    current_app.logger.info("%s uploaded %s for ingest job %s", current_user.name, folder.name, job.id)
+    return redirect(url_for("admin.job", job_id=job.id), code=303)
+
+
+# -- ingest runs and rejections ------------------------------------------------------------
+@bp.route("/runs")
+def runs():
+    jobs.sweep(_db())
+    return _page("admin/runs.html", runs=list_runs(_db(), limit=100))
+
+
+@bp.route("/runs/<int:run_id>")
+def run(run_id: int):
+    info = get_run(_db(), run_id)
+    if info is None:
+        abort(404)
+    page = max(1, request.args.get("page", 1, type=int))
+    total, rows = run_rejections(_db(), run_id, (page - 1) * REJECTIONS_PER_PAGE, REJECTIONS_PER_PAGE)
+    pages = max(1, -(-total // REJECTIONS_PER_PAGE))
+    return _page("admin/run.html", run=info, rejections=rows, total=total, page=page, pages=pages,
+                 excerpt=EXCERPT)
+
+
+def _download(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/rejections/<int:rejection_id>/raw")
+def rejection_raw(rejection_id: int):
+    r = get_rejection(_db(), rejection_id)
+    if r is None:
+        abort(404)
+    return _download(r.raw, f"rejection-{r.id}.txt")
+
+
+def _uploaded_file(ref: str) -> Path | None:
+    """The saved upload a rejection's ref points into (``path``, ``path:line``, ``path#record``),
+    when it lies inside instance/uploads; None otherwise (never a file elsewhere)."""
+    uploads = (Path(current_app.instance_path) / "uploads").resolve()
+    for candidate in (ref, ref.split("#", 1)[0], ref.rsplit(":", 1)[0]):
+        try:
+            path = Path(candidate).resolve()
+        except (OSError, ValueError):
+            continue
+        if path.is_file() and uploads in path.parents:
+            return path
+    return None
+
+
+@bp.route("/rejections/<int:rejection_id>/input")
+def rejection_input(rejection_id: int):
+    r = get_rejection(_db(), rejection_id)
+    path = _uploaded_file(r.ref) if r else None
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name, mimetype="application/octet-stream")
+
+
+@bp.app_template_global()
+def uploaded_input(ref: str) -> bool:
+    return _uploaded_file(ref) is not None
+
+
+# -- accounts (admins) ---------------------------------------------------------------------
+@bp.route("/users", methods=["GET", "POST"])
+@admin_only
+def users():
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            account = add_user(_db(), request.form.get("name", ""), request.form.get("password", ""),
+                               request.form.get("role", "librarian"))
+            current_app.logger.info("%s added %s %s", current_user.name, account.role, account.name)
+            return redirect(url_for("admin.users"), code=303)
+        except AccountError as exc:
+            error, status = str(exc), 400
+    return _page("admin/users.html", status, users=list_users(_db()), roles=ROLES, error=error)
+
+
+@bp.app_template_filter("bytes")
+def human_bytes(n) -> str:
+    if n is None:
+        return "—"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@bp.app_template_filter("when")
+def when(d) -> str:
+    return d.strftime("%Y-%m-%d %H:%M:%S UTC") if d else "—"
