@@ -94,9 +94,8 @@ def test_killed_ingest_is_marked_failed_with_counts_and_rerun_adds_no_duplicates
     assert [j.status for j in jobs.recent(db, kind="ingest")] == ["completed", "failed"]
 
 
-def test_stale_job_rows_free_their_kind(tmp_path):
-    app = build_instance(tmp_path / "instance")
-    db = app.extensions["arshif.db"]
+def test_stale_job_rows_free_their_kind(db):
+    """On SQLite and PostgreSQL: the database's unique lock refuses a second reindex."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     job = jobs.create(db, "reindex", "someone", pid=dead.pid)
@@ -111,3 +110,18 @@ def test_stale_job_rows_free_their_kind(tmp_path):
         raise AssertionError("a second reindex was allowed")
     jobs.finish(db, alive.id, "completed")
     assert jobs.create(db, "reindex", "sami").status == "queued"
+
+
+def test_accounts_on_both_databases(db):
+    from archive.accounts import AccountError, add_user, authenticate
+
+    add_user(db, "mona", "a-long-password", "admin")
+    assert authenticate(db, "mona", "a-long-password").role == "admin"
+    assert authenticate(db, "mona", "wrong-password") is None
+    assert authenticate(db, "nobody", "a-long-password") is None
+    try:
+        add_user(db, "mona", "another-password")
+    except AccountError as exc:
+        assert "already a user called mona" in str(exc)
+    else:
+        raise AssertionError("a second account with the same name")
