@@ -281,13 +281,26 @@ class ImportReport:
 def import_entities(db: Database, rows: list[dict], key: KeyFn) -> ImportReport:
     """Create or update entries: a row with a known ``id`` renames/retypes it and adds its
     aliases; a row without one creates an entry (or extends the one owning its first alias)."""
+    problems = []
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            problems.append(f"row {n}: not an entry")
+            continue
+        if not (row.get("name") or "").strip():
+            problems.append(f"row {n}: the name is empty")
+        if (row.get("type") or "").strip() not in KINDS:
+            problems.append(f"row {n}: type {row.get('type')!r} is not one of {', '.join(KINDS)}")
+        if row.get("id") and parse_id(row["id"]) is None:
+            problems.append(f"row {n}: id {row['id']!r} is not an entity id like e12")
+        if not isinstance(row.get("aliases") or [], list):
+            problems.append(f"row {n}: aliases must be a list")
+    if problems:  # nothing is changed unless every row is usable
+        raise AuthorityError("the file was not imported:\n" + "\n".join(problems))
     report = ImportReport()
     with db.session() as s:
-        for n, row in enumerate(rows, start=1):
-            name = (row.get("name") or "").strip()
-            kind = (row.get("type") or "").strip()
-            if not name or kind not in KINDS:
-                raise AuthorityError(f"row {n}: needs a name and a type ({', '.join(KINDS)})")
+        for row in rows:
+            name = row["name"].strip()
+            kind = row["type"].strip()
             aliases = [name] + [a for a in row.get("aliases") or [] if a != name]
             eid = parse_id(row.get("id") or "")
             entity = s.get(Entity, _final(s, eid)) if eid is not None and s.get(Entity, eid) else None

@@ -90,5 +90,11 @@ def test_export_import_round_trip(db):
     report = import_entities(db, rows, entity_key)
     assert (report.created, report.updated, report.aliases) == (1, 3, 3)
     assert "الرئيس ترامب" in entity_info(db, rows[0]["id"])["aliases"]
-    with pytest.raises(AuthorityError):
-        import_entities(db, [{"name": "", "type": "person"}], entity_key)
+    before = export_entities(db)
+    bad = [{"name": "اسم", "type": "person"}, {"name": "", "type": "person"},
+           {"name": "كوكب", "type": "planet"}, {"id": "12", "name": "س", "type": "org"}]
+    with pytest.raises(AuthorityError) as info:
+        import_entities(db, bad, entity_key)
+    lines = str(info.value).splitlines()[1:]
+    assert [line.split(":")[0] for line in lines] == ["row 2", "row 3", "row 4"]
+    assert export_entities(db) == before  # nothing changed, not even the good first row

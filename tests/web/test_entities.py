@@ -95,4 +95,19 @@ def test_entities_export_and_import_cli(app, tmp_path):
     assert r.exit_code == 0 and "created 1" in r.output
     (tmp_path / "bad.csv").write_text("id,name,type\n,اسم,planet\n", encoding="utf-8")
     r = runner.invoke(args=["entities", "import", str(tmp_path / "bad.csv")])
-    assert r.exit_code != 0 and "row 1" in r.output
+    assert r.exit_code != 0 and "row 1: type" in r.output
+
+
+def test_seed_page_entities_and_no_furniture(shared_dir, tmp_path):
+    from archive.store import get_article
+
+    app = build_instance(tmp_path / "instance", shared_dir / "seeds", RATELIMIT_ENABLED=False)
+    db = app.extensions["arshif.db"]
+    hits = app.test_client().get("/api/v1/search?q=خلية").get_json()["hits"]
+    article = get_article(db, hits[0]["id"])
+    found = {(e["name"], e["type"]) for e in article["entities"]}
+    assert {("دونالد ترامب", "person"), ("بنيامين نتنياهو", "person"), ("إسرائيل", "place"),
+            ("سوريا", "place"), ("الولايات المتحدة", "place"), ("باريس", "place"),
+            ("وزارة الخارجية الأميركية", "org"), ("رويترز", "org")} <= found
+    names = {name for name, _kind in found}
+    assert not names & {"حزب الله", "غزة", "حلب", "العراق", "السعودية"}  # only in the sidebar
