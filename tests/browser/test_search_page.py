@@ -124,6 +124,20 @@ def test_open_an_article_and_switch_language(page):
     expect(page.locator("#results-count")).to_contain_text("results")
 
 
+def test_entity_chip_opens_the_entity_page(page):
+    page.goto("/search?q=العراق")
+    page.locator(".hits h2 a").first.click()
+    page.wait_for_url(re.compile(r"/article/"))
+    chip = page.locator(".chips .chip-place a").first
+    name = chip.inner_text()
+    chip.click()
+    page.wait_for_url(re.compile(r"/entity/e\d+"))
+    expect(page.locator("h1#entity-name")).to_have_text(name)
+    expect(page.locator("figure.histogram svg")).to_be_visible()
+    page.locator(".hits h3 a").first.click()
+    page.wait_for_url(re.compile(r"/article/"))
+
+
 def test_csv_export_downloads_the_rows(page):
     page.goto("/search?q=اسرائيل")
     with page.expect_download() as info:
