@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from archive.db import Database
 from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
@@ -85,51 +85,60 @@ def seed(db: Database, entries: Iterable[tuple[str, str, list[str]]], key: KeyFn
 class Resolver:
     """Maps mentions to entry ids, creating provisional entries for unknown names.
 
-    A one-word person mention that is the last word of exactly one known multi-word person
-    name is that person (ترامب after دونالد ترامب is known)."""
+    The alias table is read once (key → entry, merges followed) and kept for the run, so
+    linking costs no query per mention. A one-word person mention that is the last word of
+    exactly one known multi-word person name is that person (ترامب after دونالد ترامب)."""
 
     def __init__(self, key: KeyFn, display: Callable[[str], str]):
         self.key = key
         self.display = display
-        self._ids: dict[str, int] = {}
-        self._surnames: dict[str, set[int]] | None = None
+        self._ids: dict[str, int] | None = None
+        self._surnames: dict[str, set[int]] = {}
 
-    def _surname_table(self, session) -> dict[str, set[int]]:
-        if self._surnames is None:
-            table: dict[str, set[int]] = {}
-            rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id).join(Entity)
-                                   .where(Entity.kind == "person", Entity.merged_into_id.is_(None)))
-            for k, eid in rows:
-                parts = k.split()
-                if len(parts) > 1:
-                    table.setdefault(parts[-1], set()).add(eid)
-            self._surnames = table
-        return self._surnames
+    def _load(self, session) -> dict[str, int]:
+        if self._ids is None:
+            merged = dict(session.execute(select(Entity.id, Entity.merged_into_id)
+                                          .where(Entity.merged_into_id.is_not(None))).all())
+
+            def final(eid: int) -> int:
+                seen = set()
+                while eid in merged and eid not in seen:
+                    seen.add(eid)
+                    eid = merged[eid]
+                return eid
+
+            self._ids = {}
+            rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id, Entity.kind)
+                                   .join(Entity, Entity.id == EntityAlias.entity_id))
+            for k, eid, kind in rows:
+                eid = final(eid)
+                self._ids[k] = eid
+                if kind == "person" and " " in k and eid not in merged:
+                    self._surnames.setdefault(k.split()[-1], set()).add(eid)
+        return self._ids
 
     def resolve(self, session, text: str, label: str) -> int | None:
         k = self.key(text)
         if len(k) < 2:
             return None
-        eid = self._ids.get(k)
+        ids = self._load(session)
+        eid = ids.get(k)
         if eid is not None:
             return eid
-        found = session.scalar(select(EntityAlias.entity_id).where(EntityAlias.key == k))
-        if found is not None:
-            eid = _final(session, found)
+        kind = LABEL_KIND.get(label, "misc")
+        candidates = self._surnames.get(k, set()) if kind == "person" and " " not in k else set()
+        if len(candidates) == 1:
+            eid = next(iter(candidates))
         else:
-            kind = LABEL_KIND.get(label, "misc")
-            candidates = self._surname_table(session).get(k, set()) if kind == "person" and " " not in k else set()
-            if len(candidates) == 1:
-                eid = next(iter(candidates))
-            else:
-                entity = Entity(kind=kind, name=self.display(text).strip(), provisional=True)
-                session.add(entity)
-                session.add(EntityAlias(entity=entity, alias=entity.name, key=k))
-                session.flush()
-                eid = entity.id
-                if kind == "person" and " " in k and self._surnames is not None:
-                    self._surnames.setdefault(k.split()[-1], set()).add(eid)
-        self._ids[k] = eid
+            now = utcnow()
+            name = self.display(text).strip() or text
+            eid = session.execute(insert(Entity).values(kind=kind, name=name, provisional=True,
+                                                        created_at=now, updated_at=now)
+                                  .returning(Entity.id)).scalar_one()
+            session.execute(insert(EntityAlias).values(entity_id=eid, alias=name, key=k))
+            if kind == "person" and " " in k:
+                self._surnames.setdefault(k.split()[-1], set()).add(eid)
+        ids[k] = eid
         return eid
 
 
@@ -142,16 +151,21 @@ class EntityLinker:
         self.resolver = Resolver(key, display)
 
     def __call__(self, session, articles: Iterable[Article]) -> None:
-        for article in articles:
-            counts: Counter[int] = Counter()
-            text = article.title + "\n" + (article.subtitle + "\n" if article.subtitle else "") + article.body
-            for mention in self.extract(text):
-                eid = self.resolver.resolve(session, mention.text, mention.label)
-                if eid is not None:
-                    counts[eid] += 1
-            session.execute(delete(ArticleEntity).where(ArticleEntity.article_id == article.id))
-            session.add_all(ArticleEntity(article_id=article.id, entity_id=eid, mentions=n)
-                            for eid, n in counts.items())
+        articles = list(articles)
+        rows = []
+        with session.no_autoflush:
+            for article in articles:
+                counts: Counter[int] = Counter()
+                text = article.title + "\n" + (article.subtitle + "\n" if article.subtitle else "") + article.body
+                for mention in self.extract(text):
+                    eid = self.resolver.resolve(session, mention.text, mention.label)
+                    if eid is not None:
+                        counts[eid] += 1
+                rows += [{"article_id": article.id, "entity_id": eid, "mentions": n}
+                         for eid, n in counts.items()]
+        session.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_([a.id for a in articles])))
+        if rows:
+            session.execute(insert(ArticleEntity), rows)
 
 
 # -- reading ------------------------------------------------------------------------------
