@@ -24,7 +24,6 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import insert, select

@@ -16,7 +16,6 @@ import gzip
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -53,7 +52,9 @@ def make_corpus(path: Path, copies: int) -> int:
                 if k:
                     row = dict(row)
                     row["id"] = f"{row['id']}-c{k}"
-                    row["url"] = f"{row['url']}#copy{k}"
+                    # Another host: a fragment or query would canonicalise to the same URL,
+                    # and ingest would rightly treat the copy as an update of the original.
+                    row["url"] = row["url"].replace("://", f"://copy{k}.", 1)
                     date = row["date"]
                     when = datetime.fromisoformat(date)
                     row["date"] = (when + timedelta(days=7 * k)).isoformat()

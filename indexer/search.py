@@ -705,7 +705,7 @@ class SearchService:
             low = parse_bound(req.date_from, end=False, tz=self.tz) if req.date_from else None
             high = parse_bound(req.date_to, end=True, tz=self.tz) if req.date_to else None
         except DateParseError as exc:
-            raise SearchError(f"'from'/'to': {exc}", f"'from'/'to': تاريخ غير صالح (YYYY أو YYYY-MM أو YYYY-MM-DD)",
+            raise SearchError(f"'from'/'to': {exc}", "'from'/'to': تاريخ غير صالح (YYYY أو YYYY-MM أو YYYY-MM-DD)",
                               "from") from None
         lo = int(low.timestamp()) if low else None
         hi = int(high.timestamp()) if high else None

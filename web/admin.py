@@ -5,7 +5,6 @@ Long work is never done here: an upload is saved in the instance folder and inge
 spawned ``arshif ingest --job N``; a reindex is a spawned ``arshif reindex --job N``."""
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import stat

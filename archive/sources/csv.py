@@ -9,20 +9,17 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from archive.sources import BadRecord, Record, open_bytes
-from archive.sources.encoding import UndecodableText, decode_text, printable_excerpt
+from archive.sources import BadRecord, Record
+from archive.sources.encoding import read_whole_text
 from archive.sources.fields import record_from_mapping
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def read_csv(path: Path, ref: str) -> Iterator[Record]:
-    with open_bytes(path) as fh:
-        data = fh.read()
-    try:
-        text = decode_text(data)
-    except UndecodableText as exc:
-        yield BadRecord(ref, "bad-encoding", str(exc), printable_excerpt(data))
+    text, rejection = read_whole_text(path, ref)
+    if rejection is not None:
+        yield rejection
         return
     if not text.strip():
         return  # nothing to read: ingest reports the file as empty-file

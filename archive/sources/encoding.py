@@ -117,3 +117,16 @@ def looks_binary(head: bytes) -> bool:
 def printable_excerpt(data: bytes, limit: int = 2000) -> str:
     """A readable excerpt of undecodable bytes for a rejection row (no NULs: PostgreSQL refuses them)."""
     return _CONTROL.sub("\ufffd", data[:limit].decode("utf-8", "replace"))
+
+
+def read_whole_text(path, ref: str):
+    """A whole file's text, or the ``bad-encoding`` rejection to yield instead:
+    ``(text, None)`` or ``(None, BadRecord)``."""
+    from archive.sources import BadRecord, open_bytes
+
+    with open_bytes(path) as fh:
+        data = fh.read()
+    try:
+        return decode_text(data), None
+    except UndecodableText as exc:
+        return None, BadRecord(ref, "bad-encoding", str(exc), printable_excerpt(data))

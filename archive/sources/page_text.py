@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from archive.dates import DateParseError, parse_date
-from archive.sources import BadRecord, RawArticle, Record, base_name, open_bytes
-from archive.sources.encoding import UndecodableText, decode_text, printable_excerpt
+from archive.sources import RawArticle, Record, base_name, open_bytes
+from archive.sources.encoding import UndecodableText, decode_text, read_whole_text
 
 # -- furniture ------------------------------------------------------------------------------
 
@@ -255,11 +255,8 @@ def parse_page(text: str, ref: str, furniture: frozenset[str] = frozenset()) -> 
 
 def read_page(path: Path, ref: str) -> Iterator[Record]:
     """Yield the one record of a saved page file, its furniture learned from its directory."""
-    with open_bytes(path) as fh:
-        data = fh.read()
-    try:
-        text = decode_text(data)
-    except UndecodableText as exc:
-        yield BadRecord(ref, "bad-encoding", str(exc), printable_excerpt(data))
+    text, rejection = read_whole_text(path, ref)
+    if rejection is not None:
+        yield rejection
         return
     yield parse_page(text, ref, site_furniture(path.parent))

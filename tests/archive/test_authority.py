@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
 
 from archive.authority import (AuthorityError, EntityLinker, alias_table, dump, entity_info,
                                export_entities, import_entities, load, merge, seed)
-from archive.models import Article, ArticleEntity
+from archive.models import Article
 from archive.store import get_article
 from indexer.entities import display_name, entity_key
 

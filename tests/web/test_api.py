@@ -1,7 +1,6 @@
 """The JSON API and /healthz, as DESIGN.md specifies them."""
 from __future__ import annotations
 
-import json
 
 import pytest
 

@@ -109,7 +109,7 @@ def test_mixed_direction_fragments_are_isolated(client):
 def test_every_control_has_a_label(client):
     html = client.get("/search?q=وزارة").get_data(as_text=True)
     assert '<label for="q"' in html
-    assert all(f'aria-label="' in nav for nav in re.findall(r"<nav[^>]*>", html))
+    assert all('aria-label="' in nav for nav in re.findall(r"<nav[^>]*>", html))
     assert 'class="skip-link" href="#main"' in html
 
 
