@@ -137,6 +137,7 @@ def run_arshif(index_root: str, qs: list[str]) -> tuple[list[float], list[dict]]
         json.dumps(result.to_dict(), ensure_ascii=False)
         ms.append((time.perf_counter() - started) * 1000)
         out.append({"total": result.total, "top": [h.id for h in result.hits],
+                    "scores": [h.score for h in result.hits],
                     "section": {v.value: v.count for v in result.facets["section"].values}})
     return ms, out
 
@@ -164,18 +165,21 @@ def run_whoosh(index_dir: str, qs: list[str]) -> tuple[list[float], list[dict]]:
         snippets = [(hit["title"], hit.highlights("body")) for hit in results]
         total = len(results)
         ms.append((time.perf_counter() - started) * 1000)
-        out.append({"total": total, "top": [hit["id"] for hit in results], "section": groups["section"]})
+        out.append({"total": total, "top": [hit["id"] for hit in results], "section": groups["section"],
+                    "scores": [round(float(hit.score), 4) for hit in results]})
         del snippets
     return ms, out
 
 
 def memory_mb(index_root: str, qs: list[str]) -> float:
-    """Peak resident memory of a process that serves all the queries (a web worker's job)."""
-    code = ("import json,sys,resource; sys.path.insert(0, %r)\n"
+    """Peak resident memory of a process that serves all the queries (a web worker's job).
+    VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child of this (large) process
+    would report the parent's peak."""
+    code = ("import json,sys; sys.path.insert(0, %r)\n"
             "from indexer.search import SearchRequest, SearchService\n"
             "s = SearchService(%r)\n"
             "for q in json.loads(sys.stdin.read()): s.search(SearchRequest(query=q))\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (str(ROOT), index_root)
+            "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])") % (str(ROOT), index_root)
     out = subprocess.run([sys.executable, "-c", code], input=json.dumps(qs), capture_output=True,
                          text=True, check=True)
     return round(int(out.stdout.strip()) / 1024, 1)
@@ -200,6 +204,10 @@ def main() -> None:
     same_total = sum(a["total"] == b["total"] for a, b in zip(ours, base))
     same_sections = sum(a["section"] == {k: v for k, v in b["section"].items() if k}
                         for a, b in zip(ours, base))
+    # The corpus copies tie in score (same text, same quantised length): ties are ordered by
+    # date here and by docnum in Whoosh, so ids differ where scores do not.
+    comparable = [(a, b) for a, b in zip(ours, base) if a["total"] == b["total"]]
+    same_scores = sum(a["scores"] == b["scores"] for a, b in comparable)
     overlap = statistics.fmean(len(set(a["top"]) & set(b["top"])) / max(1, len(b["top"]))
                                for a, b in zip(ours, base))
     ours_s, base_s = summary(ours_ms), summary(base_ms)
@@ -213,6 +221,7 @@ def main() -> None:
         "same_total": f"{same_total}/{len(qs)}",
         "same_section_counts": f"{same_sections}/{len(qs)}",
         "top10_overlap": round(overlap, 3),
+        "same_top10_scores": f"{same_scores}/{len(comparable)} (queries with the same total)",
         "worker_peak_rss_mb": memory_mb(index_root, qs),
     }, ensure_ascii=False, indent=1))
 
