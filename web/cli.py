@@ -243,7 +243,10 @@ def serve_command(host, port, workers):
     os.environ["ARSHIF_INSTANCE"] = current_app.instance_path
     click.echo(f"Arshif on http://{host}:{port}/ ({workers} workers)", err=True)
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-            "--access-logfile", "-", "web:create_app()"]
+            "--access-logfile", "-",
+            # Room for long Arabic queries (each letter is 6 bytes URL-encoded; 8190 is gunicorn's
+            # maximum); a longer request line gets gunicorn's 400, a long query string Flask's 414.
+            "--limit-request-line", "8190", "web:create_app()"]
     os.execv(sys.executable, argv)
 
 
