@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 
 from archive.db import Database
 from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
@@ -333,3 +333,110 @@ def import_entities(db: Database, rows: list[dict], key: KeyFn) -> ImportReport:
                 report.updated += 1
             report.aliases += _add_aliases(s, entity, aliases, key)
     return report
+
+
+# -- the librarians' editor (web/admin.py) ----------------------------------------------------
+def _live(s, public_id: str) -> Entity:
+    """The entry ``public_id`` names (merges followed), or AuthorityError in plain words."""
+    eid = parse_id((public_id or "").strip())
+    if eid is None or s.get(Entity, eid) is None:
+        raise AuthorityError(f"there is no entity {public_id!r} (ids look like e12)")
+    return s.get(Entity, _final(s, eid))
+
+
+def _article_count(s, eid: int) -> int:
+    return s.scalar(select(func.count()).select_from(ArticleEntity).where(ArticleEntity.entity_id == eid)) or 0
+
+
+def list_entities(db: Database, q: str | None = None, kind: str | None = None, provisional: bool | None = None,
+                  limit: int = 50, offset: int = 0, key: KeyFn | None = None) -> tuple[int, list[dict]]:
+    """(total, page) of entries still standing (not merged away), most mentioned first.
+
+    ``q`` matches the name or any alias, as typed or (with ``key``) in normalised form, so
+    أحمد finds احمد and والعراق finds العراق."""
+    counts = (select(ArticleEntity.entity_id.label("eid"), func.count().label("n"))
+              .group_by(ArticleEntity.entity_id).subquery())
+    n = func.coalesce(counts.c.n, 0)
+    query = (select(Entity.id, Entity.name, Entity.kind, Entity.provisional, n.label("articles"))
+             .outerjoin(counts, counts.c.eid == Entity.id).where(Entity.merged_into_id.is_(None)))
+    if kind:
+        query = query.where(Entity.kind == kind)
+    if provisional is not None:
+        query = query.where(Entity.provisional.is_(bool(provisional)))
+    q = (q or "").strip()
+    if q:
+        patterns = {q}
+        if key is not None and key(q):
+            patterns.add(key(q))
+        like = [EntityAlias.alias.contains(p, autoescape=True) for p in patterns]
+        like += [EntityAlias.key.contains(p, autoescape=True) for p in patterns]
+        matching = select(EntityAlias.entity_id).where(or_(*like))
+        query = query.where(Entity.id.in_(matching) | Entity.name.contains(q, autoescape=True))
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = s.execute(query.order_by(n.desc(), Entity.id).limit(limit).offset(offset)).all()
+        aliases: dict[int, list[str]] = {}
+        if rows:
+            for eid, alias in s.execute(select(EntityAlias.entity_id, EntityAlias.alias)
+                                        .where(EntityAlias.entity_id.in_([r.id for r in rows]))
+                                        .order_by(EntityAlias.id)):
+                aliases.setdefault(eid, []).append(alias)
+    return total, [{"id": f"e{r.id}", "name": r.name, "type": r.kind, "provisional": r.provisional,
+                    "articles": r.articles, "aliases": aliases.get(r.id, [])} for r in rows]
+
+
+def merge_preview(db: Database, keep_id: str, merge_id: str) -> dict:
+    """What ``merge(db, keep_id, merge_id)`` would do, changing nothing: the two entries, how
+    many articles change (those mentioning the merged entry) and the aliases that move."""
+    with db.session() as s:
+        keep, gone = _live(s, keep_id), _live(s, merge_id)
+        if keep.id == gone.id:
+            raise AuthorityError(f"{merge_id} is {keep.public_id} itself: an entity cannot be merged into itself")
+        both = s.scalar(select(func.count()).select_from(ArticleEntity).where(
+            ArticleEntity.entity_id == gone.id,
+            ArticleEntity.article_id.in_(select(ArticleEntity.article_id).where(ArticleEntity.entity_id == keep.id))))
+        return {"kept": keep.public_id, "kept_name": keep.name, "merged": gone.public_id, "merged_name": gone.name,
+                "merged_type": gone.kind, "articles": _article_count(s, gone.id), "shared": both or 0,
+                "aliases": [a.alias for a in gone.aliases]}
+
+
+def add_alias(db: Database, public_id: str, alias: str, key: KeyFn) -> dict:
+    """Add a spelling to an entry; refused when empty or when another entry already owns it."""
+    alias = " ".join((alias or "").split())
+    if not alias:
+        raise AuthorityError("the alias is empty")
+    if len(alias) > 300:
+        raise AuthorityError("the alias is longer than 300 characters")
+    k = key(alias)
+    if not k or not any(ch.isalnum() for ch in k):
+        raise AuthorityError(f"the alias {alias!r} has no letters to match on")
+    with db.session() as s:
+        entity = _live(s, public_id)
+        owner = s.scalar(select(EntityAlias.entity_id).where(EntityAlias.key == k))
+        if owner is not None:
+            owner = _final(s, owner)
+            if owner == entity.id:
+                raise AuthorityError(f"{alias!r} is already a spelling of {entity.public_id}")
+            raise AuthorityError(f"{alias!r} is already a spelling of e{owner} ({s.get(Entity, owner).name}); "
+                                 f"merge e{owner} into {entity.public_id} instead")
+        s.add(EntityAlias(entity_id=entity.id, alias=alias, key=k))
+        entity.updated_at = utcnow()
+        return {"id": entity.public_id, "alias": alias, "key": k}
+
+
+def set_kind(db: Database, public_id: str, kind: str) -> dict:
+    """Change an entry's type; the articles mentioning it are marked changed (for reindex)."""
+    kind = (kind or "").strip()
+    if kind not in KINDS:
+        raise AuthorityError(f"type {kind!r} is not one of {', '.join(KINDS)}")
+    with db.session() as s:
+        entity = _live(s, public_id)
+        before = entity.kind
+        changed = 0
+        if before != kind:
+            entity.kind = kind
+            entity.updated_at = utcnow()
+            ids = select(ArticleEntity.article_id).where(ArticleEntity.entity_id == entity.id)
+            changed = s.execute(Article.__table__.update().where(Article.id.in_(ids))
+                                .values(updated_at=utcnow())).rowcount or 0
+        return {"id": entity.public_id, "before": before, "type": kind, "articles": changed}

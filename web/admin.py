@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 from functools import wraps
 from pathlib import Path, PurePosixPath
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 
-from archive import jobs
+from archive import authority, jobs
 from archive.accounts import ROLES, AccountError, add_user, list_users
 from archive.runs import get_rejection, get_run, last_run, list_runs, run_rejections
 from archive.store import archive_counts
@@ -332,6 +332,101 @@ def rejection_input(rejection_id: int):
 @bp.app_template_global()
 def uploaded_input(ref: str) -> bool:
     return _uploaded_file(ref) is not None
+
+
+# -- the authority file -------------------------------------------------------------------
+ENTITIES_PER_PAGE = 50
+REINDEX_NOTE = "the search index shows this after a reindex: run 'arshif reindex' or use the reindex control"
+
+
+def _entity_key(text: str) -> str:
+    from indexer.entities import entity_key
+    return entity_key(text)
+
+
+@bp.route("/entities")
+def entities():
+    q = (request.args.get("q") or "").strip()[:300]
+    kind = (request.args.get("type") or "").strip()
+    provisional = {"yes": True, "no": False}.get(request.args.get("provisional") or "")
+    error, status = None, 200
+    if kind and kind not in authority.KINDS:
+        error, status, kind = f"type {kind!r} is not one of {', '.join(authority.KINDS)}", 400, ""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total, rows = authority.list_entities(_db(), q=q or None, kind=kind or None, provisional=provisional,
+                                          limit=ENTITIES_PER_PAGE, offset=(page - 1) * ENTITIES_PER_PAGE,
+                                          key=_entity_key)
+    pages = max(1, -(-total // ENTITIES_PER_PAGE))
+    args = {"q": q, "type": kind, "provisional": request.args.get("provisional") or ""}
+    return _page("admin/entities.html", status, entities=rows, total=total, page=page, pages=pages,
+                 args={k: v for k, v in args.items() if v}, kinds=authority.KINDS, error=error)
+
+
+def _entity_page(entity_id: str, error: str | None = None, status: int = 200, preview: dict | None = None,
+                 other: str = ""):
+    info = authority.entity_info(_db(), entity_id)
+    if info is None:
+        total, rows = authority.list_entities(_db(), limit=ENTITIES_PER_PAGE, key=_entity_key)
+        return _page("admin/entities.html", 404, entities=rows, total=total, page=1,
+                     pages=max(1, -(-total // ENTITIES_PER_PAGE)), args={}, kinds=authority.KINDS,
+                     error=f"there is no entity {entity_id!r} (ids look like e12)")
+    if info["merged_into"]:
+        flash(f"{info['id']} was merged into {info['merged_into']}", "entity")
+        return redirect(url_for("admin.entity", entity_id=info["merged_into"]), code=303)
+    return _page("admin/entity.html", status, e=info, kinds=authority.KINDS, error=error, preview=preview,
+                 other=other)
+
+
+@bp.route("/entities/<entity_id>")
+def entity(entity_id: str):
+    return _entity_page(entity_id)
+
+
+def _done(entity_id: str, message: str):
+    flash(f"{message}; {REINDEX_NOTE}", "entity")
+    return redirect(url_for("admin.entity", entity_id=entity_id), code=303)
+
+
+@bp.route("/entities/<entity_id>/alias", methods=["POST"])
+def entity_alias(entity_id: str):
+    try:
+        r = authority.add_alias(_db(), entity_id, request.form.get("alias", ""), _entity_key)
+    except authority.AuthorityError as exc:
+        return _entity_page(entity_id, str(exc), 400)
+    current_app.logger.info("%s added alias %r to %s", current_user.name, r["alias"], r["id"])
+    return _done(r["id"], f"added the alias {r['alias']} to {r['id']}")
+
+
+@bp.route("/entities/<entity_id>/type", methods=["POST"])
+def entity_type(entity_id: str):
+    try:
+        r = authority.set_kind(_db(), entity_id, request.form.get("type", ""))
+    except authority.AuthorityError as exc:
+        return _entity_page(entity_id, str(exc), 400)
+    current_app.logger.info("%s changed the type of %s from %s to %s", current_user.name, r["id"], r["before"],
+                            r["type"])
+    if r["before"] == r["type"]:
+        flash(f"{r['id']} is already of type {r['type']}: nothing changed", "entity")
+        return redirect(url_for("admin.entity", entity_id=r["id"]), code=303)
+    return _done(r["id"], f"{r['id']} is now of type {r['type']} (was {r['before']}); {r['articles']} articles change")
+
+
+@bp.route("/entities/<entity_id>/merge", methods=["POST"])
+def entity_merge(entity_id: str):
+    other = (request.form.get("other") or "").strip()[:50]
+    if not other:
+        return _entity_page(entity_id, "give the id of the entry to merge into this one (like e12)", 400)
+    try:
+        preview = authority.merge_preview(_db(), entity_id, other)
+        if request.form.get("confirm") != "1":
+            return _entity_page(entity_id, preview=preview, other=other)
+        result = authority.merge(_db(), entity_id, other)
+    except authority.AuthorityError as exc:
+        return _entity_page(entity_id, str(exc), 400, other=other)
+    current_app.logger.info("%s merged %s into %s (%s articles)", current_user.name, result["merged"],
+                            result["kept"], result["articles"])
+    return _done(result["kept"], f"merged {result['merged']} into {result['kept']}: "
+                                 f"{result['articles']} articles changed")
 
 
 # -- accounts (admins) ---------------------------------------------------------------------

@@ -1,0 +1,219 @@
+"""The authority-file editor in the admin pages: search and filter the entries, add an alias,
+change a type, merge with a preview that changes nothing; sign-in, CSRF and plain-words errors."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from archive import authority
+from archive.models import ArticleEntity, Entity, EntityAlias
+from tests.conftest import ROOT, build_instance
+from tests.web.test_admin import PASSWORD, sign_in, token
+
+
+@pytest.fixture(scope="module")
+def sample_app(tmp_path_factory):
+    """The sample archive, ingested (entities extracted) and indexed, built once per module."""
+    instance = tmp_path_factory.mktemp("entities") / "instance"
+    app = build_instance(instance, ROOT / "sample", RATELIMIT_ENABLED=False)
+    r = app.test_cli_runner().invoke(args=["user", "add", "mona", "--password-stdin"], input=PASSWORD + "\n")
+    assert r.exit_code == 0, r.output
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    # each test edits the authority file: a fresh instance for each (the sample is small)
+    app = build_instance(tmp_path / "instance", ROOT / "sample", RATELIMIT_ENABLED=False)
+    r = app.test_cli_runner().invoke(args=["user", "add", "mona", "--password-stdin"], input=PASSWORD + "\n")
+    assert r.exit_code == 0, r.output
+    return app
+
+
+def _db(app):
+    return app.extensions["arshif.db"]
+
+
+def find(app, name: str) -> dict:
+    _, rows = authority.list_entities(_db(app), q=name, limit=500)
+    for row in rows:
+        if row["name"] == name:
+            return row
+    raise AssertionError(f"no entry named {name} in the sample archive")
+
+
+def counts(app) -> dict:
+    with _db(app).session() as s:
+        return {"mentions": sorted(s.execute(select(ArticleEntity.article_id, ArticleEntity.entity_id,
+                                                    ArticleEntity.mentions)).all()),
+                "aliases": sorted(s.execute(select(EntityAlias.entity_id, EntityAlias.key)).all()),
+                "entities": sorted(s.execute(select(Entity.id, Entity.kind, Entity.provisional,
+                                                    Entity.merged_into_id)).all())}
+
+
+def text(r) -> str:
+    return html.unescape(r.get_data(as_text=True))
+
+
+def test_sign_in_required(sample_app):
+    client = sample_app.test_client()
+    e = find(sample_app, "العراق")["id"]
+    for url in ("/admin/entities", f"/admin/entities/{e}", "/admin/entities?q=x"):
+        r = client.get(url)
+        assert r.status_code == 302 and r.location.startswith("/admin/login?next="), url
+    csrf = token(client)
+    for action, data in (("alias", {"alias": "عراق"}), ("type", {"type": "org"}), ("merge", {"other": "e1"})):
+        r = client.post(f"/admin/entities/{e}/{action}", data={**data, "csrf_token": csrf})
+        assert r.status_code == 302 and r.location.startswith("/admin/login?next="), action
+    assert find(sample_app, "العراق")["type"] == "place"
+
+
+def test_list_search_and_filters(sample_app):
+    client = sample_app.test_client()
+    sign_in(client)
+    assert 'href="/admin/entities"' in client.get("/admin/").get_data(as_text=True)  # in the navigation
+    r = client.get("/admin/entities")
+    page = text(r)
+    assert r.status_code == 200 and 'dir="rtl"' in page
+    iraq = find(sample_app, "العراق")
+    assert f'href="/admin/entities/{iraq["id"]}"' in page and "العراق" in page
+    # search by an alias, and in normalised form (no hamza, ta marbuta as ha, a clitic)
+    un = find(sample_app, "الأمم المتحدة")
+    for q in ("منظمة الأمم", "الامم المتحده", "والأمم المتحدة"):
+        page = text(client.get("/admin/entities", query_string={"q": q}))
+        assert f'/admin/entities/{un["id"]}"' in page, q
+        assert f'/admin/entities/{iraq["id"]}"' not in page, q
+    # type and provisional filters
+    page = text(client.get("/admin/entities", query_string={"type": "org"}))
+    assert f'/admin/entities/{un["id"]}"' in page and f'/admin/entities/{iraq["id"]}"' not in page
+    page = text(client.get("/admin/entities", query_string={"provisional": "yes", "type": "person"}))
+    ids = set(re.findall(r'/admin/entities/(e\d+)"', page))
+    assert ids
+    with _db(sample_app).session() as s:
+        for eid in ids:
+            e = s.get(Entity, int(eid[1:]))
+            assert e.provisional and e.kind == "person"
+    # paged
+    total, _ = authority.list_entities(_db(sample_app))
+    assert total > 50
+    first = set(re.findall(r'/admin/entities/(e\d+)"', text(client.get("/admin/entities"))))
+    second = set(re.findall(r'/admin/entities/(e\d+)"', text(client.get("/admin/entities?page=2"))))
+    assert len(first) == len(second) == 50 and not first & second
+    # a bad type is a message; markup in the query is escaped
+    r = client.get("/admin/entities", query_string={"type": "planet"})
+    assert r.status_code == 400 and "is not one of person, org, place, misc" in text(r)
+    r = client.get("/admin/entities", query_string={"q": "<script>alert(1)</script>"})
+    assert r.status_code == 200 and "<script>alert(1)</script>" not in r.get_data(as_text=True)
+
+
+def test_entity_page(sample_app):
+    client = sample_app.test_client()
+    sign_in(client)
+    un = find(sample_app, "الأمم المتحدة")
+    page = text(client.get(f"/admin/entities/{un['id']}"))
+    assert "منظمة الأمم المتحدة" in page and "org" in page
+    assert f'<td class="entity-articles">{un["articles"]}</td>' in page
+    assert page.count('name="csrf_token"') >= 4
+    for bad in ("e999999", "12", "x"):
+        r = client.get(f"/admin/entities/{bad}")
+        assert r.status_code == 404 and "there is no entity" in text(r), bad
+
+
+def test_add_alias(app):
+    client = app.test_client()
+    csrf = sign_in(client)
+    iraq = find(app, "العراق")
+    r = client.post(f"/admin/entities/{iraq['id']}/alias", data={"alias": "بلاد الرافدين", "csrf_token": csrf})
+    assert r.status_code == 303 and r.location == f"/admin/entities/{iraq['id']}"
+    page = text(client.get(r.location))
+    assert "بلاد الرافدين" in page and "added the alias" in page and "arshif reindex" in page
+    assert "بلاد الرافدين" in authority.entity_info(_db(app), iraq["id"])["aliases"]
+    # the new spelling is found by search in the editor
+    assert f'/admin/entities/{iraq["id"]}"' in text(client.get("/admin/entities?q=الرافدين"))
+    # empty, already its own, or another entry's spelling: a message, nothing changed
+    before = counts(app)
+    for alias, message in (("   ", "the alias is empty"), ("العراق", "already a spelling of " + iraq["id"]),
+                           ("بغداد", "already a spelling of " + find(app, "بغداد")["id"]),
+                           ("؟!", "has no letters")):
+        r = client.post(f"/admin/entities/{iraq['id']}/alias", data={"alias": alias, "csrf_token": csrf})
+        assert r.status_code == 400 and message in text(r), alias
+    r = client.post("/admin/entities/e999999/alias", data={"alias": "شيء", "csrf_token": csrf})
+    assert r.status_code == 404 and "there is no entity" in text(r)
+    assert counts(app) == before
+
+
+def test_change_type(app):
+    client = app.test_client()
+    csrf = sign_in(client)
+    e = find(app, "البنك الدولي")
+    r = client.post(f"/admin/entities/{e['id']}/type", data={"type": "misc", "csrf_token": csrf})
+    assert r.status_code == 303
+    page = text(client.get(r.location))
+    assert f"is now of type misc (was org); {e['articles']} articles change" in page and "arshif reindex" in page
+    assert authority.entity_info(_db(app), e["id"])["type"] == "misc"
+    before = counts(app)
+    r = client.post(f"/admin/entities/{e['id']}/type", data={"type": "planet", "csrf_token": csrf})
+    assert r.status_code == 400 and "is not one of person, org, place, misc" in text(r)
+    r = client.post(f"/admin/entities/{e['id']}/type", data={"csrf_token": csrf})
+    assert r.status_code == 400
+    assert counts(app) == before
+
+
+def test_merge_preview_changes_nothing_and_confirm_merges(app):
+    client = app.test_client()
+    csrf = sign_in(client)
+    keep, gone = find(app, "حيدر العبادي"), find(app, "عادل عبد المهدي")
+    with _db(app).session() as s:
+        gone_articles = set(s.scalars(select(ArticleEntity.article_id).where(ArticleEntity.entity_id == int(gone["id"][1:]))))
+        keep_articles = set(s.scalars(select(ArticleEntity.article_id).where(ArticleEntity.entity_id == int(keep["id"][1:]))))
+    assert gone_articles
+    before = counts(app)
+    r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": gone["id"], "csrf_token": csrf})
+    page = text(r)
+    assert r.status_code == 200
+    assert f"{len(gone_articles)} articles will change; the aliases of {gone['id']} (عادل عبد المهدي) move here" in page
+    assert 'name="confirm" value="1"' in page
+    assert counts(app) == before  # the preview changed nothing
+    # confirm
+    r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": gone["id"], "confirm": "1", "csrf_token": csrf})
+    assert r.status_code == 303 and r.location == f"/admin/entities/{keep['id']}"
+    page = text(client.get(r.location))
+    assert f"merged {gone['id']} into {keep['id']}: {len(gone_articles)} articles changed" in page
+    assert "arshif reindex" in page
+    info = authority.entity_info(_db(app), keep["id"])
+    assert "عادل عبد المهدي" in info["aliases"] and info["articles"] == len(gone_articles | keep_articles)
+    assert not info["provisional"]
+    with _db(app).session() as s:
+        assert s.scalar(select(func.count()).select_from(ArticleEntity)
+                        .where(ArticleEntity.entity_id == int(gone["id"][1:]))) == 0
+        assert set(s.scalars(select(ArticleEntity.article_id)
+                             .where(ArticleEntity.entity_id == int(keep["id"][1:])))) == gone_articles | keep_articles
+    # the merged id's page redirects to the entry it joined, and it leaves the list
+    r = client.get(f"/admin/entities/{gone['id']}")
+    assert r.status_code == 303 and r.location == f"/admin/entities/{keep['id']}"
+    assert f"{gone['id']} was merged into {keep['id']}" in text(client.get(r.location))
+    assert f'/admin/entities/{gone["id"]}"' not in text(client.get("/admin/entities?q=عادل"))
+    # merging it again, or an entry into itself: a message, nothing changed
+    before = counts(app)
+    for other in (gone["id"], keep["id"]):
+        r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": other, "confirm": "1", "csrf_token": csrf})
+        assert r.status_code == 400 and "cannot be merged into itself" in text(r), other
+    for other, message in (("e999999", "there is no entity"), ("", "give the id"), ("بغداد", "there is no entity")):
+        r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": other, "csrf_token": csrf})
+        assert r.status_code == 400 and message in text(r), other
+    assert counts(app) == before
+
+
+def test_csrf_missing_is_400(sample_app):
+    client = sample_app.test_client()
+    sign_in(client)
+    before = counts(sample_app)
+    e, other = find(sample_app, "العراق")["id"], find(sample_app, "بغداد")["id"]
+    for action, data in (("alias", {"alias": "عراق"}), ("type", {"type": "org"}),
+                         ("merge", {"other": other}), ("merge", {"other": other, "confirm": "1"})):
+        assert client.post(f"/admin/entities/{e}/{action}", data=data).status_code == 400, action
+        assert client.post(f"/admin/entities/{e}/{action}", data={**data, "csrf_token": "forged"}).status_code == 400
+    assert counts(sample_app) == before
