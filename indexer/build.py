@@ -50,6 +50,30 @@ def _latest(articles: Iterable[dict], seen: list) -> Iterable[dict]:
         yield a
 
 
+def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Progress | None,
+          total: int | None, at_half=None) -> tuple[int, datetime | None]:
+    """Write every article with ``write`` (add or update), commit, and return how many were
+    written and the newest ``updated_at`` among them. On any error the writer is cancelled."""
+    seen: list = []
+    count = 0
+    half = (total or 0) // 2
+    try:
+        for article in _latest(articles, seen):
+            write(**to_document(article, zone))
+            count += 1
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(count, total or count)
+            if at_half is not None and count == half:
+                at_half()
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    if progress:
+        progress(count, total or count)
+    return count, (seen[0] if seen else None)
+
+
 def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = None,
                  tz: str = "UTC", procs: int = 1, limitmb: int = 256,
                  progress: Progress | None = None) -> BuildReport:
@@ -65,28 +89,12 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
         multi = procs > 1 and (total or 0) >= MULTIPROCESS_MIN
         writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb) if multi \
             else ix.writer(limitmb=limitmb)
-        zone = ZoneInfo(tz)
-        seen: list = []
-        count = 0
-        half = (total or 0) // 2
         if progress and total:
             progress(0, total)
-        try:
-            for article in _latest(articles, seen):
-                writer.add_document(**to_document(article, zone))
-                count += 1
-                if progress and count % PROGRESS_EVERY == 0:
-                    progress(count, total or count)
-                if count == half:
-                    checkpoint("writing")
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        if progress:
-            progress(count, total or count)
+        count, newest = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total,
+                              at_half=lambda: checkpoint("writing"))
         checkpoint("committed")
-        built_at = seen[0] if seen else datetime.now(timezone.utc)
+        built_at = newest or datetime.now(timezone.utc)
         root.write_meta(name, {"articles": count, "timezone": tz, "changed_until": built_at.isoformat(),
                                "built": datetime.now(timezone.utc).isoformat()})
         root.mark_complete(name)
@@ -111,23 +119,10 @@ def incremental_update(articles: Iterable[dict], index_root: str, tz: str = "UTC
         meta = root.read_meta(name)
         ix = whoosh_index.open_dir(str(path))
         writer = ix.writer()
-        zone = ZoneInfo(meta.get("timezone", tz))
-        seen: list = []
-        count = 0
-        try:
-            for article in _latest(articles, seen):
-                writer.update_document(**to_document(article, zone))
-                count += 1
-                if progress and count % PROGRESS_EVERY == 0:
-                    progress(count, total or count)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        if progress:
-            progress(count, total or count)
-        if seen:
-            meta["changed_until"] = seen[0].isoformat()
+        count, newest = _feed(writer, writer.update_document, articles,
+                              ZoneInfo(meta.get("timezone", tz)), progress, total)
+        if newest is not None:
+            meta["changed_until"] = newest.isoformat()
         meta["articles"] = ix.doc_count()
         root.write_meta(name, meta)
     return BuildReport(name, count, time.perf_counter() - started, full=False)
