@@ -49,6 +49,13 @@ def _final(session, entity_id: int) -> int:
     return entity_id
 
 
+def _touch_articles_of(session, entity_id: int) -> int:
+    """Mark every article that mentions ``entity_id`` as changed (for incremental reindex)."""
+    ids = select(ArticleEntity.article_id).where(ArticleEntity.entity_id == entity_id)
+    return session.execute(Article.__table__.update().where(Article.id.in_(ids))
+                           .values(updated_at=utcnow())).rowcount or 0
+
+
 def _add_aliases(session, entity: Entity, aliases: Iterable[str], key: KeyFn) -> int:
     added = 0
     for alias in aliases:
@@ -327,6 +334,10 @@ def import_entities(db: Database, rows: list[dict], key: KeyFn) -> ImportReport:
                 s.flush()
                 report.created += 1
             else:
+                if (entity.name, entity.kind) != (name, kind):
+                    # The index stores names and types with each article: mark the articles
+                    # changed so an incremental reindex rewrites them.
+                    _touch_articles_of(s, entity.id)
                 entity.name, entity.kind = name, kind
                 entity.provisional = bool(row.get("provisional", False))
                 entity.updated_at = utcnow()
@@ -436,7 +447,5 @@ def set_kind(db: Database, public_id: str, kind: str) -> dict:
         if before != kind:
             entity.kind = kind
             entity.updated_at = utcnow()
-            ids = select(ArticleEntity.article_id).where(ArticleEntity.entity_id == entity.id)
-            changed = s.execute(Article.__table__.update().where(Article.id.in_(ids))
-                                .values(updated_at=utcnow())).rowcount or 0
+            changed = _touch_articles_of(s, entity.id)
         return {"id": entity.public_id, "before": before, "type": kind, "articles": changed}

@@ -44,6 +44,7 @@ SUGGEST_KNOWN_DF = 20       # words in this many articles get no suggestion
 DATE_VALUE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
 FILTER_PARAMS = ("section", "source", "person", "org", "place", "date")
 ENTITY_KINDS = ("person", "org", "place")
+FACET_NAMES = ("section", "source", "person", "org", "place", "date")
 
 
 class SearchError(ValueError):
@@ -551,7 +552,7 @@ class SearchService:
     """Searches the serving generation of one index root; reopens when it changes."""
 
     def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256,
-                 time_limit: float = 5.0, fast: bool = True,
+                 time_limit: float = 5.0, fast: bool = True, facet_time_limit: float = 1.0,
                  authority: Callable[[], dict] | None = None, authority_ttl: float = 60.0):
         self.root = IndexRoot(index_root)
         # authority(): {"labels": {id: [name, type]}, "aliases": {id: [[alias, key], ...]},
@@ -563,6 +564,7 @@ class SearchService:
         self.fast = fast
         self.tz = tz
         self.time_limit = time_limit
+        self.facet_time_limit = facet_time_limit
         self.cache_size = cache_size
         self._gen: _Generation | None = None
         self._version = 0
@@ -788,13 +790,6 @@ class SearchService:
 
         final = restricted(None)
         total = int(final.size)
-        facets = {
-            "section": self._value_facet(gen, "section", restricted("section"), req.section),
-            "source": self._value_facet(gen, "source", restricted("source"), req.source),
-            **{kind: self._entity_facet(gen, kind, restricted(kind), getattr(req, kind))
-               for kind in ENTITY_KINDS},
-            "date": self._date_facet(gen, restricted("date"), req.date),
-        }
 
         page = req.page
         if (page - 1) * req.per_page >= MAX_WINDOW:
@@ -808,6 +803,24 @@ class SearchService:
 
         matcher = matcher_for(tree)
         hits = [self._hit(gen, int(d), s, matcher) for d, s in zip(docs, scores)]
+
+        # Facets come after the hits and have their own time box: a slow facet is reported
+        # as timed out, never a reason to withhold the results.
+        facet_deadline = time.perf_counter() + self.facet_time_limit
+        compute = {
+            "section": lambda: self._value_facet(gen, "section", restricted("section"), req.section),
+            "source": lambda: self._value_facet(gen, "source", restricted("source"), req.source),
+            **{kind: (lambda kind=kind: self._entity_facet(gen, kind, restricted(kind), getattr(req, kind)))
+               for kind in ENTITY_KINDS},
+            "date": lambda: self._date_facet(gen, restricted("date"), req.date),
+        }
+        facets = {}
+        for name in FACET_NAMES:
+            if time.perf_counter() > facet_deadline:
+                facets[name] = Facet(name, [], timed_out=True)
+                notices.append(f"The {name} facet took too long and is not shown for this search.")
+            else:
+                facets[name] = compute[name]()
         suggestion = None
         if total < SUGGEST_BELOW and tree is not None and time.perf_counter() < deadline:
             suggestion = self._suggest(gen, req.query, tree)

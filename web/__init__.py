@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["arshif.search"] = SearchService(
         app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
         cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
+        facet_time_limit=float(app.config["FACET_TIME_LIMIT"]),
         authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]))
 
     @app.before_request

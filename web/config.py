@@ -21,6 +21,9 @@ AUTHORITY_TTL = 60
 SEARCH_CACHE_SIZE = 256
 # Seconds a search may run before it is stopped with a "too long" answer (HTTP 503).
 SEARCH_TIME_LIMIT = 2.0
+# Seconds all facets together may take after the hits are ready; a facet past it is left out
+# (marked timed out, with a notice) rather than delaying the results.
+FACET_TIME_LIMIT = 1.0
 # Longest query string accepted (characters); longer requests get HTTP 414.
 MAX_QUERY_STRING = 8192
 # Largest request body accepted (bytes).

@@ -97,3 +97,17 @@ def test_export_import_round_trip(db):
     lines = str(info.value).splitlines()[1:]
     assert [line.split(":")[0] for line in lines] == ["row 2", "row 3", "row 4"]
     assert export_entities(db) == before  # nothing changed, not even the good first row
+
+
+def test_renaming_an_entry_marks_its_articles_for_reindex(db):
+    seed(db, SEED, entity_key)
+    add_article(db, "a1", "ترمب")
+    link(db, "a1", [("ترمب", "PER")])
+    with db.session() as s:
+        before = s.get(Article, "a1").updated_at
+    rows = export_entities(db)
+    trump = next(r for r in rows if r["name"] == "دونالد ترامب")
+    import_entities(db, [dict(trump, name="دونالد جون ترامب")], entity_key)
+    with db.session() as s:
+        assert s.get(Article, "a1").updated_at > before
+    assert get_article(db, "a1")["entities"][0]["name"] == "دونالد جون ترامب"

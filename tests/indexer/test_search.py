@@ -234,3 +234,15 @@ def test_hamza_seat_typed_as_waw_or_yeh_and_a_leading_ba(service):
     assert "<mark>مسئول</mark>" in next(h.snippet_html for h in r.hits if h.id == "t-002")
     assert ids(run(service, q="بوزارة")) == ["t-001", "t-006"]  # "by the ministry", ب typed on
     assert ids(run(service, q="=مسوول")) == []                   # exact spelling means exactly that
+
+
+def test_a_slow_facet_is_left_out_never_the_results(service):
+    hurried = SearchService(str(service.root.root), facet_time_limit=-1.0)
+    try:
+        r = run(hurried, q="وزارة")
+        assert ids(r) == ["t-001", "t-006"]
+        assert all(f.timed_out and f.values == [] for f in r.facets.values())
+        assert any("facet took too long" in n for n in r.notices)
+        assert r.to_dict()["facets"]["section"] == []
+    finally:
+        hurried.close()
