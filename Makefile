@@ -24,13 +24,20 @@ run: install
 	$(BIN)/arshif reindex
 	PORT=$(PORT) $(BIN)/arshif serve
 
-# System packages the browser tests need (Debian, as root); elsewhere those tests skip with a reason.
+# System packages the tests need (Debian, as root): Chromium and an Arabic font for the browser tests,
+# PostgreSQL's programs for the throwaway cluster tests/pgcluster.py starts (ARSHIF_TEST_DATABASE_URL
+# names an existing server instead). Elsewhere those tests skip with a reason (under CI=true they fail).
 test-deps: install
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Naskh Arabic"; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  pkgs=""; \
+	  command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
+	  fc-list 2>/dev/null | grep -qi "Noto Naskh Arabic" || pkgs="$$pkgs fonts-noto-core"; \
+	  if [ -z "$$ARSHIF_TEST_DATABASE_URL" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pkgs="$$pkgs postgresql"; fi; \
+	  if [ -n "$$pkgs" ]; then \
+	    echo "installing:$$pkgs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	  fi; \
-	else echo "not root on Debian: browser tests will skip"; fi
+	else echo "not root on Debian: browser and PostgreSQL tests need chromium and postgresql installed (or ARSHIF_TEST_DATABASE_URL), else they skip"; fi
 
 test: test-deps
 	$(BIN)/python -m pytest

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_ADMIN_URL = os.environ.get("ARSHIF_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+# An existing server to use instead of the throwaway cluster (tests/pgcluster.py) started otherwise.
+PG_GIVEN_URL = os.environ.get("ARSHIF_TEST_DATABASE_URL") or os.environ.get("ARSHIF_TEST_PG")
 
 
 def skip_or_fail(reason: str):
@@ -31,21 +32,48 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url():
-    """A uniquely named PostgreSQL database for this test run, dropped afterwards."""
+def pg_admin_url():
+    """A PostgreSQL server for this run: ``ARSHIF_TEST_DATABASE_URL`` when given, else a throwaway
+    cluster started from Debian's programs and removed at the end."""
+    if PG_GIVEN_URL:
+        yield PG_GIVEN_URL
+        return
+    from tests.pgcluster import ClusterUnavailable, ThrowawayCluster
+
+    cluster = ThrowawayCluster()
+    try:
+        url = cluster.start()
+    except ClusterUnavailable as exc:
+        skip_or_fail(f"no PostgreSQL for the tests: {exc}")
+    try:
+        yield url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(pg_admin_url):
+    """A uniquely named PostgreSQL database for this test run, dropped afterwards. When the given
+    server refuses CREATE DATABASE, the given database itself is used (its schema is reset per test)."""
     try:
         import psycopg
     except ImportError:
         skip_or_fail("psycopg is not installed (pip install -e '.[test]')")
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(pg_admin_url, autocommit=True, connect_timeout=5)
     except Exception as exc:
-        skip_or_fail(f"no PostgreSQL server at {PG_ADMIN_URL}: {exc}")
+        skip_or_fail(f"cannot connect to PostgreSQL at {pg_admin_url}: {exc}")
     name = f"arshif_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{name}"
+        admin.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+    except psycopg.errors.InsufficientPrivilege:
+        admin.close()
+        yield pg_admin_url
+        return
+    base = pg_admin_url.split("?", 1)[0].rsplit("/", 1)[0]
+    query = "?" + pg_admin_url.split("?", 1)[1] if "?" in pg_admin_url else ""
+    try:
+        yield f"{base}/{name}{query}"
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
