@@ -53,7 +53,9 @@ def test_corpus_numpy_path_matches_whoosh(corpus_app):
     from indexer.search import SearchRequest, SearchService
 
     root = corpus_app.config["INDEX_DIR"]
-    fast, slow = SearchService(root, cache_size=0), SearchService(root, cache_size=0, fast=False)
+    limits = {"time_limit": 60.0, "facet_time_limit": 60.0}  # counts, not speed (see tests/conftest.py make_app)
+    fast = SearchService(root, cache_size=0, **limits)
+    slow = SearchService(root, cache_size=0, fast=False, **limits)
     try:
         for q in ("الحكومة", "إسرائيل سوريا", "كرة القدم", "الرئيس الأمريكي ترامب", "تونس"):
             a, b = fast.search(SearchRequest(query=q)), slow.search(SearchRequest(query=q))
