@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import delete, func, insert, or_, select
 
+from archive.changes import mark_changed
 from archive.db import Database
 from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
 
@@ -52,6 +53,7 @@ def _final(session, entity_id: int) -> int:
 def _touch_articles_of(session, entity_id: int) -> int:
     """Mark every article that mentions ``entity_id`` as changed (for incremental reindex)."""
     ids = select(ArticleEntity.article_id).where(ArticleEntity.entity_id == entity_id)
+    mark_changed(session, ids)
     return session.execute(Article.__table__.update().where(Article.id.in_(ids))
                            .values(updated_at=utcnow())).rowcount or 0
 
@@ -251,6 +253,7 @@ def merge(db: Database, keep_id: str, merge_id: str) -> dict:
             changed += 1
             s.execute(Article.__table__.update().where(Article.id == mention.article_id)
                       .values(updated_at=utcnow()))
+            mark_changed(s, [mention.article_id])
         kept = s.get(Entity, keep)
         kept.provisional = False
         kept.updated_at = utcnow()

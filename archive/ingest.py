@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import insert, select
 
+from archive.changes import mark_changed
 from archive.dates import DateParseError, check_timezone, parse_date
 from archive.db import Database
 from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source, utcnow
@@ -284,6 +285,7 @@ class Ingester:
                                         for v in new.values()])
         if revisions:
             self._revise(s, changed, revisions, run, now)
+        mark_changed(s, [*new, *changed])
         if self.on_stored is not None and (new or changed):
             self.on_stored(s, [StoredArticle(v["id"], v["title"], v["subtitle"], v["body"])
                                for v in (*new.values(), *changed.values())])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -106,11 +106,23 @@ class Article(Base):
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The change number of the last transaction that changed it (archive/changes.py): what an
+    # incremental reindex selects by.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
 
     section: Mapped[Section | None] = relationship(lazy="joined")
     source: Mapped[Source | None] = relationship(lazy="joined")
 
     __table_args__ = (Index("ix_articles_updated_at", "updated_at"),)
+
+
+class ChangeCounter(Base):
+    """The one row holding the newest change number given (archive/changes.py)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Entity(Base):

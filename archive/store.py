@@ -38,15 +38,16 @@ def article_dict(a: Article, entities: list[dict] | None = None) -> dict:
     }
 
 
-def iter_articles(db: Database, changed_since: datetime | None = None,
+def iter_articles(db: Database, after_change: int | None = None,
                   batch: int = 1000) -> Iterator[dict]:
-    """Every article (or those updated after ``changed_since``), in id order, streamed in batches."""
+    """Every article (or those whose change number is above ``after_change``: see
+    archive/changes.py), in id order, streamed in batches."""
     last_id = ""
     while True:
         with db.session() as s:
             q = select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
-            if changed_since is not None:
-                q = q.where(Article.updated_at > changed_since.astimezone(timezone.utc).replace(tzinfo=None))
+            if after_change is not None:
+                q = q.where(Article.change_seq > after_change)
             rows = s.scalars(q).unique().all()
             mentioned = entities_of(s, [a.id for a in rows])
             out = [article_dict(a, mentioned[a.id]) for a in rows]
@@ -56,11 +57,11 @@ def iter_articles(db: Database, changed_since: datetime | None = None,
         last_id = out[-1]["id"]
 
 
-def count_articles(db: Database, changed_since: datetime | None = None) -> int:
+def count_articles(db: Database, after_change: int | None = None) -> int:
     with db.session() as s:
         q = select(func.count(Article.id))
-        if changed_since is not None:
-            q = q.where(Article.updated_at > changed_since.astimezone(timezone.utc).replace(tzinfo=None))
+        if after_change is not None:
+            q = q.where(Article.change_seq > after_change)
         return s.scalar(q) or 0
 
 

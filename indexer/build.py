@@ -41,24 +41,14 @@ class BuildReport:
 Progress = Callable[[int, int], None]
 
 
-def _latest(articles: Iterable[dict], seen: list) -> Iterable[dict]:
-    """Pass articles through, remembering the newest ``updated_at``."""
-    for a in articles:
-        u = a.get("updated_at")
-        if u is not None and (not seen or u > seen[0]):
-            seen[:] = [u]
-        yield a
-
-
 def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Progress | None,
-          total: int | None, at_half=None) -> tuple[int, datetime | None]:
+          total: int | None, at_half=None) -> int:
     """Write every article with ``write`` (add or update), commit, and return how many were
-    written and the newest ``updated_at`` among them. On any error the writer is cancelled."""
-    seen: list = []
+    written. On any error the writer is cancelled."""
     count = 0
     half = (total or 0) // 2
     try:
-        for article in _latest(articles, seen):
+        for article in articles:
             write(**to_document(article, zone))
             count += 1
             if progress and count % PROGRESS_EVERY == 0:
@@ -71,13 +61,15 @@ def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Pro
         raise
     if progress:
         progress(count, total or count)
-    return count, (seen[0] if seen else None)
+    return count
 
 
 def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = None,
                  tz: str = "UTC", procs: int = 1, limitmb: int = 256,
-                 progress: Progress | None = None) -> BuildReport:
+                 progress: Progress | None = None, change: int | None = None) -> BuildReport:
     """Write every article into a new generation, then switch to it and prune old ones.
+    ``change`` is the archive's change number read before the first article was
+    (archive/changes.py): the next incremental update takes the articles changed after it.
     IndexBusy when another process is writing the index."""
     started = time.perf_counter()
     root = IndexRoot(index_root)
@@ -91,11 +83,10 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
             else ix.writer(limitmb=limitmb)
         if progress and total:
             progress(0, total)
-        count, newest = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total,
-                              at_half=lambda: checkpoint("writing"))
+        count = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total,
+                      at_half=lambda: checkpoint("writing"))
         checkpoint("committed")
-        built_at = newest or datetime.now(timezone.utc)
-        root.write_meta(name, {"articles": count, "timezone": tz, "changed_until": built_at.isoformat(),
+        root.write_meta(name, {"articles": count, "timezone": tz, "change": change,
                                "built": datetime.now(timezone.utc).isoformat()})
         root.mark_complete(name)
         checkpoint("complete")
@@ -106,11 +97,13 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
 
 
 def incremental_update(articles: Iterable[dict], index_root: str, tz: str = "UTC",
-                       progress: Progress | None = None, total: int | None = None) -> BuildReport:
-    """Add or replace the given (changed) articles in the serving generation. A crash leaves
-    the generation as of its last commit (Whoosh writes a new table of contents atomically);
-    ``changed_until`` moves only after the commit, so the next update repeats the lost work
-    (replacing by id, never duplicating)."""
+                       progress: Progress | None = None, total: int | None = None,
+                       change: int | None = None) -> BuildReport:
+    """Add or replace the given (changed) articles in the serving generation; ``change`` is
+    the archive's change number read before the first of them was. A crash leaves the
+    generation as of its last commit (Whoosh writes a new table of contents atomically); the
+    generation's change number moves only after the commit, so the next update repeats the
+    lost work (replacing by id, never duplicating)."""
     started = time.perf_counter()
     root = IndexRoot(index_root)
     with root.lock(wait=LOCK_WAIT):
@@ -119,21 +112,21 @@ def incremental_update(articles: Iterable[dict], index_root: str, tz: str = "UTC
         meta = root.read_meta(name)
         ix = whoosh_index.open_dir(str(path))
         writer = ix.writer()
-        count, newest = _feed(writer, writer.update_document, articles,
-                              ZoneInfo(meta.get("timezone", tz)), progress, total)
-        if newest is not None:
-            meta["changed_until"] = newest.isoformat()
+        count = _feed(writer, writer.update_document, articles,
+                      ZoneInfo(meta.get("timezone", tz)), progress, total)
+        if change is not None:
+            meta["change"] = change
         meta["articles"] = ix.doc_count()
         root.write_meta(name, meta)
     return BuildReport(name, count, time.perf_counter() - started, full=False)
 
 
-def changed_since(index_root: str) -> datetime | None:
-    """The change time up to which the serving generation holds the archive (None: no index)."""
+def indexed_change(index_root: str) -> int | None:
+    """The archive change number up to which the serving generation holds the archive; None
+    when there is no index, or it was built before change numbers (rebuild it in full)."""
     root = IndexRoot(index_root)
     try:
         name = root.current_path().name
     except NoIndex:
         return None
-    value = root.read_meta(name).get("changed_until")
-    return datetime.fromisoformat(value) if value else None
+    return root.read_meta(name).get("change")

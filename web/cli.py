@@ -144,20 +144,23 @@ def rejections_command(run_id, as_json):
 def reindex_command(full, as_json):
     """Bring the search index up to date with the archive (as a reindex job: one at a time,
     progress in 'arshif jobs' and on the admin page)."""
-    from indexer.build import changed_since, full_rebuild, incremental_update
+    from archive.changes import current_change
+    from indexer.build import full_rebuild, incremental_update, indexed_change
 
     db = _db()
     root = current_app.config["INDEX_DIR"]
     tz = current_app.config["ARSHIF_TIMEZONE"]
     progress = _Progress("indexed", quiet=as_json)
     on_progress = with_job_progress(progress)
-    since = None if full else changed_since(root)
+    # Read before any article is: what is stored from now on goes in the next update.
+    change = current_change(db)
+    since = None if full else indexed_change(root)
     if since is None:
         report = full_rebuild(iter_articles(db), root, total=count_articles(db), tz=tz,
-                              procs=min(2, os.cpu_count() or 1), progress=on_progress)
+                              procs=min(2, os.cpu_count() or 1), progress=on_progress, change=change)
     else:
-        report = incremental_update(iter_articles(db, changed_since=since), root, tz=tz,
-                                    progress=on_progress, total=count_articles(db, since))
+        report = incremental_update(iter_articles(db, after_change=since), root, tz=tz,
+                                    progress=on_progress, total=count_articles(db, since), change=change)
     progress.done()
     kind = "full rebuild" if report.full else "incremental update"
     note_result({**report.to_dict(), "full": report.full},
