@@ -535,13 +535,12 @@ class _Generation:
             self._entity_columns[kind] = col
         return col
 
-    def refresh(self) -> bool:
-        """Pick up commits made to this generation (incremental reindex)."""
-        if self.searcher.up_to_date():
-            return False
-        self.searcher = self.searcher.refresh()
-        self._load()
-        return True
+    def up_to_date(self) -> bool:
+        """False once an incremental reindex has committed to this generation since it was
+        opened: it must then be opened afresh. (Whoosh's ``Searcher.refresh`` reuses the old
+        segment readers beside the new ones, so a reopened searcher counted replaced articles
+        twice and still found their old text.)"""
+        return self.searcher.up_to_date()
 
     def close(self) -> None:
         self.searcher.close()
@@ -574,10 +573,7 @@ class SearchService:
     def _current(self) -> _Generation:
         with self._lock:
             name = self.root.current()
-            if self._gen is not None and self._gen.name == name:
-                if self._gen.refresh():
-                    self._version += 1
-                    self._cache.clear()
+            if self._gen is not None and self._gen.name == name and self._gen.up_to_date():
                 return self._gen
             path = self.root.current_path()  # raises NoIndex
             gen = _Generation(path.name, path)
