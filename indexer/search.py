@@ -518,7 +518,8 @@ class _Generation:
         self.all_docs = np.flatnonzero(self.live).astype(np.int32)
         self.doc_count = int(self.live.sum())
         self._arrays = None
-        self._entity_columns: dict[str, _EntityColumn] = {}
+        # Read now, when the generation opens, not inside the first search's facet time box.
+        self._entity_columns = {kind: _EntityColumn.read(self, kind) for kind in ENTITY_KINDS}
 
     @property
     def arrays(self) -> TermArrays:
@@ -528,12 +529,8 @@ class _Generation:
         return self._arrays
 
     def entity_column(self, kind: str) -> "_EntityColumn":
-        """Which entities each document mentions (multi-valued), read once per generation."""
-        col = self._entity_columns.get(kind)
-        if col is None:
-            col = _EntityColumn.read(self, kind)
-            self._entity_columns[kind] = col
-        return col
+        """Which entities each document mentions (multi-valued), read when the generation opens."""
+        return self._entity_columns[kind]
 
     def up_to_date(self) -> bool:
         """False once an incremental reindex has committed to this generation since it was
@@ -674,12 +671,13 @@ class SearchService:
                 self._gen = None
 
     def search(self, req: SearchRequest) -> SearchResult:
+        # Opening a generation (once per process and update) is not this search's time.
+        gen = self._current()
         started = time.perf_counter()
         try:
             tree = parse(req.query)
         except QueryError as exc:
             raise SearchError(exc.message, exc.message_ar, "q") from None
-        gen = self._current()
         key = (gen.name, self._version, req.key())
         cached = self._cache.get(key)
         if cached is not None:
@@ -692,6 +690,8 @@ class SearchService:
         result = self._search(gen, req, tree, deadline)
         result.expanded = expanded
         result.took_ms = (time.perf_counter() - started) * 1000
+        if any(f.timed_out for f in result.facets.values()):
+            return result  # incomplete: the next request computes it again
         self._cache[key] = result
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -800,23 +800,23 @@ class SearchService:
         matcher = matcher_for(tree)
         hits = [self._hit(gen, int(d), s, matcher) for d, s in zip(docs, scores)]
 
-        # Facets come after the hits and have their own time box: a slow facet is reported
-        # as timed out, never a reason to withhold the results.
+        # Facets come after the hits. The single-valued ones (one count per matching article,
+        # the same work as the filters above) are always computed, so their counts sum to the
+        # total; each entity facet has the rest of its own time box and is reported as timed
+        # out past it, never a reason to withhold the results.
         facet_deadline = time.perf_counter() + self.facet_time_limit
-        compute = {
-            "section": lambda: self._value_facet(gen, "section", restricted("section"), req.section),
-            "source": lambda: self._value_facet(gen, "source", restricted("source"), req.source),
-            **{kind: (lambda kind=kind: self._entity_facet(gen, kind, restricted(kind), getattr(req, kind)))
-               for kind in ENTITY_KINDS},
-            "date": lambda: self._date_facet(gen, restricted("date"), req.date),
+        facets = {
+            "section": self._value_facet(gen, "section", restricted("section"), req.section),
+            "source": self._value_facet(gen, "source", restricted("source"), req.source),
+            "date": self._date_facet(gen, restricted("date"), req.date),
         }
-        facets = {}
-        for name in FACET_NAMES:
+        for kind in ENTITY_KINDS:
             if time.perf_counter() > facet_deadline:
-                facets[name] = Facet(name, [], timed_out=True)
-                notices.append(f"The {name} facet took too long and is not shown for this search.")
+                facets[kind] = Facet(kind, [], timed_out=True)
+                notices.append(f"The {kind} facet took too long and is not shown for this search.")
             else:
-                facets[name] = compute[name]()
+                facets[kind] = self._entity_facet(gen, kind, restricted(kind), getattr(req, kind))
+        facets = {name: facets[name] for name in FACET_NAMES}
         suggestion = None
         if total < SUGGEST_BELOW and tree is not None and time.perf_counter() < deadline:
             suggestion = self._suggest(gen, req.query, tree)

@@ -54,6 +54,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         facet_time_limit=float(app.config["FACET_TIME_LIMIT"]),
         authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]))
 
+    @app.after_request
+    def _worker(response):
+        # Which process answered: monitors and the live-server test check that every worker
+        # of `arshif serve` serves the same generation.
+        response.headers["X-Arshif-Worker"] = str(os.getpid())
+        return response
+
     @app.before_request
     def _limit_query_string():
         if len(request.query_string) > app.config["MAX_QUERY_STRING"]:

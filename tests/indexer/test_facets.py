@@ -1,0 +1,61 @@
+"""Facet counts a journalist can quote: entity facets from columns read when a generation
+opens, the facet time box (an incomplete result is never cached), and counts that add up."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from indexer.build import full_rebuild
+from indexer.search import SearchRequest, SearchService
+
+PEOPLE = (["e1"], ["e1", "e2"], ["e2"], [], ["e3"], ["e1"])
+PLACES = (["e7"], [], ["e7", "e8"], ["e8"], ["e7"], [])
+
+
+def article(i: int) -> dict:
+    when = datetime(2017 + i % 3, 1 + i, 10, tzinfo=timezone.utc)
+    return {"id": f"a{i}", "title": f"عنوان {i}", "subtitle": None, "body": "خبر عن الاجتماع",
+            "author": None, "url": None, "published_at": when, "date_precision": "day",
+            "section": ("politic", "economy")[i % 2], "section_label": None, "source": "Al Arabiya",
+            "updated_at": when, "person": PEOPLE[i], "org": [], "place": PLACES[i]}
+
+
+@pytest.fixture()
+def index_dir(tmp_path):
+    full_rebuild([article(i) for i in range(len(PEOPLE))], str(tmp_path))
+    return str(tmp_path)
+
+
+def counts(facet) -> dict:
+    return {v.value: v.count for v in facet.values}
+
+
+def test_entity_columns_are_read_when_a_generation_opens(index_dir):
+    service = SearchService(index_dir)
+    try:
+        gen = service._current()
+        assert {kind: sorted(col.ids) for kind, col in gen._entity_columns.items()} == \
+            {"person": ["e1", "e2", "e3"], "org": [], "place": ["e7", "e8"]}
+    finally:
+        service.close()
+
+
+def test_a_timed_out_facet_leaves_the_counts_and_is_never_cached(index_dir):
+    service = SearchService(index_dir, facet_time_limit=-1.0)  # past the time box at once
+    try:
+        r = service.search(SearchRequest(query="الاجتماع"))
+        assert r.total == 6
+        assert {name for name, f in r.facets.items() if f.timed_out} == {"person", "org", "place"}
+        assert [n for n in r.notices if "facet took too long" in n] and r.facets["person"].values == []
+        assert counts(r.facets["section"]) == {"politic": 3, "economy": 3}
+        assert counts(r.facets["date"]) == {"2017": 2, "2018": 2, "2019": 2}
+        service.facet_time_limit = 5.0
+        again = service.search(SearchRequest(query="الاجتماع"))
+        assert not any(f.timed_out for f in again.facets.values()) and again.notices == []
+        assert counts(again.facets["person"]) == {"e1": 3, "e2": 2, "e3": 1}
+        assert counts(again.facets["place"]) == {"e7": 3, "e8": 2}
+        # a complete result is cached: the same object's facets come back
+        assert service.search(SearchRequest(query="الاجتماع")).facets is again.facets
+    finally:
+        service.close()
