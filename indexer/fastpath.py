@@ -19,35 +19,31 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from indexer.analysis import analyze, stemmed_analyzer
-from indexer.query import And, Word
-from indexer.schema import TITLE_BOOST
+from indexer.compile import fields
+from indexer.plan import Stems, analyse
+from indexer.query import And
 
-_STEMMED = stemmed_analyzer()
 CACHE_BYTES = 96 * 2**20
 
 Group = tuple[tuple[str, str, float], ...]   # one query term: (field, term, boost) alternatives
 
 
 def plain_groups(tree) -> list[Group] | None:
-    """The query as AND-ed groups of OR-ed field terms, or None when it is not plain words."""
+    """The query as AND-ed groups of OR-ed field terms, or None when it is not plain words
+    (``tree``: an analysed plan query, or a parsed tree, analysed here)."""
+    tree = analyse(tree)
     words = tree.children if isinstance(tree, And) else (tree,)
     groups: list[Group] = []
     for w in words:
-        if not isinstance(w, Word) or w.exact or w.prefix:
+        if not isinstance(w, Stems):
+            return None  # exact spellings, stop words, prefixes, phrases: Whoosh's path
+        if w.alternatives and len(w.terms) != 1:
             return None
-        terms = analyze(_STEMMED, w.text)
-        if not terms:
-            return None  # a stop word: Whoosh's path searches the exact field
-        alternatives = [t for alt in w.alternatives for t in analyze(_STEMMED, alt)]
-        if alternatives and len(terms) != 1:
-            return None
-        for t in terms:
-            fields = tuple(f for term in (t, *alternatives) for f in
-                           ((("title", term, 1.0),) if w.field == "title" else
-                            (("title", term, TITLE_BOOST), ("body", term, 1.0))))
-            if fields not in groups:
-                groups.append(fields)
+        for t in w.terms:
+            group = tuple((name, term, boost) for term in (t, *w.alternatives)
+                          for name, boost in fields(w.field, exact=False))
+            if group not in groups:
+                groups.append(group)
     return groups or None
 
 

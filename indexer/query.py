@@ -21,7 +21,8 @@ from dataclasses import dataclass
 MAX_QUERY = 1000
 MAX_SLOP = 100
 TEXT_FIELDS = ("title",)
-FILTER_FIELDS = ("section", "source", "person", "org", "place", "date")
+ENTITY_KINDS = ("person", "org", "place")   # the entity kinds facets and filters know
+FILTER_FIELDS = ("section", "source", *ENTITY_KINDS, "date")
 MAX_DEPTH = 32             # nested parentheses / NOTs: deeper than any real query
 OR_WORDS = {"OR", "أو", "او", "|"}
 AND_WORDS = {"AND", "&&"}

@@ -15,6 +15,7 @@ from flask import (Blueprint, Response, current_app, jsonify, render_template, r
 from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
+from web.links import search_params
 
 bp = Blueprint("feeds", __name__)
 
@@ -131,7 +132,7 @@ def export_json():
 
 def dict_params(req: SearchRequest) -> dict:
     out: dict = {}
-    for k, v in req.params(page=1, per_page=10):
+    for k, v in search_params(req, page=1, per_page=10):
         out.setdefault(k, []).append(v)
     return out
 
@@ -158,7 +159,7 @@ def atom():
         summary = " ".join(body.split())
         entries.append({"hit": h, "summary": summary[:400] + ("…" if len(summary) > 400 else ""),
                         "author": (article or {}).get("author")})
-    params = req.params(sort="relevance", page=1, per_page=10)
+    params = search_params(req, sort="relevance", page=1, per_page=10)
     query_string = urlencode(params)
     base = request.host_url.rstrip("/")
     updated = entries[0]["hit"].date if entries else "1970-01-01T00:00:00Z"

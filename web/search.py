@@ -13,6 +13,7 @@ from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchResult, SearchTimeout
 from web.i18n import current_lang, date_label, digits, number
+from web.links import search_params
 
 bp = Blueprint("search", __name__)
 
@@ -81,7 +82,7 @@ def _toggle(req: SearchRequest, facet: str, value: str) -> str:
     if facet == "date":
         # Picking a month replaces its year, and the other way round: one date bucket at a time.
         values = [v for v in values if v == value or not (v.startswith(value) or value.startswith(v))]
-    return _url(req.params(**{facet: values, "page": 1}))
+    return _url(search_params(req, **{facet: values, "page": 1}))
 
 
 @bp.get("/")
@@ -120,23 +121,23 @@ def search_page():
     if result is not None and result.total:
         last = result.pages
         window = range(max(1, result.page - 3), min(last, result.page + 3) + 1)
-        pages = [(p, _url(req.params(page=p)), p == result.page) for p in window]
+        pages = [(p, _url(search_params(req, page=p)), p == result.page) for p in window]
     return render_template(
         "search.html", req=req, result=result, error=error, facets=facets,
         pages=pages, any_filter=any(getattr(req, f) for f in ("section", "source", "person", "org",
                                                                   "place", "date"))
         or bool(req.date_from or req.date_to),
         clear_url=_url([("q", req.query)] if req.query else []),
-        sort_urls={s: _url(req.params(sort=s, page=1)) for s in ("relevance", "newest", "oldest")},
-        prev_url=_url(req.params(page=result.page - 1)) if result and result.page > 1 else None,
-        next_url=_url(req.params(page=result.page + 1)) if result and result.page < result.pages else None,
-        suggestion_url=_url(req.params(query=result.suggestion, page=1)) if result and result.suggestion else None,
+        sort_urls={s: _url(search_params(req, sort=s, page=1)) for s in ("relevance", "newest", "oldest")},
+        prev_url=_url(search_params(req, page=result.page - 1)) if result and result.page > 1 else None,
+        next_url=_url(search_params(req, page=result.page + 1)) if result and result.page < result.pages else None,
+        suggestion_url=_url(search_params(req, query=result.suggestion, page=1)) if result and result.suggestion else None,
         histogram=histogram(req, result) if result is not None and result.total else None,
         # Not in the template: Jinja's ngettext would format the count before we could.
         count_text=ngettext("%(count)s result", "%(count)s results", result.total, count=number(result.total))
         if result is not None else "",
-        permalink=request.host_url.rstrip("/") + _url(req.params()),
-        export_urls={ext: _url(req.params(page=1, per_page=10), f"/search.{ext}", keep_lang=False)
+        permalink=request.host_url.rstrip("/") + _url(search_params(req)),
+        export_urls={ext: _url(search_params(req, page=1, per_page=10), f"/search.{ext}", keep_lang=False)
                      for ext in ("csv", "json", "atom")},
     ), status
 
@@ -180,4 +181,4 @@ def entity_page(entity_id: str):
     return render_template(
         "entity.html", entity=info, kind_title=ENTITY_KIND_TITLES.get(info["type"], info["type"]),
         result=result, histogram=histogram(req, result) if result and result.total else None,
-        search_url=_url(req.params(sort="relevance")))
+        search_url=_url(search_params(req, sort="relevance")))

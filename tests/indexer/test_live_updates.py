@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from indexer.build import full_rebuild, incremental_update
 from indexer.generations import IndexRoot
-from indexer.search import SearchRequest, SearchService, _Generation
+from indexer.reader import WhooshGeneration as _Generation
+from indexer.search import SearchRequest, SearchService
 
 BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 AFTER = datetime(2021, 1, 1, tzinfo=timezone.utc)

@@ -1,0 +1,86 @@
+"""The Whoosh engine's facet columns: per generation, each facet field as numpy arrays
+(docnum → value code; entity fields as (docnum, entity) pairs), read once when the generation
+opens, and the filters of a request as boolean masks over docnums."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+
+class ValueColumn:
+    """Value codes per docnum for one single-valued field (section, source, year, month)."""
+
+    def __init__(self, values: Iterable[str]):
+        labels: dict[str, int] = {}
+        codes = [labels.setdefault(v or "", len(labels)) for v in values]
+        self.codes = np.asarray(codes, dtype=np.int32)
+        self.labels = list(labels)
+        self.index = labels
+
+    def mask(self, selected: Iterable[str]) -> np.ndarray:
+        """Documents whose value is any of ``selected``."""
+        wanted = [self.index[v] for v in selected if v in self.index]
+        return np.isin(self.codes, np.asarray(wanted, dtype=np.int32))
+
+    def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
+        """Documents of ``docs`` per value code."""
+        return np.bincount(self.codes[docs], minlength=len(self.labels))
+
+
+class EntityColumn:
+    """(document, entity) pairs of one entity field as two parallel arrays."""
+
+    def __init__(self, ids: list[str], docs: np.ndarray, codes: np.ndarray):
+        self.ids = ids              # sorted, as the index lists its terms
+        self.index = {eid: i for i, eid in enumerate(ids)}
+        self.docs = docs
+        self.codes = codes
+
+    @classmethod
+    def read(cls, terms: Iterable[str], postings) -> "EntityColumn":
+        """From the field's terms and ``postings(term)`` → the docnums that hold it."""
+        ids: list[str] = []
+        docs, codes = [], []
+        for term in terms:
+            found = postings(term)
+            if found.size:
+                docs.append(found)
+                codes.append(np.full(found.size, len(ids), dtype=np.int32))
+                ids.append(term)
+        return cls(ids, np.concatenate(docs) if docs else np.zeros(0, np.int32),
+                   np.concatenate(codes) if codes else np.zeros(0, np.int32))
+
+    def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
+        """Documents of ``docs`` (of ``n``) per entity code."""
+        selected = np.zeros(n, dtype=bool)
+        selected[docs] = True
+        return np.bincount(self.codes[selected[self.docs]], minlength=len(self.ids))
+
+    def mask(self, wanted: Iterable[str], n: int) -> np.ndarray:
+        """Documents (of ``n``) that mention every one of ``wanted``."""
+        result = np.ones(n, dtype=bool)
+        for eid in wanted:
+            m = np.zeros(n, dtype=bool)
+            code = self.index.get(eid)
+            if code is not None:
+                m[self.docs[self.codes == code]] = True
+            result &= m
+        return result
+
+
+def top_counts(labels: list[str], index: dict[str, int], counts: np.ndarray, limit: int | None,
+               keep: Iterable[str]) -> dict[str, int]:
+    """value → count (``counts`` by code, ``labels`` the codes' values, ``index`` the reverse)
+    for the values with documents (the ``limit`` most frequent, ties by value), and for every
+    value of ``keep`` (0 when absent)."""
+    codes = np.flatnonzero(counts)
+    if limit is not None and codes.size > limit:
+        codes = np.asarray(sorted(codes.tolist(), key=labels.__getitem__), dtype=np.int64)
+        codes = codes[np.argsort(-counts[codes], kind="stable")[:limit]]
+    out = {labels[c]: int(counts[c]) for c in codes.tolist() if labels[c]}
+    for value in keep:
+        if value not in out:
+            code = index.get(value)
+            out[value] = int(counts[code]) if code is not None else 0
+    return out

@@ -1,0 +1,273 @@
+"""From the parsed query to a search plan: the rewrites (stop words out of AND, the other
+spellings of entities named in the query, the spellings readers mean) and the analysis of
+every word, done once. Engines compile ``Plan.query``; highlighting and did-you-mean read
+the plan too, so nothing walks the query tree or analyses a word again. Engine-neutral.
+
+The analysed tree keeps ``And``/``Or``/``Not``/``Filter`` from ``indexer.query`` and replaces
+words and phrases by what the index holds:
+
+    Stems(terms, alternatives)   an ordinary word: its stems in ``title``/``body`` (all required),
+                                 or, for a one-stem word, any of the stems of its other spellings
+    Exact(words, slop)           words as written (normalised, unstemmed) in ``title_exact``/
+                                 ``body_exact``: ``=word``, phrases, and stop words searched alone
+    Prefix(prefix)               ``word*``: a normalised prefix of the exact fields
+    DateRange(lo, hi)            ``date:…`` as [lo, hi) epoch seconds
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+from archive.dates import DateParseError, parse_bound
+from indexer import arabic
+from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
+from indexer.highlight import Matcher
+from indexer.query import And, Filter, Not, Or, Phrase, QueryError, Word
+
+_STEMMED = stemmed_analyzer()
+_EXACT = exact_analyzer()
+
+
+@lru_cache(maxsize=4096)
+def stems(text: str) -> tuple[str, ...]:
+    """The terms the stemmed fields hold for ``text`` (none for a stop word)."""
+    return tuple(analyze(_STEMMED, text))
+
+
+@lru_cache(maxsize=4096)
+def exact_words(text: str) -> tuple[str, ...]:
+    """The terms the exact fields hold for ``text`` (normalised, unstemmed)."""
+    return tuple(analyze(_EXACT, text))
+
+
+@dataclass(frozen=True)
+class Stems:
+    terms: tuple[str, ...]
+    alternatives: tuple[str, ...] = ()
+    field: str | None = None       # None: title and body; "title": title only
+
+
+@dataclass(frozen=True)
+class Exact:
+    words: tuple[str, ...]
+    slop: int = 1
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Prefix:
+    prefix: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DateRange:
+    lo: int | None
+    hi: int | None
+
+
+class Lexicon(Protocol):
+    """What the rewrites need from an index: in how many documents a field holds a term."""
+
+    def doc_frequency(self, field: str, term: str) -> int: ...
+
+
+@dataclass
+class Plan:
+    """A query ready for an engine. ``query`` is None when nothing searchable remains (no query
+    at all, or only words the index does not hold): every article matches."""
+    query: object | None
+    expanded: list[dict] = field(default_factory=list)   # [{"term", "aliases"}] as the API reports
+    typed_words: list[str] = field(default_factory=list) # positive words as typed (did-you-mean)
+    matcher: Matcher = field(default_factory=Matcher)    # what snippets mark
+    has_text: bool = False         # a positive word to rank by (else: newest first)
+    only_common: bool = False      # the reader typed words, but none is searchable
+
+
+def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None,
+            tz: str = "UTC") -> Plan:
+    """The plan for a parsed query: stop words dropped from AND, entity names expanded to
+    their aliases (``aliases``: alias key → (entity id, [names])), other spellings added where
+    ``lexicon`` shows the archive uses them much more, then every word analysed once.
+    Raises QueryError for a ``date:`` range that is not one."""
+    if tree is None:
+        return Plan(None)
+    tree = drop_stop_words(tree)
+    tree, expanded = expand_aliases(tree, aliases or {})
+    if lexicon is not None:
+        tree = add_spellings(tree, lexicon)
+    query = analyse(tree, tz)
+    return Plan(query, expanded, typed_words(tree), matcher_for(query), _has_text(query), query is None)
+
+
+def _is_stop_word(node) -> bool:
+    return isinstance(node, Word) and not node.exact and not node.prefix and not stems(node.text)
+
+
+def drop_stop_words(node):
+    """Remove stop words (في، من، على…) from AND-ed words, as the stemmed field never held them;
+    a query of nothing but stop words keeps them (they are then searched in the exact field)."""
+    if isinstance(node, (And, Or)):
+        kids = tuple(drop_stop_words(c) for c in node.children)
+        if isinstance(node, And):
+            kept = tuple(k for k in kids if not _is_stop_word(k))
+            if kept and len(kept) < len(kids):
+                kids = kept
+        return kids[0] if len(kids) == 1 else type(node)(kids)
+    if isinstance(node, Not):
+        return Not(drop_stop_words(node.child))
+    return node
+
+
+def expand_aliases(tree, by_key: dict) -> tuple[object, list[dict]]:
+    """Add the other spellings of every entity named in the query (ترامب → ترمب …)."""
+    if not by_key or tree is None:
+        return tree, []
+    from indexer.entities import entity_key
+    expanded: list[dict] = []
+
+    def visit(node):
+        if isinstance(node, (And, Or)):
+            return type(node)(tuple(visit(c) for c in node.children))
+        if isinstance(node, Word) and not node.exact and not node.prefix:
+            text = node.text
+        elif isinstance(node, Phrase) and node.slop == 1:
+            text = " ".join(node.words)
+        else:
+            return node  # NOT, filters, prefixes, exact spellings and loose phrases stay
+        key = entity_key(text)
+        hit = by_key.get(key)
+        if hit is None:
+            return node
+        others = [n for n in hit[1] if entity_key(n) != key]
+        if not others:
+            return node
+        expanded.append({"term": text, "aliases": others})
+        return Or((node, *(Phrase(tuple(n.split()), 1, node.field) if " " in n.strip()
+                           else Word(n, field=node.field) for n in others)))
+
+    return visit(tree), expanded
+
+
+def spelling_variants(norm: str) -> list[str]:
+    """Candidate spellings of a normalised word: و/ي inside it as a hamza seat (ء), at most
+    three places; and the word without a leading ب when at least three letters remain."""
+    out = []
+    seats = [i for i, c in enumerate(norm) if c in "وي" and 0 < i][:3]
+    for mask in range(1, 1 << len(seats)):
+        chars = list(norm)
+        for bit, i in enumerate(seats):
+            if mask >> bit & 1:
+                chars[i] = "ء"
+        out.append("".join(chars))
+    if norm.startswith("ب") and not norm.startswith("بال") and len(norm) >= 4:
+        out.append(norm[1:])
+    return out
+
+
+def add_spellings(tree, lexicon: Lexicon):
+    """Give plain words the other spellings readers mean by them, when the archive uses
+    those much more: a hamza seat typed as و or ي (مسوول → مسءول, i.e. مسؤول), and a
+    leading ب (by, with) typed onto a word (بدمج → دمج), which the stemmer leaves alone."""
+    def df(text: str) -> int:
+        terms = stems(text)
+        return lexicon.doc_frequency("body", terms[0]) if len(terms) == 1 else 0
+
+    def visit(node):
+        if isinstance(node, (And, Or)):
+            return type(node)(tuple(visit(c) for c in node.children))
+        if not isinstance(node, Word) or node.exact or node.prefix or node.alternatives:
+            return node
+        base = df(node.text)
+        found = tuple(v for v in spelling_variants(arabic.normalize(node.text)) if df(v) > 2 * base)
+        return Word(node.text, node.exact, node.prefix, node.field, found) if found else node
+
+    return visit(tree)
+
+
+def date_range(value: str, tz: str = "UTC") -> tuple[int | None, int | None]:
+    """``2018``, ``2018-01..2018-06``, ``2018-03..`` or ``..2018`` → [lo, hi) in epoch seconds."""
+    start, sep, end = value.partition("..")
+    if not sep:
+        end = start
+    try:
+        lo = int(parse_bound(start, end=False, tz=tz).timestamp()) if start else None
+        hi = int(parse_bound(end, end=True, tz=tz).timestamp()) if end else None
+    except DateParseError:
+        raise QueryError(f"date:{value} is not a date range; write date:2018, date:2018-01..2018-06 "
+                         f"or date:2018-01-15..", f"date:{value} ليس نطاقًا زمنيًا صالحًا؛ اكتب date:2018 "
+                         f"أو date:2018-01..2018-06") from None
+    if lo is None and hi is None:
+        raise QueryError("date: needs at least one end of the range", "date: يحتاج إلى طرف واحد على الأقل")
+    if lo is not None and hi is not None and lo >= hi:
+        raise QueryError(f"date:{value} ends before it starts", f"date:{value} ينتهي قبل أن يبدأ")
+    return lo, hi
+
+
+def analyse(node, tz: str = "UTC"):
+    """The analysed tree of a (rewritten) query tree; None where nothing searchable remains.
+    Already analysed nodes pass through, so analysing twice changes nothing."""
+    if node is None or isinstance(node, (Stems, Exact, Prefix, DateRange)):
+        return node
+    if isinstance(node, Word):
+        if node.prefix:
+            norm = arabic.normalize(node.text)
+            return Prefix(norm, node.field) if norm else None
+        if not node.exact:
+            terms = stems(node.text)
+            if terms:
+                alternatives = tuple(t for alt in node.alternatives for t in stems(alt))
+                return Stems(terms, alternatives, node.field)
+        # exact spelling, or a word the stemmed field drops (a stop word): the exact field
+        words = exact_words(node.text)
+        return Exact(words, 1, node.field) if words else None
+    if isinstance(node, Phrase):
+        words = exact_words(" ".join(node.words))
+        return Exact(words, node.slop, node.field) if words else None
+    if isinstance(node, Filter):
+        return DateRange(*date_range(node.value, tz)) if node.field == "date" else node
+    if isinstance(node, Not):
+        inner = analyse(node.child, tz)
+        return Not(inner) if inner is not None else None
+    if isinstance(node, (And, Or)):
+        kids = tuple(k for k in (analyse(c, tz) for c in node.children) if k is not None)
+        return type(node)(kids) if kids else None
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def matcher_for(node, matcher: Matcher | None = None) -> Matcher:
+    """What to highlight: every positive word of the analysed query (not those under NOT)."""
+    m = matcher if matcher is not None else Matcher()  # an empty Matcher is falsy
+    if isinstance(node, Stems):
+        m.stems.update(node.terms)
+        m.stems.update(node.alternatives)
+    elif isinstance(node, Exact):
+        m.exact.update(node.words)
+    elif isinstance(node, Prefix):
+        m.prefixes = m.prefixes + (node.prefix,)
+    elif isinstance(node, (And, Or)):
+        for c in node.children:
+            matcher_for(c, m)
+    return m
+
+
+def typed_words(node) -> list[str]:
+    """The positive, non-prefix words of a query tree, as typed."""
+    if isinstance(node, Word) and not node.prefix:
+        return [node.text]
+    if isinstance(node, Phrase):
+        return list(node.words)
+    if isinstance(node, (And, Or)):
+        return [w for c in node.children for w in typed_words(c)]
+    return []
+
+
+def _has_text(node) -> bool:
+    if isinstance(node, (Stems, Exact, Prefix)):
+        return True
+    if isinstance(node, (And, Or)):
+        return any(_has_text(c) for c in node.children)
+    return False
+
+

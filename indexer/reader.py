@@ -1,0 +1,259 @@
+"""The Whoosh engine: the serving generation of an index root opened read-only, refreshed
+after incremental reindexes and reopened after a switch (``WhooshEngine``), and the searcher
+of one open generation (``WhooshGeneration``), which matches and ranks a plan (the numpy
+fast path for plain words, Whoosh's own matching otherwise) and counts facets from numpy
+columns: the matching docnums are collected once, and each facet counts them under every
+filter except its own."""
+from __future__ import annotations
+
+import threading
+import time
+from itertools import count
+from typing import Sequence
+
+import numpy as np
+from whoosh.collectors import TimeLimit, WrappingCollector
+from whoosh.filedb.filestore import FileStorage
+
+from indexer.columns import EntityColumn, ValueColumn, top_counts
+from indexer.compile import compile_plan
+from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
+from indexer.fastpath import TermArrays, plain_groups
+from indexer.generations import IndexRoot, NoIndex
+from indexer.plan import Plan
+from indexer.query import ENTITY_KINDS
+from indexer.request import SearchTimeout
+from indexer.schema import FACET_FIELDS
+
+TIME_CHECK_EVERY = 4096
+
+
+class _DeadlineCollector(WrappingCollector):
+    """Stops collecting past ``deadline`` (checked every few thousand documents). Unlike
+    Whoosh's TimeLimitCollector it starts no timer thread per search."""
+
+    def __init__(self, child, deadline: float):
+        self.child = child
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child = self.child
+        clock = time.perf_counter
+        for i, sub_docnum in enumerate(child.matches()):
+            if i % TIME_CHECK_EVERY == 0 and clock() > self.deadline:
+                raise TimeLimit
+            child.collect(sub_docnum)
+
+
+def _matching(searcher, q, deadline: float):
+    """Docnums matching ``q``, checking the deadline every few thousand documents (and at once)."""
+    for i, docnum in enumerate(searcher.docs_for_query(q)):
+        if i % TIME_CHECK_EVERY == 0 and time.perf_counter() > deadline:
+            raise SearchTimeout()
+        yield docnum
+    if time.perf_counter() > deadline:
+        raise SearchTimeout()
+
+
+class WhooshSelection(Selection):
+    """The docnums the text query matches (``base``) and one boolean mask per filter in use."""
+
+    def __init__(self, plan: Plan, query, base: np.ndarray, masks: dict[str, np.ndarray]):
+        self.plan = plan
+        self.query = query
+        self.base = base
+        self.masks = masks
+        self.docs = self.restrict()
+        self.total = int(self.docs.size)
+
+    def restrict(self, skip: str | None = None) -> np.ndarray:
+        """``base`` under every filter mask except ``skip`` (a facet's own filter)."""
+        docs = self.base
+        for name, m in self.masks.items():
+            if name != skip:
+                docs = docs[m[docs]]
+        return docs
+
+
+class WhooshGeneration(Searcher):
+    """One open generation: its Whoosh searcher, facet columns and posting arrays."""
+
+    def __init__(self, name: str, path, version: int = 0, fast: bool = True):
+        self.name = name
+        self.version = version
+        self.fast = fast
+        # Without mmap: Whoosh's mmap mode copies index files into the process (RESEARCH §7).
+        self.ix = FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
+        self.searcher = self.ix.searcher()
+        self._load()
+
+    def _load(self) -> None:
+        reader = self.searcher.reader()
+        self.n = reader.doc_count_all()
+
+        def column(name):  # an empty index has no columns at all
+            return reader.column_reader(name) if self.n else ()
+
+        self.columns = {f: ValueColumn(column(f)) for f in FACET_FIELDS}
+        self.published = np.fromiter(column("published"), dtype=np.int64, count=self.n)
+        self.live = np.ones(self.n, dtype=bool)
+        if reader.has_deletions():
+            for d in range(self.n):
+                if reader.is_deleted(d):
+                    self.live[d] = False
+        self.all_docs = np.flatnonzero(self.live).astype(np.int32)
+        self.doc_count = int(self.live.sum())
+        self._arrays = None
+        # Read now, when the generation opens, not inside the first search's facet time box.
+        self._entity_columns = {kind: self._read_entities(kind) for kind in ENTITY_KINDS}
+
+    @property
+    def arrays(self) -> TermArrays:
+        """Posting arrays for the numpy path (field lengths are read on first use)."""
+        if self._arrays is None:
+            self._arrays = TermArrays(self.searcher, self.live)
+        return self._arrays
+
+    def _read_entities(self, kind: str) -> EntityColumn:
+        terms = (t.decode("utf-8") if isinstance(t, bytes) else t
+                 for t in (self.searcher.reader().field_terms(kind) if self.n else ()))
+        return EntityColumn.read(terms, lambda t: self.arrays.postings(kind, t)[0])
+
+    def column(self, name: str):
+        """The facet column of a field (entity fields: which entities each document mentions)."""
+        return self._entity_columns[name] if name in ENTITY_KINDS else self.columns[name]
+
+    def up_to_date(self) -> bool:
+        """False once an incremental reindex has committed to this generation since it was
+        opened: it must then be opened afresh. (Whoosh's ``Searcher.refresh`` reuses the old
+        segment readers beside the new ones, so a reopened searcher counted replaced articles
+        twice and still found their old text.)"""
+        return self.searcher.up_to_date()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # Searcher
+    def _masks(self, filters: Filters) -> dict[str, np.ndarray]:
+        masks: dict[str, np.ndarray] = {}
+        for name in ("section", "source"):
+            if getattr(filters, name):
+                masks[name] = self.columns[name].mask(getattr(filters, name))
+        if filters.date:
+            masks["date"] = (self.columns["year"].mask(v for v in filters.date if len(v) == 4)
+                             | self.columns["month"].mask(v for v in filters.date if len(v) == 7))
+        lo, hi = filters.published
+        if lo is not None or hi is not None:
+            m = np.ones(self.n, dtype=bool)
+            if lo is not None:
+                m &= self.published >= lo
+            if hi is not None:
+                m &= self.published < hi
+            masks["range"] = m
+        for kind, ids in filters.entities:
+            if ids:  # AND: articles that mention every one of them
+                masks[kind] = self.column(kind).mask(ids, self.n)
+        return masks
+
+    def select(self, plan: Plan, filters: Filters, deadline: float) -> WhooshSelection:
+        query = compile_plan(plan.query)
+        groups = plain_groups(plan.query) if self.fast and self.n and query is not None else None
+        if query is None:
+            base = self.all_docs
+        elif groups is not None:
+            base = self.arrays.match(groups)
+            if time.perf_counter() > deadline:
+                raise SearchTimeout()
+        else:
+            base = np.fromiter(_matching(self.searcher, query, deadline), dtype=np.int32)
+        return WhooshSelection(plan, query, base, self._masks(filters))
+
+    def rank(self, selection: WhooshSelection, plan: Plan, sort: str, stop: int,
+             deadline: float) -> list[Ranked]:
+        final = selection.docs
+        if final.size == 0 or stop <= 0:
+            return []
+        if sort != "relevance" or selection.query is None or not plan.has_text:
+            order = np.argsort(self.published[final], kind="stable")
+            if sort != "oldest":
+                order = order[::-1]
+            return [Ranked(d, None) for d in final[order[:stop]].tolist()]
+        groups = plain_groups(plan.query) if self.fast else None
+        if groups is not None:
+            scores = self.arrays.scores(groups, final)
+            order = np.lexsort((-self.published[final], -np.round(scores, 6)))[:stop]
+            return [Ranked(d, round(float(s), 4)) for d, s in zip(final[order].tolist(), scores[order])]
+        allow = None if final.size == self.doc_count else set(final.tolist())
+        if deadline - time.perf_counter() <= 0:
+            raise SearchTimeout()
+        collector = _DeadlineCollector(self.searcher.collector(limit=stop, filter=allow), deadline)
+        try:
+            self.searcher.search_with_collector(selection.query, collector)
+        except TimeLimit:
+            raise SearchTimeout() from None
+        ranked = sorted(((r.score, r.docnum) for r in collector.results()),
+                        key=lambda p: (-round(p[0], 6), -int(self.published[p[1]])))
+        return [Ranked(d, round(float(s), 4)) for s, d in ranked]
+
+    def facet_counts(self, selection: WhooshSelection, query: FacetQuery) -> dict[str, int]:
+        col = self.column(query.field)
+        counts = col.counts(selection.restrict(query.exclude), self.n)
+        return top_counts(col.ids if query.field in ENTITY_KINDS else col.labels, col.index, counts,
+                          query.limit, query.keep)
+
+    def documents(self, docs: Sequence[int]) -> list[dict]:
+        return [self.searcher.stored_fields(int(d)) for d in docs]
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return self.searcher.reader().doc_frequency(field, term)
+
+    def example(self, field: str, term: str) -> dict | None:
+        postings = self.searcher.postings(field, term)
+        if not postings.is_active():
+            return None
+        return self.searcher.stored_fields(postings.id())
+
+    def related(self, article_id: str, limit: int) -> list[Ranked]:
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            return []
+        body = self.searcher.stored_fields(docnum)["body"]
+        results = self.searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
+        return [Ranked(r.docnum, round(float(r.score), 4)) for r in results]
+
+
+class WhooshEngine(Engine):
+    """The serving generation of one index root (``indexer.generations``), kept open."""
+
+    def __init__(self, index_root: str, fast: bool = True):
+        self.root = IndexRoot(index_root)
+        # fast=False sends every query through Whoosh's own matching and scoring (tests compare).
+        self.fast = fast
+        self._gen: WhooshGeneration | None = None
+        self._versions = count(1)
+        self._lock = threading.Lock()
+
+    def searcher(self) -> WhooshGeneration:
+        with self._lock:
+            name = self.root.current()
+            if self._gen is not None and self._gen.name == name and self._gen.up_to_date():
+                return self._gen
+            path = self.root.current_path()  # raises NoIndex
+            gen = WhooshGeneration(path.name, path, next(self._versions), self.fast)
+            old, self._gen = self._gen, gen
+            if old is not None:
+                old.close()
+            return gen
+
+    def status(self) -> dict:
+        try:
+            gen = self.searcher()
+        except NoIndex:
+            return {"generation": None, "indexed": 0}
+        return {"generation": gen.name, "indexed": gen.doc_count}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._gen is not None:
+                self._gen.close()
+                self._gen = None

@@ -1,0 +1,65 @@
+"""The plan: every rewrite and the analysis of each word happen once, before any engine."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.entities import entity_key
+from indexer.plan import DateRange, Exact, Prefix, Stems, prepare, stems
+from indexer.query import And, Not, Or, QueryError, parse
+
+
+class Lexicon:
+    """Document frequencies of stems in the body field, as an engine would report them."""
+
+    def __init__(self, df: dict[str, int]):
+        self.df = df
+        self.asked: list[tuple[str, str]] = []
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        self.asked.append((field, term))
+        return self.df.get(term, 0)
+
+
+def test_words_become_the_terms_the_index_holds():
+    plan = prepare(parse('وزارة "خلية اتصال" =الوزارة سور* -لبنان date:2018'))
+    kinds = [type(n) for n in plan.query.children]
+    assert kinds == [Stems, Exact, Exact, Prefix, Not, DateRange]
+    assert plan.query.children[0].terms == stems("وزارة")
+    assert plan.query.children[1].words == ("خليه", "اتصال")
+    assert plan.has_text and not plan.only_common
+    # highlighting reads the same analysed terms; words under NOT are not marked
+    assert stems("وزارة")[0] in plan.matcher.stems and plan.matcher.prefixes == ("سور",)
+    assert not any(t in plan.matcher.stems for t in stems("لبنان"))
+
+
+def test_stop_words_leave_and_queries_but_stay_alone():
+    assert prepare(parse("البنك في السوق")).typed_words == ["البنك", "السوق"]
+    alone = prepare(parse("في"))
+    assert isinstance(alone.query, Exact) and alone.query.words == ("في",)
+
+
+def test_spellings_readers_mean_are_asked_of_the_lexicon_once_per_word():
+    lexicon = Lexicon({stems("مسءول")[0]: 40})
+    plan = prepare(parse("مسوول"), lexicon=lexicon)
+    assert plan.query == Stems(stems("مسوول"), stems("مسءول"))
+    assert len(lexicon.asked) == len(set(lexicon.asked))
+    assert prepare(parse("=مسوول"), lexicon=lexicon).query == Exact(("مسوول",))
+
+
+def test_entity_names_expand_to_their_aliases_and_say_so():
+    aliases = {entity_key("ترامب"): ("e1", ["ترامب", "ترمب"])}
+    plan = prepare(parse("ترامب"), aliases=aliases)
+    assert plan.expanded == [{"term": "ترامب", "aliases": ["ترمب"]}]
+    assert isinstance(plan.query, Or) and len(plan.query.children) == 2
+
+
+def test_a_query_of_nothing_searchable_matches_everything_with_a_notice():
+    plan = prepare(parse("section:politic"))
+    assert plan.query is not None and not plan.has_text
+    assert prepare(None).query is None and not prepare(None).only_common
+
+
+def test_a_bad_date_range_is_a_query_error():
+    with pytest.raises(QueryError):
+        prepare(parse("date:2018-13"))
+    assert isinstance(prepare(parse("a date:2018..")).query, And)
