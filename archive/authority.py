@@ -95,14 +95,17 @@ class Resolver:
     """Maps mentions to entry ids, creating provisional entries for unknown names.
 
     The alias table is read once (key → entry, merges followed) and kept for the run, so
-    linking costs no query per mention. A one-word person mention that is the last word of
-    exactly one known multi-word person name is that person (ترامب after دونالد ترامب)."""
+    linking costs no query per mention. A mention links by its exact key only: which entry a
+    mention gets depends on the article and the authority file, never on the articles linked
+    before it in the run (a killed and re-run ingest links like a clean one). Short forms are
+    the extractor's business (a surname takes the key of the full name in the same article)
+    or the authority file's (an alias)."""
 
     def __init__(self, key: KeyFn, display: Callable[[str], str]):
         self.key = key
         self.display = display
         self._ids: dict[str, int] | None = None
-        self._surnames: dict[str, set[int]] = {}
+        self.confirmed: list[tuple[str, str, int]] = []
 
     def _load(self, session) -> dict[str, int]:
         if self._ids is None:
@@ -116,48 +119,59 @@ class Resolver:
                     eid = merged[eid]
                 return eid
 
+            entries = {eid: (kind, provisional) for eid, kind, provisional in
+                       session.execute(select(Entity.id, Entity.kind, Entity.provisional))}
             self._ids = {}
-            rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id, Entity.kind)
-                                   .join(Entity, Entity.id == EntityAlias.entity_id))
-            for k, eid, kind in rows:
+            rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id).order_by(EntityAlias.id))
+            for k, eid in rows:
                 eid = final(eid)
                 self._ids[k] = eid
-                if kind == "person" and " " in k and eid not in merged:
-                    self._surnames.setdefault(k.split()[-1], set()).add(eid)
+                kind, provisional = entries[eid]
+                if not provisional:
+                    self.confirmed.append((k, kind, eid))
         return self._ids
 
-    def resolve(self, session, text: str, label: str) -> int | None:
-        k = self.key(text)
+    def resolve(self, session, text: str, label: str, key: str | None = None) -> int | None:
+        """The entry of a mention (``key``: its lookup form when the extractor gave one)."""
+        k = key or self.key(text)
         if len(k) < 2:
             return None
         ids = self._load(session)
         eid = ids.get(k)
-        if eid is not None:
-            return eid
-        kind = LABEL_KIND.get(label, "misc")
-        candidates = self._surnames.get(k, set()) if kind == "person" and " " not in k else set()
-        if len(candidates) == 1:
-            eid = next(iter(candidates))
-        else:
+        if eid is None:
             now = utcnow()
             name = self.display(text).strip() or text
-            eid = session.execute(insert(Entity).values(kind=kind, name=name, provisional=True,
-                                                        created_at=now, updated_at=now)
+            eid = session.execute(insert(Entity).values(kind=LABEL_KIND.get(label, "misc"), name=name,
+                                                        provisional=True, created_at=now, updated_at=now)
                                   .returning(Entity.id)).scalar_one()
             session.execute(insert(EntityAlias).values(entity_id=eid, alias=name, key=k))
-            if kind == "person" and " " in k:
-                self._surnames.setdefault(k.split()[-1], set()).add(eid)
-        ids[k] = eid
+            ids[k] = eid
         return eid
 
 
 class EntityLinker:
     """Runs the extractor on stored articles and records which entries each one mentions.
-    Called by ingest for every added or updated article (entities are extracted once)."""
+    Called by ingest for every added or updated article (entities are extracted once).
 
-    def __init__(self, extract: Callable[[str], list], key: KeyFn, display: Callable[[str], str]):
+    ``known_names``, when given, builds the extractor's dictionary of the authority file from
+    (key, kind, entry id) rows of the confirmed entries, read once per run; ``extract`` is
+    then called as ``extract(text, dictionary)``. Provisional entries are left out of it so
+    what one article adds does not change how the next is read."""
+
+    def __init__(self, extract: Callable[..., list], key: KeyFn, display: Callable[[str], str],
+                 known_names: Callable[[list[tuple[str, str, int]]], object] | None = None):
         self.extract = extract
         self.resolver = Resolver(key, display)
+        self.known_names = known_names
+        self._dictionary = None
+
+    def _mentions(self, session, text: str) -> list:
+        if self.known_names is None:
+            return self.extract(text)
+        if self._dictionary is None:
+            self.resolver._load(session)
+            self._dictionary = self.known_names(self.resolver.confirmed)
+        return self.extract(text, self._dictionary)
 
     def __call__(self, session, articles: Iterable[Article]) -> None:
         articles = list(articles)
@@ -166,8 +180,12 @@ class EntityLinker:
             for article in articles:
                 counts: Counter[int] = Counter()
                 text = article.title + "\n" + (article.subtitle + "\n" if article.subtitle else "") + article.body
-                for mention in self.extract(text):
-                    eid = self.resolver.resolve(session, mention.text, mention.label)
+                mentions = [(getattr(m, "key", None) or self.resolver.key(m.text), m) for m in
+                            self._mentions(session, text)]
+                # Full names first: a provisional entry takes its name from its longest mention.
+                mentions.sort(key=lambda km: -len(km[1].text.split()))
+                for k, mention in mentions:
+                    eid = self.resolver.resolve(session, mention.text, mention.label, k)
                     if eid is not None:
                         counts[eid] += 1
                 rows += [{"article_id": article.id, "entity_id": eid, "mentions": n}

@@ -12,6 +12,12 @@ sources are combined, in this order of trust:
 3. name patterns: عبد/أبو/بن/ابن/آل bind to the next word inside a person's name, and a
    first name after an office title (الرئيس [الأميركي] [السابق] ...) starts a person.
 
+The spans are then cleaned (``clean_spans``: titles and party adjectives off a person's name,
+day names off any name, generic place words and non-person heads dropped or relabelled). With
+the authority file's spellings (``KnownNames``, passed by the caller) a dictionary pass finds
+every known name the tagger missed and takes precedence over the tagger where they overlap;
+last, a person's surname or short form takes the key of the full name the article gives.
+
 Spans always cover whole tokens as ``arabic.tokenize`` finds them, so ``text[start:end]`` keeps
 the writer's diacritics and a clitic written on the word (والعراق). ``Entity.key`` is the
 lookup form for the authority file: ``normalize(text)`` with such a clitic removed from the
@@ -31,13 +37,17 @@ from typing import Iterable
 import pycrfsuite
 
 from indexer.arabic import is_stop, light10, normalize, stem, strip_marks, tokenize
-from indexer.gazetteers import (NAME_JOINERS, NATIONALITIES, TITLE_QUALIFIERS, TITLE_WORDS,
-                                default_gazetteer, person_first_names)
+from indexer.gazetteers import (GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
+                                PERSON_EDGE_WORDS, TITLE_QUALIFIERS, TITLE_WORDS, TRAILING_WORDS,
+                                Gazetteer, common_word_aliases, default_gazetteer,
+                                person_first_names)
 
-__all__ = ["Entity", "Extractor", "extract", "entity_key", "sentence_features", "LABELS",
-           "MODEL_FILE", "model_path", "attributes_path"]
+__all__ = ["Entity", "Extractor", "KnownNames", "extract", "entity_key", "sentence_features",
+           "clean_spans", "LABELS", "KIND_LABEL", "MODEL_FILE", "model_path", "attributes_path"]
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
+# The authority file's kinds of entry and the extractor's labels.
+KIND_LABEL = {"person": "PER", "org": "ORG", "place": "LOC", "misc": "MISC"}
 MODEL_FILE = "ner.crfsuite"
 
 # A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
@@ -98,11 +108,15 @@ def _strip_clitics(word: str) -> str:
     for form in forms[1:]:
         if (form,) in gazetteer.phrases or form in person_first_names():
             return form
+    if word.startswith("وو") and word[1:] in gazetteer.first_tokens:
+        return word[1:]  # و + a name's first word that itself starts with و: ووزارة الدفاع
     for form in forms[1:]:
         if form.startswith("ال") and len(form) > 3:  # و/ب/ل/ك + ال: والعراق, بالقاهرة
             return form
-    if len(word) >= 4 and word[0] in _CONJUNCTIONS and not stem(word).startswith(word[0]):
-        return word[1:]  # arabic.stem decided this و/ف is a conjunction: ونتنياهو
+    if len(word) >= 4 and word[0] == "و" and not stem(word).startswith(word[0]):
+        # arabic.stem decided this و is a conjunction: ونتنياهو. Not ف: names start with it
+        # far more often than a name in news follows "so" (فرنسيس, فيصل, فلاديمير).
+        return word[1:]
     return word
 
 
@@ -111,13 +125,19 @@ def entity_key(text: str) -> str:
 
     ``normalize(text)`` with the clitics removed from its first word when they are surely
     clitics: the shorter form is a gazetteer name or first name (وبغداد → بغداد, لبنان stays),
-    the word is و/ف/ب/ل/ك + ال (والولايات المتحدة → الولايات المتحده, للأمم → الامم), or
-    ``arabic.stem`` treats its و/ف as a conjunction (ونتنياهو → نتنياهو; وائل, واشنطن stay).
+    the word is و/ف/ب/ل/ك + ال (والولايات المتحدة → الولايات المتحده, للأمم → الامم), a doubled
+    و before a name's first word (ووزارة الدفاع → وزاره الدفاع), or ``arabic.stem`` treats its
+    و as a conjunction (ونتنياهو → نتنياهو; وائل, واشنطن stay; a ف stays: فرنسيس).
     The article ال itself is kept: it is part of names like العراق and الأمم المتحدة.
     """
     words = [normalize(token) for token, _, _ in tokenize(text)]
     if not words:
         return normalize(text).strip()
+    phrases = default_gazetteer().phrases
+    for form in clitic_forms(words[0])[1:]:
+        if len(words) > 1 and (form, *words[1:]) in phrases:  # لحزب الله → حزب الله
+            words[0] = form
+            return " ".join(words)
     words[0] = _strip_clitics(words[0])
     return " ".join(words)
 
@@ -333,17 +353,27 @@ class Extractor:
         self.use_gazetteer = use_gazetteer
         self.use_patterns = use_patterns
 
-    def extract(self, text: str) -> list[Entity]:
-        """Entities of ``text`` in text order (any string; non-Arabic text mostly gives [])."""
+    def extract(self, text: str, known: KnownNames | None = None) -> list[Entity]:
+        """Entities of ``text`` in text order (any string; non-Arabic text mostly gives []).
+
+        ``known``: the authority file's spellings, found wherever they occur (see KnownNames);
+        a mention of one has that spelling's key, so it links to its entry."""
         if not text:
             return []
-        entities = []
+        found: list[tuple[int, int, str, str, KnownName | None, bool]] = []
         for tokens in sentences(text):
-            for start, end, label in self.tag_sentence([normalize(t) for t, _, _ in tokens]):
+            words = [normalize(t) for t, _, _ in tokens]
+            spans = clean_spans(self.tag_sentence(words), words)
+            merged = known.merge(spans, words) if known is not None else \
+                [(s, e, label, None, False) for s, e, label in spans]
+            for start, end, label, name, agreed in merged:
                 begin, finish = tokens[start][1], tokens[end - 1][2]
-                mention = text[begin:finish]
-                entities.append(Entity(mention, label, begin, finish, entity_key(mention)))
-        return entities
+                key = name.key if name is not None else entity_key(text[begin:finish])
+                found.append((begin, finish, label, key, name, agreed))
+        found = _short_forms(found)
+        if known is not None:
+            found = _named_in_full(found)
+        return [Entity(text[b:f], label, b, f, key) for b, f, label, key, _, _ in found]
 
     def tag_sentence(self, words: list[str]) -> list[tuple[int, int, str]]:
         """Entity spans (start, end, label) over one sentence of normalised words."""
@@ -420,6 +450,178 @@ def _names_after_titles(words, after_title, taken):
         spans.append((i, end, "PER"))
         taken[i:end] = [True] * (end - i)
     return spans
+
+
+# ---------------------------------------------------------------------------------------------
+# Cleaning the tagger's spans before they are linked.
+# ---------------------------------------------------------------------------------------------
+
+def _is_generic_place(words: list[str]) -> bool:
+    return all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words)
+
+
+def clean_spans(spans: list[tuple[int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:
+    """The tagger's spans without what is not part of the name:
+
+    - a person's name loses titles, party and office adjectives, nationality adjectives and
+      qualifiers at either end (الجمهوري دونالد → دونالد, الرئيس ترامب → ترامب, مكتب نتنياهو →
+      نتنياهو); a "person" that is only such words (البابا) is dropped: a title joins a name
+      only through the authority file;
+    - any name loses day and month names at its end (منظمة الصحة العالمية الأربعاء);
+    - a "person" headed by فيروس/مرض/جائزة… (فيروس كورونا) is a MISC name;
+    - a "place" of generic place words only (ريف, شرق أوسط) is dropped.
+    """
+    out = []
+    for start, end, label in spans:
+        if label == "PER":
+            if words[start] in NOT_PERSON_HEADS:
+                label = "MISC"
+            else:
+                while start < end and words[start] in PERSON_EDGE_WORDS:
+                    start += 1
+                while end > start and words[end - 1] in PERSON_EDGE_WORDS:
+                    end -= 1
+        while end > start + 1 and words[end - 1] in TRAILING_WORDS:
+            end -= 1
+        if end <= start or (label == "LOC" and _is_generic_place(words[start:end])):
+            continue
+        out.append((start, end, label))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The dictionary pass: every spelling in the authority file, wherever the text uses it.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class KnownName:
+    """One spelling of an authority entry: its key, the entry's label and ``ref`` (the caller's
+    id of the entry). ``ambiguous``: a single word that is also an everyday word, a first name,
+    a month or a title (ماي, الأسد, عباس, البابا)."""
+
+    key: str
+    label: str
+    ref: object
+    ambiguous: bool
+
+
+class KnownNames:
+    """The authority file's spellings, matched over normalised words longest first, a leading
+    و/ف/ب/ل/ك on the first word allowed; an entry of an organisation, place or other name also
+    matches with the article ال its spelling lacks (الفيسبوك → فيسبوك).
+
+    Built from (key, kind, ref) rows: ``key`` is ``entity_key`` of the spelling, ``kind`` one of
+    KIND_LABEL's, ``ref`` whatever identifies the entry to the caller. Where two entries share a
+    key the first row wins. An ambiguous spelling counts only where the tagger found a name of
+    the same label there or the article names the same entry by an unambiguous spelling."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, object]]):
+        common = common_word_aliases()
+        phrases: dict[tuple[str, ...], KnownName] = {}
+        for key, kind, ref in rows:
+            words = tuple(key.split())
+            label = KIND_LABEL.get(kind)
+            if words and label and words not in phrases:
+                ambiguous = len(words) == 1 and (words[0] in common or is_stop(words[0])
+                                                 or len(words[0]) < 3)
+                phrases[words] = KnownName(key, label, ref, ambiguous)
+        self.table = Gazetteer(phrases)
+
+    def __len__(self) -> int:
+        return len(self.table.phrases)
+
+    def _forms(self, word: str) -> tuple[str, ...]:
+        forms = clitic_forms(word)
+        bare = forms[-1]
+        if bare.startswith("ال") and len(bare) > 4:
+            return (*forms, bare[2:])
+        return forms
+
+    def find(self, words: list[str]) -> list[tuple[int, int, KnownName]]:
+        """Longest known spellings in ``words``, left to right: (start, end, KnownName)."""
+        table = self.table
+        matches = []
+        i, n = 0, len(words)
+        while i < n:
+            found = None
+            for form in self._forms(words[i]):
+                if form not in table.first_tokens:
+                    continue
+                for j in range(min(n, i + table.max_len), i, -1):
+                    if found is not None and j <= found[1]:
+                        break
+                    name = table.phrases.get((form, *words[i + 1:j]))
+                    if name is not None and (form in clitic_forms(words[i]) or name.label != "PER"):
+                        found = (i, j, name)
+                        break
+            if found:
+                matches.append(found)
+                i = found[1]
+            else:
+                i += 1
+        return matches
+
+    def merge(self, spans: list[tuple[int, int, str]], words: list[str]
+              ) -> list[tuple[int, int, str, KnownName | None, bool]]:
+        """The tagger's ``spans`` and the known spellings of one sentence, as (start, end, label,
+        KnownName or None, whether the tagger agreed). A known spelling replaces the tagger's
+        spans it overlaps, except a longer name of another label around it, which stays beside
+        it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
+        جونيور is not دونالد ترامب)."""
+        out: list[tuple[int, int, str, KnownName | None, bool]] = []
+        dropped: set[int] = set()
+        for start, end, name in self.find(words):
+            agreed, inside = False, False
+            for k, (s, e, label) in enumerate(spans):
+                if e <= start or s >= end:
+                    continue
+                if s <= start and e >= end and (s, e) != (start, end):
+                    if label == name.label:
+                        inside = True
+                    continue  # a longer name around the known one
+                agreed = agreed or label == name.label
+                dropped.add(k)
+            if not inside:
+                out.append((start, end, name.label, name, agreed))
+        out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
+        out.sort(key=lambda span: (span[0], -span[1]))
+        return out
+
+
+def _named_in_full(found):
+    """Drop an ambiguous known spelling the tagger did not agree with, unless the article names
+    the same entry by an unambiguous spelling."""
+    named = {name.ref for *_, name, _agreed in found if name is not None and not name.ambiguous}
+    return [m for m in found if m[4] is None or not m[4].ambiguous or m[5] or m[4].ref in named]
+
+
+def _short_forms(found):
+    """A mention whose words begin or end the words of exactly one longer person's name in
+    the article (هاريس, كامالا هاريس) is that person: it takes the name's key (and the label
+    PER where the tagger said organisation or other; a place stays a place). A known spelling
+    keeps its key unless it is an ambiguous one and the article's full name is someone else's
+    (عون beside جوزيف عون); a short form joins a full one elsewhere only through the authority
+    file."""
+    full = {}
+    for _b, _f, label, key, name, _agreed in found:
+        words = tuple(key.split())
+        if label == "PER" and len(words) > 1:
+            full.setdefault(words, (key, name.ref if name is not None else None))
+    if not full:
+        return found
+    out = []
+    for begin, finish, label, key, name, agreed in found:
+        words = tuple(key.split())
+        if label != "LOC" and (name is None or name.ambiguous) and words not in full:
+            n = len(words)
+            targets = {target for w, target in full.items()
+                       if len(w) > n and (w[:n] == words or w[-n:] == words)}
+            if len(targets) == 1:
+                (target, ref), = targets
+                if name is None or ref != name.ref:
+                    key, label, name = target, "PER", None
+        out.append((begin, finish, label, key, name, agreed))
+    return out
 
 
 _default: Extractor | None = None

@@ -14,7 +14,8 @@ import functools
 from indexer.arabic import normalize, tokenize
 
 __all__ = ["Gazetteer", "default_gazetteer", "TITLE_WORDS", "TITLE_QUALIFIERS", "NATIONALITIES",
-           "NAME_JOINERS", "person_first_names"]
+           "NAME_JOINERS", "person_first_names", "PERSON_EDGE_WORDS", "TRAILING_WORDS",
+           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "common_word_aliases"]
 
 # ---------------------------------------------------------------------------------------------
 # Places. CLDR gives countries and regions (Locale("ar").territories) and the exemplar cities of
@@ -121,9 +122,46 @@ _FIRST_NAMES = """
 """
 
 
+# ---------------------------------------------------------------------------------------------
+# Span cleaning. Words the tagger often takes into a name that are not part of it.
+# ---------------------------------------------------------------------------------------------
+
+# Party and office adjectives around a person's name: "الجمهوري دونالد ترامب", "مكتب نتنياهو".
+_PERSON_EDGE_WORDS = """الجمهوري الجمهورية الديمقراطي الديمقراطية المحافظ المحافظة العمالي
+الليبرالي اليميني اليساري المعارض المعارضة المنتخب المنتخبة المكلف المكلفة مكتب نظيره نظيرها
+رئيس رئيسة وزير وزيرة"""
+
+# Day and month names that stick to the end of a name ("منظمة الصحة العالمية الأربعاء").
+_DAYS = "السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة اليوم أمس غدا"
+_MONTHS = """يناير فبراير مارس أبريل إبريل مايو ماي يونيو يونيه يوليو يوليوز أغسطس غشت سبتمبر
+أكتوبر نوفمبر ديسمبر جانفي فيفري أفريل جوان جويلية أوت كانون شباط آذار نيسان أيار حزيران تموز آب
+أيلول تشرين"""
+
+# Words that say "a kind of place" and are no place alone: "ريف", "شرق أوسط" ("a Middle East").
+_GENERIC_PLACE_WORDS = """ريف شرق غرب شمال جنوب وسط أوسط الأوسط أدنى أقصى مدينة منطقة محافظة ولاية
+إقليم بلدة قرية حي شارع ساحة بلد دولة عاصمة الشرق الغرب الشمال الجنوب"""
+
+# Heads of things the tagger takes for people: "فيروس كورونا", "مرض السكري".
+_NOT_PERSON_HEADS = """فيروس وباء مرض جائحة متلازمة إعصار عاصفة عملية مشروع برنامج صاروخ طائرة
+جائزة بطولة كأس مهرجان مؤتمر قمة اتفاق اتفاقية معاهدة"""
+
+# Single-word spellings in the authority file that are also everyday words (الأسد "the lion",
+# فتح "opening", النهضة "the revival", عون "help"); with first names, months, titles and
+# nationality adjectives (السوداني "the Sudanese") they count as a mention only where the tagger
+# agrees or the article names the entry in full (see ``indexer.entities.KnownNames``).
+_COMMON_WORD_ALIASES = """الأسد فتح النهضة عون هادي الشاهد بري الصدر الأمل المستقبل الأمة الشعب
+التغيير الوفاق الاستقلال التحرير الكرامة الوطن النور الفجر الأمان القاعدة روحاني صالح
+عباس كريم جميل سعيد أمين الأمين الرشيد صلاح الهلال النصر الاتحاد الوحدة الشباب الأهلي الوداد الرجاء
+النجم الترجي الصفاقسي الإفريقي الملعب صور جنين حماة الرقة الخليج"""
+
+
 def _entries(block: str) -> list[str]:
     return [entry.strip() for line in block.strip().splitlines() for entry in line.split("|")
             if entry.strip()]
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(normalize(w) for w in block.split())
 
 
 def _key(phrase: str) -> tuple[str, ...]:
@@ -185,6 +223,21 @@ NATIONALITIES: frozenset[str] = frozenset(
 NAME_JOINERS: frozenset[str] = frozenset(normalize(w) for w in _NAME_JOINERS.split())
 
 
+_TRAILING = _words(_DAYS) | _words(_MONTHS)
+PERSON_EDGE_WORDS: frozenset[str] = (_words(_PERSON_EDGE_WORDS) | NATIONALITIES | TITLE_QUALIFIERS
+                                     | frozenset(t[0] for t in TITLE_WORDS) | _TRAILING)
+TRAILING_WORDS: frozenset[str] = _TRAILING
+GENERIC_PLACE_WORDS: frozenset[str] = _words(_GENERIC_PLACE_WORDS)
+NOT_PERSON_HEADS: frozenset[str] = _words(_NOT_PERSON_HEADS)
+
+
+@functools.lru_cache(maxsize=1)
+def common_word_aliases() -> frozenset[str]:
+    """Single words that a one-word alias may be without naming its entry (see above)."""
+    return (_words(_COMMON_WORD_ALIASES) | _words(_MONTHS) | NATIONALITIES | person_first_names()
+            | frozenset(t[0] for t in TITLE_WORDS if len(t) == 1))
+
+
 @functools.lru_cache(maxsize=1)
 def person_first_names() -> frozenset[str]:
     return frozenset({normalize(w) for w in _FIRST_NAMES.split()} | _pyarabic_given_names())
@@ -235,6 +288,71 @@ person|الباجي قائد السبسي|السبسي|قائد السبسي
 person|حسن روحاني|روحاني
 person|علي خامنئي|خامنئي
 person|محمود عباس|أبو مازن
+person|أنغيلا ميركل|ميركل|أنجيلا ميركل|انجيلا ميركل
+person|تيريزا ماي|ماي
+person|كيم جونغ أون|كيم جونغ اون|كيم جون أون
+person|مون جاي إن|مون جيه إن
+person|شي جين بينغ|شي جينبينغ
+person|مايك بومبيو|بومبيو
+person|ريكس تيلرسون|تيلرسون
+person|جون بولتون|بولتون
+person|جيمس ماتيس|ماتيس
+person|مايك بنس|بنس
+person|جاريد كوشنر|كوشنر
+person|نيكي هيلي|هيلي
+person|هيلاري كلينتون|كلينتون
+person|بوريس جونسون|جونسون
+person|سيرغي لافروف|لافروف
+person|جاستن ترودو|ترودو
+person|شينزو آبي|آبي
+person|جان كلود يونكر|يونكر
+person|مارتن غريفيث|غريفيث
+person|جمال خاشقجي|خاشقجي
+person|الملك سلمان|سلمان بن عبد العزيز|الملك سلمان بن عبد العزيز
+person|محمد بن زايد|الشيخ محمد بن زايد
+person|محمد بن راشد|محمد بن راشد آل مكتوم
+person|تميم بن حمد|تميم بن حمد آل ثاني|الشيخ تميم
+person|محمد جواد ظريف|ظريف
+person|عادل الجبير|الجبير
+person|عمر البشير|البشير
+person|حيدر العبادي|العبادي
+person|مقتدى الصدر|الصدر
+person|ميشال عون|ميشيل عون|عون
+person|سعد الحريري|الحريري
+person|نبيه بري|بري
+person|عبد ربه منصور هادي|هادي
+person|خليفة حفتر|حفتر
+person|يوسف الشاهد|الشاهد
+person|راشد الغنوشي|الغنوشي
+person|محمد صلاح|صلاح
+person|كريستيانو رونالدو|رونالدو
+person|ليونيل ميسي|ميسي
+person|نيمار|نيمار دا سيلفا
+person|زين الدين زيدان|زيدان
+person|بيب غوارديولا|غوارديولا|جوزيب غوارديولا
+person|جوزيه مورينيو|مورينيو
+org|رويترز|وكالة رويترز
+org|فرانس برس|وكالة فرانس برس
+org|أسوشيتد برس|وكالة أسوشيتد برس
+org|الأناضول|وكالة الأناضول
+org|سانا|وكالة سانا
+org|طالبان|حركة طالبان
+org|الكونغرس|الكونجرس
+org|البنتاغون|البنتاجون
+org|غوغل|جوجل
+org|آبل|أبل
+org|أوبك|منظمة أوبك
+org|جامعة الدول العربية|الجامعة العربية
+org|مجلس التعاون الخليجي|مجلس التعاون لدول الخليج العربية
+org|الاحتياطي الفيدرالي|مجلس الاحتياطي الفيدرالي
+org|جماعة الإخوان المسلمين|الإخوان المسلمين|الإخوان المسلمون
+org|الحرس الثوري الإيراني|الحرس الثوري
+org|جماعة الحوثي|الحوثيين|أنصار الله
+org|تنظيم القاعدة|القاعدة
+org|الاتحاد الدولي لكرة القدم|الفيفا
+org|حركة النهضة|النهضة
+org|حركة نداء تونس|نداء تونس|حزب نداء تونس
+misc|فيروس كورونا|كورونا|كوفيد-19
 """
 
 

@@ -256,9 +256,9 @@ def serve_command(host, port, workers):
 def entity_linker():
     """Entity extraction at ingest: the extractor and key from indexer, stored by archive."""
     from archive.authority import EntityLinker
-    from indexer.entities import Extractor, display_name, entity_key
+    from indexer.entities import Extractor, KnownNames, display_name, entity_key
 
-    return EntityLinker(Extractor().extract, entity_key, display_name)
+    return EntityLinker(Extractor().extract, entity_key, display_name, known_names=KnownNames)
 
 
 def seed_authority(db) -> int:

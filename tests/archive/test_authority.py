@@ -1,6 +1,7 @@
 """The authority file: seeding, linking mentions, merging, import and export — on both databases."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -111,3 +112,40 @@ def test_renaming_an_entry_marks_its_articles_for_reindex(db):
     with db.session() as s:
         assert s.get(Article, "a1").updated_at > before
     assert get_article(db, "a1")["entities"][0]["name"] == "دونالد جون ترامب"
+
+
+# -- a killed and re-run ingest links like a clean one (issue 17, item 8) ----------------------
+RUN = [("a1", "قالت كامالا هاريس"), ("a2", "وقالت هاريس"), ("a3", "وقال جون هاريس"), ("a4", "ورد هاريس")]
+
+
+def linked(db):
+    """Per article: (entry name, kind, mentions), independent of the ids a run happened to use."""
+    from sqlalchemy import select
+
+    from archive.models import ArticleEntity, Entity
+    with db.session() as s:
+        rows = s.execute(select(ArticleEntity.article_id, Entity.name, Entity.kind, ArticleEntity.mentions)
+                         .join(Entity, Entity.id == ArticleEntity.entity_id))
+        return sorted(map(tuple, rows))
+
+
+def ingest_lines(db, tmp_path, lines, name):
+    from archive.ingest import ingest
+    path = tmp_path / name
+    path.write_text("".join(json.dumps({"id": aid, "title": "خبر", "body": body, "date": "2020-01-01"},
+                                       ensure_ascii=False) + "\n" for aid, body in lines), encoding="utf-8")
+    names = [("كامالا هاريس", "PER"), ("جون هاريس", "PER"), ("هاريس", "PER")]
+    # A new linker per run, as a new process has: nothing but the database carries over.
+    linker = EntityLinker(fake_extract(names), entity_key, display_name)
+    ingest(db, [path], on_stored=linker)
+
+
+def test_a_re_run_after_a_kill_links_exactly_like_a_clean_run(db, tmp_path):
+    from archive.db import Database
+    clean = Database(f"sqlite:///{tmp_path / 'clean.sqlite3'}")
+    clean.upgrade()
+    ingest_lines(clean, tmp_path, RUN, "all.jsonl")
+    # The killed run stored the first three articles; the re-run reads the whole file again.
+    ingest_lines(db, tmp_path, RUN[:3], "part.jsonl")
+    ingest_lines(db, tmp_path, RUN, "all.jsonl")
+    assert linked(db) == linked(clean)

@@ -109,3 +109,88 @@ def test_steps_can_be_switched_off():
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="make model"):
         Extractor(str(tmp_path / "none.crfsuite"))
+
+
+# -- span cleaning and the dictionary pass (issue 12) -------------------------------------------
+AUTHORITY = [("دونالد ترامب", "person", ["دونالد ترامب", "ترامب", "ترمب"]),
+             ("تيريزا ماي", "person", ["تيريزا ماي", "ماي"]),
+             ("بشار الأسد", "person", ["بشار الأسد", "الأسد"]),
+             ("ميشال عون", "person", ["ميشال عون", "عون"]),
+             ("البابا فرنسيس", "person", ["البابا فرنسيس", "البابا"]),
+             ("حزب الله", "org", ["حزب الله"]),
+             ("وزارة الدفاع", "org", ["وزارة الدفاع"]),
+             ("فيسبوك", "org", ["فيسبوك"]),
+             ("فيروس كورونا", "misc", ["فيروس كورونا", "كورونا"])]
+
+
+@pytest.fixture(scope="module")
+def known():
+    return entities.KnownNames((entity_key(alias), kind, name)
+                               for name, kind, aliases in AUTHORITY for alias in aliases)
+
+
+def linked(text, known=None):
+    """(mention, label, entry) where the key is a spelling of an entry, else the key itself."""
+    entries = {entity_key(a): name for name, _kind, aliases in AUTHORITY for a in aliases}
+    return [(e.text, e.label, entries.get(e.key, e.key)) for e in Extractor().extract(text, known)]
+
+
+def test_clean_spans_takes_titles_adjectives_and_days_off_names():
+    words = [normalize(w) for w in "قال المرشح الجمهوري دونالد وقالت منظمة الصحة العالمية الأربعاء البابا".split()]
+    spans = entities.clean_spans([(1, 4, "PER"), (5, 9, "ORG"), (9, 10, "PER")], words)
+    assert spans == [(3, 4, "PER"), (5, 8, "ORG")]  # البابا alone is a title, not a person
+
+
+def test_clean_spans_drops_generic_places_and_relabels_things_taken_for_people():
+    words = [normalize(w) for w in "فيروس كورونا في ريف وفي شرق أوسط ريف دمشق".split()]
+    spans = entities.clean_spans([(0, 2, "PER"), (3, 4, "LOC"), (5, 7, "LOC"), (7, 9, "LOC")], words)
+    assert spans == [(0, 2, "MISC"), (7, 9, "LOC")]
+
+
+def test_a_party_adjective_never_becomes_a_person(known):
+    text = "قال المرشح الجمهوري دونالد ترامب إن الانتخابات مزورة"
+    people = [m for m in linked(text, known) if m[1] == "PER"]
+    assert people == [("دونالد ترامب", "PER", "دونالد ترامب")]
+    assert all("الجمهوري" not in e.text for e in extract(text))
+
+
+def test_a_known_spelling_is_found_where_the_tagger_misses_it(known):
+    assert ("ترمب", "PER", "دونالد ترامب") in linked("ترمب يهاجم الصحافة", known)
+    assert ("وترامب", "PER", "دونالد ترامب") in linked("اتصال بين ماكرون وترامب", known)
+
+
+def test_clitics_doubled_conjunctions_and_the_article_are_cleaned_before_linking(known):
+    assert entity_key("ووزارة الدفاع") == normalize("وزارة الدفاع")
+    assert entity_key("لحزب الله") == normalize("حزب الله")
+    assert ("لحزب الله", "ORG", "حزب الله") in linked("قصف مواقع لحزب الله في الجنوب", known)
+    assert ("الفيسبوك", "ORG", "فيسبوك") in linked("نشر على الفيسبوك صورة", known)
+    assert entity_key("فرنسيس") == "فرنسيس"  # a ف that starts a name is not "so"
+
+
+def test_a_disease_is_not_a_person(known):
+    found_ = linked("انتشار فيروس كورونا في الصين", known)
+    assert ("فيروس كورونا", "MISC", "فيروس كورونا") in found_
+    assert not any(m[1] == "PER" for m in found_)
+
+
+def test_an_ambiguous_spelling_needs_the_full_name_or_the_tagger(known):
+    assert not any(m[2] == "تيريزا ماي" for m in linked("في شهر ماي الماضي ارتفعت الأسعار", known))
+    both = linked("قالت تيريزا ماي إن الحكومة باقية. وأضافت ماي أن", known)
+    assert [m[0] for m in both if m[2] == "تيريزا ماي"] == ["تيريزا ماي", "ماي"]
+    assert not any(m[2] == "بشار الأسد" for m in linked("زأر الأسد في حديقة الحيوان", known))
+
+
+def test_a_surname_links_to_the_full_name_in_the_article(known):
+    text = "التقت المرشحة كامالا هاريس بالناخبين. وقالت هاريس إن"
+    keys = {e.key for e in Extractor().extract(text, known) if "هاريس" in e.text}
+    assert keys == {normalize("كامالا هاريس")}
+    # An ambiguous known surname of someone else stays with the person the article names.
+    other = linked("انتخب البرلمان جوزيف عون رئيسا. وقال عون إن البلاد", known)
+    assert ("عون", "PER", normalize("جوزيف عون")) in other
+    assert not any(m[2] == "ميشال عون" for m in other)
+
+
+def test_a_title_joins_a_name_only_through_the_authority_file(known):
+    assert not any(m[1] == "PER" and m[0] == "البابا" for m in linked("وقال البابا إن السلام ممكن"))
+    both = linked("زار البابا فرنسيس العراق. وقال البابا إن", known)
+    assert [m[0] for m in both if m[2] == "البابا فرنسيس"] == ["البابا فرنسيس", "البابا"]

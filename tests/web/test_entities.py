@@ -71,7 +71,8 @@ def test_article_json_and_page_carry_entities(client):
     article = client.get(f"/api/v1/articles/{hit['id']}").get_json()
     assert article["entities"] and set(article["entities"][0]) == {"id", "name", "type"}
     html = client.get(f"/article/{hit['id']}").get_data(as_text=True)
-    assert f'href="/entity/{article["entities"][0]["id"]}' in html
+    faceted = next(e for e in article["entities"] if e["type"] in ("person", "org", "place"))
+    assert f'href="/entity/{faceted["id"]}' in html
 
 
 def test_merge_redirects_the_old_id(app, client):
@@ -111,3 +112,17 @@ def test_seed_page_entities_and_no_furniture(shared_dir, tmp_path):
             ("وزارة الخارجية الأميركية", "org"), ("رويترز", "org")} <= found
     names = {name for name, _kind in found}
     assert not names & {"حزب الله", "غزة", "حلب", "العراق", "السعودية"}  # only in the sidebar
+
+
+def test_the_sample_links_the_names_a_reader_sees(client):
+    """Issue 12's defects on the sample: adjectives, titles and diseases are no people, generic
+    place words no places, a title spelling of a name is found, a surname joins its full name."""
+    data = client.get("/api/v1/search?per_page=100").get_json()
+    names = {(e["name"], e["type"]) for hit in data["hits"] for e in hit["entities"]}
+    for wrong in [("الجمهوري دونالد", "person"), ("فيروس كورونا", "person"), ("البابا", "person"),
+                  ("ريف", "place"), ("شرق أوسط", "place"), ("هاريس", "person"), ("ووزارة الدفاع", "org")]:
+        assert wrong not in names, wrong
+    assert ("كامالا هاريس", "person") in names
+    for hit in data["hits"]:
+        if "ترمب" in hit["title"] or "ترامب" in hit["title"]:
+            assert "دونالد ترامب" in [e["name"] for e in hit["entities"]], hit["title"]
