@@ -12,7 +12,8 @@ Speed: tokens per second of ``Extractor.extract`` on title + body of the first 2
 of ../shared/corpus/news.jsonl.gz, in this one process pinned to one core (cold caches, then a
 second pass). Prints one JSON object.
 
-    python bench/ner_eval.py [--folds 5] [--articles 2000] [--jobs 2]
+    python bench/ner_eval.py [--folds 5] [--articles 2000] [--jobs 2] [--variant clusters]
+                             [--max-iterations N] [--setups crf,combined] [--skip-cv|--skip-speed]
 """
 
 from __future__ import annotations
@@ -53,15 +54,16 @@ def gold_spans(offsets, tags):
 
 def run_fold(args):
     """Train on every block but one, tag that one; return per-setup counts."""
-    fold, folds, data = args
+    fold, folds, data, variant, params, setups = args
     size = len(data)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
     held_out, training = data[lo:hi], data[:lo] + data[hi:]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "fold.crfsuite")
-        figures = train_ner.train(training, path)
+        figures = train_ner.train(training, path, params, variant)
         counts = {}
-        for name, options in SETUPS.items():
+        for name in setups:
+            options = SETUPS[name]
             extractor = Extractor(path, **options)
             tp, fp, fn = Counter(), Counter(), Counter()
             for text, offsets, _, tags in held_out:
@@ -86,12 +88,15 @@ def scores(tp, fp, fn, labels):
             "gold": t + n}
 
 
-def cross_validate(folds: int, jobs: int) -> dict:
+def cross_validate(folds: int, jobs: int, variant: str = train_ner.VARIANT, params: dict | None = None,
+                   setups: tuple[str, ...] = tuple(SETUPS)) -> dict:
     data = train_ner.prepared(train_ner.read_conll(train_ner.DEFAULT_DATA))
-    totals = {name: (Counter(), Counter(), Counter()) for name in SETUPS}
+    params = params or train_ner.PARAMS
+    totals = {name: (Counter(), Counter(), Counter()) for name in setups}
     train_seconds = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for _, seconds, counts in pool.map(run_fold, [(f, folds, data) for f in range(folds)]):
+        for _, seconds, counts in pool.map(run_fold, [(f, folds, data, variant, params, setups)
+                                                      for f in range(folds)]):
             train_seconds.append(seconds)
             for name, fold_counts in counts.items():
                 for total, part in zip(totals[name], fold_counts):
@@ -102,7 +107,8 @@ def cross_validate(folds: int, jobs: int) -> dict:
         row["micro"] = scores(tp, fp, fn, LABELS)
         row["micro_PER_ORG_LOC"] = scores(tp, fp, fn, ["PER", "ORG", "LOC"])
         result[name] = row
-    return {"folds": folds, "sentences": len(data), "tokens": sum(len(d[2]) for d in data),
+    return {"folds": folds, "variant": variant, "params": params,
+            "sentences": len(data), "tokens": sum(len(d[2]) for d in data),
             "train_seconds_per_fold": round(sum(train_seconds) / len(train_seconds), 1),
             "scores": result}
 
@@ -143,12 +149,23 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--skip-cv", action="store_true", help="measure speed only")
+    parser.add_argument("--skip-speed", action="store_true", help="cross-validate only")
+    parser.add_argument("--variant", default=train_ner.VARIANT, choices=sorted(train_ner.VARIANTS))
+    parser.add_argument("--max-iterations", type=int, default=None,
+                        help="L-BFGS iterations per fold (fewer: a quicker, slightly lower estimate)")
+    parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated subset of " + ", ".join(SETUPS))
     args = parser.parse_args()
     report = {"model": os.path.relpath(model_path(), ROOT),
               "model_bytes": os.path.getsize(model_path())}
     if not args.skip_cv:
-        report["cross_validation"] = cross_validate(args.folds, args.jobs)
-    if os.path.exists(NEWS):
+        params = dict(train_ner.PARAMS)
+        if args.max_iterations:
+            params["max_iterations"] = args.max_iterations
+        report["cross_validation"] = cross_validate(args.folds, args.jobs, args.variant, params,
+                                                    tuple(args.setups.split(",")))
+    if args.skip_speed:
+        pass
+    elif os.path.exists(NEWS):
         report["speed"] = speed(args.articles)
     else:
         report["speed"] = {"skipped": f"{NEWS} not found"}

@@ -4,7 +4,9 @@ Reads ../shared/corpus/ner/anercorp_train.conll (token TAB BIO tag; CC BY-SA 4.0
 re-tokenises each sentence with ``arabic.tokenize`` so training sees the tokens the extractor
 sees (punctuation dropped, a token split where our tokenizer splits it, the parts after the
 first continuing its entity), maps PERS → PER, and trains a CRF with L-BFGS and fixed
-parameters: the same data gives the same model. Prints the training figures as JSON.
+parameters: the same data gives the same model. The word clusters the features use
+(indexer/data/word_clusters.tsv.gz) are built first by bench/word_clusters.py (`make model`
+runs both). Prints the training figures as JSON.
 
     python bench/train_ner.py [--data PATH] [--out PATH]
 """
@@ -39,6 +41,15 @@ PARAMS = {
     "feature.possible_transitions": True,
     "feature.minfreq": 1,
 }
+
+# Feature sets bench/ner_eval.py compares (--variant): the feature-name prefixes each leaves out
+# (also as a neighbour's, "-1k2=…"). The shipped model is trained with VARIANT.
+VARIANTS = {
+    "base": ("k1=", "k2="),      # words, stems, affixes, shape, gazetteers, titles; ±2 words
+    "clusters": (),              # + coarse and fine word clusters (bench/word_clusters.py), ±1
+    "fine-clusters": ("k1=",),   # + fine clusters only
+}
+VARIANT = "clusters"
 
 _TAG_NAMES = {"PERS": "PER"}
 
@@ -97,11 +108,21 @@ def prepared(sentences):
     return out
 
 
-def train(data, out_path: str, params: dict = PARAMS) -> dict:
+def _without(prefixes: tuple[str, ...]):
+    if not prefixes:
+        return None
+    return lambda feature: feature.lstrip("+-12").startswith(prefixes) if feature[:1] in "+-" \
+        else feature.startswith(prefixes)
+
+
+def train(data, out_path: str, params: dict = PARAMS, variant: str = VARIANT) -> dict:
     """Train on prepared sentences, write the model, return the figures."""
     trainer = pycrfsuite.Trainer(verbose=False)
+    dropped = _without(VARIANTS[variant])
     for _, _, words, tags in data:
         features, _, _ = sentence_features(words)
+        if dropped is not None:
+            features = [[f for f in token if not dropped(f)] for token in features]
         trainer.append(features, tags)
     trainer.set_params(params)
     began = time.perf_counter()
@@ -128,6 +149,7 @@ def train(data, out_path: str, params: dict = PARAMS) -> dict:
         "attributes": len(attributes),
         "attributes_bytes": os.path.getsize(attributes_path(out_path)),
         "params": params,
+        "variant": variant,
     }
 
 

@@ -43,12 +43,15 @@ from indexer.gazetteers import (GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES
                                 person_first_names)
 
 __all__ = ["Entity", "Extractor", "KnownNames", "extract", "entity_key", "sentence_features",
-           "clean_spans", "LABELS", "KIND_LABEL", "MODEL_FILE", "model_path", "attributes_path"]
+           "clean_spans", "word_clusters", "LABELS", "KIND_LABEL", "MODEL_FILE", "CLUSTERS_FILE",
+           "model_path", "attributes_path"]
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
 # The authority file's kinds of entry and the extractor's labels.
 KIND_LABEL = {"person": "PER", "org": "ORG", "place": "LOC", "misc": "MISC"}
 MODEL_FILE = "ner.crfsuite"
+# Word clusters from unlabelled news (bench/word_clusters.py): word TAB coarse TAB fine.
+CLUSTERS_FILE = "word_clusters.tsv.gz"
 
 # A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
 # length anyway; the cut only bounds one call on text without punctuation).
@@ -167,6 +170,17 @@ def display_name(text: str) -> str:
 # tuples plus the few features that depend on the sentence (gazetteer phrase, title before).
 # ---------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
+def word_clusters() -> dict[str, tuple[str, str]]:
+    """normalised word → (coarse, fine) cluster of the shipped table ({} when it is absent)."""
+    path = resources.files("indexer") / "data" / CLUSTERS_FILE
+    if not path.is_file():
+        return {}
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        return {word: (coarse, fine) for word, coarse, fine in
+                (line.rstrip("\n").split("\t") for line in lines)}
+
+
 def _shape(word: str) -> str:
     if word.isdigit():
         return "digit"
@@ -201,6 +215,10 @@ def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
         flags.append("join")
     if is_stop(word):
         flags.append("stop")
+    clusters = word_clusters()
+    cluster = clusters.get(word) or clusters.get(bare)
+    if cluster is not None:
+        flags += ["k1=" + cluster[0], "k2=" + cluster[1]]
     own = [
         "b", "w=" + word, "s=" + stemmed, "l=" + light10(word), "c=" + bare,
         "p1=" + word[:1], "p2=" + word[:2], "p3=" + word[:3],
@@ -508,7 +526,8 @@ class KnownName:
 class KnownNames:
     """The authority file's spellings, matched over normalised words longest first, a leading
     و/ف/ب/ل/ك on the first word allowed; an entry of an organisation, place or other name also
-    matches with the article ال its spelling lacks (الفيسبوك → فيسبوك).
+    matches with the article ال its spelling lacks where the tagger found that name (الفيسبوك →
+    فيسبوك).
 
     Built from (key, kind, ref) rows: ``key`` is ``entity_key`` of the spelling, ``kind`` one of
     KIND_LABEL's, ``ref`` whatever identifies the entry to the caller. Where two entries share a
@@ -530,29 +549,28 @@ class KnownNames:
     def __len__(self) -> int:
         return len(self.table.phrases)
 
-    def _forms(self, word: str) -> tuple[str, ...]:
-        forms = clitic_forms(word)
-        bare = forms[-1]
-        if bare.startswith("ال") and len(bare) > 4:
-            return (*forms, bare[2:])
-        return forms
-
-    def find(self, words: list[str]) -> list[tuple[int, int, KnownName]]:
-        """Longest known spellings in ``words``, left to right: (start, end, KnownName)."""
+    def find(self, words: list[str]) -> list[tuple[int, int, KnownName, bool]]:
+        """Longest known spellings in ``words``, left to right: (start, end, KnownName, whether
+        it matched only without the article ال of the text)."""
         table = self.table
         matches = []
         i, n = 0, len(words)
         while i < n:
             found = None
-            for form in self._forms(words[i]):
+            forms = clitic_forms(words[i])
+            bare = forms[-1]
+            if bare.startswith("ال") and len(bare) > 4:
+                forms = (*forms, bare[2:])
+            for f, form in enumerate(forms):
                 if form not in table.first_tokens:
                     continue
                 for j in range(min(n, i + table.max_len), i, -1):
                     if found is not None and j <= found[1]:
                         break
                     name = table.phrases.get((form, *words[i + 1:j]))
-                    if name is not None and (form in clitic_forms(words[i]) or name.label != "PER"):
-                        found = (i, j, name)
+                    without_article = f == len(forms) - 1 and form != bare
+                    if name is not None and not (without_article and name.label == "PER"):
+                        found = (i, j, name, without_article)
                         break
             if found:
                 matches.append(found)
@@ -570,8 +588,8 @@ class KnownNames:
         جونيور is not دونالد ترامب)."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
-        for start, end, name in self.find(words):
-            agreed, inside = False, False
+        for start, end, name, without_article in self.find(words):
+            agreed, inside, overlapped = False, False, []
             for k, (s, e, label) in enumerate(spans):
                 if e <= start or s >= end:
                     continue
@@ -580,9 +598,13 @@ class KnownNames:
                         inside = True
                     continue  # a longer name around the known one
                 agreed = agreed or label == name.label
-                dropped.add(k)
-            if not inside:
-                out.append((start, end, name.label, name, agreed))
+                overlapped.append(k)
+            # Read without its ال, a word is a name only where the tagger says so: الحماس is
+            # "the enthusiasm", السورية "the Syrian", not حماس or سورية.
+            if inside or (without_article and not agreed):
+                continue
+            dropped.update(overlapped)
+            out.append((start, end, name.label, name, agreed))
         out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
         out.sort(key=lambda span: (span[0], -span[1]))
         return out

@@ -147,8 +147,9 @@ _NOT_PERSON_HEADS = """فيروس وباء مرض جائحة متلازمة إع
 
 # Single-word spellings in the authority file that are also everyday words (الأسد "the lion",
 # فتح "opening", النهضة "the revival", عون "help"); with first names, months, titles and
-# nationality adjectives (السوداني "the Sudanese") they count as a mention only where the tagger
-# agrees or the article names the entry in full (see ``indexer.entities.KnownNames``).
+# nationality adjectives (السوداني "the Sudanese") and name parts (آبي is أبي) they count as a
+# mention only where the tagger agrees or the article names the entry in full (see
+# ``indexer.entities.KnownNames``).
 _COMMON_WORD_ALIASES = """الأسد فتح النهضة عون هادي الشاهد بري الصدر الأمل المستقبل الأمة الشعب
 التغيير الوفاق الاستقلال التحرير الكرامة الوطن النور الفجر الأمان القاعدة روحاني صالح
 عباس كريم جميل سعيد أمين الأمين الرشيد صلاح الهلال النصر الاتحاد الوحدة الشباب الأهلي الوداد الرجاء
@@ -235,7 +236,7 @@ NOT_PERSON_HEADS: frozenset[str] = _words(_NOT_PERSON_HEADS)
 def common_word_aliases() -> frozenset[str]:
     """Single words that a one-word alias may be without naming its entry (see above)."""
     return (_words(_COMMON_WORD_ALIASES) | _words(_MONTHS) | NATIONALITIES | person_first_names()
-            | frozenset(t[0] for t in TITLE_WORDS if len(t) == 1))
+            | NAME_JOINERS | frozenset(t[0] for t in TITLE_WORDS if len(t) == 1))
 
 
 @functools.lru_cache(maxsize=1)
@@ -270,13 +271,13 @@ org|حركة الجهاد الإسلامي|الجهاد الإسلامي
 org|الاتحاد الأوروبي|الاتحاد الاوروبي
 org|منظمة الصحة العالمية|الصحة العالمية
 org|حلف شمال الأطلسي|الناتو|حلف الناتو
-org|تنظيم الدولة الإسلامية|داعش|تنظيم داعش
+org|تنظيم الدولة الإسلامية|داعش|تنظيم داعش|تنظيم الدولة
 org|صندوق النقد الدولي|صندوق النقد
 person|دونالد ترامب|ترامب|ترمب|دونالد ترمب
 person|بنيامين نتنياهو|نتنياهو|نتانياهو|بنيامين نتانياهو
 person|فلاديمير بوتين|بوتين
 person|رجب طيب أردوغان|أردوغان|اردوغان
-person|عبد الفتاح السيسي|السيسي
+person|عبد الفتاح السيسي|السيسي|عبدالفتاح السيسي
 person|بشار الأسد|الأسد
 person|أنطونيو غوتيريش|غوتيريش|غوتيريس|أنطونيو غوتيريس
 person|إيمانويل ماكرون|ماكرون
@@ -296,7 +297,7 @@ person|شي جين بينغ|شي جينبينغ
 person|مايك بومبيو|بومبيو
 person|ريكس تيلرسون|تيلرسون
 person|جون بولتون|بولتون
-person|جيمس ماتيس|ماتيس
+person|جيمس ماتيس|ماتيس|جيم ماتيس
 person|مايك بنس|بنس
 person|جاريد كوشنر|كوشنر
 person|نيكي هيلي|هيلي
