@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive.db import Database
+from archive.errors import UserError
 from archive.models import User, utcnow
 
 ROLES = ("librarian", "admin")
@@ -19,7 +20,7 @@ MAX_PASSWORD = 1024
 _DUMMY_HASH = generate_password_hash("arshif-no-such-user")
 
 
-class AccountError(ValueError):
+class AccountError(UserError, ValueError):
     """A name, role or password that cannot be accepted, in plain words."""
 
 
@@ -43,9 +44,9 @@ def _account(u: User) -> Account:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError("the password must have at least %(n)s characters", n=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise AccountError(f"the password must have at most {MAX_PASSWORD} characters")
+        raise AccountError("the password must have at most %(n)s characters", n=MAX_PASSWORD)
 
 
 def add_user(db: Database, name: str, password: str, role: str = "librarian") -> Account:
@@ -54,11 +55,11 @@ def add_user(db: Database, name: str, password: str, role: str = "librarian") ->
     if not NAME.match(name):
         raise AccountError("a user name is 1 to 100 characters without spaces or slashes")
     if role not in ROLES:
-        raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+        raise AccountError("the role must be one of %(roles)s", roles=", ".join(ROLES))
     check_password(password)
     with db.session() as s:
         if s.scalar(select(User.id).where(User.name == name)) is not None:
-            raise AccountError(f"there is already a user called {name}")
+            raise AccountError("there is already a user called %(name)s", name=name)
         user = User(name=name, password_hash=generate_password_hash(password), role=role, active=True)
         s.add(user)
         s.flush()
@@ -70,7 +71,7 @@ def set_password(db: Database, name: str, password: str) -> None:
     with db.session() as s:
         user = s.scalar(select(User).where(User.name == name))
         if user is None:
-            raise AccountError(f"there is no user called {name}")
+            raise AccountError("there is no user called %(name)s", name=name)
         user.password_hash = generate_password_hash(password)
 
 

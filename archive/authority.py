@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, or_, select
 
 from archive.changes import mark_changed
 from archive.db import Database
+from archive.errors import UserError
 from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
 
 KINDS = ("person", "org", "place", "misc")
@@ -27,7 +28,7 @@ FACET_KINDS = ("person", "org", "place")
 KeyFn = Callable[[str], str]
 
 
-class AuthorityError(ValueError):
+class AuthorityError(UserError, ValueError):
     """A librarian's request the authority file cannot honour (unknown id, bad file row…)."""
 
 
@@ -252,7 +253,7 @@ def merge(db: Database, keep_id: str, merge_id: str) -> dict:
     with db.session() as s:
         for eid, public in ((keep, keep_id), (gone, merge_id)):
             if eid is None or s.get(Entity, eid) is None:
-                raise AuthorityError(f"unknown entity id: {public}")
+                raise AuthorityError("unknown entity id: %(id)s", id=public)
         keep = _final(s, keep)
         gone = _final(s, gone)
         if keep == gone:
@@ -337,7 +338,7 @@ def import_entities(db: Database, rows: list[dict], key: KeyFn) -> ImportReport:
         if not isinstance(row.get("aliases") or [], list):
             problems.append(f"row {n}: aliases must be a list")
     if problems:  # nothing is changed unless every row is usable
-        raise AuthorityError("the file was not imported:\n" + "\n".join(problems))
+        raise AuthorityError("the file was not imported:\n%(problems)s", problems="\n".join(problems))
     report = ImportReport()
     with db.session() as s:
         for row in rows:
@@ -372,7 +373,7 @@ def _live(s, public_id: str) -> Entity:
     """The entry ``public_id`` names (merges followed), or AuthorityError in plain words."""
     eid = parse_id((public_id or "").strip())
     if eid is None or s.get(Entity, eid) is None:
-        raise AuthorityError(f"there is no entity {public_id!r} (ids look like e12)")
+        raise AuthorityError("there is no entity “%(id)s” (ids look like e12)", id=public_id)
     return s.get(Entity, _final(s, eid))
 
 
@@ -423,7 +424,8 @@ def merge_preview(db: Database, keep_id: str, merge_id: str) -> dict:
     with db.session() as s:
         keep, gone = _live(s, keep_id), _live(s, merge_id)
         if keep.id == gone.id:
-            raise AuthorityError(f"{merge_id} is {keep.public_id} itself: an entity cannot be merged into itself")
+            raise AuthorityError("%(merged)s is %(kept)s itself: an entity cannot be merged into itself",
+                                 merged=merge_id, kept=keep.public_id)
         both = s.scalar(select(func.count()).select_from(ArticleEntity).where(
             ArticleEntity.entity_id == gone.id,
             ArticleEntity.article_id.in_(select(ArticleEntity.article_id).where(ArticleEntity.entity_id == keep.id))))
@@ -441,16 +443,18 @@ def add_alias(db: Database, public_id: str, alias: str, key: KeyFn) -> dict:
         raise AuthorityError("the alias is longer than 300 characters")
     k = key(alias)
     if not k or not any(ch.isalnum() for ch in k):
-        raise AuthorityError(f"the alias {alias!r} has no letters to match on")
+        raise AuthorityError("the alias “%(alias)s” has no letters to match on", alias=alias)
     with db.session() as s:
         entity = _live(s, public_id)
         owner = s.scalar(select(EntityAlias.entity_id).where(EntityAlias.key == k))
         if owner is not None:
             owner = _final(s, owner)
             if owner == entity.id:
-                raise AuthorityError(f"{alias!r} is already a spelling of {entity.public_id}")
-            raise AuthorityError(f"{alias!r} is already a spelling of e{owner} ({s.get(Entity, owner).name}); "
-                                 f"merge e{owner} into {entity.public_id} instead")
+                raise AuthorityError("“%(alias)s” is already a spelling of %(id)s", alias=alias, id=entity.public_id)
+            other = s.get(Entity, owner)
+            raise AuthorityError("“%(alias)s” is already a spelling of %(owner)s (%(owner_name)s); merge %(owner)s "
+                                 "into %(id)s instead", alias=alias, owner=other.public_id,
+                                 owner_name=other.name, id=entity.public_id)
         s.add(EntityAlias(entity_id=entity.id, alias=alias, key=k))
         entity.updated_at = utcnow()
         return {"id": entity.public_id, "alias": alias, "key": k}
@@ -460,7 +464,7 @@ def set_kind(db: Database, public_id: str, kind: str) -> dict:
     """Change an entry's type; the articles mentioning it are marked changed (for reindex)."""
     kind = (kind or "").strip()
     if kind not in KINDS:
-        raise AuthorityError(f"type {kind!r} is not one of {', '.join(KINDS)}")
+        raise AuthorityError("type “%(kind)s” is not one of %(kinds)s", kind=kind, kinds=", ".join(KINDS))
     with db.session() as s:
         entity = _live(s, public_id)
         before = entity.kind

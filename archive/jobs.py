@@ -21,27 +21,28 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from archive.db import Database
+from archive.errors import N_, UserError
 from archive.models import Article, IngestRun, Job, Rejection, utcnow
 
 KINDS = ("reindex", "ingest")
 # Kinds of which only one may be queued or running at once.
-EXCLUSIVE = {"reindex": "a reindex", "ingest": "an ingest"}
+EXCLUSIVE = ("reindex", "ingest")
+BUSY = {"reindex": N_("a reindex is already running, started at %(started)s UTC by %(by)s (job %(id)s)"),
+        "ingest": N_("an ingest is already running, started at %(started)s UTC by %(by)s (job %(id)s)")}
 # A queued job whose process never started (or a job on another machine that stopped
 # reporting) is given up after this long.
 QUEUED_GRACE = timedelta(minutes=5)
 SILENT_GRACE = timedelta(minutes=30)
 
 
-class JobBusy(Exception):
+class JobBusy(UserError):
     """Another job of the same kind is queued or running."""
 
     def __init__(self, job: "JobInfo"):
         self.job = job
         started = job.started_at or job.created_at
-        what = EXCLUSIVE.get(job.kind, f"a {job.kind}")
-        super().__init__(f"{what} is already running, started at {started:%Y-%m-%d %H:%M:%S} UTC "
-                         f"by {job.started_by or 'unknown'} (job {job.id})")
-        self.message = str(self)
+        super().__init__(BUSY.get(job.kind, BUSY["reindex"]), started=f"{started:%Y-%m-%d %H:%M:%S}",
+                         by=job.started_by or "?", id=job.id)
 
 
 @dataclass

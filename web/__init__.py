@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request
+from flask_babel import force_locale, lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from archive.db import Database, sqlite_url
@@ -66,8 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if len(request.query_string) > app.config["MAX_QUERY_STRING"]:
             abort(414)
 
-    from web import api, cli, feeds, i18n, search, security
+    from web import api, cli, feeds, i18n, labels, search, security
     i18n.init_app(app)
+    labels.init_app(app)
     security.init_app(app)
     # Librarians: sign-in, CSRF on every form, the /admin pages.
     from web import admin, auth
@@ -90,14 +92,14 @@ def _wants_json() -> bool:
 
 def _error_pages(app: Flask) -> None:
     messages = {
-        400: ("The request could not be understood.", "تعذّر فهم الطلب."),
-        404: ("There is nothing at this address.", "لا يوجد شيء في هذا العنوان."),
-        405: ("This method is not allowed here.", "هذه الطريقة غير مسموحة هنا."),
-        413: ("The request is too large.", "الطلب كبير جدًا."),
-        414: ("The address is too long.", "العنوان طويل جدًا."),
-        429: ("Too many requests: please wait a minute and try again.",
-              "طلبات كثيرة جدًا: انتظر دقيقة ثم حاول مجددًا."),
-        500: ("Something went wrong on our side.", "حدث خطأ من جهتنا."),
+        400: lazy_gettext("The request could not be understood."),
+        403: lazy_gettext("Only an administrator can do this."),
+        404: lazy_gettext("There is nothing at this address."),
+        405: lazy_gettext("This method is not allowed here."),
+        413: lazy_gettext("The request is too large."),
+        414: lazy_gettext("The address is too long."),
+        429: lazy_gettext("Too many requests: please wait a minute and try again."),
+        500: lazy_gettext("Something went wrong on our side."),
     }
 
     def handler(exc):
@@ -108,9 +110,14 @@ def _error_pages(app: Flask) -> None:
             app.logger.exception("unhandled error on %s", request.path)
             exc = InternalServerError()
         code = exc.code or 500
-        en, ar = messages.get(code, (exc.name, exc.name))
-        if _wants_json():
+        message = messages.get(code)
+        # Both languages: the page may be the first a reader sees, before any choice of language.
+        with force_locale("en"):
+            en = str(message) if message else exc.name
+        if _wants_json():  # machine-readable answers keep the English sentence
             return jsonify(error=en), code
+        with force_locale("ar"):
+            ar = str(message) if message else exc.name
         return render_template("error.html", code=code, message_en=en, message_ar=ar), code
 
     for code in messages:

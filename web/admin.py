@@ -15,14 +15,19 @@ from pathlib import Path, PurePosixPath
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from archive import authority, jobs
 from archive.accounts import ROLES, AccountError, add_user, list_users
+from archive.errors import UserError
 from archive.runs import get_rejection, get_run, last_run, list_runs, run_rejections
 from archive.store import archive_counts
 from indexer.generations import IndexRoot
+from web.i18n import number
 from web.jobs import start_job
+from web.labels import error_text, label
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,7 +36,7 @@ REJECTIONS_PER_PAGE = 100
 EXCERPT = 400
 
 
-class UploadError(ValueError):
+class UploadError(UserError, ValueError):
     """An upload that cannot be accepted, in plain words (shown to the librarian)."""
 
 
@@ -55,8 +60,7 @@ def _db():
 
 
 def _page(template: str, status: int = 200, **context):
-    # The admin pages are Arabic, right to left, whatever language the public pages use.
-    return render_template(template, lang="ar", dir="rtl", user=current_user, **context), status
+    return render_template(template, user=current_user, **context), status
 
 
 # -- status --------------------------------------------------------------------------------
@@ -131,7 +135,7 @@ def reindex():
     try:
         job = _start_reindex(full)
     except jobs.JobBusy as exc:
-        return _page("admin/status.html", 409, s=archive_status(), error=exc.message)
+        return _page("admin/status.html", 409, s=archive_status(), error=error_text(exc))
     current_app.logger.info("%s started reindex job %s (full=%s)", current_user.name, job.id, full)
     return redirect(url_for("admin.job", job_id=job.id), code=303)
 
@@ -193,7 +197,7 @@ def _extract_zip(archive: Path, into: Path, budget: list[int]) -> int:
     try:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile:
-        raise UploadError(f"{archive.name} is not a readable zip file") from None
+        raise UploadError("%(name)s is not a readable zip file", name=archive.name) from None
     with zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -203,7 +207,8 @@ def _extract_zip(archive: Path, into: Path, budget: list[int]) -> int:
                 continue  # symlinks and devices are never extracted (no type bits: a plain file)
             parts = [p for p in PurePosixPath(info.filename.replace("\\", "/")).parts if p not in ("", ".")]
             if not parts or ".." in parts or info.filename.startswith("/"):
-                raise UploadError(f"{archive.name} holds a path outside its folder: {info.filename[:200]}")
+                raise UploadError("%(name)s holds a path outside its folder: %(path)s", name=archive.name,
+                                  path=info.filename[:200])
             budget[1] -= 1
             if budget[1] < 0:
                 raise UploadError("the upload holds too many files")
@@ -263,13 +268,13 @@ def ingest():
         folder = save_upload(request.files.getlist("files"), upload_root, int(cfg["UPLOAD_MAX_BYTES"]),
                              int(cfg["UPLOAD_MAX_FILES"]))
     except UploadError as exc:
-        return _page("admin/ingest.html", 400, error=str(exc), formats=FORMATS, active=None)
+        return _page("admin/ingest.html", 400, error=error_text(exc), formats=FORMATS, active=None)
     params = {"paths": [str(folder)], "fmt": fmt, "source": source}
     try:
         job = start_job(current_app._get_current_object(), "ingest", current_user.name, params, ["ingest"])
     except jobs.JobBusy as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        return _page("admin/ingest.html", 409, error=exc.message, formats=FORMATS, active=exc.job)
+        return _page("admin/ingest.html", 409, error=error_text(exc), formats=FORMATS, active=exc.job)
     current_app.logger.info("%s uploaded %s for ingest job %s", current_user.name, folder.name, job.id)
     return redirect(url_for("admin.job", job_id=job.id), code=303)
 
@@ -336,7 +341,6 @@ def uploaded_input(ref: str) -> bool:
 
 # -- the authority file -------------------------------------------------------------------
 ENTITIES_PER_PAGE = 50
-REINDEX_NOTE = "the search index shows this after a reindex: run 'arshif reindex' or use the reindex control"
 
 
 def _entity_key(text: str) -> str:
@@ -351,7 +355,8 @@ def entities():
     provisional = {"yes": True, "no": False}.get(request.args.get("provisional") or "")
     error, status = None, 200
     if kind and kind not in authority.KINDS:
-        error, status, kind = f"type {kind!r} is not one of {', '.join(authority.KINDS)}", 400, ""
+        error, status, kind = _("type “%(kind)s” is not one of %(kinds)s", kind=kind,
+                                kinds=", ".join(authority.KINDS)), 400, ""
     page = max(1, request.args.get("page", 1, type=int) or 1)
     total, rows = authority.list_entities(_db(), q=q or None, kind=kind or None, provisional=provisional,
                                           limit=ENTITIES_PER_PAGE, offset=(page - 1) * ENTITIES_PER_PAGE,
@@ -369,9 +374,9 @@ def _entity_page(entity_id: str, error: str | None = None, status: int = 200, pr
         total, rows = authority.list_entities(_db(), limit=ENTITIES_PER_PAGE, key=_entity_key)
         return _page("admin/entities.html", 404, entities=rows, total=total, page=1,
                      pages=max(1, -(-total // ENTITIES_PER_PAGE)), args={}, kinds=authority.KINDS,
-                     error=f"there is no entity {entity_id!r} (ids look like e12)")
+                     error=_("there is no entity “%(id)s” (ids look like e12)", id=entity_id))
     if info["merged_into"]:
-        flash(f"{info['id']} was merged into {info['merged_into']}", "entity")
+        flash(_("%(merged)s was merged into %(kept)s", merged=info["id"], kept=info["merged_into"]), "entity")
         return redirect(url_for("admin.entity", entity_id=info["merged_into"]), code=303)
     return _page("admin/entity.html", status, e=info, kinds=authority.KINDS, error=error, preview=preview,
                  other=other)
@@ -383,7 +388,8 @@ def entity(entity_id: str):
 
 
 def _done(entity_id: str, message: str):
-    flash(f"{message}; {REINDEX_NOTE}", "entity")
+    flash(_("%(done)s; the search index shows this after a reindex: run 'arshif reindex' or use the reindex "
+            "button", done=message), "entity")
     return redirect(url_for("admin.entity", entity_id=entity_id), code=303)
 
 
@@ -392,9 +398,9 @@ def entity_alias(entity_id: str):
     try:
         r = authority.add_alias(_db(), entity_id, request.form.get("alias", ""), _entity_key)
     except authority.AuthorityError as exc:
-        return _entity_page(entity_id, str(exc), 400)
+        return _entity_page(entity_id, error_text(exc), 400)
     current_app.logger.info("%s added alias %r to %s", current_user.name, r["alias"], r["id"])
-    return _done(r["id"], f"added the alias {r['alias']} to {r['id']}")
+    return _done(r["id"], _("added the spelling %(alias)s to %(id)s", alias=r["alias"], id=r["id"]))
 
 
 @bp.route("/entities/<entity_id>/type", methods=["POST"])
@@ -402,31 +408,37 @@ def entity_type(entity_id: str):
     try:
         r = authority.set_kind(_db(), entity_id, request.form.get("type", ""))
     except authority.AuthorityError as exc:
-        return _entity_page(entity_id, str(exc), 400)
+        return _entity_page(entity_id, error_text(exc), 400)
     current_app.logger.info("%s changed the type of %s from %s to %s", current_user.name, r["id"], r["before"],
                             r["type"])
     if r["before"] == r["type"]:
-        flash(f"{r['id']} is already of type {r['type']}: nothing changed", "entity")
+        flash(_("%(id)s is already of type %(type)s: nothing changed", id=r["id"], type=label("entity", r["type"])),
+              "entity")
         return redirect(url_for("admin.entity", entity_id=r["id"]), code=303)
-    return _done(r["id"], f"{r['id']} is now of type {r['type']} (was {r['before']}); {r['articles']} articles change")
+    return _done(r["id"], ngettext("%(id)s is now of type %(type)s (was %(before)s); %(count)s article changes",
+                                   "%(id)s is now of type %(type)s (was %(before)s); %(count)s articles change",
+                                   r["articles"], id=r["id"], type=label("entity", r["type"]),
+                                   before=label("entity", r["before"]), count=number(r["articles"])))
 
 
 @bp.route("/entities/<entity_id>/merge", methods=["POST"])
 def entity_merge(entity_id: str):
     other = (request.form.get("other") or "").strip()[:50]
     if not other:
-        return _entity_page(entity_id, "give the id of the entry to merge into this one (like e12)", 400)
+        return _entity_page(entity_id, _("give the id of the entry to merge into this one (like e12)"), 400)
     try:
         preview = authority.merge_preview(_db(), entity_id, other)
         if request.form.get("confirm") != "1":
             return _entity_page(entity_id, preview=preview, other=other)
         result = authority.merge(_db(), entity_id, other)
     except authority.AuthorityError as exc:
-        return _entity_page(entity_id, str(exc), 400, other=other)
+        return _entity_page(entity_id, error_text(exc), 400, other=other)
     current_app.logger.info("%s merged %s into %s (%s articles)", current_user.name, result["merged"],
                             result["kept"], result["articles"])
-    return _done(result["kept"], f"merged {result['merged']} into {result['kept']}: "
-                                 f"{result['articles']} articles changed")
+    return _done(result["kept"], ngettext("merged %(merged)s into %(kept)s: %(count)s article changed",
+                                          "merged %(merged)s into %(kept)s: %(count)s articles changed",
+                                          result["articles"], merged=result["merged"], kept=result["kept"],
+                                          count=number(result["articles"])))
 
 
 # -- accounts (admins) ---------------------------------------------------------------------
@@ -441,7 +453,7 @@ def users():
             current_app.logger.info("%s added %s %s", current_user.name, account.role, account.name)
             return redirect(url_for("admin.users"), code=303)
         except AccountError as exc:
-            error, status = str(exc), 400
+            error, status = error_text(exc), 400
     return _page("admin/users.html", status, users=list_users(_db()), roles=ROLES, error=error)
 
 

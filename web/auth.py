@@ -81,7 +81,7 @@ def login():
     if request.method == "POST":
         if limiter.blocked(address):
             current_app.logger.warning("sign-in refused: too many failures from %s", address)
-            return render_template("admin/login.html", error="too-many", lang="ar", dir="rtl",
+            return render_template("admin/login.html", error="too-many",
                                    next=request.form.get("next", "")), 429
         name = request.form.get("name", "")[:100]
         password = request.form.get("password", "")
@@ -89,7 +89,7 @@ def login():
         if account is None:
             limiter.failed(address)
             current_app.logger.warning("failed sign-in for %r from %s", name, address)
-            return render_template("admin/login.html", error="bad", lang="ar", dir="rtl", name=name,
+            return render_template("admin/login.html", error="bad", name=name,
                                    next=request.form.get("next", "")), 401
         session.clear()  # a new session on sign-in (no fixation)
         login_user(Librarian(account))
@@ -97,7 +97,7 @@ def login():
         return redirect(_safe_next(request.form.get("next")), code=303)
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("admin/login.html", error=None, lang="ar", dir="rtl",
+    return render_template("admin/login.html", error=None,
                            next=request.args.get("next", ""))
 
 

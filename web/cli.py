@@ -11,8 +11,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from archive.store import count_articles, iter_articles, list_rejections
+from web.i18n import number
+from web.labels import error_text
 from web.jobs import ingest_progress, job_command, note_result, with_job_progress
 
 
@@ -221,13 +225,16 @@ def search_command(query, section, source, person, org, place, date_from, date_t
         req = SearchRequest.from_params(lambda name: params.get(name, []))
         result = current_app.extensions["arshif.search"].search(req)
     except (SearchError, SearchTimeout, NoIndex) as exc:
-        raise click.ClickException(getattr(exc, "message", str(exc)))
+        raise click.ClickException(error_text(exc))
     if as_json:
         _echo_json(result.to_dict())
         return
-    click.echo(f"{result.total} articles ({result.took_ms:.1f} ms)")
+    click.echo(ngettext("%(count)s article (%(ms)s ms)", "%(count)s articles (%(ms)s ms)", result.total,
+                        count=number(result.total), ms=f"{result.took_ms:.1f}"))
     for notice in result.notices:
-        click.echo(f"note: {notice}")
+        click.echo(_("note: %(notice)s", notice=notice))
+    if result.suggestion:
+        click.echo(_("Did you mean:") + " " + result.suggestion)
     for i, h in enumerate(result.hits, start=(result.page - 1) * result.per_page + 1):
         click.echo(f"{i:>4}. {h.title}  [{h.id}] {h.date[:10]} {h.section or ''} {h.source or ''}")
 
@@ -305,7 +312,7 @@ def entities_import(path):
         rows = load(Path(path).read_text(encoding="utf-8"), _format_of(path))
         report = import_entities(_db(), rows, entity_key)
     except (AuthorityError, ValueError) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     click.echo(f"created {report.created}, updated {report.updated}, aliases added {report.aliases}; "
                "run 'arshif reindex' to apply them to the index")
 
@@ -321,7 +328,7 @@ def entities_merge(keep, other):
     try:
         result = merge(_db(), keep, other)
     except AuthorityError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     click.echo(f"merged {result['merged']} into {result['kept']}: {result['articles']} articles changed; "
                "run 'arshif reindex' to apply")
 
@@ -349,7 +356,7 @@ def user_add_command(name, role, password_stdin):
     try:
         account = add_user(db, name, password, role)
     except AccountError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     click.echo(f"added {account.role} {account.name}")
 
 

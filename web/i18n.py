@@ -2,13 +2,14 @@
 locale-aware formatting of numbers and dates for templates (Flask-Babel + Babel)."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from babel import Locale
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGS = ("ar", "en")
@@ -21,8 +22,21 @@ def _asked_lang() -> str | None:
     return lang if lang in LANGS else None
 
 
+def cli_lang() -> str:
+    """The command line's language: ARSHIF_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG)
+    when it is Arabic, else English."""
+    for name in ("ARSHIF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ar" if value.lower().startswith("ar") else "en"
+    return "en"
+
+
 def current_lang() -> str:
-    """``?lang=`` when given, else the remembered choice (cookie), else Arabic."""
+    """``?lang=`` when given, else the remembered choice (cookie), else Arabic; outside a
+    request (the CLI, jobs) the command line's language."""
+    if not has_request_context():
+        return cli_lang()
     lang = _asked_lang() or request.cookies.get(COOKIE)
     return lang if lang in LANGS else "ar"
 

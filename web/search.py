@@ -13,6 +13,7 @@ from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchResult, SearchTimeout
 from web.i18n import current_lang, date_label, digits, number
+from web.labels import label
 from web.links import search_params
 
 bp = Blueprint("search", __name__)
@@ -156,10 +157,6 @@ def article_page(article_id: str):
                            permalink=request.host_url.rstrip("/") + request.path)
 
 
-ENTITY_KIND_TITLES = {"person": lazy_gettext("Person"), "org": lazy_gettext("Organisation"),
-                      "place": lazy_gettext("Place"), "misc": lazy_gettext("Other")}
-
-
 @bp.get("/entity/<entity_id>")
 def entity_page(entity_id: str):
     """An authority entry: its name and spellings, how much the archive covers it and when,
@@ -179,6 +176,6 @@ def entity_page(entity_id: str):
     except (NoIndex, SearchTimeout):
         result = None
     return render_template(
-        "entity.html", entity=info, kind_title=ENTITY_KIND_TITLES.get(info["type"], info["type"]),
+        "entity.html", entity=info, kind_title=label("entity", info["type"]),
         result=result, histogram=histogram(req, result) if result and result.total else None,
         search_url=_url(search_params(req, sort="relevance")))

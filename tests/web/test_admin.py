@@ -23,7 +23,10 @@ def token(client, path="/admin/login") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def sign_in(client, name="mona", password=PASSWORD):
+def sign_in(client, name="mona", password=PASSWORD, lang=None):
+    """Sign in (the pages in ``lang`` when given, else the default Arabic); returns a CSRF token."""
+    if lang:
+        client.set_cookie("lang", lang)
     r = client.post("/admin/login", data={"name": name, "password": password, "csrf_token": token(client)})
     assert r.status_code == 303, r.get_data(as_text=True)
     return token(client, "/admin/")  # a fresh token: signing in starts a new session
@@ -196,7 +199,7 @@ def test_upload_of_a_mixed_folder_gives_exact_counts(tmp_path):
 
 def test_upload_refuses_zip_escapes_and_oversize(admin_app):
     client = admin_app.test_client()
-    csrf = sign_in(client)
+    csrf = sign_in(client, lang="en")
     evil = _zip({"../../escape.jsonl": b"{}"})
     r = client.post("/admin/ingest", data={"files": [(io.BytesIO(evil), "evil.zip")], "csrf_token": csrf},
                     content_type="multipart/form-data")
@@ -211,7 +214,7 @@ def test_upload_refuses_zip_escapes_and_oversize(admin_app):
 
 def test_two_reindexes_at_once_one_runs_one_is_refused(admin_app):
     client = admin_app.test_client()
-    csrf = sign_in(client)
+    csrf = sign_in(client, lang="en")
     before = client.get("/healthz").get_json()["generation"]
     first = client.post("/admin/api/reindex", json={"full": True}, headers={"X-CSRFToken": csrf})
     second = client.post("/admin/reindex", data={"full": "1", "csrf_token": csrf})

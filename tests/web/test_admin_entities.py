@@ -73,11 +73,11 @@ def test_sign_in_required(sample_app):
 
 def test_list_search_and_filters(sample_app):
     client = sample_app.test_client()
-    sign_in(client)
+    sign_in(client, lang="en")
     assert 'href="/admin/entities"' in client.get("/admin/").get_data(as_text=True)  # in the navigation
     r = client.get("/admin/entities")
     page = text(r)
-    assert r.status_code == 200 and 'dir="rtl"' in page
+    assert r.status_code == 200 and '<html lang="en" dir="ltr">' in page
     iraq = find(sample_app, "العراق")
     assert f'href="/admin/entities/{iraq["id"]}"' in page and "العراق" in page
     # search by an alias, and in normalised form (no hamza, ta marbuta as ha, a clitic)
@@ -111,7 +111,7 @@ def test_list_search_and_filters(sample_app):
 
 def test_entity_page(sample_app):
     client = sample_app.test_client()
-    sign_in(client)
+    sign_in(client, lang="en")
     un = find(sample_app, "الأمم المتحدة")
     page = text(client.get(f"/admin/entities/{un['id']}"))
     assert "منظمة الأمم المتحدة" in page and "org" in page
@@ -124,12 +124,12 @@ def test_entity_page(sample_app):
 
 def test_add_alias(app):
     client = app.test_client()
-    csrf = sign_in(client)
+    csrf = sign_in(client, lang="en")
     iraq = find(app, "العراق")
     r = client.post(f"/admin/entities/{iraq['id']}/alias", data={"alias": "بلاد الرافدين", "csrf_token": csrf})
     assert r.status_code == 303 and r.location == f"/admin/entities/{iraq['id']}"
     page = text(client.get(r.location))
-    assert "بلاد الرافدين" in page and "added the alias" in page and "arshif reindex" in page
+    assert "بلاد الرافدين" in page and "added the spelling" in page and "arshif reindex" in page
     assert "بلاد الرافدين" in authority.entity_info(_db(app), iraq["id"])["aliases"]
     # the new spelling is found by search in the editor
     assert f'/admin/entities/{iraq["id"]}"' in text(client.get("/admin/entities?q=الرافدين"))
@@ -147,12 +147,12 @@ def test_add_alias(app):
 
 def test_change_type(app):
     client = app.test_client()
-    csrf = sign_in(client)
+    csrf = sign_in(client, lang="en")
     e = find(app, "البنك الدولي")
     r = client.post(f"/admin/entities/{e['id']}/type", data={"type": "misc", "csrf_token": csrf})
     assert r.status_code == 303
     page = text(client.get(r.location))
-    assert f"is now of type misc (was org); {e['articles']} articles change" in page and "arshif reindex" in page
+    assert f"is now of type Other (was Organisation); {e['articles']} articles change" in page and "arshif reindex" in page
     assert authority.entity_info(_db(app), e["id"])["type"] == "misc"
     before = counts(app)
     r = client.post(f"/admin/entities/{e['id']}/type", data={"type": "planet", "csrf_token": csrf})
@@ -164,7 +164,7 @@ def test_change_type(app):
 
 def test_merge_preview_changes_nothing_and_confirm_merges(app):
     client = app.test_client()
-    csrf = sign_in(client)
+    csrf = sign_in(client, lang="en")
     keep, gone = find(app, "حيدر العبادي"), find(app, "عادل عبد المهدي")
     with _db(app).session() as s:
         gone_articles = set(s.scalars(select(ArticleEntity.article_id).where(ArticleEntity.entity_id == int(gone["id"][1:]))))
@@ -174,7 +174,8 @@ def test_merge_preview_changes_nothing_and_confirm_merges(app):
     r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": gone["id"], "csrf_token": csrf})
     page = text(r)
     assert r.status_code == 200
-    assert f"{len(gone_articles)} articles will change; the aliases of {gone['id']} (عادل عبد المهدي) move here" in page
+    assert (f"{len(gone_articles)} articles will change; the spellings of {gone['id']} (<bdi>عادل عبد المهدي</bdi>) "
+            f"move to <bdi>حيدر العبادي</bdi>") in page
     assert 'name="confirm" value="1"' in page
     assert counts(app) == before  # the preview changed nothing
     # confirm
@@ -205,6 +206,27 @@ def test_merge_preview_changes_nothing_and_confirm_merges(app):
         r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": other, "csrf_token": csrf})
         assert r.status_code == 400 and message in text(r), other
     assert counts(app) == before
+
+
+def test_the_editor_speaks_arabic_with_arabic_counts(app):
+    client = app.test_client()
+    csrf = sign_in(client)                                   # no language chosen: Arabic
+    un = find(app, "الأمم المتحدة")
+    page = text(client.get(f"/admin/entities/{un['id']}"))
+    assert '<html lang="ar" dir="rtl">' in page and "<td>منظمة</td>" in page   # the type's name, not "org"
+    assert '<option value="misc">أخرى</option>' in page
+    keep, gone = find(app, "حيدر العبادي"), find(app, "عادل عبد المهدي")
+    n = gone["articles"]
+    page = text(client.post(f"/admin/entities/{keep['id']}/merge", data={"other": gone["id"], "csrf_token": csrf}))
+    words = {1: "ستتغير مقالة واحدة", 2: "ستتغير مقالتان"}.get(n, f"ستتغير {n} مقالات" if 3 <= n <= 10 else f"ستتغير {n} مقالة")
+    assert words + "، وتنتقل تهجئات " + gone["id"] in page
+    assert "articles will change" not in page and "ستتغير 3 مقالة" not in page
+    e = find(app, "البنك الدولي")
+    r = client.post(f"/admin/entities/{e['id']}/type", data={"type": "misc", "csrf_token": csrf})
+    page = text(client.get(r.location))
+    assert f"صار {e['id']} من نوع «أخرى» (كان «منظمة»)" in page and "is now of type" not in page
+    total = text(client.get("/admin/entities"))
+    assert re.search(r'<p class="hint">\d+ (مدخلًا|مداخل|مدخل)', total) and "entries" not in total
 
 
 def test_csrf_missing_is_400(sample_app):

@@ -42,6 +42,23 @@ def test_search_json_is_the_api_document(news_app):
     assert r.exit_code != 0 and "never closed" in r.output
 
 
+def test_search_counts_in_the_language_of_arshif_lang_or_the_locale(news_app, monkeypatch):
+    runner = news_app.test_cli_runner()
+    for name in ("ARSHIF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert runner.invoke(args=["search", "مهرجان"]).output.startswith("1 article (")      # not "1 articles"
+    assert runner.invoke(args=["search", "اسرائيل"]).output.startswith("2 articles (")
+    monkeypatch.setenv("LANG", "ar_EG.UTF-8")                                             # the locale
+    assert runner.invoke(args=["search", "مهرجان"]).output.startswith("مقالة واحدة (")
+    monkeypatch.setenv("ARSHIF_LANG", "en")                                               # ARSHIF_LANG wins
+    assert runner.invoke(args=["search", "اسرائيل"]).output.startswith("2 articles (")
+    monkeypatch.setenv("ARSHIF_LANG", "ar")
+    assert runner.invoke(args=["search", "اسرائيل"]).output.startswith("مقالتان (")
+    r = runner.invoke(args=["entities", "merge", "e999999", "e1"])
+    assert r.exit_code != 0 and "معرّف مدخل غير معروف: e999999" in r.output
+
+
 def test_reindex_incremental_full_and_rollback(tmp_path):
     app = build_instance(tmp_path / "instance", FIXTURES / "news.jsonl")
     runner = app.test_cli_runner()

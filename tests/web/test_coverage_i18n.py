@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 
 from tests.conftest import FIXTURES, build_instance
 
@@ -111,21 +110,3 @@ def test_every_control_has_a_label(client):
     assert '<label for="q"' in html
     assert all('aria-label="' in nav for nav in re.findall(r"<nav[^>]*>", html))
     assert 'class="skip-link" href="#main"' in html
-
-
-def test_arabic_catalog_is_complete_and_compiled():
-    """Every interface string has an Arabic translation, and the shipped .mo matches the .po."""
-    from babel.messages.mofile import read_mo
-    from babel.messages.pofile import read_po
-
-    folder = Path(__file__).resolve().parents[2] / "web" / "translations" / "ar" / "LC_MESSAGES"
-    po = read_po((folder / "messages.po").open("rb"))
-    mo = read_mo((folder / "messages.mo").open("rb"))
-    untranslated = [m.id for m in po if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
-    assert not untranslated
-    def table(catalog):
-        def plain(v):
-            return tuple(v) if isinstance(v, (list, tuple)) else v
-        return {plain(m.id): plain(m.string) for m in catalog if m.id}
-    assert table(po) == table(mo), \
-        "run: pybabel compile -d web/translations"

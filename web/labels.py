@@ -1,0 +1,75 @@
+"""Stored codes as the interface names them (job and run states, entity types, upload formats,
+roles), and the errors a user caused, in the interface's language: the one place web/ turns
+codes and message templates into words (templates reach it through ``label`` and ``error_text``)."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext, lazy_gettext, ngettext
+from markupsafe import Markup
+
+from archive.errors import UserError
+from web.i18n import number
+
+LABELS = {
+    "status": {"queued": lazy_gettext("queued"), "running": lazy_gettext("running"),
+               "completed": lazy_gettext("completed"), "failed": lazy_gettext("failed")},
+    "job": {"reindex": lazy_gettext("reindex"), "ingest": lazy_gettext("ingest")},
+    "entity": {"person": lazy_gettext("Person"), "org": lazy_gettext("Organisation"),
+               "place": lazy_gettext("Place"), "misc": lazy_gettext("Other")},
+    "format": {"auto": lazy_gettext("Recognise automatically"), "page": lazy_gettext("Saved web pages"),
+               "html": lazy_gettext("HTML pages"), "jsonl": lazy_gettext("JSON Lines"),
+               "csv": lazy_gettext("CSV table"), "warc": lazy_gettext("WARC web archive")},
+    "role": {"librarian": lazy_gettext("librarian"), "admin": lazy_gettext("administrator")},
+}
+
+
+def label(kind: str, code) -> str:
+    """The word for ``code`` among ``kind``'s codes; an unknown code is shown as it is."""
+    text = LABELS[kind].get(code)
+    return str(text) if text is not None else ("" if code is None else str(code))
+
+
+def error_text(exc: BaseException) -> str:
+    """A user's error in the interface's language (UserError templates are catalogue msgids)."""
+    if isinstance(exc, UserError):
+        return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
+    return getattr(exc, "message", None) or str(exc)
+
+
+def ingest_counts(counts: dict) -> str:
+    """``read 4, added 3, …`` for an ingest run's or job's counts."""
+    parts = [gettext("read %(num)s", num=number(counts.get("read", 0))),
+             gettext("added %(num)s", num=number(counts.get("added", 0))),
+             gettext("updated %(num)s", num=number(counts.get("updated", 0))),
+             gettext("unchanged %(num)s", num=number(counts.get("unchanged", 0))),
+             gettext("duplicates %(num)s", num=number(counts.get("duplicates", 0))),
+             gettext("rejected %(num)s", num=number(counts.get("rejected", 0)))]
+    return gettext(", ").join(parts)
+
+
+def job_summary(job) -> str:
+    """What a job did, from its recorded result; its own message (an error) otherwise."""
+    result = job.result or {}
+    if job.status != "failed":
+        if job.kind == "ingest" and "read" in result:
+            return ingest_counts(result)
+        if job.kind == "reindex" and "generation" in result:
+            n = result.get("articles", 0)
+            if result.get("full"):
+                return ngettext("full rebuild: %(count)s article into generation %(generation)s",
+                                "full rebuild: %(count)s articles into generation %(generation)s", n,
+                                count=number(n), generation=result["generation"])
+            return ngettext("incremental update: %(count)s article into generation %(generation)s",
+                            "incremental update: %(count)s articles into generation %(generation)s", n,
+                            count=number(n), generation=result["generation"])
+    return job.message or ""
+
+
+def bdi(text) -> Markup:
+    """User or Arabic text isolated for a sentence in either direction (escaped)."""
+    return Markup("<bdi>%s</bdi>") % text
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(label=label, error_text=error_text, job_summary=job_summary,
+                                 ingest_counts=ingest_counts, bdi=bdi)
