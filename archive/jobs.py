@@ -20,6 +20,7 @@ from typing import Iterator
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from archive.dates import to_iso_z
 from archive.db import Database
 from archive.errors import N_, UserError
 from archive.models import Article, IngestRun, Job, Rejection, utcnow
@@ -81,7 +82,7 @@ class JobInfo:
 
     def to_dict(self) -> dict:
         def iso(d):
-            return d.strftime("%Y-%m-%dT%H:%M:%SZ") if d else None
+            return to_iso_z(d) if d else None
         return {"id": self.id, "kind": self.kind, "status": self.status, "started_by": self.started_by,
                 "created_at": iso(self.created_at), "started_at": iso(self.started_at),
                 "finished_at": iso(self.finished_at), "done": self.done, "total": self.total,

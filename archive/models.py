@@ -125,6 +125,12 @@ class ChangeCounter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# The kinds of authority entries. Every kind but "misc" is a facet and a filter of search
+# (indexer.query.ENTITY_KINDS) and a field of the index.
+ENTITY_TYPES = ("person", "org", "place", "misc")
+FACET_KINDS = ("person", "org", "place")
+
+
 class Entity(Base):
     """An authority-file entry: one person, organisation or place, however it is spelled.
 
@@ -135,7 +141,7 @@ class Entity(Base):
     __tablename__ = "entities"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # person | org | place | misc
+    # one of ENTITY_TYPES
     kind: Mapped[str] = mapped_column(String(10), index=True)
     name: Mapped[str] = mapped_column(String(300))
     # True for names first seen in an article, not yet confirmed by a librarian or a seed list.

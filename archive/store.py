@@ -71,11 +71,6 @@ def get_article(db: Database, article_id: str) -> dict | None:
         return article_dict(a, entities_of(s, [a.id])[a.id]) if a is not None else None
 
 
-def latest_update(db: Database) -> datetime | None:
-    with db.session() as s:
-        return _utc(s.scalar(select(func.max(Article.updated_at))))
-
-
 def list_rejections(db: Database, run_id: int | None = None) -> tuple[int | None, list[dict]]:
     """Rejections of one ingest run (the latest run when ``run_id`` is None)."""
     with db.session() as s:

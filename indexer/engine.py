@@ -16,7 +16,7 @@ and ``indexer.generations`` today; an engine only reads the generation that serv
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Hashable, Sequence
 
 from indexer.plan import Plan

@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archive.models import FACET_KINDS as ENTITY_KINDS  # the entity kinds search filters and counts
+
 MAX_QUERY = 1000
 MAX_SLOP = 100
 TEXT_FIELDS = ("title",)
-ENTITY_KINDS = ("person", "org", "place")   # the entity kinds facets and filters know
 FILTER_FIELDS = ("section", "source", *ENTITY_KINDS, "date")
 MAX_DEPTH = 32             # nested parentheses / NOTs: deeper than any real query
 OR_WORDS = {"OR", "أو", "او", "|"}

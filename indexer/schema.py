@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from archive.dates import bucket_of
 from indexer.analysis import exact_analyzer, stemmed_analyzer
+from indexer.query import ENTITY_KINDS
 
 # Facet columns: one sortable ID column each, read once per generation into numpy arrays.
 FACET_FIELDS = ("section", "source", "year", "month")
-ENTITY_FIELDS = ("person", "org", "place")
 TITLE_BOOST = 2.0
 
 
@@ -30,9 +31,8 @@ def make_schema() -> Schema:
         month=ID(sortable=True),
         # Seconds since the epoch, UTC: sorting and date ranges.
         published=NUMERIC(numtype=int, bits=64, signed=True, stored=True, sortable=True),
-        person=KEYWORD(commas=True, scorable=False),
-        org=KEYWORD(commas=True, scorable=False),
-        place=KEYWORD(commas=True, scorable=False),
+        # Entity ids per kind (person, org, place), comma-separated.
+        **{kind: KEYWORD(commas=True, scorable=False) for kind in ENTITY_KINDS},
         url=STORED(),
         author=STORED(),
         date_precision=STORED(),
@@ -46,7 +46,7 @@ def to_document(article: dict, tz: ZoneInfo) -> dict:
     published: datetime = article["published_at"]
     if published.tzinfo is None:
         published = published.replace(tzinfo=timezone.utc)
-    local = published.astimezone(tz)
+    year, month = bucket_of(published, tz.key)
     body = article["body"]
     if article.get("subtitle"):
         body = article["subtitle"] + "\n\n" + body
@@ -57,14 +57,14 @@ def to_document(article: dict, tz: ZoneInfo) -> dict:
         "title_exact": article["title"],
         "body_exact": body,
         "published": int(published.timestamp()),
-        "year": f"{local.year:04d}",
-        "month": f"{local.year:04d}-{local.month:02d}",
+        "year": year,
+        "month": month,
         "date_precision": article.get("date_precision") or "minute",
     }
     for key in ("section", "source", "url", "author"):
         if article.get(key):
             doc[key] = article[key]
-    for key in ENTITY_FIELDS:
+    for key in ENTITY_KINDS:
         ids = article.get(key) or ()
         if ids:
             doc[key] = ",".join(ids)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from archive.db import Database, sqlite_url
 from indexer.search import SearchService
+from web.feeds import EXPORT_FORMATS
 
 ENV_KEYS = {"DATABASE_URL": "DATABASE_URL", "ARSHIF_TIMEZONE": "ARSHIF_TIMEZONE",
             "ARSHIF_INDEX_DIR": "INDEX_DIR"}
@@ -87,7 +88,7 @@ def _wants_json() -> bool:
     """Machine-readable addresses answer errors in JSON; pages answer with an error page."""
     path = request.path
     return (path.startswith(("/api/v1/", "/admin/api/")) or path == "/healthz"
-            or path.endswith((".json", ".csv", ".atom", ".xml")))
+            or path.endswith((*(f".{ext}" for ext in EXPORT_FORMATS), ".json", ".xml")))
 
 
 def _error_pages(app: Flask) -> None:

@@ -13,8 +13,6 @@ ARSHIF_TIMEZONE = "UTC"
 SOURCE_TIMEZONES = {"جريدة المدى": "Asia/Baghdad"}
 # Where index generations live; None: index/ in the instance folder.
 INDEX_DIR = None
-# Results per page when the request does not say.
-PER_PAGE = 10
 # Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it.
 AUTHORITY_TTL = 60
 # Search results cached per index generation (repeated queries).

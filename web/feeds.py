@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import (Blueprint, Response, current_app, jsonify, render_template, request,
                    stream_with_context, url_for)
 
+from archive.dates import to_iso_z
 from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
@@ -19,6 +20,8 @@ from web.links import search_params
 
 bp = Blueprint("feeds", __name__)
 
+# The formats a search exports to (/search.csv, /search.json, /search.atom).
+EXPORT_FORMATS = ("csv", "json", "atom")
 CSV_COLUMNS = ["id", "date", "title", "section", "source", "url", "permalink", "entities"]
 # A cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -115,7 +118,7 @@ def export_json():
 
     def chunks():
         head = {"query": req.query, "params": dict_params(req), "limit": limit,
-                "exported_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                "exported_at": to_iso_z(datetime.now(timezone.utc))}
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "hits": ['
         count = 0
         for h in hits:

@@ -12,6 +12,8 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
+from archive.dates import to_iso_z
+
 LANGS = ("ar", "en")
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -107,7 +109,7 @@ def long_date(value, precision: str = "minute", source: str | None = None, lang:
 
 
 def iso(value) -> str:
-    return _as_datetime(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return to_iso_z(_as_datetime(value))
 
 
 def switch_url(lang: str) -> str:

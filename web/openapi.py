@@ -2,7 +2,8 @@
 the /api page): the documents DESIGN.md specifies, and nothing else."""
 from __future__ import annotations
 
-from indexer.search import MAX_PAGE, MAX_PER_PAGE, SORTS
+from archive.models import ENTITY_TYPES
+from indexer.search import FACET_NAMES, MAX_PAGE, MAX_PER_PAGE, SORTS
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -42,7 +43,7 @@ SCHEMAS = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
     "Entity": {"type": "object", "required": ["id", "name", "type"],
                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
-                              "type": {"type": "string", "enum": ["person", "org", "place", "misc"]}}},
+                              "type": {"type": "string", "enum": list(ENTITY_TYPES)}}},
     "FacetValue": {"type": "object", "required": ["value", "label", "count", "selected"],
                    "additionalProperties": False,
                    "properties": {"value": {"type": "string", "description": "Date values are YYYY or YYYY-MM."},
@@ -69,9 +70,9 @@ SCHEMAS = {
             "took_ms": {"type": "number"},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {"type": "object", "additionalProperties": False,
-                       "required": ["section", "source", "person", "org", "place", "date"],
+                       "required": list(FACET_NAMES),
                        "properties": {name: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
-                                      for name in ("section", "source", "person", "org", "place", "date")}},
+                                      for name in FACET_NAMES}},
             "expanded": {"type": "array", "items": {
                 "type": "object", "required": ["term", "aliases"],
                 "properties": {"term": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}}}}},

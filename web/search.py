@@ -11,7 +11,10 @@ from flask_babel import lazy_gettext
 from archive.authority import entity_info
 from archive.store import get_article
 from indexer.generations import NoIndex
-from indexer.search import SearchError, SearchRequest, SearchResult, SearchTimeout
+from indexer.facets import FACET_NAMES
+from indexer.search import (ENTITY_KINDS, FILTER_PARAMS, SORTS, SearchError, SearchRequest, SearchResult,
+                            SearchTimeout)
+from web.feeds import EXPORT_FORMATS
 from web.i18n import current_lang, date_label, digits, number
 from web.labels import label
 from web.links import search_params
@@ -21,7 +24,7 @@ bp = Blueprint("search", __name__)
 FACET_TITLES = {"date": lazy_gettext("Date"), "section": lazy_gettext("Section"),
                 "source": lazy_gettext("Source"), "person": lazy_gettext("People"),
                 "org": lazy_gettext("Organisations"), "place": lazy_gettext("Places")}
-FACET_ORDER = ("date", "section", "source", "person", "org", "place")
+FACET_ORDER = ("date", *(name for name in FACET_NAMES if name != "date"))   # the page shows dates first
 
 
 def _url(params: list[tuple[str, str]], path: str = "/search", keep_lang: bool = True) -> str:
@@ -125,11 +128,9 @@ def search_page():
         pages = [(p, _url(search_params(req, page=p)), p == result.page) for p in window]
     return render_template(
         "search.html", req=req, result=result, error=error, facets=facets,
-        pages=pages, any_filter=any(getattr(req, f) for f in ("section", "source", "person", "org",
-                                                                  "place", "date"))
-        or bool(req.date_from or req.date_to),
+        pages=pages, any_filter=any(getattr(req, f) for f in FILTER_PARAMS) or bool(req.date_from or req.date_to),
         clear_url=_url([("q", req.query)] if req.query else []),
-        sort_urls={s: _url(search_params(req, sort=s, page=1)) for s in ("relevance", "newest", "oldest")},
+        sort_urls={s: _url(search_params(req, sort=s, page=1)) for s in SORTS},
         prev_url=_url(search_params(req, page=result.page - 1)) if result and result.page > 1 else None,
         next_url=_url(search_params(req, page=result.page + 1)) if result and result.page < result.pages else None,
         suggestion_url=_url(search_params(req, query=result.suggestion, page=1)) if result and result.suggestion else None,
@@ -139,7 +140,7 @@ def search_page():
         if result is not None else "",
         permalink=request.host_url.rstrip("/") + _url(search_params(req)),
         export_urls={ext: _url(search_params(req, page=1, per_page=10), f"/search.{ext}", keep_lang=False)
-                     for ext in ("csv", "json", "atom")},
+                     for ext in EXPORT_FORMATS},
     ), status
 
 
@@ -167,11 +168,11 @@ def entity_page(entity_id: str):
     if info["merged_into"]:
         return redirect(_url([], path=f"/entity/{info['merged_into']}"), code=301)
     req = SearchRequest(sort="newest")
-    if info["type"] in ("person", "org", "place"):
+    if info["type"] in ENTITY_KINDS:
         setattr(req, info["type"], [info["id"]])
     result = None
     try:
-        if info["type"] in ("person", "org", "place"):
+        if info["type"] in ENTITY_KINDS:
             result = current_app.extensions["arshif.search"].search(req)
     except (NoIndex, SearchTimeout):
         result = None
