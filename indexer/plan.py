@@ -22,6 +22,7 @@ from typing import Protocol
 from archive.dates import DateParseError, parse_bound
 from indexer import arabic
 from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
+from indexer.entity_keys import entity_key
 from indexer.highlight import Matcher
 from indexer.query import And, Filter, Not, Or, Phrase, QueryError, Word
 
@@ -124,7 +125,6 @@ def expand_aliases(tree, by_key: dict) -> tuple[object, list[dict]]:
     """Add the other spellings of every entity named in the query (ترامب → ترمب …)."""
     if not by_key or tree is None:
         return tree, []
-    from indexer.entities import entity_key
     expanded: list[dict] = []
 
     def visit(node):

@@ -1,9 +1,12 @@
 """The plan: every rewrite and the analysis of each word happen once, before any engine."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from indexer.entities import entity_key
+from indexer.entity_keys import entity_key
 from indexer.plan import DateRange, Exact, Prefix, Stems, prepare, stems
 from indexer.query import And, Not, Or, QueryError, parse
 
@@ -63,3 +66,13 @@ def test_a_bad_date_range_is_a_query_error():
     with pytest.raises(QueryError):
         prepare(parse("date:2018-13"))
     assert isinstance(prepare(parse("a date:2018..")).query, And)
+
+
+def test_search_with_alias_expansion_needs_no_crf_tagger():
+    """Search reads entity keys, not the extractor: serving never loads pycrfsuite."""
+    code = ("import sys; from indexer.plan import prepare; from indexer.query import parse; "
+            "from indexer.entity_keys import entity_key; "
+            "p = prepare(parse('ترامب'), aliases={entity_key('ترامب'): ('e1', ['ترامب', 'ترمب'])}); "
+            "assert p.expanded; import indexer.search, web; print('pycrfsuite' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
