@@ -41,6 +41,16 @@ class BuildReport:
 Progress = Callable[[int, int], None]
 
 
+def _cancel(writer) -> None:
+    """Cancel a writer. Whoosh's multi-process writer only flags its sub-writer processes,
+    which then wait for work forever (and the interpreter waits for them at exit): they are
+    stopped first, then the writer removes its files."""
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join()
+    writer.cancel()
+
+
 def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Progress | None,
           total: int | None, at_half=None) -> int:
     """Write every article with ``write`` (add or update), commit, and return how many were
@@ -57,7 +67,7 @@ def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Pro
                 at_half()
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     if progress:
         progress(count, total or count)
@@ -66,10 +76,12 @@ def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Pro
 
 def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = None,
                  tz: str = "UTC", procs: int = 1, limitmb: int = 256,
-                 progress: Progress | None = None, change: int | None = None) -> BuildReport:
+                 progress: Progress | None = None, change: int | None = None,
+                 multiprocess_min: int = MULTIPROCESS_MIN) -> BuildReport:
     """Write every article into a new generation, then switch to it and prune old ones.
     ``change`` is the archive's change number read before the first article was
     (archive/changes.py): the next incremental update takes the articles changed after it.
+    From ``multiprocess_min`` articles on, ``procs`` processes write (Whoosh's MpWriter).
     IndexBusy when another process is writing the index."""
     started = time.perf_counter()
     root = IndexRoot(index_root)
@@ -78,7 +90,7 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
         name, path = root.new_generation()
         checkpoint("generation-created")
         ix = whoosh_index.create_in(str(path), make_schema())
-        multi = procs > 1 and (total or 0) >= MULTIPROCESS_MIN
+        multi = procs > 1 and (total or 0) >= multiprocess_min
         writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb) if multi \
             else ix.writer(limitmb=limitmb)
         if progress and total:

@@ -7,16 +7,22 @@ Readers that opened the previous generation keep working; a crashed build leaves
 incomplete directory that the next build removes.
 
 Writers (builds, incremental updates, rollback) hold ``build.lock`` (an flock, released by
-the kernel when its process dies, so a killed build never leaves it held); readers never
-take it.
+the kernel when the last process holding it dies); readers never take it. Processes a writer
+forks while it holds the lock (Whoosh's multi-process writer forks its sub-writers) close their
+copy of it at once and are killed by the kernel when the writer dies, so a killed build leaves
+neither processes nor the lock behind. A lock still held by processes whose writer is dead
+(left by an older Arshif) is detected, they are stopped, and the lock is taken.
 """
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -41,6 +47,14 @@ PAUSE_SECONDS_ENV = "ARSHIF_TEST_PAUSE_SECONDS"
 CHECKPOINTS = ("generation-created", "writing", "committed", "complete", "switch", "switched")
 
 
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+# Seconds to wait for the processes holding a dead writer's lock to go, once stopped.
+STALE_KILL_WAIT = 5.0
+
+log = logging.getLogger(__name__)
+
+
 class NoIndex(Exception):
     """There is no complete index generation yet (run ``arshif reindex``)."""
 
@@ -62,6 +76,78 @@ def checkpoint(name: str) -> None:
         time.sleep(0.02)
 
 
+# Locks this process holds: fd → pid of the process that took it. A process forked while a lock
+# is held (Whoosh's multi-process writer forks its sub-writers) closes its copies at once and is
+# killed by the kernel when its parent dies, so it can never outlive the build holding the lock.
+_held: dict[int, int] = {}
+_forking: list[int] = [0]
+
+
+def _before_fork() -> None:
+    _forking[0] = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    if not _held:
+        return
+    for fd in list(_held):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+    die_with_parent(_forking[0])
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this (just forked) process when its parent dies (Linux
+    PR_SET_PDEATHSIG; elsewhere nothing), and exit now if the parent died already."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _lock_owner(st: os.stat_result) -> int | None:
+    """The process that took the flock on the file ``st`` describes (from /proc/locks; it
+    stays listed after that process died while processes it forked keep the lock), or None."""
+    wanted = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[3] == "WRITE":
+            try:
+                major, minor, inode = fields[5].split(":")
+                if (int(major, 16), int(minor, 16), int(inode)) == wanted:
+                    return int(fields[4])
+            except ValueError:
+                continue
+    return None
+
+
+def _lock_holders(st: os.stat_result) -> list[int]:
+    """Processes holding the flock on the file ``st`` describes (an fd whose fdinfo lists it)."""
+    device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino} "
+    holders = []
+    for fdinfo in Path("/proc").glob("[0-9]*/fdinfo/*"):
+        try:
+            text = fdinfo.read_text()
+        except OSError:
+            continue
+        if "FLOCK" in text and device in text:
+            holders.append(int(fdinfo.parts[2]))
+    return sorted(set(holders))
+
+
 def _is_generation(p: Path) -> bool:
     return p.is_dir() and p.name.startswith("g")
 
@@ -75,20 +161,55 @@ class IndexRoot:
         """Hold the writers' lock; IndexBusy when another writer keeps it longer than ``wait`` s."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        owner = os.getpid()
         try:
             deadline = time.monotonic() + wait
+            stale_checked = False
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    if not stale_checked:
+                        stale_checked = True
+                        if self._stop_stale_holders(os.fstat(fd)):
+                            continue
                     if time.monotonic() >= deadline:
                         raise IndexBusy("another process is writing the search index "
                                         "(a reindex or a rollback); try again when it has finished") from None
                     time.sleep(0.1)
+            _held[fd] = owner
             yield
         finally:
-            os.close(fd)  # closing releases the lock
+            if os.getpid() == owner:  # a forked child closed its copy already
+                _held.pop(fd, None)
+                os.close(fd)  # closing releases the lock
+
+    def _stop_stale_holders(self, st: os.stat_result) -> bool:
+        """When the writer that took the lock is dead but processes it forked still hold it,
+        stop them (they can only be its leftovers) and say so; False when the lock is live."""
+        from archive.jobs import pid_alive
+
+        owner = _lock_owner(st)
+        if owner is None or pid_alive(owner):
+            return False
+        holders = [p for p in _lock_holders(st) if p != os.getpid()]
+        if not holders:
+            return True  # released meanwhile: try again
+        log.warning("the search index lock was held by processes %s left over from writer %s, which "
+                    "died; stopping them", holders, owner)
+        for pid in holders:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                raise IndexBusy(f"the search index lock is held by processes {holders} left over from a "
+                                f"reindex (process {owner}) that died; stop them and try again") from None
+        deadline = time.monotonic() + STALE_KILL_WAIT
+        while any(pid_alive(p) for p in holders) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return True
 
     def new_generation(self) -> tuple[str, Path]:
         """Create the directory of a new (incomplete) generation."""

@@ -152,8 +152,9 @@ def reindex_command(full, as_json):
     from indexer.build import full_rebuild, incremental_update, indexed_change
 
     db = _db()
-    root = current_app.config["INDEX_DIR"]
-    tz = current_app.config["ARSHIF_TIMEZONE"]
+    cfg = current_app.config
+    root = cfg["INDEX_DIR"]
+    tz = cfg["ARSHIF_TIMEZONE"]
     progress = _Progress("indexed", quiet=as_json)
     on_progress = with_job_progress(progress)
     # Read before any article is: what is stored from now on goes in the next update.
@@ -161,7 +162,9 @@ def reindex_command(full, as_json):
     since = None if full else indexed_change(root)
     if since is None:
         report = full_rebuild(iter_articles(db), root, total=count_articles(db), tz=tz,
-                              procs=min(2, os.cpu_count() or 1), progress=on_progress, change=change)
+                              procs=int(cfg["REINDEX_PROCS"] or min(2, os.cpu_count() or 1)),
+                              multiprocess_min=int(cfg["REINDEX_MULTIPROCESS_MIN"]),
+                              progress=on_progress, change=change)
     else:
         report = incremental_update(iter_articles(db, after_change=since), root, tz=tz,
                                     progress=on_progress, total=count_articles(db, since), change=change)

@@ -13,6 +13,10 @@ ARSHIF_TIMEZONE = "UTC"
 SOURCE_TIMEZONES = {"جريدة المدى": "Asia/Baghdad"}
 # Where index generations live; None: index/ in the instance folder.
 INDEX_DIR = None
+# Writer processes of a full reindex (None: one per core, at most 2), used from this many
+# articles on (below it forking the sub-writers costs more than it saves).
+REINDEX_PROCS = None
+REINDEX_MULTIPROCESS_MIN = 5000
 # Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it.
 AUTHORITY_TTL = 60
 # Search results cached per index generation (repeated queries).

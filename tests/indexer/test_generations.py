@@ -2,10 +2,17 @@
 lock, and rollback still reaching the previous generation after a build died before switching."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timezone
 
 import pytest
 
+from archive.jobs import pid_alive
 from indexer.build import full_rebuild
 from indexer.generations import COMPLETE, IndexBusy, IndexRoot, NoIndex
 
@@ -77,3 +84,72 @@ def test_progress_reports_total_first_and_all_at_the_end(tmp_path):
     full_rebuild(articles(250), str(tmp_path), total=250, progress=lambda d, t: calls.append((d, t)))
     assert calls[0] == (0, 250) and calls[-1] == (250, 250)
     assert (100, 250) in calls and (200, 250) in calls
+
+
+def test_a_failed_two_process_build_stops_its_sub_writers_and_frees_the_lock(tmp_path):
+    def failing():
+        yield from articles(450)
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        full_rebuild(failing(), str(tmp_path), total=900, procs=2, multiprocess_min=100)
+    assert multiprocessing.active_children() == []  # nothing left waiting for work
+    with IndexRoot(tmp_path).lock():
+        pass
+
+
+def _hold_the_lock_and_fork(index_dir: str, ready) -> None:
+    """In a child process: take the writers' lock, fork a process that waits forever, say so."""
+    with IndexRoot(index_dir).lock():
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(600)
+            os._exit(0)
+        ready.send(pid)
+        time.sleep(600)
+
+
+def test_a_process_forked_by_a_writer_neither_keeps_the_lock_nor_outlives_it(tmp_path):
+    here, there = multiprocessing.Pipe()
+    writer = multiprocessing.Process(target=_hold_the_lock_and_fork, args=(str(tmp_path), there))
+    writer.start()
+    assert here.poll(30)
+    grandchild = here.recv()
+    with pytest.raises(IndexBusy):
+        with IndexRoot(tmp_path).lock():
+            pass
+    writer.kill()
+    writer.join()
+    with IndexRoot(tmp_path).lock(wait=10):  # free once the writer is gone
+        pass
+    deadline = time.monotonic() + 10
+    while pid_alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not pid_alive(grandchild)
+
+
+def test_a_lock_left_to_the_children_of_a_dead_writer_is_taken_back(tmp_path):
+    """What an Arshif without the fork guard left behind: a dead writer's child holding the
+    lock (here a child forked before the guard could close its copy)."""
+    script = (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    time.sleep(600)\n"
+        "print(pid, flush=True)\n"
+        "time.sleep(600)\n")
+    lock = tmp_path / "build.lock"
+    writer = subprocess.Popen([sys.executable, "-c", script, str(lock)], stdout=subprocess.PIPE, text=True)
+    orphan = int(writer.stdout.readline())
+    writer.kill()
+    writer.wait()
+    try:
+        assert pid_alive(orphan)
+        with IndexRoot(tmp_path).lock(wait=0):  # no 30 s wait: the holder is found and stopped
+            pass
+        assert not pid_alive(orphan)
+    finally:
+        if pid_alive(orphan):
+            os.kill(orphan, signal.SIGKILL)

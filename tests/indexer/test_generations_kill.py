@@ -1,10 +1,14 @@
 """The kill test: a full reindex of 2,000 generated articles (tests/articles.py: self-contained,
-short, so each build takes seconds) run as `arshif reindex --full` in a subprocess and SIGKILLed at every stage of a build, the
-atomic switch included, while a thread searches continuously. After each kill the serving
-generation answers every search exactly as before; the next reindex cleans up and completes
-with every article indexed exactly once."""
+short, so each build takes seconds) run as `arshif reindex --full` in a subprocess and SIGKILLed at
+every stage of a build, the atomic switch included, while a thread searches continuously; once with
+the one-process writer and once with Whoosh's two-process writer (forced by
+REINDEX_MULTIPROCESS_MIN, which is 5,000 articles otherwise). After each kill the serving
+generation answers every search exactly as before, no process of the killed build is left and the
+writers' lock is free; the next reindex cleans up and completes with every article indexed exactly
+once."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -30,8 +34,9 @@ class Searcher(threading.Thread):
     """Issues searches without pause against the index root; any exception, or any answer that
     differs from the expected one (total and first hits), is an error."""
 
-    def __init__(self, index_dir: str, expected: dict):
+    def __init__(self, index_dir: str, expected: dict, answer):
         super().__init__(daemon=True)
+        self.answer = answer
         self.service = SearchService(index_dir, cache_size=0)
         self.expected = expected
         self.searches = 0
@@ -46,7 +51,7 @@ class Searcher(threading.Thread):
             i += 1
             try:
                 result = self.service.search(request(q))
-                got = (result.total, [h.id for h in result.hits])
+                got = self.answer(result)
                 if got != self.expected[q]:
                     self.errors.append(f"{q}: {got[0]} hits, expected {self.expected[q][0]}")
                 self.generations.add(result.generation)
@@ -55,6 +60,16 @@ class Searcher(threading.Thread):
             self.searches += 1
             time.sleep(0.001)  # leave the build (on a 2-core machine) some CPU
         self.service.close()
+
+
+def by_ids(result) -> tuple:
+    return result.total, [h.id for h in result.hits]
+
+
+def by_dates(result) -> tuple:
+    """The answer up to the order of articles with the same date: the two-process writer numbers
+    documents in a different order in each build, and ties come in document order."""
+    return result.total, [h.date for h in result.hits]
 
 
 def request(q: str) -> SearchRequest:
@@ -87,12 +102,53 @@ def indexed_ids(index_dir: str) -> list[str]:
         return [fields["id"] for _, fields in s.reader().iter_docs()]
 
 
-@pytest.fixture(scope="module")
-def corpus_instance(tmp_path_factory):
-    """An instance with ARTICLES generated articles ingested and indexed once."""
+def descendants(pid: int) -> list[int]:
+    """The live processes ``pid`` started, and theirs."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] not in ("Z", "X"):
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        out += children
+        todo += children
+    return out
+
+
+def alive(pids: list[int]) -> list[int]:
+    from archive.jobs import pid_alive
+
+    return [p for p in pids if pid_alive(p)]
+
+
+def lock_is_free(index_dir: str) -> bool:
+    fd = os.open(Path(index_dir) / "build.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+WRITERS = {"one process": "", "two processes": "REINDEX_PROCS = 2\nREINDEX_MULTIPROCESS_MIN = 100\n"}
+
+
+@pytest.fixture(scope="module", params=list(WRITERS))
+def corpus_instance(request, tmp_path_factory):
+    """An instance with ARTICLES generated articles ingested and indexed once, whose full
+    reindex uses the one-process or the two-process writer."""
     tmp = tmp_path_factory.mktemp("kill")
     src = write_jsonl(tmp / "generated.jsonl", generate(ARTICLES))
     instance = tmp / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(WRITERS[request.param])
     app = make_app(instance)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
@@ -101,11 +157,11 @@ def corpus_instance(tmp_path_factory):
     r = runner.invoke(args=["reindex", "--full", "--json"])
     assert r.exit_code == 0, r.output
     app.extensions["arshif.search"].close()
-    return app, instance
+    return app, instance, request.param
 
 
 def test_sigkill_at_every_stage_leaves_search_intact_and_next_reindex_completes(corpus_instance):
-    app, instance = corpus_instance
+    app, instance, writer = corpus_instance
     db = app.extensions["arshif.db"]
     index_dir = app.config["INDEX_DIR"]
     root = IndexRoot(index_dir)
@@ -115,16 +171,17 @@ def test_sigkill_at_every_stage_leaves_search_intact_and_next_reindex_completes(
         archive_ids = sorted(s.scalars(select(Article.id)))
     assert len(archive_ids) == ARTICLES
     service = SearchService(index_dir, cache_size=0)
+    answer = by_ids if writer == "one process" else by_dates
     expected = {}
     for q in QUERIES:
         result = service.search(request(q))
-        expected[q] = (result.total, [h.id for h in result.hits])
+        expected[q] = answer(result)
         assert result.total > 0, q
     service.close()
 
-    searcher = Searcher(index_dir, expected)
+    searcher = Searcher(index_dir, expected, answer)
     searcher.start()
-    figures = {"articles": len(archive_ids), "points": []}
+    figures = {"writer": writer, "articles": len(archive_ids), "points": []}
     t0 = time.monotonic()
     try:
         # Paused (then killed) at each named checkpoint, and once at a moment chosen by the clock.
@@ -140,9 +197,19 @@ def test_sigkill_at_every_stage_leaves_search_intact_and_next_reindex_completes(
             else:
                 assert wait_for(note, proc) == point
             searches_before = searcher.searches
+            children = descendants(proc.pid)
+            if writer == "two processes" and point in ("writing", "timed"):
+                assert len(children) >= 2, children  # the sub-writers are at work
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
             time.sleep(0.3)  # searches keep coming after the kill
+            # The kernel kills the sub-writers with their parent (reaped by init a moment later).
+            deadline = time.monotonic() + 10
+            while alive(children) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not alive(children), f"{point}: processes of the killed build left: {alive(children)}"
+            figures["orphans"] = figures.get("orphans", 0) + len(alive(children))
+            assert lock_is_free(index_dir), point
             after = root.current()
             assert after is not None and (root.root / after / COMPLETE).exists()
             if point == "switched":
@@ -156,9 +223,11 @@ def test_sigkill_at_every_stage_leaves_search_intact_and_next_reindex_completes(
 
         leftovers = [p.name for p in root.root.iterdir() if p.is_dir()]
         assert len(leftovers) > 2  # partial generations of the killed builds are still there
+        started = time.monotonic()
         proc = subprocess.run([*ARSHIF, "reindex", "--full", "--json"], env=arshif_env(instance),
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
+        figures["next_reindex_seconds"] = round(time.monotonic() - started, 1)
         out = json.loads(proc.stdout)
         time.sleep(0.3)
     finally:
