@@ -24,6 +24,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import insert, select
@@ -32,6 +33,7 @@ from archive.changes import mark_changed
 from archive.dates import DateParseError, check_timezone, parse_date
 from archive.db import Database
 from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source, utcnow
+from archive.uploads import skipped_members
 from archive.urls import url_key
 from archive.sources import (FORMATS, BadRecord, RawArticle, Record, UnreadablePath,
                              detect_format, iter_files, reader_for)
@@ -188,6 +190,7 @@ class Ingester:
             except UnreadablePath as exc:
                 report.errors.append(str(exc))
                 continue
+            yield from skipped_members(Path(p))  # zip members an upload left out
             for path, root in files:
                 file_fmt = fmt if fmt != "auto" else detect_format(path)
                 if file_fmt is None:

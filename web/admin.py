@@ -5,13 +5,9 @@ Long work is never done here: an upload is saved in the instance folder and inge
 spawned ``arshif ingest --job N``; a reindex is a spawned ``arshif reindex --job N``."""
 from __future__ import annotations
 
-import secrets
 import shutil
-import stat
-import zipfile
-from datetime import datetime, timezone
 from functools import wraps
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
@@ -21,9 +17,9 @@ from flask_login import current_user
 
 from archive import authority, jobs
 from archive.accounts import ROLES, AccountError, add_user, list_users
-from archive.errors import UserError
 from archive.runs import get_rejection, get_run, last_run, list_runs, run_rejections
 from archive.store import archive_counts
+from archive.uploads import UploadError, save_upload
 from indexer.generations import IndexRoot
 from web.i18n import number
 from web.jobs import start_job
@@ -34,10 +30,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 FORMATS = ("auto", "page", "html", "jsonl", "csv", "warc")
 REJECTIONS_PER_PAGE = 100
 EXCERPT = 400
-
-
-class UploadError(UserError, ValueError):
-    """An upload that cannot be accepted, in plain words (shown to the librarian)."""
 
 
 @bp.before_request
@@ -175,85 +167,6 @@ def api_job(job_id: int):
 
 
 # -- ingest by upload ----------------------------------------------------------------------
-def _safe_part(name: str) -> str:
-    """One path component as the librarian named it (Arabic kept), minus anything that could
-    leave the upload folder or hide (separators, NUL, leading dots)."""
-    name = name.replace("\x00", "").strip().lstrip(".").strip()
-    return name[:200] or "file"
-
-
-def _unique(path: Path) -> Path:
-    n, candidate = 1, path
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
-
-
-def _extract_zip(archive: Path, into: Path, budget: list[int]) -> int:
-    """Extract regular files only, each path kept inside ``into``; counts against the upload's
-    byte and file limits (``budget`` = [bytes left, files left])."""
-    count = 0
-    try:
-        zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile:
-        raise UploadError("%(name)s is not a readable zip file", name=archive.name) from None
-    with zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            kind = stat.S_IFMT(info.external_attr >> 16)
-            if kind and kind != stat.S_IFREG:
-                continue  # symlinks and devices are never extracted (no type bits: a plain file)
-            parts = [p for p in PurePosixPath(info.filename.replace("\\", "/")).parts if p not in ("", ".")]
-            if not parts or ".." in parts or info.filename.startswith("/"):
-                raise UploadError("%(name)s holds a path outside its folder: %(path)s", name=archive.name,
-                                  path=info.filename[:200])
-            budget[1] -= 1
-            if budget[1] < 0:
-                raise UploadError("the upload holds too many files")
-            target = into.joinpath(*[_safe_part(p) for p in parts])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(_unique(target), "wb") as out:
-                while chunk := src.read(1 << 20):
-                    budget[0] -= len(chunk)
-                    if budget[0] < 0:
-                        raise UploadError("the upload is larger than the limit once unpacked")
-                    out.write(chunk)
-            count += 1
-    return count
-
-
-def save_upload(files, upload_root: Path, max_bytes: int, max_files: int) -> Path:
-    """Save uploaded files (zips unpacked into a folder of their name) into a new folder."""
-    files = [f for f in files if f and f.filename]
-    if not files:
-        raise UploadError("choose at least one file")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    folder = upload_root / f"{stamp}-{secrets.token_hex(3)}"
-    folder.mkdir(parents=True)
-    budget = [max_bytes, max_files]
-    try:
-        for f in files:
-            name = _safe_part(f.filename.replace("\\", "/").rsplit("/", 1)[-1])
-            budget[1] -= 1
-            if budget[1] < 0:
-                raise UploadError("the upload holds too many files")
-            target = _unique(folder / name)
-            f.save(target)
-            budget[0] -= target.stat().st_size
-            if budget[0] < 0:
-                raise UploadError("the upload is larger than the limit")
-            if name.lower().endswith(".zip"):
-                budget[1] += 1  # the zip itself is not ingested: its files are
-                _extract_zip(target, _unique(folder / Path(name).stem), budget)
-                target.unlink()
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return folder
-
-
 @bp.route("/ingest", methods=["GET", "POST"])
 def ingest():
     if request.method == "GET":

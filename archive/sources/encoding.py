@@ -107,11 +107,15 @@ def decode_text(data: bytes) -> str:
 
 
 def looks_binary(head: bytes) -> bool:
-    """True when a file's first bytes are not text in any encoding: more than
-    ``MAX_CONTROL_SHARE`` C0 control bytes (NULs included), and not UTF-16."""
+    """True when a file's first bytes are not text in any encoding: not UTF-16, and most of its
+    lines (the whole head when it has no line break) hold more than ``MAX_CONTROL_SHARE`` C0
+    control bytes (NULs included). A few lines with stray control bytes do not make a file
+    binary: the reader rejects those lines and keeps the rest."""
     if not head or utf16_encoding(head):
         return False
-    return len(head.translate(None, _NOT_C0)) / len(head) > MAX_CONTROL_SHARE
+    lines = [line for line in head.split(b"\n") if line.strip()]
+    binary = sum(1 for line in lines if len(line.translate(None, _NOT_C0)) / len(line) > MAX_CONTROL_SHARE)
+    return binary * 2 > len(lines)
 
 
 def printable_excerpt(data: bytes, limit: int = 2000) -> str:

@@ -172,3 +172,16 @@ def test_csv_in_each_encoding(tmp_path):
         path.write_bytes(text.encode(encoding))
         (got,) = list(read_csv(path, str(path)))
         assert (got.id, got.title, got.body) == ("c-1", "افتتاح مكتبة الحي", "افتتحت البلدية مكتبة جديدة للأطفال."), encoding
+
+
+def test_nul_bytes_in_one_line_reject_that_line_not_the_file(tmp_path):
+    """A short export whose first line carries NUL bytes: that line is rejected, the rest read
+    (the share of control bytes in the file's head used to call the whole file binary)."""
+    short = [{"id": f"s-{i}", "title": "خبر", "body": "نص", "date": "2024-05-01"} for i in range(3)]
+    lines = [line(r) for r in short]
+    lines[0] = lines[0].replace("نص".encode(), "نص".encode() + b"\x00" * 5)
+    path = tmp_path / "short.jsonl"
+    path.write_bytes(b"".join(lines))
+    got = list(read_jsonl(path, str(path)))
+    assert [(r.ref, getattr(r, "code", None)) for r in got] == \
+        [(f"{path}:1", "bad-encoding"), (f"{path}:2", None), (f"{path}:3", None)]
