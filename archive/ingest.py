@@ -136,8 +136,10 @@ class Ingester:
     def __init__(self, db: Database, default_tz: str = "UTC",
                  progress: Callable[[IngestReport], None] | None = None,
                  source_timezones: dict[str, str] | None = None,
-                 on_stored: Callable[[object, list[StoredArticle]], None] | None = None):
+                 on_stored: Callable[[object, list[StoredArticle]], None] | None = None,
+                 job_id: int | None = None):
         self.db = db
+        self.job_id = job_id
         self.on_stored = on_stored
         self.default_tz = check_timezone(default_tz)
         self.source_timezones = {name: check_timezone(tz) for name, tz in (source_timezones or {}).items()}
@@ -152,7 +154,7 @@ class Ingester:
         paths = [str(p) for p in paths]
         report = IngestReport()
         with self.db.session() as s:
-            run = IngestRun(paths="\n".join(paths), format=fmt, source_override=source)
+            run = IngestRun(paths="\n".join(paths), format=fmt, source_override=source, job_id=self.job_id)
             s.add(run)
             s.flush()
             report.run_id = run.id
@@ -392,6 +394,7 @@ class Ingester:
 
 def ingest(db: Database, paths: Iterable[str], fmt: str = "auto", source: str | None = None,
            default_tz: str = "UTC", progress=None,
-           source_timezones: dict[str, str] | None = None, on_stored=None) -> IngestReport:
-    """Ingest files and directories into ``db``; see Ingester."""
-    return Ingester(db, default_tz, progress, source_timezones, on_stored).ingest(paths, fmt, source)
+           source_timezones: dict[str, str] | None = None, on_stored=None,
+           job_id: int | None = None) -> IngestReport:
+    """Ingest files and directories into ``db``; see Ingester (``job_id``: the job running it)."""
+    return Ingester(db, default_tz, progress, source_timezones, on_stored, job_id).ingest(paths, fmt, source)

@@ -143,20 +143,19 @@ def sweep(db: Database) -> list[int]:
             j.status, j.lock_key, j.finished_at = "failed", None, now
             j.message = why + (f" (at {j.done:,}/{j.total:,})" if j.total else "")
             failed.append((j.id, j.kind, j.created_at, j.finished_at))
-    for job_id, kind, since, _ in failed:
+    for job_id, kind, _, _ in failed:
         if kind == "ingest":
-            fail_orphaned_runs(db, since, "the ingest process stopped before finishing "
-                                          f"(job {job_id}); the counts are what it had stored")
+            fail_orphaned_runs(db, job_id, "the ingest process stopped before finishing "
+                                           f"(job {job_id}); the counts are what it had stored")
     return [f[0] for f in failed]
 
 
-def fail_orphaned_runs(db: Database, since: datetime, error: str) -> list[int]:
-    """Ingest runs started after ``since`` and still 'running' become 'failed'; their counts
-    are completed from what the database holds (committed batches only)."""
+def fail_orphaned_runs(db: Database, job_id: int, error: str) -> list[int]:
+    """The ingest runs of job ``job_id`` still 'running' become 'failed'; their counts are
+    completed from what the database holds (committed batches only)."""
     closed = []
     with db.session() as s:
-        runs = s.scalars(select(IngestRun).where(IngestRun.status == "running",
-                                                 IngestRun.started_at >= since - timedelta(seconds=1)))
+        runs = s.scalars(select(IngestRun).where(IngestRun.status == "running", IngestRun.job_id == job_id))
         for run in runs:
             rejected = s.scalar(select(func.count(Rejection.id)).where(Rejection.run_id == run.id)) or 0
             stored = s.execute(select(Article.created_at == Article.updated_at, func.count())

@@ -53,6 +53,8 @@ class IngestRun(Base):
     paths: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[str] = mapped_column(String(20), default="auto")
     source_override: Mapped[str | None] = mapped_column(String(300))
+    # The job that ran it (None: an ingest called from Python, not as a job).
+    job_id: Mapped[int | None] = mapped_column(Integer, index=True)
     error: Mapped[str | None] = mapped_column(Text)
     read: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from archive.store import count_articles, iter_articles, list_rejections
 from web.i18n import number
 from web.labels import error_text
-from web.jobs import ingest_progress, job_command, note_result, with_job_progress
+from web.jobs import current_job, ingest_progress, job_command, note_result, with_job_progress
 
 
 def _db():
@@ -100,7 +100,8 @@ def ingest_command(paths, fmt, source, as_json):
         report = ingest(_db(), paths, fmt=fmt, source=source,
                         default_tz=current_app.config["ARSHIF_TIMEZONE"],
                         source_timezones=current_app.config.get("SOURCE_TIMEZONES") or {},
-                        progress=ingest_progress(progress), on_stored=entity_linker())
+                        progress=ingest_progress(progress), on_stored=entity_linker(),
+                        job_id=current_job().id if current_job() else None)
     except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
         raise click.ClickException(str(exc))
     progress.done()
