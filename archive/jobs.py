@@ -25,11 +25,13 @@ from archive.db import Database
 from archive.errors import N_, UserError
 from archive.models import Article, IngestRun, Job, Rejection, utcnow
 
-KINDS = ("reindex", "ingest")
+KINDS = ("reindex", "ingest", "reextract")
 # Kinds of which only one may be queued or running at once.
-EXCLUSIVE = ("reindex", "ingest")
+EXCLUSIVE = ("reindex", "ingest", "reextract")
 BUSY = {"reindex": N_("a reindex is already running, started at %(started)s UTC by %(by)s (job %(id)s)"),
-        "ingest": N_("an ingest is already running, started at %(started)s UTC by %(by)s (job %(id)s)")}
+        "ingest": N_("an ingest is already running, started at %(started)s UTC by %(by)s (job %(id)s)"),
+        "reextract": N_("an entity re-extraction is already running, started at %(started)s UTC by %(by)s "
+                        "(job %(id)s)")}
 # A queued job whose process never started (or a job on another machine that stopped
 # reporting) is given up after this long.
 QUEUED_GRACE = timedelta(minutes=5)

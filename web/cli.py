@@ -321,6 +321,32 @@ def entities_import(path):
                "run 'arshif reindex' to apply them to the index")
 
 
+@entities_group.command("reextract")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only articles stored or changed since this UTC date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--job", "job_id", type=int, default=None, hidden=True)
+@with_appcontext
+@job_command("reextract", fill=("since",))
+def entities_reextract(since, as_json):
+    """Extract and link the entities of stored articles again (after a new model or authority
+    file), as a job with progress, then update the search index incrementally. Librarians'
+    merges and renames are kept: mentions link through the authority file as it stands."""
+    from archive.authority import reextract
+
+    db = _db()
+    progress = _Progress("re-extracted", quiet=as_json)
+    result = reextract(db, entity_linker(), since=since, progress=with_job_progress(progress))
+    progress.done()
+    note_result(result, f"re-extracted {result['articles']:,} articles, {result['changed']:,} changed")
+    if as_json:
+        _echo_json(result)
+    else:
+        click.echo(f"re-extracted {result['articles']} articles: {result['changed']} link differently")
+    if result["changed"]:  # then the index: one more JSON line with --json
+        click.get_current_context().invoke(reindex_command, full=False, as_json=as_json)
+
+
 @entities_group.command("merge")
 @click.argument("keep")
 @click.argument("other")

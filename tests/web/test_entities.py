@@ -126,3 +126,40 @@ def test_the_sample_links_the_names_a_reader_sees(client):
     for hit in data["hits"]:
         if "ترمب" in hit["title"] or "ترامب" in hit["title"]:
             assert "دونالد ترامب" in [e["name"] for e in hit["entities"]], hit["title"]
+
+
+def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path):
+    from archive.authority import export_entities
+
+    app = build_instance(tmp_path / "instance", ROOT / "sample", RATELIMIT_ENABLED=False)
+    runner, db = app.test_cli_runner(), app.extensions["arshif.db"]
+    rows = {r["name"]: r for r in export_entities(db)}
+    harris, tedros = rows["كامالا هاريس"], rows["أدهانوم غيبريسوس"]
+    # A librarian renames one entry and merges another into a new confirmed entry.
+    renamed = dict(harris, name="كامالا ديفي هاريس", provisional=False)
+    new = {"id": None, "name": "تيدروس أدهانوم غيبريسوس", "type": "person", "aliases": []}
+    (tmp_path / "edits.json").write_text(json.dumps([renamed, new], ensure_ascii=False), encoding="utf-8")
+    assert runner.invoke(args=["entities", "import", str(tmp_path / "edits.json")]).exit_code == 0
+    kept = next(r["id"] for r in export_entities(db) if r["name"] == new["name"])
+    assert runner.invoke(args=["entities", "merge", kept, tedros["id"]]).exit_code == 0
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    client = app.test_client()
+    before = {k: client.get(f"/api/v1/search?person={i}").get_json()["total"]
+              for k, i in (("harris", harris["id"]), ("tedros", kept))}
+    assert before["harris"] > 0 and before["tedros"] > 0
+
+    result = runner.invoke(args=["entities", "reextract", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.splitlines()[0])
+    assert report["articles"] == 48
+    for key, eid, name in (("harris", harris["id"], renamed["name"]), ("tedros", kept, new["name"])):
+        data = client.get(f"/api/v1/search?person={eid}").get_json()
+        assert data["total"] == before[key], key
+        assert {v["label"] for v in data["facets"]["person"] if v["value"] == eid} == {name}
+    jobs = runner.invoke(args=["jobs", "--json"])
+    assert '"reextract"' in jobs.output
+    # Nothing changed since: a second run links every article the same way.
+    again = json.loads(runner.invoke(args=["entities", "reextract", "--json"]).output.splitlines()[0])
+    assert again == {"articles": 48, "changed": 0}
+    bad = runner.invoke(args=["entities", "reextract", "--since", "yesterday"])
+    assert bad.exit_code != 0 and "Invalid value" in bad.output
