@@ -13,7 +13,8 @@ from web.i18n import number
 LABELS = {
     "status": {"queued": lazy_gettext("queued"), "running": lazy_gettext("running"),
                "completed": lazy_gettext("completed"), "failed": lazy_gettext("failed")},
-    "job": {"reindex": lazy_gettext("reindex"), "ingest": lazy_gettext("ingest")},
+    "job": {"reindex": lazy_gettext("reindex"), "ingest": lazy_gettext("ingest"),
+            "reextract": lazy_gettext("entity re-extraction")},
     "entity": {"person": lazy_gettext("Person"), "org": lazy_gettext("Organisation"),
                "place": lazy_gettext("Place"), "misc": lazy_gettext("Other")},
     "format": {"auto": lazy_gettext("Recognise automatically"), "page": lazy_gettext("Saved web pages"),
@@ -62,6 +63,11 @@ def job_summary(job) -> str:
             return ngettext("incremental update: %(count)s article into generation %(generation)s",
                             "incremental update: %(count)s articles into generation %(generation)s", n,
                             count=number(n), generation=result["generation"])
+        if job.kind == "reextract" and "changed" in result:
+            n = result.get("articles", 0)
+            return ngettext("re-extracted %(count)s article, %(changed)s linked differently",
+                            "re-extracted %(count)s articles, %(changed)s linked differently", n,
+                            count=number(n), changed=number(result["changed"]))
     return job.message or ""
 
 
