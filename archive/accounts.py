@@ -1,4 +1,5 @@
-"""Librarian accounts: creating them, checking passwords (hashed with werkzeug.security)."""
+"""Librarian accounts: creating them, checking passwords (hashed with werkzeug.security), and
+ending their sign-ins (a session version that sign-out, a new password or disabling raises)."""
 from __future__ import annotations
 
 import re
@@ -32,6 +33,7 @@ class Account:
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -39,7 +41,7 @@ class Account:
 
 
 def _account(u: User) -> Account:
-    return Account(u.id, u.name, u.role, u.active, u.created_at, u.last_login_at)
+    return Account(u.id, u.name, u.role, u.active, u.created_at, u.last_login_at, u.session_version or 0)
 
 
 def check_password(password: str) -> None:
@@ -66,13 +68,36 @@ def add_user(db: Database, name: str, password: str, role: str = "librarian") ->
         return _account(user)
 
 
+def _named(s, name: str) -> User:
+    user = s.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise AccountError("there is no user called %(name)s", name=name)
+    return user
+
+
 def set_password(db: Database, name: str, password: str) -> None:
+    """A new password; the account's existing sign-ins end."""
     check_password(password)
     with db.session() as s:
-        user = s.scalar(select(User).where(User.name == name))
-        if user is None:
-            raise AccountError("there is no user called %(name)s", name=name)
+        user = _named(s, name)
         user.password_hash = generate_password_hash(password)
+        user.session_version = (user.session_version or 0) + 1
+
+
+def set_active(db: Database, name: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sign-ins (and refuses new ones)."""
+    with db.session() as s:
+        user = _named(s, name)
+        user.active = active
+        user.session_version = (user.session_version or 0) + 1
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    """Sign the account out everywhere: every session cookie issued before stops working."""
+    with db.session() as s:
+        user = s.get(User, user_id)
+        if user is not None:
+            user.session_version = (user.session_version or 0) + 1
 
 
 def authenticate(db: Database, name: str, password: str) -> Account | None:

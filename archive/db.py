@@ -2,17 +2,26 @@
 
 SQLite in the instance folder is the default; ``DATABASE_URL`` names another database
 (PostgreSQL through psycopg 3). The same code and migrations serve both.
+
+How long a caller waits on the database is part of the set-up (``Timeouts``): web requests wait
+seconds at most, so that a locked or hung database answers "unavailable" instead of hanging a
+worker; ingest and reindex (``BATCH``) wait as long as a busy database needs.
 """
 from __future__ import annotations
 
+import math
 import os
+import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, exc as sa_exc, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,30 +38,106 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cur = dbapi_connection.cursor()
-    # WAL lets web workers read while an ingest writes; foreign keys are off by default in SQLite.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
+class DatabaseUnavailable(Exception):
+    """The archive database did not answer: down, locked by another connection, or past the
+    caller's time limit. Pages that need it answer 503; search, which does not, goes on."""
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached or did not answer in time
+    (connection refused or lost, a lock or statement timeout, "database is locked"), as opposed
+    to a mistake in a query or a schema not set up yet."""
+    if isinstance(error, (DatabaseUnavailable, sa_exc.TimeoutError)):  # TimeoutError: no pooled connection
+        return True
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    # PostgreSQL: connection failures, QueryCanceled (statement_timeout) and LockNotAvailable
+    # (lock_timeout) are all OperationalError; SQLite says "no such table" with it too.
+    return isinstance(error, sa_exc.OperationalError) and "no such table" not in str(error.orig)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one caller waits on the database, in seconds."""
+    connect: float  # to open a connection (PostgreSQL; libpq counts whole seconds, at least 2)
+    statement: float | None  # one statement or lock wait (PostgreSQL); None: no limit
+    busy: float  # SQLite: waiting for another connection's lock before "database is locked"
+
+
+# Ingest, reindex, migrations: a busy database is waited for.
+BATCH = Timeouts(connect=10, statement=None, busy=30)
+
+
+def _sqlite_pragmas(busy: float):
+    def on_connect(dbapi_connection, _record) -> None:
+        cur = dbapi_connection.cursor()
+        # WAL lets web workers read while an ingest writes; foreign keys are off by default in SQLite.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
+        cur.close()
+    return on_connect
 
 
 class Database:
     """An engine and a session factory for one archive database."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, timeouts: Timeouts = BATCH):
         self.url = normalise_url(url)
-        kwargs: dict = {}
+        self.timeouts = timeouts
+        kwargs: dict = {"pool_timeout": timeouts.statement or 30}
         if self.url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeouts.busy}
         else:
             kwargs["pool_pre_ping"] = True
+            connect_args: dict = {"connect_timeout": max(2, math.ceil(timeouts.connect))}
+            if timeouts.statement:
+                ms = int(timeouts.statement * 1000)
+                # Set when the connection opens: no extra round trip per request.
+                connect_args["options"] = f"-c statement_timeout={ms} -c lock_timeout={ms}"
+            kwargs["connect_args"] = connect_args
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas(timeouts.busy))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._batch: Database | None = None
+        self._waiting: dict[str, threading.Lock] = {}
+
+    def batch(self) -> Database:
+        """The same database with BATCH timeouts, for long work started from here (the CLI)."""
+        if self.timeouts == BATCH:
+            return self
+        if self._batch is None:
+            self._batch = Database(self.url, BATCH)
+        return self._batch
+
+    def within(self, seconds: float, read: Callable[[Database], T], name: str = "") -> T:
+        """``read(self)`` answered within ``seconds``, else DatabaseUnavailable (a hung server
+        can stall even the connect). The read goes on in its thread until the database's own
+        timeouts end it; meanwhile further calls of the same ``name`` fail at once rather than
+        pile up threads."""
+        lock = self._waiting.setdefault(name, threading.Lock())
+        if not lock.acquire(blocking=False):
+            raise DatabaseUnavailable(f"the archive database has not answered an earlier {name or 'read'}")
+        outcome: dict = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["value"] = read(self)
+            except BaseException as error:  # handed to the caller below
+                outcome["error"] = error
+            finally:
+                done.set()
+                lock.release()
+
+        threading.Thread(target=run, name=f"db-{name or 'read'}", daemon=True).start()
+        if not done.wait(seconds):
+            raise DatabaseUnavailable(f"the archive database did not answer within {seconds:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -62,7 +147,11 @@ class Database:
             yield s
             s.commit()
         except BaseException:
-            s.rollback()
+            try:
+                s.rollback()
+            except sa_exc.DBAPIError as error:  # the connection is gone: the first error says why
+                if not unavailable(error):
+                    raise
             raise
         finally:
             s.close()
@@ -93,3 +182,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._batch is not None:
+            self._batch.dispose()

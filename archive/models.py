@@ -221,6 +221,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Raised by sign-out, a new password or disabling: sign-ins made before stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Job(Base):

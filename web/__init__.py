@@ -8,7 +8,7 @@ from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import force_locale, lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from archive.db import Database, sqlite_url
+from archive.db import Database, Timeouts, sqlite_url, unavailable
 from indexer.search import SearchService
 from web.feeds import EXPORT_FORMATS
 
@@ -41,7 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"])
+    # Web requests wait seconds at most on the database; the CLI's long work uses db.batch().
+    wait = float(app.config["DATABASE_REQUEST_TIMEOUT"])
+    app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"], Timeouts(
+        connect=float(app.config["DATABASE_CONNECT_TIMEOUT"]), statement=wait, busy=wait))
     def authority() -> dict:
         from archive.authority import alias_table
         try:
@@ -91,6 +94,10 @@ def _wants_json() -> bool:
             or path.endswith((*(f".{ext}" for ext in EXPORT_FORMATS), ".json", ".xml")))
 
 
+DATABASE_UNAVAILABLE = lazy_gettext("The archive database is not answering just now; search still works. "
+                                    "Please try again in a minute.")
+
+
 def _error_pages(app: Flask) -> None:
     messages = {
         400: lazy_gettext("The request could not be understood."),
@@ -104,6 +111,8 @@ def _error_pages(app: Flask) -> None:
     }
 
     def handler(exc):
+        if unavailable(exc):
+            return _database_unavailable(exc)
         if not isinstance(exc, HTTPException):
             if app.testing and app.config.get("PROPAGATE_EXCEPTIONS", True) is not False:
                 raise exc  # tests see the real error
@@ -116,10 +125,29 @@ def _error_pages(app: Flask) -> None:
         with force_locale("en"):
             en = str(message) if message else exc.name
         if _wants_json():  # machine-readable answers keep the English sentence
-            return jsonify(error=en), code
+            response = jsonify(error=en)
+        else:
+            with force_locale("ar"):
+                ar = str(message) if message else exc.name
+            response = app.make_response(render_template("error.html", code=code, message_en=en, message_ar=ar))
+        response.status_code = code
+        if isinstance(exc, HTTPException):  # e.g. Allow on a 405
+            for name, value in exc.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+        return response
+
+    def _database_unavailable(exc):
+        """The archive database is down, locked or too slow: a 503 that says so (search, which
+        reads the index, still works), never a 500 or a trip to the sign-in page."""
+        app.logger.warning("archive database unavailable on %s: %s", request.path, exc)
+        with force_locale("en"):
+            en = str(DATABASE_UNAVAILABLE)
+        if _wants_json():
+            return jsonify(error=en), 503
         with force_locale("ar"):
-            ar = str(message) if message else exc.name
-        return render_template("error.html", code=code, message_en=en, message_ar=ar), code
+            ar = str(DATABASE_UNAVAILABLE)
+        return render_template("error.html", code=503, message_en=en, message_ar=ar), 503
 
     for code in messages:
         app.register_error_handler(code, handler)

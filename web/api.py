@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from archive.dates import to_iso_z
+from archive.db import unavailable
 from archive.store import archive_counts, get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
@@ -55,15 +56,22 @@ def article_json(a: dict) -> dict:
 
 @bp.get("/healthz")
 def healthz():
-    status = current_app.extensions["arshif.search"].status()
+    """Whether the index and the archive database serve, within HEALTH_DATABASE_TIMEOUT: a locked
+    or hung database gives "degraded" (search still answers from the index), not a hung worker."""
+    index = current_app.extensions["arshif.search"].status()
+    figures = {"indexed": index["indexed"], "generation": index["generation"] or ""}
+    known = current_app.extensions.setdefault("arshif.health", {"articles": 0})
     try:
-        articles = archive_counts(current_app.extensions["arshif.db"])["articles"]
-    except Exception as exc:  # the database is down or not initialised: say so, don't 500
+        known["articles"] = current_app.extensions["arshif.db"].within(
+            float(current_app.config["HEALTH_DATABASE_TIMEOUT"]), archive_counts, name="healthz")["articles"]
+    except Exception as exc:
         current_app.logger.warning("healthz: archive database unavailable: %s", exc)
-        return jsonify(status="error", error="archive database unavailable", articles=0,
-                       indexed=status["indexed"], generation=status["generation"] or ""), 503
-    return jsonify(status="ok", articles=articles, indexed=status["indexed"],
-                   generation=status["generation"] or "")
+        if unavailable(exc) and index["generation"]:
+            # articles: the last count this worker saw (0 when it never saw one).
+            return jsonify(status="degraded", database="unavailable", articles=known["articles"], **figures)
+        return jsonify(status="error", database="unavailable", error="archive database unavailable",
+                       articles=known["articles"], **figures), 503
+    return jsonify(status="ok", database="ok", articles=known["articles"], **figures)
 
 
 @bp.get("/api/v1/openapi.json")

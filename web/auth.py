@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Flask, current_app, flash, g, jsonify, redirect, render_template, request,
                    session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
@@ -12,7 +12,8 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from archive.accounts import Account, authenticate, get_user
+from archive.accounts import Account, authenticate, end_sessions, get_user
+from archive.db import unavailable
 from web.security import client_address
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -27,18 +28,38 @@ class Librarian(UserMixin):
         self.id = account.id
         self.name = account.name
         self.role = account.role
+        self.session_version = account.session_version
+
+    def get_id(self) -> str:
+        # What the session cookie holds: the account and its session version at sign-in.
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
 
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The account of a session cookie, unless it was signed out, disabled or given a new
+    password since (its session version moved on). A database that does not answer is an
+    error (503), not "nobody is signed in" (which would send librarians to the sign-in page)."""
     try:
-        account = get_user(current_app.extensions["arshif.db"], int(user_id))
-    except (ValueError, Exception):  # no users table yet: nobody is signed in
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:  # a cookie from before session versions, or forged: not signed in
         return None
-    return Librarian(account) if account else None
+    if g.get("database_unavailable"):
+        return None  # already said: the 503 page itself needs no user
+    try:
+        account = get_user(current_app.extensions["arshif.db"], user_id)
+    except Exception as exc:
+        # Public pages load the user too (Flask-Login's template context) but never need it.
+        if unavailable(exc) and request.path.startswith("/admin"):
+            g.database_unavailable = True
+            raise
+        return None  # no users table yet, or a public page: nobody is signed in
+    if account is None or account.session_version != version:
+        return None
+    return Librarian(account)
 
 
 def _unauthorized():
@@ -103,6 +124,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_app.extensions["arshif.db"], current_user.id)  # a saved cookie stops working
     logout_user()
     session.clear()
     flash("signed-out")

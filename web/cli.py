@@ -21,7 +21,7 @@ from web.jobs import current_job, ingest_progress, job_command, note_result, wit
 
 
 def _db():
-    db = current_app.extensions["arshif.db"]
+    db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
     if not db.is_initialised():
         raise click.ClickException("the archive database is not set up yet: run 'arshif init' first")
     return db
@@ -68,7 +68,7 @@ def init_command():
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         os.chmod(key_file, 0o600)
-    db = current_app.extensions["arshif.db"]
+    db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
     db.upgrade()
     seeded = seed_authority(db)
     if seeded:
@@ -368,6 +368,12 @@ def user_group():
     """Librarian accounts."""
 
 
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian", show_default=True)
@@ -379,10 +385,7 @@ def user_add_command(name, role, password_stdin):
     from web.jobs import jobs_db
 
     db = jobs_db()
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "Password")
     try:
         account = add_user(db, name, password, role)
     except AccountError as exc:
@@ -399,6 +402,51 @@ def user_list_command():
 
     for u in list_users(jobs_db()):
         click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'disabled'}")
+
+
+@user_group.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@with_appcontext
+def user_password_command(name, password_stdin):
+    """Give an account a new password (prompts); its current sign-ins end."""
+    from archive.accounts import AccountError, set_password
+    from web.jobs import jobs_db
+
+    db = jobs_db()
+    password = _read_password(password_stdin, "New password")
+    try:
+        set_password(db, name, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"new password for {name}; its sign-ins have ended")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def user_disable_command(name):
+    """Disable an account: it cannot sign in, and its current sign-ins end."""
+    _set_active(name, False)
+
+
+@user_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def user_enable_command(name):
+    """Enable a disabled account again."""
+    _set_active(name, True)
+
+
+def _set_active(name: str, active: bool) -> None:
+    from archive.accounts import AccountError, set_active
+    from web.jobs import jobs_db
+
+    try:
+        set_active(jobs_db(), name, active)
+    except AccountError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{name} {'enabled' if active else 'disabled; its sign-ins have ended'}")
 
 
 @click.command("jobs")

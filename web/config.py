@@ -11,6 +11,14 @@ ARSHIF_TIMEZONE = "UTC"
 # Each outlet's own time zone (outlet name → IANA zone), for its times given without an offset;
 # outlets not listed use ARSHIF_TIMEZONE. Applied (and stored with the source) at ingest.
 SOURCE_TIMEZONES = {"جريدة المدى": "Asia/Baghdad"}
+# Seconds a web request waits on the archive database (PostgreSQL: statement_timeout and
+# lock_timeout; SQLite: the busy timeout) before the page answers 503 "try again in a minute".
+# Search reads the index and goes on. Ingest and reindex (CLI, jobs) wait as long as needed.
+DATABASE_REQUEST_TIMEOUT = 3.0
+# Seconds a web worker waits to connect to PostgreSQL (libpq counts whole seconds, at least 2).
+DATABASE_CONNECT_TIMEOUT = 2
+# Seconds /healthz waits for the database before answering "degraded" (index figures still given).
+HEALTH_DATABASE_TIMEOUT = 0.8
 # Where index generations live; None: index/ in the instance folder.
 INDEX_DIR = None
 # Writer processes of a full reindex (None: one per core, at most 2), used from this many

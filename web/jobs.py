@@ -32,7 +32,7 @@ def cli_user() -> str:
 
 
 def jobs_db():
-    db = current_app.extensions["arshif.db"]
+    db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
     if not db.is_initialised():
         raise click.ClickException("the archive database is not set up yet: run 'arshif init' first")
     if not inspect(db.engine).has_table("jobs"):

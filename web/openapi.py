@@ -91,7 +91,10 @@ SCHEMAS = {
             "author": NULLABLE_STRING,
             "entities": {"type": "array", "items": {"$ref": "#/components/schemas/Entity"}}}},
     "Health": {"type": "object", "required": ["status", "articles", "indexed", "generation"],
-               "properties": {"status": {"type": "string", "enum": ["ok", "error"]},
+               "properties": {"status": {"type": "string", "enum": ["ok", "degraded", "error"],
+                                         "description": "degraded: the database does not answer; "
+                                                        "search still does, from the index."},
+                              "database": {"type": "string", "enum": ["ok", "unavailable"]},
                               "articles": {"type": "integer"}, "indexed": {"type": "integer"},
                               "generation": {"type": "string"}, "error": {"type": "string"}}},
     "ExportRow": {"type": "object", "additionalProperties": False,
@@ -166,7 +169,7 @@ def document(server_url: str = "/") -> dict:
                               **ERRORS}}},
             "/healthz": {"get": {
                 "operationId": "health", "summary": "Whether the archive and index are serving",
-                "responses": {"200": _json("Health", "Serving."),
+                "responses": {"200": _json("Health", "Serving (status ok, or degraded without the database)."),
                               "503": _json("Health", "The archive database is unavailable.")}}},
         },
         "components": {"schemas": SCHEMAS},
