@@ -34,7 +34,7 @@ from archive.dates import DateParseError, check_timezone, parse_date
 from archive.db import Database
 from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source, utcnow
 from archive.uploads import skipped_members
-from archive.urls import url_key
+from archive.urls import is_web_url, url_key
 from archive.sources import (FORMATS, BadRecord, RawArticle, Record, UnreadablePath,
                              detect_format, iter_files, reader_for)
 
@@ -344,6 +344,8 @@ class Ingester:
             raise RejectedRecord("bad-date", str(exc)) from None
         section = _clean(raw.section)
         url = _clean(raw.url)
+        if url and not is_web_url(url):  # javascript:, data:, relative: never stored nor linked
+            raise RejectedRecord("bad-url", f"the url is not an http or https address: {url[:100]}")
         values = {
             "id": article_id(raw),
             "title": title,

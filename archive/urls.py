@@ -49,6 +49,18 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, query, ""))
 
 
+def is_web_url(url: str | None) -> bool:
+    """Whether ``url`` is an absolute http(s) address with a host: the only kind stored and linked
+    (``javascript:``, ``data:``, relative or malformed addresses are not)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def url_key(url: str | None) -> str | None:
     """The indexed lookup key of an article URL: SHA-1 of its canonical spelling (None for none)."""
     if not url or not url.strip():

@@ -9,6 +9,7 @@ from flask_babel import force_locale, lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from archive.db import Database, Timeouts, sqlite_url, unavailable
+from archive.urls import is_web_url
 from indexer.search import SearchService
 from web.feeds import EXPORT_FORMATS
 
@@ -38,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = sqlite_url(app.instance_path)
     if not app.config.get("INDEX_DIR"):
         app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
+    # Only http(s) addresses become links (an older archive may hold javascript: ones).
+    app.jinja_env.tests["web_url"] = is_web_url
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

@@ -105,3 +105,18 @@ def test_nul_characters_never_reach_the_database(db, tmp_path):
     assert get_article(db, "n-1")["body"] == "نص الخبر"
     _run, rows = list_rejections(db)
     assert rows[0]["code"] == "bad-encoding"
+
+
+def test_only_http_addresses_are_stored_as_urls(db, tmp_path):
+    """A javascript:, data: or relative "url" would become a link on the article page and in
+    Atom: the record is rejected with the reason, the others are stored."""
+    path = tmp_path / "urls.jsonl"
+    urls = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,<b>x</b>",
+            "/ar/news/1", "https://example.org/ok", "HTTP://Example.org/also-ok"]
+    path.write_text("".join(json.dumps({"id": f"u{i}", "title": "عنوان", "body": f"نص {i}", "date": "2018-01-01",
+                                        "url": url}, ensure_ascii=False) + "\n" for i, url in enumerate(urls)))
+    report = ingest(db, [path])
+    assert (report.added, report.rejected) == (2, 4)
+    assert {r["code"] for r in report.rejections} == {"bad-url"}
+    assert "javascript:alert(document.cookie)" in report.rejections[0]["reason"]
+    assert get_article(db, "u0") is None and get_article(db, "u4")["url"] == "https://example.org/ok"
