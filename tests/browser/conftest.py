@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -18,18 +20,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+@contextmanager
+def running(app) -> Iterator[str]:
+    """``app`` served by werkzeug in a thread on a free port; yields its base URL."""
     from werkzeug.serving import make_server
 
-    app = build_instance(tmp_path_factory.mktemp("browser") / "instance", ROOT / "sample",
-                         FIXTURES / "news.jsonl", RATELIMIT_ENABLED=False, TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    app = build_instance(tmp_path_factory.mktemp("browser") / "instance", ROOT / "sample",
+                         FIXTURES / "news.jsonl", RATELIMIT_ENABLED=False, TESTING=False)
+    with running(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
