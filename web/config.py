@@ -55,8 +55,10 @@ PROXY_FIX_X_FOR = 0
 
 # -- Rate limits (Flask-Limiter; per client address, per endpoint) --
 RATELIMIT_ENABLED = True
-# Where counters live. "memory://" counts per worker process; "redis://127.0.0.1:6379" shares them.
-RATELIMIT_STORAGE_URI = "memory://"
+# Where counters live. None: a file in the instance folder (ratelimits.sqlite3) that every worker
+# of `arshif serve` shares; "redis://127.0.0.1:6379" shares them across machines; "memory://"
+# counts per worker process (with N workers a limit allows N times as much).
+RATELIMIT_STORAGE_URI = None
 # Public pages, the JSON API and Atom feeds.
 RATELIMIT_PUBLIC = "60 per minute;1000 per hour"
 # CSV/JSON exports (each streams up to EXPORT_MAX_ROWS rows).

@@ -8,6 +8,8 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from web import ratelimits  # registers the arshif+sqlite:// storage
+
 # Endpoints that are cheap or needed by monitors and browsers: never limited.
 UNLIMITED = {"static", "api.healthz", "feeds.opensearch"}
 # Endpoints that stream up to EXPORT_MAX_ROWS rows: the stricter RATELIMIT_EXPORT.
@@ -56,6 +58,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]),
                                 x_proto=1, x_host=1)
     app.after_request(_security_headers)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        # Counters every worker process shares (memory:// would count per worker).
+        app.config["RATELIMIT_STORAGE_URI"] = ratelimits.file_uri(app.instance_path)
     limiter = Limiter(
         client_address, app=app, default_limits=[current_limit],
         default_limits_exempt_when=lambda: request.endpoint in UNLIMITED or request.endpoint is None,
