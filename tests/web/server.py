@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,13 +15,9 @@ import urllib.request
 from contextlib import contextmanager
 from typing import Iterator
 
+from tests.pgcluster import free_port
+
 ARSHIF = [sys.executable, "-c", "from web.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
