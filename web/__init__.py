@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import force_locale, lazy_gettext
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from archive.db import Database, Timeouts, sqlite_url, unavailable
 from archive.urls import is_web_url
@@ -127,6 +127,10 @@ def _error_pages(app: Flask) -> None:
         # Both languages: the page may be the first a reader sees, before any choice of language.
         with force_locale("en"):
             en = str(message) if message else exc.name
+        if isinstance(exc, SecurityError):  # a Host TRUSTED_HOSTS does not list: no page, no links
+            with force_locale("ar"):
+                ar = str(message) if message else exc.name
+            return app.response_class(f"{en}\n{ar}\n", status=code, mimetype="text/plain")
         if _wants_json():  # machine-readable answers keep the English sentence
             response = jsonify(error=en)
         else:

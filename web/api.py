@@ -9,6 +9,7 @@ from archive.store import archive_counts, get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
 from web import openapi
+from web.security import public_url
 
 bp = Blueprint("api", __name__)
 
@@ -76,11 +77,11 @@ def healthz():
 
 @bp.get("/api/v1/openapi.json")
 def openapi_json():
-    return jsonify(openapi.document(request.host_url))
+    return jsonify(openapi.document(public_url("/")))
 
 
 @bp.get("/api")
 def api_page():
     """The API described for people, from the same document as /api/v1/openapi.json."""
-    doc = openapi.document(request.host_url)
-    return render_template("api.html", doc=doc, base=request.host_url.rstrip("/"))
+    doc = openapi.document(public_url("/"))
+    return render_template("api.html", doc=doc, base=public_url())

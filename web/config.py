@@ -38,6 +38,14 @@ FACET_TIME_LIMIT = 1.0
 MAX_QUERY_STRING = 8192
 # Largest request body accepted (bytes).
 MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+# The address readers reach Arshif at, e.g. "https://archive.example.org" (with a path when it is
+# served under one). Absolute links (Atom, OpenSearch, permalinks, the API document) are built from
+# it. None: from the request's Host header, and then only the hosts in TRUSTED_HOSTS are answered
+# (others get 400), so that a forged Host never gets into a link.
+PUBLIC_URL = None
+# Host names answered without PUBLIC_URL (Flask's setting; ".example.org" takes its subdomains
+# too). None: this machine (localhost, 127.0.0.1 and SERVE_HOST).
+TRUSTED_HOSTS = None
 # Serving defaults for `arshif serve`.
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 5000

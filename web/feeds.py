@@ -17,6 +17,7 @@ from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
 from web.links import search_params
+from web.security import public_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -66,7 +67,7 @@ def safe_cell(value) -> str:
 
 
 def permalink(article_id: str) -> str:
-    return url_for("search.article_page", article_id=article_id, _external=True)
+    return public_url(url_for("search.article_page", article_id=article_id))
 
 
 def _entities_text(hit) -> str:
@@ -164,7 +165,7 @@ def atom():
                         "author": (article or {}).get("author")})
     params = search_params(req, sort="relevance", page=1, per_page=10)
     query_string = urlencode(params)
-    base = request.host_url.rstrip("/")
+    base = public_url()
     updated = entries[0]["hit"].date if entries else "1970-01-01T00:00:00Z"
     xml = render_template("search.atom.xml", entries=entries, req=req, updated=updated,
                           self_url=f"{base}/search.atom" + (f"?{query_string}" if params else ""),
@@ -175,5 +176,5 @@ def atom():
 
 @bp.get("/opensearch.xml")
 def opensearch():
-    xml = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
+    xml = render_template("opensearch.xml", base=public_url())
     return Response(xml, mimetype="application/opensearchdescription+xml")

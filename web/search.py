@@ -18,6 +18,7 @@ from web.feeds import EXPORT_FORMATS
 from web.i18n import current_lang, date_label, digits, number
 from web.labels import label
 from web.links import search_params
+from web.security import public_url
 
 bp = Blueprint("search", __name__)
 
@@ -138,7 +139,7 @@ def search_page():
         # Not in the template: Jinja's ngettext would format the count before we could.
         count_text=ngettext("%(count)s result", "%(count)s results", result.total, count=number(result.total))
         if result is not None else "",
-        permalink=request.host_url.rstrip("/") + _url(search_params(req)),
+        permalink=public_url(_url(search_params(req))),
         export_urls={ext: _url(search_params(req, page=1, per_page=10), f"/search.{ext}", keep_lang=False)
                      for ext in EXPORT_FORMATS},
     ), status
@@ -155,7 +156,7 @@ def article_page(article_id: str):
     except NoIndex:
         related = []
     return render_template("article.html", article=article, paragraphs=paragraphs, related=related,
-                           permalink=request.host_url.rstrip("/") + request.path)
+                           permalink=public_url(request.path))
 
 
 @bp.get("/entity/<entity_id>")

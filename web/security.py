@@ -1,5 +1,6 @@
-"""What every response carries for safety (Content-Security-Policy and friends) and the rate
-limits on the public pages, API, exports and feeds (Flask-Limiter, one limiter per app)."""
+"""What every response carries for safety (Content-Security-Policy and friends), the rate
+limits on the public pages, API, exports and feeds (Flask-Limiter, one limiter per app), and the
+address absolute links are built from (PUBLIC_URL, or a trusted Host header: never any Host)."""
 from __future__ import annotations
 
 import ipaddress
@@ -38,6 +39,29 @@ def current_limit() -> str:
     return config["RATELIMIT_PUBLIC"]
 
 
+# Hosts answered when PUBLIC_URL is not set (the machine itself, as `arshif serve` binds it).
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def public_url(path: str = "") -> str:
+    """The absolute address of ``path`` (``/search?q=…``) as readers reach Arshif: PUBLIC_URL
+    when configured, else this request's own address, whose Host TRUSTED_HOSTS has vouched for
+    (a forged Host header never gets into Atom, OpenSearch or permalinks)."""
+    base = current_app.config["PUBLIC_URL"] or request.url_root
+    return base.rstrip("/") + path
+
+
+def _trusted_hosts(app: Flask) -> None:
+    """Without PUBLIC_URL, links are built from the Host header: only trusted hosts are then
+    answered (Flask's TRUSTED_HOSTS: others get 400)."""
+    config = app.config
+    if config["PUBLIC_URL"]:
+        config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
+    elif config["TRUSTED_HOSTS"] is None:
+        config["TRUSTED_HOSTS"] = LOCAL_HOSTS + ([config["SERVE_HOST"]] if config["SERVE_HOST"] not in
+                                                 ("0.0.0.0", "::", "") else [])
+
+
 def _security_headers(response):
     headers = response.headers
     if response.status_code != 429:
@@ -52,6 +76,7 @@ def _security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    _trusted_hosts(app)
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind a reverse proxy every request comes from loopback: trust X-Forwarded-For from
         # this many proxies, or everyone would get the loopback limit.

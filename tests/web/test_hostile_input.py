@@ -34,3 +34,33 @@ def test_method_not_allowed_says_which_methods_are(client):
         r = client.post(path)
         assert r.status_code == 405, path
         assert set(r.headers["Allow"].split(", ")) >= {"GET", "HEAD"}, path
+
+
+EVIL = {"Host": "evil.example"}
+
+
+def test_a_forged_host_header_never_gets_into_links(news_app):
+    """Without PUBLIC_URL only this machine's names are answered; the others get 400."""
+    client = news_app.test_client()
+    for path in ("/opensearch.xml", "/search.atom?q=اسرائيل", "/article/t-001", "/api/v1/openapi.json"):
+        r = client.get(path, headers=EVIL)
+        assert r.status_code == 400 and "evil.example" not in r.get_data(as_text=True), path
+    assert "http://localhost/search?q={searchTerms}" in client.get("/opensearch.xml").get_data(as_text=True)
+
+
+def test_with_public_url_links_use_it_whatever_the_host(tmp_path):
+    app = build_instance(tmp_path / "instance", FIXTURES / "news.jsonl", RATELIMIT_ENABLED=False,
+                         PUBLIC_URL="https://archive.example.org/")
+    client = app.test_client()
+    pages = {path: client.get(path, headers=EVIL) for path in
+             ("/opensearch.xml", "/search.atom?q=اسرائيل", "/article/t-001", "/search?q=اسرائيل",
+              "/api/v1/openapi.json", "/api")}
+    for path, r in pages.items():
+        text = r.get_data(as_text=True)
+        assert r.status_code == 200 and "evil.example" not in text, path
+        assert "https://archive.example.org/" in text, path
+    feed = ET.fromstring(pages["/search.atom?q=اسرائيل"].get_data())
+    assert feed.find(f"{ATOM}id").text.startswith("https://archive.example.org/search.atom?q=")
+    assert all(e.find(f"{ATOM}id").text.startswith("https://archive.example.org/article/")
+               for e in feed.findall(f"{ATOM}entry"))
+    assert pages["/api/v1/openapi.json"].get_json()["servers"] == [{"url": "https://archive.example.org/"}]
