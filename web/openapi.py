@@ -8,25 +8,41 @@ from indexer.search import FACET_NAMES, MAX_PAGE, MAX_PER_PAGE, SORTS
 NULLABLE_STRING = {"type": ["string", "null"]}
 
 
+# from/to as the server reads them (archive.dates.parse_bound): YYYY, YYYY-MM or YYYY-MM-DD, a real
+# day of a year from 1900 to 2100.
+_YEAR = r"(19\d\d|20\d\d|2100)"
+_DAY = (r"((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))")
+_LEAP_DAY = r"(19(0[48]|[2468][048]|[13579][26])|20([02468][048]|[13579][26]))-02-29"
+DATE_BOUND = rf"^({_YEAR}(-(0[1-9]|1[0-2]))?|{_YEAR}-{_DAY}|{_LEAP_DAY})$"
+# A facet value (YYYY or YYYY-MM), or empty (ignored, as an empty form field is).
+DATE_BUCKET = r"^(\d{4}(-(0[1-9]|1[0-2]))?)?$"
+FILTER_VALUE = {"type": "string", "maxLength": 300}
+EMPTY_NOTE = " An empty value is the same as leaving the parameter out."
+
+
 def _param(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
     if repeat:
-        schema = {"type": "array", "items": schema}
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema, **({"style": "form", "explode": True} if repeat else {})}
+        return {"name": name, "in": "query", "required": False, "description": description,
+                "schema": {"type": "array", "items": schema}, "style": "form", "explode": True}
+    # Search forms send empty fields (from=&to=): the server reads them as absent.
+    return {"name": name, "in": "query", "required": False, "description": description + EMPTY_NOTE,
+            "schema": schema, "allowEmptyValue": True}
 
 
 SEARCH_PARAMS = [
     _param("q", "The query: words (all must match), \"phrases\", OR/أو, -word or NOT, word*, =exact, "
                 "title:word, section:X, source:X, date:2018-01..2018-06.", {"type": "string", "maxLength": 1000}),
-    _param("section", "Section code; repeated values are OR.", {"type": "string"}, repeat=True),
-    _param("source", "Outlet name; repeated values are OR.", {"type": "string"}, repeat=True),
-    _param("person", "Entity id of a person; repeated values are AND.", {"type": "string"}, repeat=True),
-    _param("org", "Entity id of an organisation; repeated values are AND.", {"type": "string"}, repeat=True),
-    _param("place", "Entity id of a place; repeated values are AND.", {"type": "string"}, repeat=True),
+    _param("section", "Section code; repeated values are OR.", FILTER_VALUE, repeat=True),
+    _param("source", "Outlet name; repeated values are OR.", FILTER_VALUE, repeat=True),
+    _param("person", "Entity id of a person; repeated values are AND.", FILTER_VALUE, repeat=True),
+    _param("org", "Entity id of an organisation; repeated values are AND.", FILTER_VALUE, repeat=True),
+    _param("place", "Entity id of a place; repeated values are AND.", FILTER_VALUE, repeat=True),
     _param("date", "One date facet bucket, YYYY or YYYY-MM (in ARSHIF_TIMEZONE); repeated values are OR.",
-           {"type": "string", "pattern": r"^\d{4}(-(0[1-9]|1[0-2]))?$"}, repeat=True),
-    _param("from", "Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD.", {"type": "string"}),
-    _param("to", "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD.", {"type": "string"}),
+           {"type": "string", "pattern": DATE_BUCKET}, repeat=True),
+    _param("from", "Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100); "
+                   "not after `to`.", {"type": "string", "pattern": DATE_BOUND}),
+    _param("to", "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100).",
+           {"type": "string", "pattern": DATE_BOUND}),
     _param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
 ]
 PAGING_PARAMS = [
@@ -123,6 +139,7 @@ def _json(ref: str, description: str) -> dict:
 
 ERRORS = {
     "400": _json("Error", "A bad parameter or an unparseable query; the message names it."),
+    "414": _json("Error", "The query string is longer than the server takes (MAX_QUERY_STRING)."),
     "429": _json("Error", "Too many requests from this address; see Retry-After."),
     "503": _json("Error", "No index yet, or the search ran past the time limit."),
 }
