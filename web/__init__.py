@@ -101,6 +101,15 @@ DATABASE_UNAVAILABLE = lazy_gettext("The archive database is not answering just 
                                     "Please try again in a minute.")
 
 
+def _in_both(message) -> tuple[str, str]:
+    """English and Arabic: an error page may be the first a reader sees, before any choice of
+    language."""
+    with force_locale("en"):
+        en = str(message)
+    with force_locale("ar"):
+        return en, str(message)
+
+
 def _error_pages(app: Flask) -> None:
     messages = {
         400: lazy_gettext("The request could not be understood."),
@@ -123,38 +132,29 @@ def _error_pages(app: Flask) -> None:
             app.logger.exception("unhandled error on %s", request.path)
             exc = InternalServerError()
         code = exc.code or 500
-        message = messages.get(code)
-        # Both languages: the page may be the first a reader sees, before any choice of language.
-        with force_locale("en"):
-            en = str(message) if message else exc.name
+        message = messages.get(code) or exc.name
         if isinstance(exc, SecurityError):  # a Host TRUSTED_HOSTS does not list: no page, no links
-            with force_locale("ar"):
-                ar = str(message) if message else exc.name
-            return app.response_class(f"{en}\n{ar}\n", status=code, mimetype="text/plain")
-        if _wants_json():  # machine-readable answers keep the English sentence
-            response = jsonify(error=en)
-        else:
-            with force_locale("ar"):
-                ar = str(message) if message else exc.name
-            response = app.make_response(render_template("error.html", code=code, message_en=en, message_ar=ar))
-        response.status_code = code
-        if isinstance(exc, HTTPException):  # e.g. Allow on a 405
-            for name, value in exc.get_headers():
-                if name.lower() != "content-type":
-                    response.headers[name] = value
+            return app.response_class("\n".join(_in_both(message)) + "\n", status=code, mimetype="text/plain")
+        response = _error_response(code, message)
+        for name, value in exc.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
         return response
 
     def _database_unavailable(exc):
         """The archive database is down, locked or too slow: a 503 that says so (search, which
         reads the index, still works), never a 500 or a trip to the sign-in page."""
         app.logger.warning("archive database unavailable on %s: %s", request.path, exc)
-        with force_locale("en"):
-            en = str(DATABASE_UNAVAILABLE)
-        if _wants_json():
-            return jsonify(error=en), 503
-        with force_locale("ar"):
-            ar = str(DATABASE_UNAVAILABLE)
-        return render_template("error.html", code=503, message_en=en, message_ar=ar), 503
+        return _error_response(503, DATABASE_UNAVAILABLE)
+
+    def _error_response(code: int, message):
+        en, ar = _in_both(message)
+        if _wants_json():  # machine-readable answers keep the English sentence
+            response = jsonify(error=en)
+        else:
+            response = app.make_response(render_template("error.html", code=code, message_en=en, message_ar=ar))
+        response.status_code = code
+        return response
 
     for code in messages:
         app.register_error_handler(code, handler)
