@@ -418,7 +418,7 @@ def user_password_command(name, password_stdin):
     try:
         set_password(db, name, password)
     except AccountError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     click.echo(f"new password for {name}; its sign-ins have ended")
 
 
@@ -445,7 +445,7 @@ def _set_active(name: str, active: bool) -> None:
     try:
         set_active(jobs_db(), name, active)
     except AccountError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     click.echo(f"{name} {'enabled' if active else 'disabled; its sign-ins have ended'}")
 
 
