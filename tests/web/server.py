@@ -13,6 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from tests.pgcluster import free_port
@@ -42,9 +43,16 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer to look at, not to follow
 
 
+# As tests/conftest.py's make_app: answers and counts are checked, not speed (a loaded machine).
+TEST_CONFIG = {"SEARCH_TIME_LIMIT": 60.0, "FACET_TIME_LIMIT": 60.0}
+
+
 @contextmanager
-def serve(instance: str, workers: int = 2, **env) -> Iterator[str]:
-    """``arshif serve --workers N`` on ``instance``; yields its base URL; stops it (and only it)."""
+def serve(instance: str, workers: int = 2, config: dict | None = None, **env) -> Iterator[str]:
+    """``arshif serve --workers N`` on ``instance`` with ``config`` written to its config.py;
+    yields its base URL; stops it (and only it)."""
+    settings = {**TEST_CONFIG, **(config or {})}
+    (Path(instance) / "config.py").write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_") and k != "DATABASE_URL"}
     environ.update(ARSHIF_INSTANCE=instance, **env)

@@ -82,8 +82,8 @@ def test_tables_locked_under_a_running_server_postgres(tmp_path, pg_server_url):
     _reset_pg(pg_server_url)
     instance = tmp_path / "instance"
     build_instance(instance, FIXTURES / "news.jsonl", DATABASE_URL=pg_server_url)
-    (instance / "config.py").write_text("RATELIMIT_ENABLED = False\nDATABASE_REQUEST_TIMEOUT = 1.0\n")
-    with serve(str(instance), DATABASE_URL=pg_server_url) as base:
+    config = {"RATELIMIT_ENABLED": False, "DATABASE_REQUEST_TIMEOUT": 1.0}
+    with serve(str(instance), config=config, DATABASE_URL=pg_server_url) as base:
         client = Client(base)
         assert json.loads(client.request("/healthz")[2])["status"] == "ok"
         holder = psycopg.connect(pg_server_url)
