@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from archive import authority, jobs
-from archive.accounts import ROLES, AccountError, add_user, list_users
+from archive.accounts import ROLES, AccountError, add_user, list_users, set_active
 from archive.runs import get_rejection, get_run, last_run, list_runs, run_rejections
 from archive.store import archive_counts
 from archive.uploads import UploadError, save_upload
@@ -368,6 +368,21 @@ def users():
         except AccountError as exc:
             error, status = error_text(exc), 400
     return _page("admin/users.html", status, users=list_users(_db()), roles=ROLES, error=error)
+
+
+@bp.route("/users/<name>/active", methods=["POST"])
+@admin_only
+def user_active(name: str):
+    """Disable an account (its sign-ins end at once) or enable it again; never one's own."""
+    active = request.form.get("active") == "1"
+    if name == current_user.name:
+        abort(400)
+    try:
+        set_active(_db(), name, active)
+    except AccountError as exc:
+        return _page("admin/users.html", 404, users=list_users(_db()), roles=ROLES, error=error_text(exc))
+    current_app.logger.info("%s %s %s", current_user.name, "enabled" if active else "disabled", name)
+    return redirect(url_for("admin.users"), code=303)
 
 
 @bp.app_template_filter("bytes")

@@ -63,3 +63,22 @@ def test_cookies_from_before_session_versions_are_signed_out(admin_app):
     with client.session_transaction() as session:
         session["_user_id"] = session["_user_id"].split(":")[0]
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_admin_disabling_an_account_on_the_users_page_ends_its_sign_ins(admin_app):
+    r = admin_app.test_cli_runner().invoke(args=["user", "add", "sami", "--password-stdin"], input=PASSWORD + "\n")
+    assert r.exit_code == 0
+    sami, mona = admin_app.test_client(), admin_app.test_client()
+    sign_in(sami, "sami")
+    csrf = sign_in(mona)
+    assert sami.get("/admin/").status_code == 200
+    page = mona.get("/admin/users").get_data(as_text=True)
+    assert "/admin/users/sami/active" in page and "/admin/users/mona/active" not in page  # never oneself
+    r = mona.post("/admin/users/sami/active", data={"active": "0", "csrf_token": csrf})
+    assert r.status_code == 303
+    assert sami.get("/admin/").status_code == 302   # signed out at once
+    assert mona.post("/admin/users/mona/active", data={"active": "0", "csrf_token": csrf}).status_code == 400
+    assert mona.post("/admin/users/nobody/active", data={"active": "0", "csrf_token": csrf}).status_code == 404
+    assert mona.post("/admin/users/sami/active", data={"active": "1", "csrf_token": csrf}).status_code == 303
+    sign_in(sami, "sami")
+    assert sami.get("/admin/").status_code == 200
