@@ -134,6 +134,8 @@ def _error_pages(app: Flask) -> None:
         code = exc.code or 500
         message = messages.get(code) or exc.name
         if isinstance(exc, SecurityError):  # a Host TRUSTED_HOSTS does not list: no page, no links
+            app.logger.warning("refused a request for host %r: set PUBLIC_URL or TRUSTED_HOSTS to serve it",
+                               request.environ.get("HTTP_HOST", ""))
             return app.response_class("\n".join(_in_both(message)) + "\n", status=code, mimetype="text/plain")
         response = _error_response(code, message)
         for name, value in exc.get_headers():  # e.g. Allow on a 405

@@ -111,7 +111,9 @@ SCHEMAS = {
                                          "description": "degraded: the database does not answer; "
                                                         "search still does, from the index."},
                               "database": {"type": "string", "enum": ["ok", "unavailable"]},
-                              "articles": {"type": "integer"}, "indexed": {"type": "integer"},
+                              "articles": {"type": "integer", "description": "Articles in the archive; while "
+                                           "the database is unavailable, the last count this worker saw."},
+                              "indexed": {"type": "integer"},
                               "generation": {"type": "string"}, "error": {"type": "string"}}},
     "ExportRow": {"type": "object", "additionalProperties": False,
                   "required": ["id", "title", "url", "date", "date_precision", "section", "source", "permalink",

@@ -39,12 +39,14 @@ def test_method_not_allowed_says_which_methods_are(client):
 EVIL = {"Host": "evil.example"}
 
 
-def test_a_forged_host_header_never_gets_into_links(news_app):
-    """Without PUBLIC_URL only this machine's names are answered; the others get 400."""
+def test_a_forged_host_header_never_gets_into_links(news_app, caplog):
+    """Without PUBLIC_URL only this machine's names are answered; the others get 400 (and the
+    operator a log line that says what to set)."""
     client = news_app.test_client()
     for path in ("/opensearch.xml", "/search.atom?q=اسرائيل", "/article/t-001", "/api/v1/openapi.json"):
         r = client.get(path, headers=EVIL)
         assert r.status_code == 400 and "evil.example" not in r.get_data(as_text=True), path
+    assert "refused a request for host 'evil.example': set PUBLIC_URL or TRUSTED_HOSTS" in caplog.text
     assert "http://localhost/search?q={searchTerms}" in client.get("/opensearch.xml").get_data(as_text=True)
 
 
