@@ -20,11 +20,11 @@ from sqlalchemy import delete, func, insert, or_, select
 from archive.changes import mark_changed
 from archive.db import Database
 from archive.errors import UserError
-from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
+from archive import models
+from archive.models import ENTITY_TYPES, Article, ArticleEntity, Entity, EntityAlias, parse_id, utcnow
 
-KINDS = ("person", "org", "place", "misc")
+KINDS = ENTITY_TYPES
 LABEL_KIND = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "misc"}
-FACET_KINDS = ("person", "org", "place")
 
 KeyFn = Callable[[str], str]
 
@@ -33,23 +33,29 @@ class AuthorityError(UserError, ValueError):
     """A librarian's request the authority file cannot honour (unknown id, bad file row…)."""
 
 
-def parse_id(public_id: str) -> int | None:
-    """``e12`` → 12; None for anything else."""
-    if isinstance(public_id, str) and public_id[:1] == "e" and public_id[1:].isdigit():
-        return int(public_id[1:])
-    return None
-
-
-def _final(session, entity_id: int) -> int:
-    """Follow merges to the entry that stands for ``entity_id`` now."""
+def follow_merges(entity_id: int, merged_into: Callable[[int], int | None]) -> int:
+    """The entry that stands for ``entity_id`` now: ``merged_into(id)`` (the entry an id was
+    merged into, None for a live one) followed to its end; a cycle stops where it closes."""
     seen = set()
     while entity_id not in seen:
         seen.add(entity_id)
-        nxt = session.scalar(select(Entity.merged_into_id).where(Entity.id == entity_id))
+        nxt = merged_into(entity_id)
         if nxt is None:
             return entity_id
         entity_id = nxt
     return entity_id
+
+
+def _merged_map(session) -> dict[int, int]:
+    """Every merged entry → the entry it was merged into."""
+    return dict(session.execute(select(Entity.id, Entity.merged_into_id)
+                                .where(Entity.merged_into_id.is_not(None))).all())
+
+
+def _final(session, entity_id: int) -> int:
+    """Follow merges to the entry that stands for ``entity_id`` now (one query a step)."""
+    return follow_merges(entity_id, lambda eid: session.scalar(
+        select(Entity.merged_into_id).where(Entity.id == eid)))
 
 
 def _touch_articles_of(session, entity_id: int) -> int:
@@ -111,22 +117,13 @@ class Resolver:
 
     def _load(self, session) -> dict[str, int]:
         if self._ids is None:
-            merged = dict(session.execute(select(Entity.id, Entity.merged_into_id)
-                                          .where(Entity.merged_into_id.is_not(None))).all())
-
-            def final(eid: int) -> int:
-                seen = set()
-                while eid in merged and eid not in seen:
-                    seen.add(eid)
-                    eid = merged[eid]
-                return eid
-
+            merged = _merged_map(session)
             entries = {eid: (kind, provisional) for eid, kind, provisional in
                        session.execute(select(Entity.id, Entity.kind, Entity.provisional))}
             self._ids = {}
             rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id).order_by(EntityAlias.id))
             for k, eid in rows:
-                eid = final(eid)
+                eid = follow_merges(eid, merged.get)
                 self._ids[k] = eid
                 kind, provisional = entries[eid]
                 if not provisional:
@@ -250,7 +247,7 @@ def entities_of(session, article_ids: list[str]) -> dict[str, list[dict]]:
         .where(ArticleEntity.article_id.in_(article_ids))
         .order_by(ArticleEntity.article_id, ArticleEntity.mentions.desc(), Entity.id))
     for article_id, eid, name, kind, _n in rows:
-        out[article_id].append({"id": f"e{eid}", "name": name, "type": kind})
+        out[article_id].append({"id": models.public_id(eid), "name": name, "type": kind})
     return out
 
 
@@ -266,23 +263,23 @@ def entity_info(db: Database, public_id: str) -> dict | None:
         count = s.scalar(select(func.count()).select_from(ArticleEntity).where(ArticleEntity.entity_id == eid))
         return {"id": e.public_id, "name": e.name, "type": e.kind, "provisional": e.provisional,
                 "aliases": [a.alias for a in e.aliases], "articles": count or 0,
-                "merged_into": f"e{_final(s, e.id)}" if e.merged_into_id else None}
+                "merged_into": models.public_id(_final(s, e.id)) if e.merged_into_id else None}
 
 
 def alias_table(db: Database) -> dict:
     """What search needs of the authority file: labels of every entry in use, and the
     spellings of confirmed entries with more than one (for alias expansion)."""
     with db.session() as s:
-        labels = {f"e{eid}": [name, kind] for eid, name, kind in
+        labels = {models.public_id(eid): [name, kind] for eid, name, kind in
                   s.execute(select(Entity.id, Entity.name, Entity.kind).where(Entity.merged_into_id.is_(None)))}
         groups: dict[str, list[list[str]]] = {}
         for eid, alias, key in s.execute(
                 select(EntityAlias.entity_id, EntityAlias.alias, EntityAlias.key).join(Entity)
                 .where(Entity.provisional.is_(False), Entity.merged_into_id.is_(None))
                 .order_by(EntityAlias.id)):
-            groups.setdefault(f"e{eid}", []).append([alias, key])
-        redirects = {f"e{eid}": f"e{_final(s, eid)}" for eid in
-                     s.scalars(select(Entity.id).where(Entity.merged_into_id.is_not(None)))}
+            groups.setdefault(models.public_id(eid), []).append([alias, key])
+        merged = _merged_map(s)
+        redirects = {models.public_id(eid): models.public_id(follow_merges(eid, merged.get)) for eid in merged}
     return {"labels": labels, "aliases": {k: v for k, v in groups.items() if len(v) > 1},
             "redirects": redirects}
 
@@ -319,7 +316,7 @@ def merge(db: Database, keep_id: str, merge_id: str) -> dict:
         kept.provisional = False
         kept.updated_at = utcnow()
         s.get(Entity, gone).merged_into_id = keep
-        return {"kept": f"e{keep}", "merged": f"e{gone}", "articles": changed}
+        return {"kept": models.public_id(keep), "merged": models.public_id(gone), "articles": changed}
 
 
 def export_entities(db: Database) -> list[dict]:
@@ -456,7 +453,7 @@ def list_entities(db: Database, q: str | None = None, kind: str | None = None, p
                                         .where(EntityAlias.entity_id.in_([r.id for r in rows]))
                                         .order_by(EntityAlias.id)):
                 aliases.setdefault(eid, []).append(alias)
-    return total, [{"id": f"e{r.id}", "name": r.name, "type": r.kind, "provisional": r.provisional,
+    return total, [{"id": models.public_id(r.id), "name": r.name, "type": r.kind, "provisional": r.provisional,
                     "articles": r.articles, "aliases": aliases.get(r.id, [])} for r in rows]
 
 

@@ -133,6 +133,18 @@ ENTITY_TYPES = ("person", "org", "place", "misc")
 FACET_KINDS = ("person", "org", "place")
 
 
+def public_id(entity_id: int) -> str:
+    """``e12``: how facets, URLs, files and the index name entry 12 (``Entity.public_id``)."""
+    return f"e{entity_id}"
+
+
+def parse_id(public: str) -> int | None:
+    """``e12`` → 12; None for anything else."""
+    if isinstance(public, str) and public[:1] == "e" and public[1:].isdigit():
+        return int(public[1:])
+    return None
+
+
 class Entity(Base):
     """An authority-file entry: one person, organisation or place, however it is spelled.
 
@@ -156,7 +168,7 @@ class Entity(Base):
 
     @property
     def public_id(self) -> str:
-        return f"e{self.id}"
+        return public_id(self.id)
 
 
 class EntityAlias(Base):

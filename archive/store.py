@@ -6,10 +6,10 @@ from typing import Iterator
 
 from sqlalchemy import func, select
 
-from archive.authority import FACET_KINDS, entities_of
+from archive.authority import entities_of
 from archive.dates import check_timezone
 from archive.db import Database
-from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source
+from archive.models import FACET_KINDS, Article, ArticleRevision, IngestRun, Rejection, Section, Source
 
 
 def _utc(dt: datetime | None) -> datetime | None:
