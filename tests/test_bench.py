@@ -1,0 +1,58 @@
+"""The benchmark's own machinery: the corpus generator and the query given to Lucene."""
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _module(name):
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ROWS = [{"id": f"a{i}", "title": f"عنوان رقم {i} عن الموضوع", "section": "sport" if i % 2 else "economy",
+         "source": "S", "date": "2020-01-01", "url": f"http://x/{i}",
+         "body": f"الجملة الأولى للمقال {i}. الجملة الثانية عن الفريق {i}!\nالجملة الثالثة {i}؟"}
+        for i in range(12)]
+
+
+def test_corpus_is_deterministic_distinct_and_never_a_copy():
+    corpus = _module("corpus")
+    first = list(corpus.generate(ROWS, 200, seed=3))
+    assert first == list(corpus.generate(ROWS, 200, seed=3))
+    assert first != list(corpus.generate(ROWS, 200, seed=4))
+    assert len({r["id"] for r in first}) == len({r["url"] for r in first}) == 200
+    assert len({(r["title"], r["body"]) for r in first}) == 200
+    originals = {(r["title"], r["body"]) for r in ROWS}
+    assert not originals & {(r["title"], r["body"]) for r in first}
+    years = {r["date"][:4] for r in first}
+    assert len(years) > 10 and min(years) >= "2006" and max(years) <= "2025"
+
+
+def test_corpus_recombines_sentences_within_a_section():
+    corpus = _module("corpus")
+    for record in corpus.generate(ROWS, 100, seed=1):
+        mine = {r["id"][1:] for r in ROWS if r["section"] == record["section"]}
+        for sentence in corpus.sentences(record["body"]):
+            assert sentence.split()[-1].strip(".!؟") in mine, record
+
+
+def test_lucene_gets_the_rewritten_query():
+    search = _module("search")
+
+    class Lexicon:
+        def doc_frequency(self, field, term):
+            return 0
+
+    q, flt = search.prepared({"q": 'في الاقتصاد "كرة القدم" -نادي', "section": "sport"}, Lexicon())
+    assert "في" not in q.split('"')  # the stop word left the AND, as Arshif's plan drops it
+    assert '+(title:"الاقتصاد" OR body:"الاقتصاد")' in q
+    assert 'body_exact:"كرة القدم"~1' in q and '-(title:"نادي" OR body:"نادي")' in q
+    assert flt == '+section:"sport"'
+    q, flt = search.prepared({"q": "مصر source:BBC", "date": "2010"}, Lexicon())
+    assert q == '(+(title:"مصر" OR body:"مصر"))'
+    assert flt == '+date:[20100101 TO 20101231] +source:"BBC"'
