@@ -452,6 +452,7 @@ class KnownNames:
     def __init__(self, rows: Iterable[tuple[str, str, object]]):
         common = common_word_aliases()
         phrases: dict[tuple[str, ...], KnownName] = {}
+        self._words_of: dict[object, set[str]] = {}  # entry → the words of all its spellings
         for key, kind, ref in rows:
             words = tuple(key.split())
             label = KIND_LABEL.get(kind)
@@ -459,7 +460,15 @@ class KnownNames:
                 ambiguous = len(words) == 1 and (words[0] in common or is_stop(words[0])
                                                  or len(words[0]) < 3)
                 phrases[words] = KnownName(key, label, ref, ambiguous)
+                self._words_of.setdefault(ref, set()).update(words)
         self.table = Gazetteer(phrases)
+
+    def _spelled_like(self, extra: list[str], name: KnownName) -> bool:
+        """Whether every word a longer name adds around a known spelling is a word of the same
+        entry's other spellings, with or without ال (جواد ظريف, محمد جواد ظريف)."""
+        words = self._words_of.get(name.ref, set())
+        return all(w in words or "ال" + w in words or (w.startswith("ال") and w[2:] in words)
+                   for w in extra)
 
     def __len__(self) -> int:
         return len(self.table.phrases)
@@ -500,7 +509,8 @@ class KnownNames:
         KnownName or None, whether the tagger agreed). A known spelling replaces the tagger's
         spans it overlaps, except a longer name of another label around it, which stays beside
         it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
-        جونيور is not دونالد ترامب)."""
+        جونيور is not دونالد ترامب) unless every word it adds is a word of the entry's spellings
+        (جواد ظريف is محمد جواد ظريف)."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
         for start, end, name, without_article in self.find(words):
@@ -510,6 +520,11 @@ class KnownNames:
                     continue
                 if s <= start and e >= end and (s, e) != (start, end):
                     if label == name.label:
+                        if not name.ambiguous and self._spelled_like(words[s:start] + words[end:e], name):
+                            start, end = s, e  # another spelling of the same entry: جواد ظريف
+                            agreed = True
+                            overlapped.append(k)
+                            continue
                         inside = True
                     continue  # a longer name around the known one
                 agreed = agreed or label == name.label

@@ -204,3 +204,16 @@ def test_a_title_joins_a_name_only_through_the_authority_file(known):
     assert not any(m[1] == "PER" and m[0] == "البابا" for m in linked("وقال البابا إن السلام ممكن"))
     both = linked("زار البابا فرنسيس العراق. وقال البابا إن", known)
     assert [m[0] for m in both if m[2] == "البابا فرنسيس"] == ["البابا فرنسيس", "البابا"]
+
+
+def test_a_longer_name_around_a_known_surname_is_the_entry_only_when_spelled_like_it():
+    known = entities.KnownNames((entity_key(a), "person", name) for name, aliases in
+                                [("محمد جواد ظريف", ["محمد جواد ظريف", "ظريف"]),
+                                 ("دونالد ترامب", ["دونالد ترامب", "ترامب"])] for a in aliases)
+
+    class WholeNames(Extractor):  # the tagger takes both words of each name
+        def tag_sentence(self, words):
+            return [(i, i + 2, "PER") for i, w in enumerate(words) if w in ("جواد", "ايفانكا")]
+
+    found_ = [(e.text, e.key) for e in WholeNames().extract("قال جواد ظريف ثم إيفانكا ترامب", known)]
+    assert found_ == [("جواد ظريف", "ظريف"), ("إيفانكا ترامب", normalize("إيفانكا ترامب"))]
