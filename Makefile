@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run install test test-deps bench model clean
+.PHONY: run install test test-deps bench model clean solr solr-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ bench: install
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/ner_eval.py
 	$(BIN)/python bench/quality.py
+
+# A local 2-node SolrCloud with ZooKeeper (Solr 9.10.1 from Maven Central; needs Java 17 and Maven):
+# nodes on :8983 and :8984, ZooKeeper on :9983, data and logs in instance/solr/. The first run builds
+# solr/launcher and downloads Solr's jars into ~/.m2. Ctrl-C (or `make solr-stop`) stops it.
+solr: install
+	$(BIN)/python -m indexer.solr.cluster --dir instance/solr
+
+solr-stop:
+	$(PYTHON) -m indexer.solr.cluster --dir instance/solr --stop
 
 # Retrain the entity tagger shipped in indexer/data/ (deterministic): word clusters from
 # ../shared/corpus/news.jsonl.gz, then the CRF from ../shared/corpus/ner.

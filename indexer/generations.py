@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 CURRENT = "CURRENT"
 COMPLETE = "COMPLETE"
@@ -152,6 +152,17 @@ def _is_generation(p: Path) -> bool:
     return p.is_dir() and p.name.startswith("g")
 
 
+def next_generation_name(existing: Iterable[str]) -> str:
+    """A new generation's name ('g<UTC time>-<hex>'), sorting after every name in ``existing``:
+    names sort in creation order (rollback relies on it), even within one second. The Solr
+    engine names its collections the same way."""
+    newest = max(existing, default="")
+    while True:
+        name = datetime.now(timezone.utc).strftime("g%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(2)
+        if name > newest:
+            return name
+
+
 class IndexRoot:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -214,12 +225,7 @@ class IndexRoot:
     def new_generation(self) -> tuple[str, Path]:
         """Create the directory of a new (incomplete) generation."""
         self.root.mkdir(parents=True, exist_ok=True)
-        # Names sort in creation order (rollback relies on it), even within one second.
-        newest = max((p.name for p in self.root.iterdir() if _is_generation(p)), default="")
-        while True:
-            name = datetime.now(timezone.utc).strftime("g%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(2)
-            if name > newest:
-                break
+        name = next_generation_name(p.name for p in self.root.iterdir() if _is_generation(p))
         path = self.root / name
         path.mkdir()
         _fsync_dir(self.root)

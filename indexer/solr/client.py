@@ -1,0 +1,176 @@
+"""A small SolrCloud HTTP client over the standard library: JSON requests to any live node of
+the cluster (a node that does not answer is skipped for the next one), the Collections,
+Configsets and ZooKeeper-read APIs, and errors in plain words."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+CONFIGSET_DIR = Path(__file__).resolve().parent.parent.parent / "solr" / "configset" / "conf"
+
+
+class SolrError(Exception):
+    """Solr answered with an error, or no node of the cluster answered."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class SolrUnavailable(SolrError):
+    """No node of the cluster could be reached."""
+
+
+def node_urls(solr_url: str | Iterable[str]) -> list[str]:
+    """``SOLR_URL`` as a list of node base URLs ('http://host:8983/solr'); several are given
+    comma-separated or as a list."""
+    urls = solr_url.split(",") if isinstance(solr_url, str) else list(solr_url)
+    urls = [u.strip().rstrip("/") for u in urls if u and u.strip()]
+    for u in urls:
+        if not u.startswith(("http://", "https://")):
+            raise SolrError(f"SOLR_URL must list node URLs such as http://127.0.0.1:8983/solr, not {u!r}")
+    if not urls:
+        raise SolrError("SOLR_URL names no Solr node")
+    return urls
+
+
+class SolrClient:
+    """Requests to a SolrCloud cluster. ``auth`` is ('user', 'password') for Basic
+    authentication when the cluster uses it."""
+
+    def __init__(self, solr_url: str | Iterable[str], timeout: float = 30.0,
+                 auth: tuple[str, str] | None = None):
+        self.urls = node_urls(solr_url)
+        self.timeout = timeout
+        self._auth = None
+        if auth:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            self._auth = f"Basic {token}"
+        self._first = 0  # the node that answered last is asked first
+
+    # -- transport ------------------------------------------------------------------------
+    def request(self, path: str, params: dict | list | None = None, body: Any = None,
+                content_type: str = "application/json", timeout: float | None = None,
+                api: str = "solr") -> dict:
+        """GET (no body) or POST ``path`` (relative to the node's /solr, or /api with
+        ``api='api'``) and return the decoded JSON. Tries each node once, starting with the
+        one that answered last; SolrUnavailable when none answers."""
+        query = urllib.parse.urlencode(params or {}, doseq=True)
+        data = None
+        if body is not None:
+            data = body if isinstance(body, (bytes, bytearray)) else \
+                json.dumps(body, ensure_ascii=False).encode("utf-8")
+        errors = []
+        n = len(self.urls)
+        for k in range(n):
+            i = (self._first + k) % n
+            base = self.urls[i]
+            if api == "api":
+                base = base.rsplit("/solr", 1)[0] + "/api"
+            url = f"{base}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+            req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+            if data is not None:
+                req.add_header("Content-Type", content_type)
+            if self._auth:
+                req.add_header("Authorization", self._auth)
+            try:
+                with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
+                    payload = resp.read()
+            except urllib.error.HTTPError as exc:
+                payload = exc.read()
+                if exc.code in (502, 503, 504) and k + 1 < n:
+                    errors.append(f"{base}: HTTP {exc.code}")
+                    continue
+                raise SolrError(_error_message(payload, exc.code), exc.code) from None
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+                errors.append(f"{base}: {getattr(exc, 'reason', exc)}")
+                continue
+            self._first = i
+            return json.loads(payload) if payload else {}
+        raise SolrUnavailable("no Solr node answered (" + "; ".join(errors) + ")")
+
+    def collections_api(self, action: str, **params) -> dict:
+        return self.request("admin/collections", {"action": action, "wt": "json", **params},
+                            timeout=max(self.timeout, 120.0))
+
+    # -- cluster --------------------------------------------------------------------------
+    def cluster_status(self) -> dict:
+        return self.collections_api("CLUSTERSTATUS")["cluster"]
+
+    def list_collections(self) -> list[str]:
+        return self.collections_api("LIST").get("collections", [])
+
+    def aliases(self) -> dict[str, str]:
+        """Alias name → the collection(s) it points at (comma-separated)."""
+        return self.collections_api("LISTALIASES").get("aliases", {})
+
+    def upload_configset(self, name: str, conf_dir: Path = CONFIGSET_DIR) -> None:
+        """Upload (or replace) a configset from the files of ``conf_dir``."""
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(conf_dir.iterdir()):
+                if f.is_file():
+                    z.write(f, f.name)
+        self.request("admin/configs", {"action": "UPLOAD", "name": name, "overwrite": "true",
+                                       "cleanup": "true", "wt": "json"},
+                     body=buf.getvalue(), content_type="application/octet-stream")
+
+    def create_collection(self, name: str, configset: str, shards: int, replicas: int) -> None:
+        self.collections_api("CREATE", name=name, numShards=shards, replicationFactor=replicas,
+                             **{"collection.configName": configset, "waitForFinalState": "true"})
+
+    def delete_collection(self, name: str) -> None:
+        self.collections_api("DELETE", name=name)
+
+    def set_alias(self, alias: str, collection: str) -> None:
+        """Point ``alias`` at ``collection`` (created or moved in one ZooKeeper write)."""
+        self.collections_api("CREATEALIAS", name=alias, collections=collection)
+
+    def set_collection_property(self, collection: str, name: str, value: str | None) -> None:
+        params = {"name": collection, "propertyName": name}
+        if value is not None:
+            params["propertyValue"] = value
+        self.collections_api("COLLECTIONPROP", **params)
+
+    def collection_properties(self, collection: str) -> dict[str, str]:
+        """The collection's properties (COLLECTIONPROP), read through the ZooKeeper read API."""
+        try:
+            return self.request(f"cluster/zookeeper/data/collections/{collection}/collectionprops.json",
+                                api="api")
+        except SolrError as exc:
+            if exc.status == 404:
+                return {}
+            raise
+
+    # -- documents ------------------------------------------------------------------------
+    def add(self, collection: str, docs: list[dict], commit: bool = False) -> None:
+        params = {"wt": "json"}
+        if commit:
+            params["commit"] = "true"
+        self.request(f"{collection}/update", params, body=docs, timeout=max(self.timeout, 300.0))
+
+    def commit(self, collection: str) -> None:
+        self.request(f"{collection}/update", {"commit": "true", "wt": "json"},
+                     body={"commit": {}}, timeout=max(self.timeout, 300.0))
+
+    def select(self, collection: str, params: dict | list) -> dict:
+        return self.request(f"{collection}/select", params)
+
+    def count(self, collection: str, q: str = "*:*") -> int:
+        return self.select(collection, {"q": q, "rows": 0, "wt": "json"})["response"]["numFound"]
+
+
+def _error_message(payload: bytes, status: int) -> str:
+    try:
+        err = json.loads(payload).get("error", {})
+        msg = err.get("msg") or str(err)
+    except (ValueError, AttributeError):
+        msg = payload[:300].decode("utf-8", "replace")
+    return f"Solr answered HTTP {status}: {msg}"

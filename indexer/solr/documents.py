@@ -1,0 +1,50 @@
+"""The Solr document of an article: ``indexer.schema.to_document`` (the same fields the Whoosh
+engine indexes), with each text field's terms made by Arshif's own analysers and sent as
+PreAnalyzedField JSON — terms, character offsets into the original text and position
+increments — so Solr indexes exactly the terms Whoosh indexes."""
+from __future__ import annotations
+
+import json
+
+from indexer.analysis import exact_analyzer, stemmed_analyzer
+from indexer.schema import ENTITY_FIELDS
+
+# Solr field → the analyser of its terms, and whether the original text is stored with it.
+_STEMMED = stemmed_analyzer()
+_EXACT = exact_analyzer()
+TEXT_FIELDS = {"title": (_STEMMED, True), "body": (_STEMMED, True),
+               "title_exact": (_EXACT, False), "body_exact": (_EXACT, False)}
+
+
+def preanalysed(analyzer, text: str, store: bool) -> str:
+    """PreAnalyzedField JSON of ``text``: one token per term the analyser keeps, with its
+    offsets (``s``, ``e``) and its position increment (``i``, left out when 1). Stop words the
+    stemmed analyser drops leave their positions empty, as in Whoosh (increments above 1)."""
+    tokens = []
+    last = -1
+    for t in analyzer(text, positions=True, chars=True, removestops=True):
+        token = {"t": t.text, "s": t.startchar, "e": t.endchar}
+        if t.pos - last != 1:
+            token["i"] = t.pos - last
+        last = t.pos
+        tokens.append(token)
+    out = {"v": "1", "tokens": tokens}
+    if store:
+        out["str"] = text
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def solr_document(doc: dict) -> dict:
+    """The Solr document for a document from ``indexer.schema.to_document``."""
+    out = {}
+    for key, value in doc.items():
+        if key in TEXT_FIELDS:
+            analyzer, store = TEXT_FIELDS[key]
+            out[key] = preanalysed(analyzer, value, store)
+        elif key in ENTITY_FIELDS:
+            out[key] = [v for v in value.split(",") if v]
+        elif key == "entities":
+            out[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        else:
+            out[key] = value
+    return out
