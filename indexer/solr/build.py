@@ -12,6 +12,7 @@ that died is repeated whole by the next one."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -28,13 +29,17 @@ BATCH = 100
 
 class SolrWriter:
     """What ``indexer.build._feed`` writes into: documents are sent in batches, committed once.
-    Solr replaces a document with the same id, so adding and updating are one operation."""
+    Solr replaces a document with the same id, so adding and updating are one operation. One
+    batch is in flight while the next is analysed (the request waits on the network, not on
+    Python), and a failed request is raised at the next batch or at the commit."""
 
     def __init__(self, client: SolrClient, collection: str, batch: int = BATCH):
         self.client = client
         self.collection = collection
         self.batch = batch
         self.pending: list[dict] = []
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solr-writer")
+        self._in_flight: Future | None = None
 
     def add_document(self, **doc) -> None:
         self.pending.append(solr_document(doc))
@@ -44,18 +49,29 @@ class SolrWriter:
     update_document = add_document
 
     def flush(self) -> None:
+        self._wait()
         if self.pending:
-            self.client.add(self.collection, self.pending)
+            self._in_flight = self._sender.submit(self.client.add, self.collection, self.pending)
             self.pending = []
 
+    def _wait(self) -> None:
+        if self._in_flight is not None:
+            sent, self._in_flight = self._in_flight, None
+            sent.result()
+
     def commit(self) -> None:
-        self.flush()
-        self.client.commit(self.collection)
+        try:
+            self.flush()
+            self._wait()
+            self.client.commit(self.collection)
+        finally:
+            self._sender.shutdown(wait=True)
 
     def cancel(self) -> None:
         # Solr has no rollback in cloud mode: what was sent stays uncommitted until the next
         # commit. A full rebuild's collection is never switched to; an update repeats it all.
         self.pending = []
+        self._sender.shutdown(wait=True, cancel_futures=True)
 
 
 def full_rebuild(articles: Iterable[dict], generations: SolrGenerations, total: int | None = None,

@@ -133,6 +133,9 @@ class SolrClient:
         """Point ``alias`` at ``collection`` (created or moved in one ZooKeeper write)."""
         self.collections_api("CREATEALIAS", name=alias, collections=collection)
 
+    def delete_alias(self, alias: str) -> None:
+        self.collections_api("DELETEALIAS", name=alias)
+
     def set_collection_property(self, collection: str, name: str, value: str | None) -> None:
         params = {"name": collection, "propertyName": name}
         if value is not None:

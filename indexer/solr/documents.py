@@ -18,12 +18,14 @@ TEXT_FIELDS = {"title": (_STEMMED, True), "body": (_STEMMED, True),
 
 def preanalysed(analyzer, text: str, store: bool) -> str:
     """PreAnalyzedField JSON of ``text``: one token per term the analyser keeps, with its
-    offsets (``s``, ``e``) and its position increment (``i``, left out when 1). Stop words the
-    stemmed analyser drops leave their positions empty, as in Whoosh (increments above 1)."""
+    position increment (``i``, left out when 1) and, for a stored field, its offsets into the
+    original text (``s``, ``e``; an unstored field has no text to point into, and leaving them
+    out makes requests a third smaller). Stop words the stemmed analyser drops leave their
+    positions empty, as in Whoosh (increments above 1)."""
     tokens = []
     last = -1
-    for t in analyzer(text, positions=True, chars=True, removestops=True):
-        token = {"t": t.text, "s": t.startchar, "e": t.endchar}
+    for t in analyzer(text, positions=True, chars=store, removestops=True):
+        token = {"t": t.text, "s": t.startchar, "e": t.endchar} if store else {"t": t.text}
         if t.pos - last != 1:
             token["i"] = t.pos - last
         last = t.pos

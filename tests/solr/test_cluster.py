@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
+from whoosh import index as whoosh_index
 
 from archive.store import count_articles, iter_articles
 from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
-from indexer.generations import NoIndex
-from indexer.solr.build import changed_since, full_rebuild, incremental_update
+from indexer.build import full_rebuild as whoosh_rebuild
+from indexer.generations import IndexRoot, NoIndex
+from indexer.schema import to_document
+from indexer.solr.build import SolrWriter, changed_since, full_rebuild, incremental_update
 from indexer.solr.client import SolrClient, SolrError
 from indexer.solr.generations import SolrGenerations
 from tests.conftest import ROOT, make_app
@@ -75,23 +79,18 @@ def test_full_rebuild_serves_every_sample_article_from_two_shards_on_two_nodes(s
     assert health["replicas_down"] == []
     # both shards hold articles (the documents are spread, not all on one)
     status = gens.client.cluster_status()["collections"][report.generation]["shards"]
-    per_shard = [gens.client.count(report.generation, "*:*") for _ in status]
-    assert sum(1 for s in status if gens.client.select(
-        report.generation, {"q": "*:*", "rows": 0, "shards": s})["response"]["numFound"] > 0) == 2
-    assert per_shard[0] == 48
+    per_shard = [gens.client.select(report.generation, {"q": "*:*", "rows": 0, "shards": s})["response"]["numFound"]
+                 for s in status]
+    assert len(per_shard) == 2 and all(n > 0 for n in per_shard) and sum(per_shard) == 48
 
 
 def test_solr_indexes_exactly_the_terms_the_whoosh_index_holds(solr_cluster, sample_archive, tmp_path):
-    from whoosh import index as whoosh_index
-    from indexer.build import full_rebuild as whoosh_rebuild
-
     gens = _generations(solr_cluster, "sample")
     if gens.current() is None:
         _build(sample_archive, gens)
     with sample_archive.app_context():
         db = _db()
         whoosh_rebuild(iter_articles(db), str(tmp_path / "index"), total=count_articles(db))
-    from indexer.generations import IndexRoot
     ix = whoosh_index.open_dir(str(IndexRoot(tmp_path / "index").current_path()))
     with ix.searcher() as s:
         checked = 0
@@ -248,3 +247,12 @@ def test_a_stopped_node_loses_no_search_and_no_write(solr_cluster, own_archive, 
         total += node2_client.select(core, {"q": "*:*", "rows": 0, "distrib": "false"})["response"]["numFound"]
     assert found == {record["id"]} and total == 40
     assert _ids(gens.client, "failover", "*:*") == before["*:*"]
+
+
+def test_a_batch_solr_refuses_fails_the_build_at_the_next_batch_or_the_commit(solr_cluster, sample_archive):
+    writer = SolrWriter(SolrClient(solr_cluster.solr_url), "no_such_collection", batch=1)
+    with sample_archive.app_context():
+        article = next(iter_articles(_db()))
+    writer.add_document(**to_document(article, ZoneInfo("UTC")))  # sent in the background
+    with pytest.raises(SolrError, match="404|not found|no_such_collection"):
+        writer.commit()

@@ -1,0 +1,149 @@
+"""Indexing into SolrCloud beside Whoosh: the first N corpus articles (default 2,000) ingested
+into a fresh SQLite archive, then one full rebuild into a local 2-node SolrCloud (2 shards × 2
+replicas, started from the Maven jars unless --solr-url names a cluster) and one into Whoosh
+(one process). Prints one JSON object: cluster start time, articles/s of each build, and index
+parity — for every TREC 2002 topic title, the articles holding all its stemmed terms (in title
+or body) in each index, compared, and HTTP query times with every facet.
+
+    .venv/bin/python bench/solr_index.py [--articles 2000] [--solr-url URL] [--corpus PATH]
+
+Timings are wall clock on a shared machine; runs under neither ``make test`` nor ``make bench``.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from whoosh import index as whoosh_index  # noqa: E402
+from whoosh import query as wq  # noqa: E402
+
+from archive.db import Database  # noqa: E402
+from archive.ingest import ingest  # noqa: E402
+from archive.store import count_articles, iter_articles  # noqa: E402
+from indexer.analysis import analyze, stemmed_analyzer  # noqa: E402
+from indexer.build import full_rebuild as whoosh_rebuild  # noqa: E402
+from indexer.generations import IndexRoot  # noqa: E402
+from indexer.solr.build import full_rebuild as solr_rebuild  # noqa: E402
+from indexer.solr.client import SolrClient  # noqa: E402
+from indexer.solr.cluster import LocalCluster  # noqa: E402
+from indexer.solr.generations import SolrGenerations  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--solr-url", default=None)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args()
+    out: dict = {"articles": args.articles}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        slice_path = tmp / "slice.jsonl"
+        with gzip.open(args.corpus / "news.jsonl.gz", "rt", encoding="utf-8") as src, \
+                open(slice_path, "w", encoding="utf-8") as dst:
+            dst.writelines(itertools.islice(src, args.articles))
+        db = Database(f"sqlite:///{tmp / 'archive.sqlite3'}")
+        db.upgrade()
+        ingest(db, [slice_path])
+        total = count_articles(db)
+
+        cluster = None
+        solr_url = args.solr_url
+        if solr_url is None:
+            cluster = LocalCluster(tmp / "solr", nodes=2).start()
+            out["cluster_start_s"] = round(cluster.started_in, 1)
+            solr_url = cluster.solr_url
+        try:
+            gens = SolrGenerations(SolrClient(solr_url), "bench", shards=2, replicas=2)
+            started = time.perf_counter()
+            report = solr_rebuild(iter_articles(db), gens, total=total)
+            seconds = time.perf_counter() - started
+            out["solr"] = {"seconds": round(seconds, 1), "articles_per_s": round(total / seconds, 1)}
+
+            started = time.perf_counter()
+            whoosh_rebuild(iter_articles(db), str(tmp / "index"), total=total, procs=1)
+            seconds = time.perf_counter() - started
+            out["whoosh"] = {"seconds": round(seconds, 1), "articles_per_s": round(total / seconds, 1)}
+
+            out["shards"] = _shard_sizes(gens.client, report.generation)
+            out["parity"] = _parity(gens.client, report.generation, tmp / "index", args.corpus)
+            out["queries"] = _query_times(gens.client, "bench", args.corpus)
+            if cluster is None:  # a cluster of the user's: leave nothing behind
+                gens.client.delete_alias("bench")
+                gens.client.delete_collection(report.generation)
+        finally:
+            if cluster:
+                cluster.shutdown()
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+
+
+def _shard_sizes(client: SolrClient, collection: str) -> list[dict]:
+    """Documents and index bytes of each replica (CoreAdmin STATUS on every node)."""
+    shards = client.cluster_status()["collections"][collection]["shards"]
+    out = []
+    for shard_name, shard in sorted(shards.items()):
+        for replica in shard["replicas"].values():
+            node = SolrClient(replica["base_url"])
+            index = node.request("admin/cores", {"action": "STATUS", "core": replica["core"],
+                                                 "wt": "json"})["status"][replica["core"]]["index"]
+            out.append({"shard": shard_name, "node": replica["node_name"], "docs": index["numDocs"],
+                        "bytes": index["sizeInBytes"]})
+    return out
+
+
+def _topic_terms(corpus: Path) -> list[tuple[str, list[str]]]:
+    topics = [json.loads(line) for line in (corpus / "trec2002_arabic_topics.jsonl").read_text(encoding="utf-8").splitlines()]
+    out = [(t["id"], analyze(stemmed_analyzer(), t["title_ar"])) for t in topics]
+    return [(topic, terms) for topic, terms in out if terms]
+
+
+def _query_times(client: SolrClient, alias: str, corpus: Path, rounds: int = 3) -> dict:
+    """Wall time over HTTP of each topic title as an OR of its stemmed terms (title boosted),
+    10 hits with their stored title and body, and every facet Arshif shows (section, source,
+    month, person, org, place). Not Arshif's engine: a floor for what it will ask of Solr."""
+    times = []
+    for _ in range(rounds):
+        for _topic, terms in _topic_terms(corpus):
+            q = " OR ".join(f"title:{t}^2 OR body:{t}" for t in terms)
+            started = time.perf_counter()
+            client.select(alias, {"q": q, "rows": 10, "fl": "id,title,body,published,section,source",
+                                  "facet": "true", "facet.limit": 30, "facet.mincount": 1,
+                                  "facet.field": ["section", "source", "month", "person", "org", "place"]})
+            times.append(time.perf_counter() - started)
+    times.sort()
+    return {"count": len(times), "p50_ms": round(1000 * times[len(times) // 2], 1),
+            "p95_ms": round(1000 * times[int(len(times) * 0.95)], 1)}
+
+
+def _parity(client: SolrClient, collection: str, index_dir: Path, corpus: Path) -> dict:
+    """Articles holding every stemmed term of each topic title (title or body), both indexes."""
+    ix = whoosh_index.open_dir(str(IndexRoot(index_dir).current_path()))
+    same, differ = 0, []
+    with ix.searcher() as s:
+        for topic, terms in _topic_terms(corpus):
+            q = wq.And([wq.Or([wq.Term("title", t), wq.Term("body", t)]) for t in terms])
+            whoosh_ids = {s.stored_fields(d)["id"] for d in q.docs(s)}
+            solr_q = " AND ".join(f"(title:{t} OR body:{t})" for t in terms)
+            data = client.select(collection, {"q": solr_q, "fl": "id", "rows": 5000})
+            solr_ids = {d["id"] for d in data["response"]["docs"]}
+            if solr_ids == whoosh_ids:
+                same += 1
+            else:
+                differ.append({"topic": topic, "whoosh": len(whoosh_ids),
+                               "solr": len(solr_ids)})
+    return {"queries": same + len(differ), "same_articles": same, "differ": differ}
+
+
+if __name__ == "__main__":
+    main()
