@@ -26,18 +26,20 @@ run: install
 
 # System packages the tests need (Debian, as root): Chromium and an Arabic font for the browser tests,
 # PostgreSQL's programs for the throwaway cluster tests/pgcluster.py starts (ARSHIF_TEST_DATABASE_URL
-# names an existing server instead). Elsewhere those tests skip with a reason (under CI=true they fail).
+# names an existing server instead), Java 17 and Maven for the SolrCloud tests (tests/solr). Elsewhere those tests skip with a reason (under CI=true they fail).
 test-deps: install
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	  pkgs=""; \
 	  command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
 	  fc-list 2>/dev/null | grep -qi "Noto Naskh Arabic" || pkgs="$$pkgs fonts-noto-core"; \
 	  if [ -z "$$ARSHIF_TEST_DATABASE_URL" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pkgs="$$pkgs postgresql"; fi; \
+	  command -v java >/dev/null 2>&1 || pkgs="$$pkgs openjdk-17-jdk-headless"; \
+	  command -v mvn >/dev/null 2>&1 || pkgs="$$pkgs maven"; \
 	  if [ -n "$$pkgs" ]; then \
 	    echo "installing:$$pkgs"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	  fi; \
-	else echo "not root on Debian: browser and PostgreSQL tests need chromium and postgresql installed (or ARSHIF_TEST_DATABASE_URL), else they skip"; fi
+	else echo "not root on Debian: browser, PostgreSQL and Solr tests need chromium, postgresql (or ARSHIF_TEST_DATABASE_URL), java and maven installed, else they skip"; fi
 
 test: test-deps
 	$(BIN)/python -m pytest
