@@ -1,13 +1,13 @@
 """Building index generations on SolrCloud, the way ``indexer.build`` builds them on disk: a full
 rebuild writes a new collection and moves the alias to it; an incremental update adds or
 replaces the changed articles in the serving collection. Articles go through the same
-``indexer.build`` feed (``to_document``, progress, newest change time) into a writer that
+``indexer.build`` feed (``to_document``, progress, cancel on error) into a writer that
 sends batches of Solr documents.
 
 Crash safety: a full rebuild writes only its own new collection, marked complete after its
 commit; the alias moves last, so a build killed at any moment leaves the serving collection
 as it was, and the next build deletes what it left. An incremental update sends documents by
-id (replacing, never duplicating); ``changed_until`` moves only after the commit, so an update
+id (replacing, never duplicating); the change number moves only after the commit, so an update
 that died is repeated whole by the next one."""
 from __future__ import annotations
 
@@ -75,17 +75,18 @@ class SolrWriter:
 
 
 def full_rebuild(articles: Iterable[dict], generations: SolrGenerations, total: int | None = None,
-                 tz: str = "UTC", progress: Progress | None = None) -> BuildReport:
-    """Write every article into a new collection, then move the alias to it and prune."""
+                 tz: str = "UTC", progress: Progress | None = None, change: int | None = None) -> BuildReport:
+    """Write every article into a new collection, then move the alias to it and prune.
+    ``change`` is the archive's change number read before the first article was
+    (archive/changes.py): the next incremental update takes the articles changed after it."""
     started = time.perf_counter()
     generations.prune()  # leftovers of a crashed build go first
     name = generations.new_generation()
     writer = SolrWriter(generations.client, name)
     if progress and total:
         progress(0, total)
-    count, newest = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total)
-    built_at = newest or datetime.now(timezone.utc)
-    generations.write_meta(name, {"articles": count, "timezone": tz, "changed_until": built_at.isoformat(),
+    count = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total)
+    generations.write_meta(name, {"articles": count, "timezone": tz, "change": change,
                                   "built": datetime.now(timezone.utc).isoformat()})
     generations.mark_complete(name)
     generations.switch(name)
@@ -94,26 +95,28 @@ def full_rebuild(articles: Iterable[dict], generations: SolrGenerations, total: 
 
 
 def incremental_update(articles: Iterable[dict], generations: SolrGenerations, tz: str = "UTC",
-                       progress: Progress | None = None, total: int | None = None) -> BuildReport:
-    """Add or replace the given (changed) articles in the serving collection."""
+                       progress: Progress | None = None, total: int | None = None,
+                       change: int | None = None) -> BuildReport:
+    """Add or replace the given (changed) articles in the serving collection; ``change`` is the
+    archive's change number read before the first of them was."""
     started = time.perf_counter()
     name = generations.current_collection()
     meta = generations.read_meta(name)
     writer = SolrWriter(generations.client, name)
-    count, newest = _feed(writer, writer.update_document, articles,
-                          ZoneInfo(meta.get("timezone", tz)), progress, total)
-    if newest is not None:
-        meta["changed_until"] = newest.isoformat()
+    count = _feed(writer, writer.update_document, articles, ZoneInfo(meta.get("timezone", tz)),
+                  progress, total)
+    if change is not None:
+        meta["change"] = change
     meta["articles"] = generations.client.count(name)
     generations.write_meta(name, meta)
     return BuildReport(name, count, time.perf_counter() - started, full=False)
 
 
-def changed_since(generations: SolrGenerations) -> datetime | None:
-    """The change time up to which the serving collection holds the archive (None: no index)."""
+def indexed_change(generations: SolrGenerations) -> int | None:
+    """The archive change number up to which the serving collection holds the archive (None:
+    no index yet)."""
     try:
         name = generations.current_collection()
     except NoIndex:
         return None
-    value = generations.read_meta(name).get("changed_until")
-    return datetime.fromisoformat(value) if value else None
+    return generations.read_meta(name).get("change")

@@ -3,7 +3,7 @@
 serves searches. Switching and rolling back are alias moves (one ZooKeeper write: every node
 sees the old or the new collection, never a mix); a collection is marked complete (collection
 property ``arshif.complete``) only after its last commit, and the next build deletes what a
-crashed build left. Generation metadata (``changed_until``, ``timezone``, ``articles``) is a
+crashed build left. Generation metadata (the archive ``change`` number, ``timezone``, ``articles``) is a
 collection property too, so it lives and dies with its collection.
 
 Readers never write; writers are one reindex job at a time (the jobs table sees to it)."""

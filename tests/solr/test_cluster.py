@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from whoosh import index as whoosh_index
 
+from archive.changes import current_change
 from archive.store import count_articles, iter_articles
 from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
 from indexer.build import full_rebuild as whoosh_rebuild
 from indexer.generations import IndexRoot, NoIndex
 from indexer.schema import to_document
-from indexer.solr.build import SolrWriter, changed_since, full_rebuild, incremental_update
+from indexer.solr.build import SolrWriter, full_rebuild, incremental_update, indexed_change
 from indexer.solr.client import SolrClient, SolrError
 from indexer.solr.generations import SolrGenerations
 from tests.conftest import ROOT, make_app
@@ -27,16 +28,20 @@ def _generations(cluster, alias: str) -> SolrGenerations:
 
 
 def _build(app, gens, **kw):
+    """A full rebuild as `arshif reindex --full` makes it."""
     with app.app_context():
         db = _db()
-        return full_rebuild(iter_articles(db), gens, total=count_articles(db), **kw)
+        change = current_change(db)
+        return full_rebuild(iter_articles(db), gens, total=count_articles(db), change=change, **kw)
 
 
 def _update(app, gens):
+    """An incremental update as `arshif reindex` makes it."""
     with app.app_context():
         db = _db()
-        since = changed_since(gens)
-        return incremental_update(iter_articles(db, changed_since=since), gens)
+        change, since = current_change(db), indexed_change(gens)
+        assert since is not None
+        return incremental_update(iter_articles(db, after_change=since), gens, change=change)
 
 
 def _ingest(app, tmp_path, records: list[dict]):
@@ -165,7 +170,7 @@ def test_a_build_that_dies_leaves_the_alias_where_it_was_and_the_next_build_remo
 def test_incremental_update_changes_the_serving_collection_in_place(solr_cluster, own_archive, tmp_path):
     gens = _generations(solr_cluster, "incr")
     serving = _build(own_archive, gens).generation
-    before = changed_since(gens)
+    before = indexed_change(gens)
     records = _sample_records()
     word = "فيضانتجريبي"
     _ingest(own_archive, tmp_path, [{**records[3], "body": records[3]["body"] + " " + word},
@@ -176,7 +181,7 @@ def test_incremental_update_changes_the_serving_collection_in_place(solr_cluster
     assert gens.current() == serving and gens.client.count("incr") == 41
     query = "{!term f=body_exact}" + analyze(exact_analyzer(), word)[0]
     assert _ids(gens.client, "incr", query) == {records[3]["id"], "new-article-1"}
-    assert changed_since(gens) > before
+    assert indexed_change(gens) > before
     assert gens.read_meta(serving)["articles"] == 41
     assert _update(own_archive, gens).articles == 0  # nothing changed since
 
