@@ -98,6 +98,11 @@ class Searcher(ABC):
         """In how many documents ``field`` holds the analysed ``term`` (the lexicon statistics
         behind the spelling rewrites and did-you-mean)."""
 
+    def doc_frequencies(self, field: str, terms: Sequence[str]) -> dict[str, int]:
+        """``doc_frequency`` of many terms at once (did-you-mean asks for hundreds of spellings;
+        an engine across the network answers them in one request)."""
+        return {t: self.doc_frequency(field, t) for t in terms}
+
     @abstractmethod
     def example(self, field: str, term: str) -> dict | None:
         """The stored fields of one document whose ``field`` holds ``term`` (None when none

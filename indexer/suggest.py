@@ -39,8 +39,8 @@ def suggest(searcher: Searcher, query: str, words: list[str]) -> str | None:
         if df >= SUGGEST_KNOWN_DF:
             continue  # a word that many articles use is spelled as people spell it
         best, best_df = None, max(SUGGEST_FACTOR * df, SUGGEST_MIN_DF)
-        for cand in edits1(norm):
-            cdf = searcher.doc_frequency("body_exact", cand)
+        # sorted: among equally frequent spellings the same one wins whichever engine answers
+        for cand, cdf in searcher.doc_frequencies("body_exact", sorted(edits1(norm))).items():
             if cdf >= best_df:
                 best, best_df = cand, cdf
         if best is None:

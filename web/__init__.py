@@ -10,11 +10,13 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from archive.db import Database, Timeouts, sqlite_url, unavailable
 from archive.urls import is_web_url
+from indexer.backends import open_engine
 from indexer.search import SearchService
 from web.feeds import EXPORT_FORMATS
 
 ENV_KEYS = {"DATABASE_URL": "DATABASE_URL", "ARSHIF_TIMEZONE": "ARSHIF_TIMEZONE",
-            "ARSHIF_INDEX_DIR": "INDEX_DIR"}
+            "ARSHIF_INDEX_DIR": "INDEX_DIR", "SEARCH_BACKEND": "SEARCH_BACKEND", "SOLR_URL": "SOLR_URL",
+            "SOLR_COLLECTION": "SOLR_COLLECTION"}
 
 
 def instance_path() -> str:
@@ -60,7 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
         cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
         facet_time_limit=float(app.config["FACET_TIME_LIMIT"]),
-        authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]))
+        authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]),
+        engine=open_engine(app.config))
 
     @app.after_request
     def _worker(response):

@@ -61,6 +61,8 @@ def healthz():
     or hung database gives "degraded" (search still answers from the index), not a hung worker."""
     index = current_app.extensions["arshif.search"].status()
     figures = {"indexed": index["indexed"], "generation": index["generation"] or ""}
+    if "cluster" in index:  # an engine past one machine adds its cluster's health
+        figures["cluster"] = index["cluster"]
     known = current_app.extensions.setdefault("arshif.health", {"articles": 0})
     try:
         known["articles"] = current_app.extensions["arshif.db"].within(

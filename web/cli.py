@@ -150,25 +150,27 @@ def reindex_command(full, as_json):
     """Bring the search index up to date with the archive (as a reindex job: one at a time,
     progress in 'arshif jobs' and on the admin page)."""
     from archive.changes import current_change
-    from indexer.build import full_rebuild, incremental_update, indexed_change
+    from indexer.backends import BackendError, IndexBuilds
 
     db = _db()
     cfg = current_app.config
-    root = cfg["INDEX_DIR"]
     tz = cfg["ARSHIF_TIMEZONE"]
     progress = _Progress("indexed", quiet=as_json)
     on_progress = with_job_progress(progress)
     # Read before any article is: what is stored from now on goes in the next update.
     change = current_change(db)
-    since = None if full else indexed_change(root)
-    if since is None:
-        report = full_rebuild(iter_articles(db), root, total=count_articles(db), tz=tz,
-                              procs=int(cfg["REINDEX_PROCS"] or min(2, os.cpu_count() or 1)),
-                              multiprocess_min=int(cfg["REINDEX_MULTIPROCESS_MIN"]),
-                              progress=on_progress, change=change)
-    else:
-        report = incremental_update(iter_articles(db, after_change=since), root, tz=tz,
-                                    progress=on_progress, total=count_articles(db, since), change=change)
+    try:
+        builds = IndexBuilds(cfg)
+        since = None if full else builds.indexed_change()
+        if since is None:
+            report = builds.full_rebuild(iter_articles(db), count_articles(db), tz, on_progress, change,
+                                         procs=int(cfg["REINDEX_PROCS"] or min(2, os.cpu_count() or 1)),
+                                         multiprocess_min=int(cfg["REINDEX_MULTIPROCESS_MIN"]))
+        else:
+            report = builds.incremental_update(iter_articles(db, after_change=since), count_articles(db, since),
+                                               tz, on_progress, change)
+    except BackendError as exc:
+        raise click.ClickException(str(exc))
     progress.done()
     kind = "full rebuild" if report.full else "incremental update"
     note_result({**report.to_dict(), "full": report.full},
@@ -190,11 +192,12 @@ def index_group():
 @with_appcontext
 def rollback_command():
     """Serve the previous complete generation again."""
-    from indexer.generations import IndexBusy, IndexRoot, NoIndex
+    from indexer.backends import BackendError, IndexBuilds
+    from indexer.generations import IndexBusy, NoIndex
 
     try:
-        name = IndexRoot(current_app.config["INDEX_DIR"]).rollback()
-    except (NoIndex, IndexBusy) as exc:
+        name = IndexBuilds(current_app.config).rollback()
+    except (NoIndex, IndexBusy, BackendError) as exc:
         raise click.ClickException(str(exc))
     click.echo(f"now serving generation {name}")
 

@@ -25,6 +25,20 @@ INDEX_DIR = None
 # articles on (below it forking the sub-writers costs more than it saves).
 REINDEX_PROCS = None
 REINDEX_MULTIPROCESS_MIN = 5000
+# The search engine: "whoosh" (embedded, the index in INDEX_DIR) or "solr" (a SolrCloud cluster:
+# README "Growing past one machine"). Nothing but the engine changes.
+SEARCH_BACKEND = "whoosh"
+# Solr node URLs, comma-separated (a node that does not answer is skipped for the next), and the
+# collection alias that names the serving generation (each full reindex creates
+# <SOLR_COLLECTION>_g<time> and moves the alias). `make solr` starts these two nodes.
+SOLR_URL = "http://127.0.0.1:8983/solr,http://127.0.0.1:8984/solr"
+SOLR_COLLECTION = "arshif"
+# Shards and replicas of each new generation's collection.
+SOLR_SHARDS = 2
+SOLR_REPLICAS = 2
+# Basic authentication, when the cluster uses it (None: none).
+SOLR_USER = None
+SOLR_PASSWORD = None
 # Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it.
 AUTHORITY_TTL = 60
 # Search results cached per index generation (repeated queries).

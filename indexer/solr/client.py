@@ -58,13 +58,17 @@ class SolrClient:
     # -- transport ------------------------------------------------------------------------
     def request(self, path: str, params: dict | list | None = None, body: Any = None,
                 content_type: str = "application/json", timeout: float | None = None,
-                api: str = "solr") -> dict:
+                api: str = "solr", form: bool = False) -> dict:
         """GET (no body) or POST ``path`` (relative to the node's /solr, or /api with
-        ``api='api'``) and return the decoded JSON. Tries each node once, starting with the
-        one that answered last; SolrUnavailable when none answers."""
+        ``api='api'``) and return the decoded JSON; ``form``: POST the parameters as a form
+        (searches: long queries and id lists never meet a URL length limit). Tries each node
+        once, starting with the one that answered last; SolrUnavailable when none answers."""
         query = urllib.parse.urlencode(params or {}, doseq=True)
         data = None
-        if body is not None:
+        if form:
+            data, query = query.encode("utf-8"), ""
+            content_type = "application/x-www-form-urlencoded"
+        elif body is not None:
             data = body if isinstance(body, (bytes, bytearray)) else \
                 json.dumps(body, ensure_ascii=False).encode("utf-8")
         errors = []
