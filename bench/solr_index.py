@@ -3,7 +3,8 @@ into a fresh SQLite archive, then one full rebuild into a local 2-node SolrCloud
 replicas, started from the Maven jars unless --solr-url names a cluster) and one into Whoosh
 (one process). Prints one JSON object: cluster start time, articles/s of each build, and index
 parity — for every TREC 2002 topic title, the articles holding all its stemmed terms (in title
-or body) in each index, compared, and HTTP query times with every facet.
+or body) in each index, compared, HTTP query times with every facet, and Arshif's own search
+(plan, engine, snippets, facets) on each engine: times and totals for the same queries.
 
     .venv/bin/python bench/solr_index.py [--articles 2000] [--solr-url URL] [--corpus PATH]
 
@@ -79,6 +80,7 @@ def main() -> None:
             out["shards"] = _shard_sizes(gens.client, report.generation)
             out["parity"] = _parity(gens.client, report.generation, tmp / "index", args.corpus)
             out["queries"] = _query_times(gens.client, "bench", args.corpus)
+            out["search"] = _engines(solr_url, tmp / "index", args.corpus)
             if cluster is None:  # a cluster of the user's: leave nothing behind
                 gens.client.delete_alias("bench")
                 gens.client.delete_collection(report.generation)
@@ -124,6 +126,36 @@ def _query_times(client: SolrClient, alias: str, corpus: Path, rounds: int = 3) 
     times.sort()
     return {"count": len(times), "p50_ms": round(1000 * times[len(times) // 2], 1),
             "p95_ms": round(1000 * times[int(len(times) * 0.95)], 1)}
+
+
+def _engines(solr_url: str, index_dir: Path, corpus: Path, rounds: int = 2) -> dict:
+    """Arshif's own search (SearchService: plan, engine, 10 snippets, every facet) on each
+    engine, over the topic titles: wall time per search (uncached) and whether totals agree."""
+    from indexer.search import SearchRequest, SearchService
+    from indexer.solr.engine import SolrEngine
+
+    topics = [json.loads(line)["title_ar"] for line in
+              (corpus / "trec2002_arabic_topics.jsonl").read_text(encoding="utf-8").splitlines()]
+    services = {"whoosh": SearchService(str(index_dir), cache_size=0, time_limit=60, facet_time_limit=60),
+                "solr": SearchService(str(index_dir), cache_size=0, time_limit=60, facet_time_limit=60,
+                                      engine=SolrEngine(solr_url, "bench"))}
+    out, totals = {}, {}
+    for name, service in services.items():
+        times = []
+        for _ in range(rounds):
+            for q in topics:
+                started = time.perf_counter()
+                result = service.search(SearchRequest(query=q))
+                times.append(time.perf_counter() - started)
+                totals.setdefault(name, {})[q] = result.total
+        times.sort()
+        out[name] = {"searches": len(times), "p50_ms": round(1000 * times[len(times) // 2], 1),
+                     "p95_ms": round(1000 * times[int(len(times) * 0.95)], 1)}
+        service.close()
+    differ = [q for q in topics if totals["whoosh"][q] != totals["solr"][q]]
+    out["totals_agree"] = f"{len(topics) - len(differ)}/{len(topics)}"
+    out["totals_differ"] = [{"q": q, "whoosh": totals["whoosh"][q], "solr": totals["solr"][q]} for q in differ]
+    return out
 
 
 def _parity(client: SolrClient, collection: str, index_dir: Path, corpus: Path) -> dict:
