@@ -54,7 +54,7 @@ bench: install
 # nodes on :8983 and :8984, ZooKeeper on :9983, data and logs in instance/solr/. The first run builds
 # solr/launcher and downloads Solr's jars into ~/.m2. Ctrl-C (or `make solr-stop`) stops it.
 solr: install
-	$(BIN)/python -m indexer.solr.cluster --dir instance/solr
+	$(BIN)/python -m indexer.solr.cluster --dir instance/solr || test $$? -eq 143  # 143: stopped by solr-stop
 
 solr-stop:
 	$(PYTHON) -m indexer.solr.cluster --dir instance/solr --stop

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from indexer.analysis import exact_analyzer, stemmed_analyzer
-from indexer.schema import ENTITY_FIELDS
+from indexer.query import ENTITY_KINDS
 
 # Solr field → the analyser of its terms, and whether the original text is stored with it.
 _STEMMED = stemmed_analyzer()
@@ -43,7 +43,7 @@ def solr_document(doc: dict) -> dict:
         if key in TEXT_FIELDS:
             analyzer, store = TEXT_FIELDS[key]
             out[key] = preanalysed(analyzer, value, store)
-        elif key in ENTITY_FIELDS:
+        elif key in ENTITY_KINDS:
             out[key] = [v for v in value.split(",") if v]
         elif key == "entities":
             out[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -22,6 +22,7 @@ from typing import Hashable, Sequence
 from indexer.analysis import stemmed_analyzer
 from indexer.compile import fields
 from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
+from indexer.facets import FACET_LIMIT
 from indexer.generations import NoIndex
 from indexer.plan import DateRange, Exact, Plan, Prefix, Stems
 from indexer.query import ENTITY_KINDS, And, Filter, Not, Or
@@ -33,7 +34,7 @@ STORED = "id,title,body,published,url,author,section,source,entities,date_precis
 # Each facet field and the filter it ignores (indexer.facets asks for exactly these).
 FACETS = {"section": "section", "source": "source", "year": "date", "month": "date",
           **{kind: kind for kind in ENTITY_KINDS}}
-ENTITY_FACET_LIMIT = 30
+
 PAGE = 1000                  # documents per request when ranking deep (exports: cursor paging)
 CACHE = 4096                 # lexicon statistics and stored documents kept per searcher
 RELATED_TERMS = 12           # distinctive words of an article that "related" searches for
@@ -234,7 +235,7 @@ class SolrSearcher(Searcher):
         params = {**self._base(selection), "rows": 0, "facet": "true", "facet.mincount": 1,
                   "facet.field": [f"{{!ex={ex} key={f}}}{f}" for f, ex in wanted.items()]}
         for f in wanted:
-            params[f"f.{f}.facet.limit"] = ENTITY_FACET_LIMIT if f in ENTITY_KINDS else -1
+            params[f"f.{f}.facet.limit"] = FACET_LIMIT if f in ENTITY_KINDS else -1
         data = self._select(params)["facet_counts"]["facet_fields"]
         return {f: dict(zip(data[f][::2], data[f][1::2])) for f in wanted}
 
