@@ -36,6 +36,7 @@ FACETS = {"section": "section", "source": "source", "year": "date", "month": "da
           **{kind: kind for kind in ENTITY_KINDS}}
 
 PAGE = 1000                  # documents per request when ranking deep (exports: cursor paging)
+PAGE_WITH_TEXT = 100         # rankings up to this deep bring their stored fields along
 CACHE = 4096                 # lexicon statistics and stored documents kept per searcher
 RELATED_TERMS = 12           # distinctive words of an article that "related" searches for
 RELATED_CANDIDATES = 40      # its most frequent words, among which they are chosen
@@ -133,12 +134,28 @@ def _document(doc: dict) -> dict:
 
 
 class SolrSelection(Selection):
-    def __init__(self, q: str | None, fqs: list[str], total: int):
+    """A compiled query and its filters. Nothing is asked of Solr until something is needed:
+    ranking (or the facets) brings ``total`` along, so a search costs two requests, not four."""
+
+    def __init__(self, searcher: "SolrSearcher", q: str | None, fqs: list[str], deadline: float):
+        self.searcher = searcher
         self.q = q
         self.fqs = fqs
-        self.total = total
+        self.deadline = deadline
+        self._total: int | None = None
         self.facets: dict[str, dict[str, int]] | None = None
         self.lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        if self._total is None:
+            data = self.searcher._select({"q": self.q or "*:*", "fq": self.fqs, "rows": 0}, self.deadline)
+            self._total = data["response"]["numFound"]
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._total = value
 
 
 class _Bounded(OrderedDict):
@@ -183,29 +200,36 @@ class SolrSearcher(Searcher):
 
     # -- matching and ranking ---------------------------------------------------------------
     def select(self, plan: Plan, filters: Filters, deadline: float) -> SolrSelection:
-        selection = SolrSelection(compile_solr(plan.query), filter_queries(filters), 0)
-        data = self._select({**self._base(selection), "rows": 0}, deadline)
-        selection.total = data["response"]["numFound"]
-        return selection
+        if time.perf_counter() > deadline:
+            raise SearchTimeout()
+        return SolrSelection(self, compile_solr(plan.query), filter_queries(filters), deadline)
 
     def rank(self, selection: SolrSelection, plan: Plan, sort: str, stop: int,
              deadline: float) -> list[Ranked]:
-        if selection.total == 0 or stop <= 0:
+        if stop <= 0 or selection._total == 0:
             return []
         relevance = sort == "relevance" and selection.q is not None and plan.has_text
         if relevance:
             order = "score desc,published desc,id asc"
         else:
             order = "published asc,id asc" if sort == "oldest" else "published desc,id desc"
-        params = {**self._base(selection), "sort": order, "fl": "id,score"}
+        # A page of results brings its stored fields along (no second request for the hits).
+        params = {**self._base(selection), "sort": order, "fl": "score," + STORED if stop <= PAGE_WITH_TEXT else "id,score"}
         if stop <= PAGE:
-            docs = self._select({**params, "rows": stop}, deadline)["response"]["docs"]
+            data = self._select({**params, "rows": stop}, deadline)
+            selection.total = data["response"]["numFound"]
+            docs = data["response"]["docs"]
+            if stop <= PAGE_WITH_TEXT:
+                with self._lock:
+                    for doc in docs:
+                        self._docs.put(doc["id"], _document(doc))
         else:  # deep: cursor paging, so no shard sorts more than a page at a time
             docs, cursor = [], "*"
             while len(docs) < stop:
                 data = self._select({**params, "rows": min(PAGE, stop - len(docs)), "cursorMark": cursor},
                                     deadline)
                 docs += data["response"]["docs"]
+                selection.total = data["response"]["numFound"]
                 if data["nextCursorMark"] == cursor or not data["response"]["docs"]:
                     break
                 cursor = data["nextCursorMark"]
@@ -236,8 +260,10 @@ class SolrSearcher(Searcher):
                   "facet.field": [f"{{!ex={ex} key={f}}}{f}" for f, ex in wanted.items()]}
         for f in wanted:
             params[f"f.{f}.facet.limit"] = FACET_LIMIT if f in ENTITY_KINDS else -1
-        data = self._select(params)["facet_counts"]["facet_fields"]
-        return {f: dict(zip(data[f][::2], data[f][1::2])) for f in wanted}
+        data = self._select(params)
+        selection.total = data["response"]["numFound"]
+        fields = data["facet_counts"]["facet_fields"]
+        return {f: dict(zip(fields[f][::2], fields[f][1::2])) for f in wanted}
 
     def _value_counts(self, selection, field: str, exclude: str, values: list[str]) -> dict[str, int]:
         """Counts of chosen values outside the most frequent ones (facet queries)."""

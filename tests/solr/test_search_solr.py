@@ -58,3 +58,17 @@ def test_lexicon_statistics_come_whole_even_past_the_cache(service, monkeypatch)
     monkeypatch.setattr(engine, "CACHE", 3)  # fewer than asked for at once: entries leave mid-call
     searcher._df.clear()
     assert searcher.doc_frequencies("body_exact", words + ["كلمةغيرموجودة"]) == {**one_by_one, "كلمةغيرموجودة": 0}
+
+
+def test_a_search_is_two_requests_to_the_cluster(service, monkeypatch):
+    from tests.indexer.test_search import run
+
+    monkeypatch.setattr(service.engine, "refresh", 3600)  # no alias check inside the count
+    run(service, q="الشباب OR وزارة", sort="newest")      # the searcher is open, the words' statistics known
+    asked = []
+    request = service.engine.client.request
+    monkeypatch.setattr(service.engine.client, "request", lambda path, *a, **k: asked.append(path) or request(path, *a, **k))
+    r = run(service, q="الشباب OR وزارة", sort="oldest")
+    assert r.total == 3 and len(r.hits) == 3 and r.hits[0].snippet_html
+    # the ranking brings the total and the hits' stored text; one more request counts every facet
+    assert len(asked) == 2 and all(p.endswith("/select") for p in asked)
