@@ -55,6 +55,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -176,30 +177,31 @@ def query_mix(path: Path, n: int, seed: int = 7) -> list[dict]:
         i = rng.randrange(max(1, len(words) - 2))
         return " ".join(words[i:i + rng.choice((2, 2, 3))])
 
-    shapes = [  # (share of the log, request)
-        (0.12, lambda: {"q": rng.choice(topics)}),
-        (0.58, lambda: {"q": " ".join(word() for _ in range(rng.choice((1, 1, 2, 2, 3))))}),
-        (0.05, lambda: {"q": f'"{phrase()}"'}),
-        (0.04, lambda: {"q": f"{word()} OR {word()}"}),
-        (0.03, lambda: {"q": f"{word()} -{word()}"}),
-        (0.03, lambda: {"q": rng.choice(bands[-1])[:4] + "*"}),
-        (0.03, lambda: {"q": "=" + word()}),
-        (0.02, lambda: {"q": f"title:{word()}"}),
-        (0.02, lambda: {"q": word(), "section": rng.choice(sections)}),
-        (0.01, lambda: {"q": word(), "source": rng.choice(sources)}),
-        (0.02, lambda: {"q": word(), "date": str(rng.randrange(2006, 2026))}),
-        (0.02, lambda: {"q": rng.choice(bands[-1]), "page": 20}),
-        (0.01, lambda: {"q": word(), "sort": "newest"}),
-        (0.01, lambda: {"q": word(), "sort": "oldest"}),
+    shapes = [  # (name, share of the log, request)
+        ("trec", 0.12, lambda: {"q": rng.choice(topics)}),
+        ("words", 0.58, lambda: {"q": " ".join(word() for _ in range(rng.choice((1, 1, 2, 2, 3))))}),
+        ("phrase", 0.05, lambda: {"q": f'"{phrase()}"'}),
+        ("or", 0.04, lambda: {"q": f"{word()} OR {word()}"}),
+        ("not", 0.03, lambda: {"q": f"{word()} -{word()}"}),
+        ("prefix", 0.03, lambda: {"q": rng.choice(bands[-1])[:4] + "*"}),
+        ("exact", 0.03, lambda: {"q": "=" + word()}),
+        ("title", 0.02, lambda: {"q": f"title:{word()}"}),
+        ("section", 0.02, lambda: {"q": word(), "section": rng.choice(sections)}),
+        ("source", 0.01, lambda: {"q": word(), "source": rng.choice(sources)}),
+        ("year", 0.02, lambda: {"q": word(), "date": str(rng.randrange(2006, 2026))}),
+        ("deep_page", 0.02, lambda: {"q": rng.choice(bands[-1]), "page": 20}),
+        ("newest", 0.01, lambda: {"q": word(), "sort": "newest"}),
+        ("oldest", 0.01, lambda: {"q": word(), "sort": "oldest"}),
     ]
-    weights = [w for w, _ in shapes]
+    weights = [w for _, w, _ in shapes]
     seen, out = set(), []
     while len(out) < n:
-        req = rng.choices(shapes, weights)[0][1]()
+        name, _, make = rng.choices(shapes, weights)[0]
+        req = make()
         key = json.dumps(req, sort_keys=True, ensure_ascii=False)
         if key not in seen:
             seen.add(key)
-            out.append(req)
+            out.append(req | {"shape": name})
     return out
 
 
@@ -305,13 +307,19 @@ class Server:
             raise RuntimeError("arshif serve did not start")
 
     def url(self, req: dict) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v1/search?" + urllib.parse.urlencode(req)
+        params = {k: v for k, v in req.items() if k != "shape"}
+        return f"http://127.0.0.1:{self.port}/api/v1/search?" + urllib.parse.urlencode(params)
 
     def get(self, req: dict) -> tuple[float, int]:
+        """(milliseconds, total); total -1 for an error answer (503: the search's time box ran out)."""
         started = time.perf_counter()
-        with urllib.request.urlopen(self.url(req), timeout=60) as resp:
-            body = json.loads(resp.read())
-        return (time.perf_counter() - started) * 1000, body["total"]
+        try:
+            with urllib.request.urlopen(self.url(req), timeout=60) as resp:
+                total = json.loads(resp.read())["total"]
+        except urllib.error.HTTPError as exc:
+            exc.read()
+            total = -1
+        return (time.perf_counter() - started) * 1000, total
 
     def worker_peak_mb(self) -> float:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
@@ -393,8 +401,29 @@ def figures(runs: list[dict]) -> dict:
     p50 = [percentile(r["ms"], 50) for r in runs]
     p95 = [percentile(r["ms"], 95) for r in runs]
     return {"p50_ms": round(statistics.median(p50), 2), "p95_ms": round(statistics.median(p95), 2),
+            "errors": [sum(t < 0 for t in r["totals"]) for r in runs],
             "p50_runs": [round(x, 2) for x in p50], "p95_runs": [round(x, 2) for x in p95],
             "load_average": [r["load"] for r in runs]}
+
+
+def by_shape(reqs: list[dict], ours: list[dict], theirs: list[dict]) -> dict:
+    """p50 / p95 per query shape, every run's times pooled: where the time goes."""
+    table = {}
+    for shape in sorted({r["shape"] for r in reqs}):
+        rows = [i for i, r in enumerate(reqs) if r["shape"] == shape]
+        line = {"queries": len(rows)}
+        for name, runs in (("arshif", ours), ("lucene", theirs)):
+            ms = [run["ms"][i] for run in runs for i in rows]
+            if ms:
+                line[name] = [round(percentile(ms, 50), 1), round(percentile(ms, 95), 1)]
+        table[shape] = line
+    return table
+
+
+def progress(engine: str, mode: str, threads: int, result: dict) -> None:
+    print(f"{engine} {mode} c{threads}: p50 {percentile(result['ms'], 50):.1f} ms, "
+          f"p95 {percentile(result['ms'], 95):.1f} ms, errors {sum(t < 0 for t in result['totals'])}, "
+          f"load {result['load']}", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -440,10 +469,12 @@ def main() -> None:
             result["load"] = load()
             rss.append(result["rss_mb"])
             arshif_runs[(mode, threads)].append(result)
+            progress("arshif", mode, threads, result)
             if classpath:
                 result = run_lucene(classpath, lucene_index, queries, mode, threads)
                 result["load"] = load()
                 lucene_runs[(mode, threads)].append(result)
+                progress("lucene", mode, threads, result)
     for mode, threads in modes:
         name = f"{mode}_c{threads}"
         out.setdefault("arshif_http", {})[name] = figures(arshif_runs[(mode, threads)])
@@ -458,6 +489,7 @@ def main() -> None:
         a, b = arshif_runs[("warm", 1)][0]["totals"], lucene_runs[("warm", 1)][0]["totals"]
         out["same_total"] = f"{sum(x == y for x, y in zip(a, b))}/{len(a)}"
         out["totals_within_20_percent"] = f"{sum(abs(x - y) <= 0.2 * max(x, y) for x, y in zip(a, b))}/{len(a)}"
+    out["by_shape_warm_c1"] = by_shape(reqs, arshif_runs[("warm", 1)], lucene_runs[("warm", 1)])
     out["worker_peak_rss_mb"] = max(rss)
     out["load_average_end"] = load()
     print(json.dumps(out, ensure_ascii=False, indent=1))
