@@ -14,8 +14,9 @@ Everything Arshif stores and returns is a timezone-aware UTC ``datetime`` (shown
   source's time zone ``tz``; a date without a time becomes 00:00 of that day in ``tz`` with
   precision ``"day"``.  Anything it cannot read raises :class:`DateParseError` with a message in
   plain words.
-* :func:`parse_bound` reads the ``from``/``to`` search filters (``YYYY``, ``YYYY-MM``,
-  ``YYYY-MM-DD``, inclusive) as a half-open UTC range ``[start, end)``.
+* :func:`period` reads ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the half-open UTC range
+  ``[start, end)`` of that year, month or day in a time zone (``from``/``to``, ``date=``,
+  ``date:`` and the date facet buckets); :func:`parse_bound` gives one end of it.
 * :func:`bucket_of` gives the year and month facet buckets of an instant in a time zone.
 * :func:`to_iso_z` formats an instant as ``YYYY-MM-DDTHH:MM:SSZ``.
 
@@ -35,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hijridate import Hijri
 
-__all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "parse_bound", "bucket_of",
+__all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "period", "parse_bound", "bucket_of",
            "check_timezone"]
 
 UTC = timezone.utc
@@ -404,11 +405,13 @@ _BOUND = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _BOUND_FORMS = "expected YYYY, YYYY-MM or YYYY-MM-DD"
 
 
-def parse_bound(value: str, end: bool, tz: str = "UTC") -> datetime:
-    """A ``from``/``to`` filter value -> aware UTC datetime.
+def period(value: str, tz: str = "UTC") -> tuple[datetime, datetime]:
+    """The year, month or day that ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` names in ``tz``, as
+    the half-open UTC range ``[start, end)``.
 
-    ``end=False``: the first instant of the period (in ``tz``); ``end=True``: the first instant
-    after it, so an inclusive ``to=2018-05`` becomes the exclusive upper bound 2018-06-01 00:00.
+    The one reading of such values: the ``from``/``to`` filters, ``date=`` and the query
+    language's ``date:`` all use it, and date facet buckets are cut at its boundaries, so an
+    article counted in a bucket is found by selecting it.
     """
     zone = _zone(tz)
     if not isinstance(value, str):
@@ -426,17 +429,24 @@ def parse_bound(value: str, end: bool, tz: str = "UTC") -> datetime:
         _check(value, y, mo or 1, d or 1)
     except DateParseError as exc:
         raise DateParseError(f"{exc} ({_BOUND_FORMS})") from None
-    if end:
-        if mo is None:
-            y, mo, d = y + 1, 1, 1
-        elif d is None:
-            y, mo, d = (y + 1, 1, 1) if mo == 12 else (y, mo + 1, 1)
-        else:
-            nxt = datetime(y, mo, d) + timedelta(days=1)
-            y, mo, d = nxt.year, nxt.month, nxt.day
+    if mo is None:
+        ny, nmo, nd = y + 1, 1, 1
+    elif d is None:
+        ny, nmo, nd = (y + 1, 1, 1) if mo == 12 else (y, mo + 1, 1)
     else:
-        mo, d = mo or 1, d or 1
-    return _local_to_utc(y, mo, d, 0, 0, 0, 0, zone)
+        nxt = datetime(y, mo, d) + timedelta(days=1)
+        ny, nmo, nd = nxt.year, nxt.month, nxt.day
+    return (_local_to_utc(y, mo or 1, d or 1, 0, 0, 0, 0, zone),
+            _local_to_utc(ny, nmo, nd, 0, 0, 0, 0, zone))
+
+
+def parse_bound(value: str, end: bool, tz: str = "UTC") -> datetime:
+    """A ``from``/``to`` filter value -> aware UTC datetime.
+
+    ``end=False``: the first instant of the period (in ``tz``); ``end=True``: the first instant
+    after it, so an inclusive ``to=2018-05`` becomes the exclusive upper bound 2018-06-01 00:00.
+    """
+    return period(value, tz)[1 if end else 0]
 
 
 def bucket_of(dt: datetime, tz: str = "UTC") -> tuple[str, str]:

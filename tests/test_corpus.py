@@ -63,3 +63,12 @@ def test_corpus_numpy_path_matches_whoosh(corpus_app):
             assert [h.score for h in a.hits] == [h.score for h in b.hits], q
     finally:
         fast.close(), slow.close()
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "الحكومة"}, {"q": "إسرائيل", "section": "politic"}],
+                         ids=["all", "query", "query-section"])
+def test_corpus_counts_add_up(corpus_app, params):
+    from tests.counts import assert_counts_add_up
+
+    data = assert_counts_add_up(corpus_app.test_client(), **params)
+    assert data["total"] > 0 and any(data["facets"][k] for k in ("person", "org", "place"))

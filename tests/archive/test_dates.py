@@ -439,6 +439,20 @@ def test_parse_bound_in_time_zone(value, tz, start, end):
     assert parse_bound(value, end=True, tz=tz) == end
 
 
+def test_period_and_the_facet_bucket_agree_at_a_year_boundary():
+    """22:30Z on 31 December is already 1 January in Baghdad: the period 2019 holds it, the
+    facet bucket names 2019, and the bounds are the ends of that period."""
+    from archive.dates import period
+
+    instant = utc(2018, 12, 31, 22, 30)
+    start, end = period("2019", "Asia/Baghdad")
+    assert (start, end) == (utc(2018, 12, 31, 21), utc(2019, 12, 31, 21))
+    assert start <= instant < end and bucket_of(instant, "Asia/Baghdad") == ("2019", "2019-01")
+    assert period("2019-01-01", "Asia/Baghdad") == (utc(2018, 12, 31, 21), utc(2019, 1, 1, 21))
+    assert (parse_bound("2019", end=False, tz="Asia/Baghdad"),
+            parse_bound("2019", end=True, tz="Asia/Baghdad")) == (start, end)
+
+
 def test_parse_bound_returns_aware_utc():
     bound = parse_bound("2018-05", end=True, tz="Asia/Baghdad")
     assert bound.utcoffset() == timedelta(0)

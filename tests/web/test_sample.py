@@ -53,3 +53,12 @@ def test_article_page_lists_related_articles(sample_app):
     some_id = client.get("/api/v1/search?q=العراق").get_json()["hits"][0]["id"]
     html = client.get(f"/article/{some_id}").get_data(as_text=True)
     assert "مقالات ذات صلة" in html and html.count('href="/article/') >= 2
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "بغداد"}, {"section": "politic"}, {"sort": "newest", "q": "الحكومة"}],
+                         ids=["all", "query", "section", "query-newest"])
+def test_sample_counts_add_up(sample_app, params):
+    from tests.counts import assert_counts_add_up
+
+    data = assert_counts_add_up(sample_app.test_client(), **params)
+    assert data["total"] > 0
