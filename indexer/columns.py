@@ -3,9 +3,12 @@
 opens, and the filters of a request as boolean masks over docnums."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Iterable
 
 import numpy as np
+
+from archive.dates import MAX_YEAR, MIN_YEAR, period
 
 
 class ValueColumn:
@@ -18,6 +21,14 @@ class ValueColumn:
         self.labels = list(labels)
         self.index = labels
 
+    @classmethod
+    def of_codes(cls, codes: np.ndarray, labels: list[str]) -> "ValueColumn":
+        col = cls(())
+        col.codes = codes.astype(np.int32)
+        col.labels = labels
+        col.index = {label: i for i, label in enumerate(labels)}
+        return col
+
     def mask(self, selected: Iterable[str]) -> np.ndarray:
         """Documents whose value is any of ``selected``."""
         wanted = [self.index[v] for v in selected if v in self.index]
@@ -26,6 +37,23 @@ class ValueColumn:
     def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
         """Documents of ``docs`` per value code."""
         return np.bincount(self.codes[docs], minlength=len(self.labels))
+
+
+def date_columns(published: np.ndarray, tz: str) -> tuple[ValueColumn, ValueColumn]:
+    """The year and month columns of publication times (epoch seconds): each article in the
+    month of ``tz`` that holds it, months cut where ``archive.dates.period`` says they begin,
+    so a date bucket counts exactly what ``date=``, ``date:`` and ``from``/``to`` find."""
+    if not published.size:
+        return ValueColumn(()), ValueColumn(())
+    def year(ts) -> int:  # the UTC year, widened by one each side for any zone's offset
+        return datetime.fromtimestamp(int(ts), timezone.utc).year
+    first = max(MIN_YEAR, year(published.min()) - 1)
+    last = min(MAX_YEAR, year(published.max()) + 1)
+    months = [f"{y:04d}-{m:02d}" for y in range(first, last + 1) for m in range(1, 13)]
+    starts = np.asarray([int(period(m, tz)[0].timestamp()) for m in months], dtype=np.int64)
+    codes = np.clip(np.searchsorted(starts, published, side="right") - 1, 0, len(months) - 1)
+    years = [str(y) for y in range(first, last + 1)]
+    return ValueColumn.of_codes(codes // 12, years), ValueColumn.of_codes(codes, months)
 
 
 class EntityColumn:

@@ -15,7 +15,7 @@ import numpy as np
 from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.columns import EntityColumn, ValueColumn, top_counts
+from indexer.columns import EntityColumn, ValueColumn, date_columns, top_counts
 from indexer.compile import compile_plan
 from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
 from indexer.fastpath import TermArrays, plain_groups
@@ -23,7 +23,6 @@ from indexer.generations import IndexRoot, NoIndex
 from indexer.plan import Plan
 from indexer.query import ENTITY_KINDS
 from indexer.request import SearchTimeout
-from indexer.schema import FACET_FIELDS
 
 TIME_CHECK_EVERY = 4096
 
@@ -78,10 +77,11 @@ class WhooshSelection(Selection):
 class WhooshGeneration(Searcher):
     """One open generation: its Whoosh searcher, facet columns and posting arrays."""
 
-    def __init__(self, name: str, path, version: int = 0, fast: bool = True):
+    def __init__(self, name: str, path, version: int = 0, fast: bool = True, tz: str = "UTC"):
         self.name = name
         self.version = version
         self.fast = fast
+        self.tz = tz
         # Without mmap: Whoosh's mmap mode copies index files into the process (RESEARCH §7).
         self.ix = FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
         self.searcher = self.ix.searcher()
@@ -94,8 +94,10 @@ class WhooshGeneration(Searcher):
         def column(name):  # an empty index has no columns at all
             return reader.column_reader(name) if self.n else ()
 
-        self.columns = {f: ValueColumn(column(f)) for f in FACET_FIELDS}
+        self.columns = {f: ValueColumn(column(f)) for f in ("section", "source")}
         self.published = np.fromiter(column("published"), dtype=np.int64, count=self.n)
+        # Years and months in the archive's time zone now, whatever zone the index was built in.
+        self.columns["year"], self.columns["month"] = date_columns(self.published, self.tz)
         self.live = np.ones(self.n, dtype=bool)
         if reader.has_deletions():
             for d in range(self.n):
@@ -225,8 +227,9 @@ class WhooshGeneration(Searcher):
 class WhooshEngine(Engine):
     """The serving generation of one index root (``indexer.generations``), kept open."""
 
-    def __init__(self, index_root: str, fast: bool = True):
+    def __init__(self, index_root: str, fast: bool = True, tz: str = "UTC"):
         self.root = IndexRoot(index_root)
+        self.tz = tz
         # fast=False sends every query through Whoosh's own matching and scoring (tests compare).
         self.fast = fast
         self._gen: WhooshGeneration | None = None
@@ -239,7 +242,7 @@ class WhooshEngine(Engine):
             if self._gen is not None and self._gen.name == name and self._gen.up_to_date():
                 return self._gen
             path = self.root.current_path()  # raises NoIndex
-            gen = WhooshGeneration(path.name, path, next(self._versions), self.fast)
+            gen = WhooshGeneration(path.name, path, next(self._versions), self.fast, self.tz)
             old, self._gen = self._gen, gen
             if old is not None:
                 old.close()

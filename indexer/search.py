@@ -46,7 +46,7 @@ class SearchService:
                  authority: Callable[[], dict] | None = None, authority_ttl: float = 60.0,
                  engine: Engine | None = None):
         self.root = IndexRoot(index_root)
-        self.engine = engine or WhooshEngine(index_root, fast=fast)
+        self.engine = engine or WhooshEngine(index_root, fast=fast, tz=tz)
         self.authority = AuthorityTables(authority, authority_ttl)
         self.tz = tz
         self.time_limit = time_limit
