@@ -49,6 +49,8 @@ class FacetQuery:
     exclude: str                 # the filter name (Filters.names()) it ignores
     limit: int | None = None     # the most frequent values only (ties: smaller value first)
     keep: tuple[str, ...] = ()   # values whose counts are wanted even outside the limit
+    deadline: float = float("inf")  # time.perf_counter() past which the engine may give up
+                                    # (SearchTimeout) rather than wait for what it still reads
 
 
 @dataclass(frozen=True)

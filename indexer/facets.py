@@ -10,7 +10,7 @@ import time
 
 from indexer.engine import FacetQuery, Searcher, Selection
 from indexer.query import ENTITY_KINDS
-from indexer.request import SearchRequest
+from indexer.request import SearchRequest, SearchTimeout
 from indexer.results import Facet, FacetValue
 
 FACET_LIMIT = 30
@@ -62,8 +62,10 @@ def compute_facets(searcher: Searcher, selection: Selection, req: SearchRequest,
                    resolve, time_limit: float) -> tuple[dict[str, Facet], list[str]]:
     """Every facet of a search (``FACET_NAMES``) and the notices for those that timed out.
     ``labels``: entity id → [name, kind]; ``resolve``: entity ids → ids as indexed."""
+    deadline = time.perf_counter() + time_limit
+
     def counts(field, exclude=None, limit=None, keep=()):
-        return searcher.facet_counts(selection, FacetQuery(field, exclude or field, limit, tuple(keep)))
+        return searcher.facet_counts(selection, FacetQuery(field, exclude or field, limit, tuple(keep), deadline))
 
     def date():
         years = [v for v in req.date if len(v) == 4]
@@ -79,15 +81,16 @@ def compute_facets(searcher: Searcher, selection: Selection, req: SearchRequest,
     # The single-valued facets (one count per matching article, the same work as the filters)
     # are always computed, so their counts sum to the total; each entity facet has the rest of
     # the time box and is reported as timed out past it, never a reason to withhold the results.
-    deadline = time.perf_counter() + time_limit
     facets = {"section": value_facet("section", counts("section", keep=req.section), req.section),
               "source": value_facet("source", counts("source", keep=req.source), req.source),
               "date": date()}
     notices = []
     for kind in ENTITY_KINDS:
-        if time.perf_counter() > deadline:
+        try:
+            if time.perf_counter() > deadline:
+                raise SearchTimeout()
+            facets[kind] = entity(kind)
+        except SearchTimeout:  # past the time box, or the engine is still reading the facet
             facets[kind] = Facet(kind, [], timed_out=True)
             notices.append(f"The {kind} facet took too long and is not shown for this search.")
-        else:
-            facets[kind] = entity(kind)
     return {name: facets[name] for name in FACET_NAMES}, notices

@@ -15,6 +15,7 @@ words and phrases by what the index holds:
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -25,6 +26,7 @@ from indexer.analysis import analyze, exact_analyzer, stemmed_analyzer
 from indexer.entity_keys import entity_key
 from indexer.highlight import Matcher
 from indexer.query import And, Filter, Not, Or, Phrase, QueryError, Word
+from indexer.request import SearchTimeout
 
 _STEMMED = stemmed_analyzer()
 _EXACT = exact_analyzer()
@@ -87,19 +89,40 @@ class Plan:
 
 
 def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None,
-            tz: str = "UTC") -> Plan:
-    """The plan for a parsed query: stop words dropped from AND, entity names expanded to
-    their aliases (``aliases``: alias key → (entity id, [names])), other spellings added where
-    ``lexicon`` shows the archive uses them much more, then every word analysed once.
-    Raises QueryError for a ``date:`` range that is not one."""
+            tz: str = "UTC", deadline: float = float("inf")) -> Plan:
+    """The plan for a parsed query: repeated words folded, stop words dropped from AND, entity
+    names expanded to their aliases (``aliases``: alias key → (entity id, [names])), other
+    spellings added where ``lexicon`` shows the archive uses them much more, then every word
+    analysed once. Raises QueryError for a ``date:`` range that is not one, SearchTimeout when
+    ``deadline`` (a ``time.perf_counter`` value) passes between two steps."""
     if tree is None:
         return Plan(None)
-    tree = drop_stop_words(tree)
+    tree = drop_stop_words(fold_repeats(tree))
+    check_deadline(deadline)
     tree, expanded = expand_aliases(tree, aliases or {})
+    check_deadline(deadline)
     if lexicon is not None:
-        tree = add_spellings(tree, lexicon)
+        tree = add_spellings(tree, lexicon, deadline)
     query = analyse(tree, tz)
+    check_deadline(deadline)
     return Plan(query, expanded, typed_words(tree), matcher_for(query), _has_text(query), query is None)
+
+
+def check_deadline(deadline: float) -> None:
+    """SearchTimeout once ``deadline`` (a ``time.perf_counter`` value) has passed."""
+    if time.perf_counter() > deadline:
+        raise SearchTimeout()
+
+
+def fold_repeats(node):
+    """The query with repeated operands of AND and OR said once (``a a a`` means ``a``): a
+    word typed 166 times is one word to expand, match and mark, not 166."""
+    if isinstance(node, (And, Or)):
+        kids = tuple(dict.fromkeys(fold_repeats(c) for c in node.children))
+        return kids[0] if len(kids) == 1 else type(node)(kids)
+    if isinstance(node, Not):
+        return Not(fold_repeats(node.child))
+    return node
 
 
 def _is_stop_word(node) -> bool:
@@ -166,11 +189,12 @@ def spelling_variants(norm: str) -> list[str]:
     return out
 
 
-def add_spellings(tree, lexicon: Lexicon):
+def add_spellings(tree, lexicon: Lexicon, deadline: float = float("inf")):
     """Give plain words the other spellings readers mean by them, when the archive uses
     those much more: a hamza seat typed as و or ي (مسوول → مسءول, i.e. مسؤول), and a
     leading ب (by, with) typed onto a word (بدمج → دمج), which the stemmer leaves alone."""
     def df(text: str) -> int:
+        check_deadline(deadline)
         terms = stems(text)
         return lexicon.doc_frequency("body", terms[0]) if len(terms) == 1 else 0
 

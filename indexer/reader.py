@@ -6,6 +6,7 @@ columns: the matching docnums are collected once, and each facet counts them und
 filter except its own."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from itertools import count
@@ -24,11 +25,14 @@ from indexer.plan import Plan
 from indexer.query import ENTITY_KINDS
 from indexer.request import SearchTimeout
 
-TIME_CHECK_EVERY = 4096
+# Documents between two looks at the clock while Whoosh matches: its matchers can spend a
+# millisecond on one document of a long query, so thousands between looks overran the limit.
+TIME_CHECK_EVERY = 64
+log = logging.getLogger(__name__)
 
 
 class _DeadlineCollector(WrappingCollector):
-    """Stops collecting past ``deadline`` (checked every few thousand documents). Unlike
+    """Stops collecting past ``deadline`` (checked every few dozen documents). Unlike
     Whoosh's TimeLimitCollector it starts no timer thread per search."""
 
     def __init__(self, child, deadline: float):
@@ -45,7 +49,7 @@ class _DeadlineCollector(WrappingCollector):
 
 
 def _matching(searcher, q, deadline: float):
-    """Docnums matching ``q``, checking the deadline every few thousand documents (and at once)."""
+    """Docnums matching ``q``, checking the deadline every few dozen documents (and at once)."""
     for i, docnum in enumerate(searcher.docs_for_query(q)):
         if i % TIME_CHECK_EVERY == 0 and time.perf_counter() > deadline:
             raise SearchTimeout()
@@ -106,8 +110,37 @@ class WhooshGeneration(Searcher):
         self.all_docs = np.flatnonzero(self.live).astype(np.int32)
         self.doc_count = int(self.live.sum())
         self._arrays = None
-        # Read now, when the generation opens, not inside the first search's facet time box.
-        self._entity_columns = {kind: self._read_entities(kind) for kind in ENTITY_KINDS}
+        # Entity columns are read when the generation opens, in the background (seconds for a
+        # large archive): a search waits for them only within its limits (an entity filter
+        # within the search's, an entity facet within the facet time box, past which the facet
+        # is reported as timed out and the result not cached).
+        self._entity_columns: dict[str, EntityColumn] = {}
+        self._entities_ready = threading.Event()
+        threading.Thread(target=self._load_entities, daemon=True, name=f"entities-{self.name}").start()
+
+    def _load_entities(self) -> None:
+        # Its own reader: Whoosh's files are read by seek-and-read, so a reader shared with the
+        # searches of the request thread would mix up their positions.
+        reader = None
+        try:
+            reader = self.ix.reader()
+            if self._segment_ids(reader) == self._segment_ids(self.searcher.reader()):
+                self._entity_columns = {kind: self._read_entities(reader, kind) for kind in ENTITY_KINDS}
+            # else: an incremental reindex committed meanwhile; the next request opens it afresh
+        except Exception:  # noqa: BLE001 - e.g. the generation closed meanwhile; searches time out its facets
+            log.warning("entity columns of generation %s not read", self.name, exc_info=True)
+        finally:
+            if reader is not None:
+                reader.close()
+            self._entities_ready.set()
+
+    @staticmethod
+    def _segment_ids(reader) -> list:
+        return [s.segment_id() for s in reader.segments()] if hasattr(reader, "segments") else []
+
+    def entities_ready(self, wait: float = 0.0) -> bool:
+        """Whether the entity columns are in (waiting up to ``wait`` s for them)."""
+        return self._entities_ready.wait(max(0.0, wait))
 
     @property
     def arrays(self) -> TermArrays:
@@ -116,14 +149,35 @@ class WhooshGeneration(Searcher):
             self._arrays = TermArrays(self.searcher, self.live)
         return self._arrays
 
-    def _read_entities(self, kind: str) -> EntityColumn:
-        terms = (t.decode("utf-8") if isinstance(t, bytes) else t
-                 for t in (self.searcher.reader().field_terms(kind) if self.n else ()))
-        return EntityColumn.read(terms, lambda t: self.arrays.postings(kind, t)[0])
+    def _read_entities(self, index_reader, kind: str) -> EntityColumn:
+        """Which entities each live document mentions, in one pass over each segment's terms of
+        the field (looking every term up on its own took 11 s for 20,000 articles)."""
+        found: dict[str, list[np.ndarray]] = {}
+        for reader, offset in (index_reader.leaf_readers() if self.n else ()):
+            terms = getattr(reader, "_terms", None)
+            if terms is None or kind not in reader.schema:
+                continue
+            fmt = reader.schema[kind].format
+            for (field, text), info in terms.items_from(kind, b""):
+                if field != kind:
+                    break
+                ids = np.fromiter(terms._codec.postings_reader(terms._postfile, info, fmt).all_ids(),
+                                  dtype=np.int32) + offset
+                found.setdefault(text.decode("utf-8") if isinstance(text, bytes) else text, []).append(ids)
+
+        def live(term: str) -> np.ndarray:
+            ids = np.concatenate(found[term])
+            return ids[self.live[ids]]
+        return EntityColumn.read(sorted(found), live)
 
     def column(self, name: str):
-        """The facet column of a field (entity fields: which entities each document mentions)."""
-        return self._entity_columns[name] if name in ENTITY_KINDS else self.columns[name]
+        """The facet column of a field (entity fields: which entities each document mentions;
+        SearchTimeout while they are still being read)."""
+        if name in ENTITY_KINDS:
+            if not self.entities_ready() or name not in self._entity_columns:
+                raise SearchTimeout()
+            return self._entity_columns[name]
+        return self.columns[name]
 
     def up_to_date(self) -> bool:
         """False once an incremental reindex has committed to this generation since it was
@@ -136,7 +190,7 @@ class WhooshGeneration(Searcher):
         self.searcher.close()
 
     # Searcher
-    def _masks(self, filters: Filters) -> dict[str, np.ndarray]:
+    def _masks(self, filters: Filters, deadline: float) -> dict[str, np.ndarray]:
         masks: dict[str, np.ndarray] = {}
         for name in ("section", "source"):
             if getattr(filters, name):
@@ -154,6 +208,7 @@ class WhooshGeneration(Searcher):
             masks["range"] = m
         for kind, ids in filters.entities:
             if ids:  # AND: articles that mention every one of them
+                self.entities_ready(wait=deadline - time.perf_counter())
                 masks[kind] = self.column(kind).mask(ids, self.n)
         return masks
 
@@ -168,7 +223,7 @@ class WhooshGeneration(Searcher):
                 raise SearchTimeout()
         else:
             base = np.fromiter(_matching(self.searcher, query, deadline), dtype=np.int32)
-        return WhooshSelection(plan, query, base, self._masks(filters))
+        return WhooshSelection(plan, query, base, self._masks(filters, deadline))
 
     def rank(self, selection: WhooshSelection, plan: Plan, sort: str, stop: int,
              deadline: float) -> list[Ranked]:
@@ -198,6 +253,8 @@ class WhooshGeneration(Searcher):
         return [Ranked(d, round(float(s), 4)) for s, d in ranked]
 
     def facet_counts(self, selection: WhooshSelection, query: FacetQuery) -> dict[str, int]:
+        if query.field in ENTITY_KINDS:
+            self.entities_ready(wait=query.deadline - time.perf_counter())
         col = self.column(query.field)
         counts = col.counts(selection.restrict(query.exclude), self.n)
         return top_counts(col.ids if query.field in ENTITY_KINDS else col.labels, col.index, counts,

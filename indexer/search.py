@@ -16,13 +16,13 @@ from html import escape
 from typing import Callable, Iterator
 
 from archive.dates import to_iso_z
-from indexer.authority_cache import AuthorityTables
+from indexer.authority_cache import AuthorityTables, Tables
 from indexer.compile import compile_query
 from indexer.engine import Engine, Filters, Ranked, Searcher, Selection
 from indexer.facets import FACET_LIMIT, FACET_NAMES, compute_facets
 from indexer.generations import IndexRoot, NoIndex
 from indexer.highlight import Matcher, highlight_all, snippet
-from indexer.plan import Plan, date_range, drop_stop_words, matcher_for, prepare
+from indexer.plan import Plan, check_deadline, date_range, drop_stop_words, matcher_for, prepare
 from indexer.query import ENTITY_KINDS, QueryError, parse
 from indexer.reader import WhooshEngine
 from indexer.request import (DATE_VALUE, FILTER_PARAMS, MAX_PAGE, MAX_PER_PAGE, MAX_WINDOW, SORTS,
@@ -36,6 +36,9 @@ __all__ = ["SearchService", "SearchRequest", "SearchResult", "SearchError", "Sea
            "date_range", "drop_stop_words", "matcher_for", "NoIndex"]
 
 EXPORT_CHUNK = 500          # stored documents read at a time by export()
+# Said with a search made while the authority file could not be read (such a result is not cached).
+DEGRADED = ("Other spellings of names and the names of people, organisations and places are "
+            "unavailable right now, so this search may find fewer articles; try again shortly.")
 
 
 class SearchService:
@@ -44,10 +47,13 @@ class SearchService:
     def __init__(self, index_root: str, tz: str = "UTC", cache_size: int = 256,
                  time_limit: float = 5.0, fast: bool = True, facet_time_limit: float = 1.0,
                  authority: Callable[[], dict] | None = None, authority_ttl: float = 60.0,
-                 engine: Engine | None = None):
+                 authority_timeout: float = 1.0, engine: Engine | None = None):
         self.root = IndexRoot(index_root)
         self.engine = engine or WhooshEngine(index_root, fast=fast, tz=tz)
-        self.authority = AuthorityTables(authority, authority_ttl)
+        # authority(): the archive's authority file (archive.authority.alias_table), read in the
+        # background; a search waits for it at most authority_timeout s, and only until a first
+        # copy is in.
+        self.authority = AuthorityTables(authority, authority_ttl, authority_timeout)
         self.tz = tz
         self.time_limit = time_limit
         self.facet_time_limit = facet_time_limit
@@ -68,6 +74,15 @@ class SearchService:
     def status(self) -> dict:
         return self.engine.status()
 
+    def warm(self) -> None:
+        """Open the serving generation and start reading the authority file now (a web worker
+        calls it when it starts), so that the first searches find the facet columns read."""
+        try:
+            self._current()
+        except NoIndex:
+            pass
+        self.authority.get()
+
     def close(self) -> None:
         self.engine.close()
 
@@ -80,22 +95,29 @@ class SearchService:
         except QueryError as exc:
             raise SearchError(exc.message, exc.message_ar, "q") from None
 
-    def _select(self, searcher: Searcher, req: SearchRequest, tree, deadline: float) -> tuple[Plan, Selection]:
+    def _select(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
+                deadline: float) -> tuple[Plan, Selection]:
         try:
             plan = prepare(tree, lexicon=searcher if searcher.doc_count else None,
-                           aliases=self.authority.by_key(), tz=self.tz)
+                           aliases=authority.by_key, tz=self.tz, deadline=deadline)
         except QueryError as exc:
             raise SearchError(exc.message, exc.message_ar, "q") from None
         filters = Filters(section=tuple(req.section), source=tuple(req.source), date=tuple(req.date),
                           published=req.published_range(self.tz),
-                          entities=tuple((kind, tuple(self.authority.resolve(getattr(req, kind))))
+                          entities=tuple((kind, tuple(authority.resolve(getattr(req, kind))))
                                          for kind in ENTITY_KINDS if getattr(req, kind)))
         return plan, searcher.select(plan, filters, deadline)
 
-    def _hits(self, searcher: Searcher, ranked: list[Ranked], matcher: Matcher | None) -> list[Hit]:
-        """Hits with highlighted titles and snippets (``matcher`` None: plain, no snippet)."""
+    def _hits(self, searcher: Searcher, ranked: list[Ranked], matcher: Matcher | None,
+              deadline: float = float("inf")) -> list[Hit]:
+        """Hits with highlighted titles and snippets (``matcher`` None: plain, no snippet);
+        SearchTimeout when ``deadline`` passes before the last one is marked."""
         docs = searcher.documents([r.doc for r in ranked])
-        return [self._hit(f, r.score, matcher) for f, r in zip(docs, ranked)]
+        hits = []
+        for f, r in zip(docs, ranked):
+            check_deadline(deadline)
+            hits.append(self._hit(f, r.score, matcher))
+        return hits
 
     @staticmethod
     def _hit(f: dict, score: float | None, matcher: Matcher | None) -> Hit:
@@ -113,22 +135,26 @@ class SearchService:
         searcher = self._current()
         started = time.perf_counter()
         tree = self._parse(req)
-        key = (searcher.name, searcher.version, req.key())
+        authority = self.authority.get()   # one copy for the whole search
+        key = (searcher.name, searcher.version, authority.version, req.key())
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return SearchResult(**{**cached.__dict__, "took_ms": (time.perf_counter() - started) * 1000})
-        result = self._search(searcher, req, tree, started + self.time_limit)
+        result = self._search(searcher, req, tree, authority, started + self.time_limit)
         result.took_ms = (time.perf_counter() - started) * 1000
-        if any(f.timed_out for f in result.facets.values()):
-            return result  # incomplete: the next request computes it again
+        if not authority.available:
+            result.notices.append(DEGRADED)
+        if any(f.timed_out for f in result.facets.values()) or not authority.available:
+            return result  # incomplete or degraded: the next request computes it again
         self._cache[key] = result
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return result
 
-    def _search(self, searcher: Searcher, req: SearchRequest, tree, deadline: float) -> SearchResult:
-        plan, selection = self._select(searcher, req, tree, deadline)
+    def _search(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
+                deadline: float) -> SearchResult:
+        plan, selection = self._select(searcher, req, tree, authority, deadline)
         notices = ["The query has only very common words; showing all articles."] if plan.only_common else []
         page = req.page
         if (page - 1) * req.per_page >= MAX_WINDOW:
@@ -138,10 +164,11 @@ class SearchService:
         start = (page - 1) * req.per_page
         stop = min(start + req.per_page, MAX_WINDOW)
         ranked = searcher.rank(selection, plan, req.sort, stop, deadline)[start:stop]
-        hits = self._hits(searcher, ranked, plan.matcher)
-        # Facets come after the hits and have their own time box.
-        facets, facet_notices = compute_facets(searcher, selection, req, self.authority.labels(),
-                                               self.authority.resolve, self.facet_time_limit)
+        hits = self._hits(searcher, ranked, plan.matcher, deadline)
+        # Facets come after the hits and have their own time box, within the search's.
+        facet_limit = min(self.facet_time_limit, deadline - time.perf_counter())
+        facets, facet_notices = compute_facets(searcher, selection, req, authority.labels,
+                                               authority.resolve, facet_limit)
         suggestion = None
         if selection.total < SUGGEST_BELOW and plan.typed_words and time.perf_counter() < deadline:
             suggestion = suggest(searcher, req.query, plan.typed_words)
@@ -154,7 +181,7 @@ class SearchService:
         deadline = time.perf_counter() + self.time_limit
         tree = self._parse(req)
         searcher = self._current()
-        plan, selection = self._select(searcher, req, tree, deadline)
+        plan, selection = self._select(searcher, req, tree, self.authority.get(), deadline)
         ranked = searcher.rank(selection, plan, req.sort, limit, deadline)
         for i in range(0, len(ranked), EXPORT_CHUNK):
             yield from self._hits(searcher, ranked[i:i + EXPORT_CHUNK], None)

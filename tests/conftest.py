@@ -111,7 +111,7 @@ def make_app(instance: Path, **config):
     instance.mkdir(parents=True, exist_ok=True)
     # Tests check answers and counts, not speed: on a loaded machine the default time boxes (2 s search,
     # 1 s facets) would cut them short at random. Tests of the time boxes set their own limits.
-    limits = {"SEARCH_TIME_LIMIT": 60.0, "FACET_TIME_LIMIT": 60.0}
+    limits = {"SEARCH_TIME_LIMIT": 60.0, "FACET_TIME_LIMIT": 60.0, "AUTHORITY_TIMEOUT": 60.0}
     return create_app({"INSTANCE_PATH": str(instance), "TESTING": True, "SECRET_KEY": "test", **limits, **config})
 
 

@@ -51,19 +51,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"], Timeouts(
         connect=float(app.config["DATABASE_CONNECT_TIMEOUT"]), statement=wait, busy=wait))
     def authority() -> dict:
+        # Read in the background by the search service, which keeps the last good copy and
+        # marks searches made without any copy (a failure here is logged there).
         from archive.authority import alias_table
-        try:
-            return alias_table(app.extensions["arshif.db"])
-        except Exception as exc:  # no database yet: search still works, without aliases
-            app.logger.warning("authority file unavailable: %s", exc)
-            return {}
+        return alias_table(app.extensions["arshif.db"])
 
     app.extensions["arshif.search"] = SearchService(
         app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
         cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
         facet_time_limit=float(app.config["FACET_TIME_LIMIT"]),
         authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]),
-        engine=open_engine(app.config))
+        authority_timeout=float(app.config["AUTHORITY_TIMEOUT"]), engine=open_engine(app.config))
 
     @app.after_request
     def _worker(response):

@@ -263,7 +263,7 @@ def serve_command(host, port, workers):
             "--access-logfile", "-",
             # Room for long Arabic queries (each letter is 6 bytes URL-encoded; 8190 is gunicorn's
             # maximum); a longer request line gets gunicorn's 400, a long query string Flask's 414.
-            "--limit-request-line", "8190", "web:create_app()"]
+            "--limit-request-line", "8190", "--config", "python:web.gunicorn_hooks", "web:create_app()"]
     os.execv(sys.executable, argv)
 
 

@@ -39,8 +39,12 @@ SOLR_REPLICAS = 2
 # Basic authentication, when the cluster uses it (None: none).
 SOLR_USER = None
 SOLR_PASSWORD = None
-# Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it.
+# Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it
+# (in the background: searches go on with the last good copy meanwhile, and through an outage).
 AUTHORITY_TTL = 60
+# Seconds a search waits for the authority file while no copy has been read yet (a worker's
+# first searches); past it, the search runs without alias expansion and entity names, and says so.
+AUTHORITY_TIMEOUT = 1.0
 # Search results cached per index generation (repeated queries).
 SEARCH_CACHE_SIZE = 256
 # Seconds a search may run before it is stopped with a "too long" answer (HTTP 503).

@@ -35,8 +35,48 @@ def test_entity_columns_are_read_when_a_generation_opens(index_dir):
     service = SearchService(index_dir)
     try:
         gen = service._current()
+        assert gen.entities_ready(wait=60)  # read in the background as the generation opened
         assert {kind: sorted(col.ids) for kind, col in gen._entity_columns.items()} == \
             {"person": ["e1", "e2", "e3"], "org": [], "place": ["e7", "e8"]}
+    finally:
+        service.close()
+
+
+def test_searches_while_entity_columns_are_read(index_dir):
+    """Until the columns are in, entity facets are timed out (and the result not cached) and
+    an entity filter waits for them within the search's time limit."""
+    import threading
+
+    service = SearchService(index_dir, time_limit=60)
+    try:
+        gen = service._current()
+        assert gen.entities_ready(wait=60)
+        ready = gen._entities_ready
+        gen._entities_ready = threading.Event()      # as if still reading
+        r = service.search(SearchRequest(query="الاجتماع"))
+        assert r.total == 6 and {n for n, f in r.facets.items() if f.timed_out} == {"person", "org", "place"}
+        threading.Timer(0.2, gen._entities_ready.set).start()
+        filtered = service.search(SearchRequest(query="الاجتماع", person=["e2"]))  # waits, then filters
+        assert sorted(h.id for h in filtered.hits) == ["a1", "a2"]
+        gen._entities_ready = ready
+        again = service.search(SearchRequest(query="الاجتماع"))
+        assert counts(again.facets["person"]) == {"e1": 3, "e2": 2, "e3": 1}
+    finally:
+        service.close()
+
+
+def test_counts_after_an_incremental_update_skip_replaced_articles(index_dir):
+    from indexer.build import incremental_update
+
+    changed = dict(article(0), person=["e3"], updated_at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    incremental_update([changed], index_dir)
+    service = SearchService(index_dir)
+    try:
+        service._current().entities_ready(wait=60)
+        r = service.search(SearchRequest(query="الاجتماع"))
+        assert r.total == 6
+        assert counts(r.facets["person"]) == {"e1": 2, "e2": 2, "e3": 2}
+        assert service.search(SearchRequest(person=["e1"])).total == 2
     finally:
         service.close()
 
