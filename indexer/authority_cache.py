@@ -68,20 +68,21 @@ class AuthorityTables:
         self._failed_at = float("-inf")     # when the last read failed
         self._reading: threading.Event | None = None   # set when the read in flight ends
 
-    def get(self) -> Tables:
+    def get(self, fresh: bool = False) -> Tables:
         """The newest good copy (starting a background read when it is due); UNAVAILABLE when
-        none could be read within ``timeout`` seconds."""
+        none could be read within ``timeout`` seconds. ``fresh``: read it again now, waiting
+        up to ``timeout`` s for the new copy (the index changed, e.g. after a merge)."""
         if self._read is None:
             return self._copy
         with self._lock:
             now = time.monotonic()
             due = now - self._read_at > self.ttl and now - self._failed_at > self.retry
-            if due and self._reading is None:
+            if (due or fresh) and self._reading is None:
                 self._reading = threading.Event()
                 threading.Thread(target=self._refresh, args=(self._reading,), daemon=True,
                                  name="authority-read").start()
             reading, copy = self._reading, self._copy
-        if copy is None and reading is not None:
+        if (copy is None or fresh) and reading is not None:
             reading.wait(self.timeout)
             copy = self._copy
         return copy if copy is not None else UNAVAILABLE

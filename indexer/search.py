@@ -63,12 +63,16 @@ class SearchService:
         self._lock = threading.Lock()
 
     def _current(self) -> Searcher:
-        """The engine's searcher; cached results go when what it serves changes."""
+        """The engine's searcher; cached results go when what it serves changes, and the
+        authority file is read again (a merge is followed by a reindex: both show together)."""
         searcher = self.engine.searcher()
         with self._lock:
-            if self._seen != (searcher.name, searcher.version):
+            changed = self._seen != (searcher.name, searcher.version)
+            if changed:
                 self._seen = (searcher.name, searcher.version)
                 self._cache.clear()
+        if changed:
+            self.authority.get(fresh=True)
         return searcher
 
     def status(self) -> dict:
