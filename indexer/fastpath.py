@@ -64,10 +64,12 @@ class TermArrays:
         self._bytes = 0
         self.segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
 
-    def lengths(self, field: str) -> np.ndarray:
+    def lengths(self, field: str, reader=None) -> np.ndarray:
+        """Each document's length in ``field`` (read once; ``reader``: another reader of the
+        same generation to read them with, e.g. in a background thread)."""
         arr = self._lengths.get(field)
         if arr is None:
-            dfl = self.searcher.doc_field_length
+            dfl = (reader or self.searcher).doc_field_length
             arr = np.fromiter((dfl(d, field, 1) for d in range(self.n)), dtype=np.float64, count=self.n)
             self._lengths[field] = arr
         return arr
