@@ -67,24 +67,32 @@ class AuthorityTables:
         self._read_at = float("-inf")       # when the copy was read (monotonic)
         self._failed_at = float("-inf")     # when the last read failed
         self._reading: threading.Event | None = None   # set when the read in flight ends
+        self._reading_since = float("-inf")            # when it began
 
     def get(self, fresh: bool = False) -> Tables:
         """The newest good copy (starting a background read when it is due); UNAVAILABLE when
         none could be read within ``timeout`` seconds. ``fresh``: read it again now, waiting
-        up to ``timeout`` s for the new copy (the index changed, e.g. after a merge)."""
+        up to ``timeout`` s for a copy read after this call (the index changed, e.g. after a
+        merge; a read already in flight may predate the change)."""
         if self._read is None:
             return self._copy
-        with self._lock:
-            now = time.monotonic()
-            due = now - self._read_at > self.ttl and now - self._failed_at > self.retry
-            if (due or fresh) and self._reading is None:
-                self._reading = threading.Event()
-                threading.Thread(target=self._refresh, args=(self._reading,), daemon=True,
-                                 name="authority-read").start()
-            reading, copy = self._reading, self._copy
-        if (copy is None or fresh) and reading is not None:
-            reading.wait(self.timeout)
-            copy = self._copy
+        asked = time.monotonic()
+        give_up = asked + self.timeout
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                due = now - self._read_at > self.ttl and now - self._failed_at > self.retry
+                if (due or fresh) and self._reading is None:
+                    self._reading, self._reading_since = threading.Event(), now
+                    threading.Thread(target=self._refresh, args=(self._reading,), daemon=True,
+                                     name="authority-read").start()
+                reading, since, copy = self._reading, self._reading_since, self._copy
+            if reading is None or (copy is not None and not fresh):
+                break
+            reading.wait(max(0.0, give_up - time.monotonic()))
+            if not fresh or since >= asked or time.monotonic() >= give_up:
+                break
+        copy = self._copy
         return copy if copy is not None else UNAVAILABLE
 
     def _refresh(self, done: threading.Event) -> None:

@@ -22,10 +22,11 @@ class Database:
 
     def read(self) -> dict:
         self.reads += 1
+        data = self.data            # what the query sees when it starts
         self.hang.wait()
         if self.fail:
             raise ConnectionError("database is down")
-        return self.data
+        return data
 
 
 def test_the_first_copy_is_read_and_indexed_by_alias_key():
@@ -79,3 +80,19 @@ def _settle(authority: AuthorityTables) -> None:
     reading = authority._reading
     if reading is not None:
         reading.wait(5)
+
+
+def test_a_fresh_copy_is_read_after_the_request_not_before():
+    """A read in flight when the index changes may predate the change: ``fresh`` waits for a
+    read that began after it was asked."""
+    db = Database()
+    authority = AuthorityTables(db.read, ttl=60, timeout=5)
+    assert authority.get().labels["e1"][0] == "دونالد ترمب"
+    db.hang.clear()
+    authority.ttl = 0
+    authority.get()                     # a read starts, and hangs with the old answer pending
+    db.data = {**DATA, "labels": {"e1": ["ترامب", "person"]}}   # the change (e.g. a merge)
+    threading.Timer(0.1, db.hang.set).start()
+    authority.ttl = 60
+    assert authority.get(fresh=True).labels["e1"][0] == "ترامب"
+    assert db.reads == 3
