@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.articles import generate, write_jsonl
-from tests.pgcluster import free_port
+from tests.web.server import ARSHIF, serve
 
 ARTICLES = 300
 CHANGED = 25          # articles whose new version drops OLD_WORD for NEW_WORD
@@ -28,7 +26,6 @@ NEW = 25              # new articles with NEW_WORD
 RESECTIONED = 10      # articles whose new version changes only the section
 OLD_WORD = "زمردستان"   # made-up words, in no generated article
 NEW_WORD = "فيروزستان"
-ARSHIF = [sys.executable, "-c", "from web.cli import main; main()"]
 WORKERS = 2
 
 
@@ -45,41 +42,16 @@ def _env(instance: Path) -> dict:
 
 
 class Server:
-    """`arshif serve` in a subprocess on a free port."""
+    """A running `arshif serve` (tests/web/server.py) asked for JSON on new connections."""
 
-    def __init__(self, instance: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        (instance / "config.py").write_text("RATELIMIT_ENABLED = False\n")
-        self.log = open(instance / "serve.log", "w")
-        self.proc = subprocess.Popen([*ARSHIF, "serve", "--port", str(self.port), "--workers", str(WORKERS)],
-                                     env=_env(instance), stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.get("/healthz")
-                return
-            except (urllib.error.URLError, ConnectionError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError("arshif serve did not start: "
-                                         + (instance / "serve.log").read_text()[-2000:])
-                time.sleep(0.2)
+    def __init__(self, base: str):
+        self.base = base
 
     def get(self, path: str, **params) -> tuple[str, dict]:
         """(worker pid, JSON document) of one request on a new connection."""
         url = self.base + path + ("?" + urllib.parse.urlencode(params, doseq=True) if params else "")
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(url, timeout=60) as response:
             return response.headers["X-Arshif-Worker"], json.load(response)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 class Reader(threading.Thread):
@@ -171,48 +143,53 @@ def test_every_worker_of_a_live_server_sees_every_update_exactly(tmp_path, insta
     arshif(instance, "ingest", str(write_jsonl(tmp_path / "first.jsonl", articles)))
     arshif(instance, "reindex", "--full")
     sections = Counter(a["section"] for a in articles)
-    server = Server(instance)
-    reader = Reader(server)
-    try:
-        expect_archive(server, {a["id"] for a in changing}, set(), sections, ARTICLES)
-        reader.start()
-
-        # changed and new articles, then the default (incremental) reindex
-        changed = [dict(a, title=a["title"].replace(OLD_WORD, NEW_WORD), body=a["body"].replace(OLD_WORD, NEW_WORD))
-                   for a in changing]
-        added = generate(NEW, seed=12, prefix="live-new")
-        for a in added:
-            a["body"] += " " + NEW_WORD
-        report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "second.jsonl", changed + added)),
-                                   "--json"))
-        assert (report["updated"], report["added"]) == (CHANGED, NEW)
-        arshif(instance, "reindex")
-        new_ids = {a["id"] for a in changed + added}
-        sections.update(a["section"] for a in added)
-        total = ARTICLES + NEW
-        expect_archive(server, set(), new_ids, sections, total)
-
-        # only the section changes
-        moved = [dict(a, section="culture") for a in articles[1::ARTICLES // RESECTIONED][:RESECTIONED]
-                 if a["section"] != "culture"]
-        report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "third.jsonl", moved)), "--json"))
-        assert report["updated"] == len(moved)
-        arshif(instance, "reindex")
-        sections.subtract(a["section"] for a in articles if a["id"] in {m["id"] for m in moved})
-        sections.update(a["section"] for a in moved)
-        expect_archive(server, set(), new_ids, sections, total)
-
-        arshif(instance, "reindex", "--full")
-        expect_archive(server, set(), new_ids, sections, total)
-
-        # back to the incrementally updated generation: the same archive
-        arshif(instance, "index", "rollback")
-        expect_archive(server, set(), new_ids, sections, total)
-    finally:
-        reader.stop.set()
-        reader.join(timeout=30)
-        server.stop()
+    with serve(str(instance), workers=WORKERS, config={"RATELIMIT_ENABLED": False}) as base:
+        server = Server(base)
+        reader = Reader(server)
+        try:
+            through_every_update(tmp_path, instance, server, reader, articles, changing, sections)
+        finally:
+            reader.stop.set()
+            reader.join(timeout=30)
     assert not reader.errors, reader.errors[:10]
     assert reader.searches > 20 and len(reader.workers) == WORKERS
     print(f"\nlive server: {reader.searches} searches in {time.monotonic() - started:.1f} s, "
           f"workers {sorted(reader.workers)}")
+
+
+def through_every_update(tmp_path, instance, server, reader, articles, changing, sections) -> None:
+    """Each step, then every worker checked against the archive as it now stands."""
+    expect_archive(server, {a["id"] for a in changing}, set(), sections, ARTICLES)
+    reader.start()
+
+    # changed and new articles, then the default (incremental) reindex
+    changed = [dict(a, title=a["title"].replace(OLD_WORD, NEW_WORD), body=a["body"].replace(OLD_WORD, NEW_WORD))
+               for a in changing]
+    added = generate(NEW, seed=12, prefix="live-new")
+    for a in added:
+        a["body"] += " " + NEW_WORD
+    report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "second.jsonl", changed + added)),
+                               "--json"))
+    assert (report["updated"], report["added"]) == (CHANGED, NEW)
+    arshif(instance, "reindex")
+    new_ids = {a["id"] for a in changed + added}
+    sections.update(a["section"] for a in added)
+    total = ARTICLES + NEW
+    expect_archive(server, set(), new_ids, sections, total)
+
+    # only the section changes
+    moved = [dict(a, section="culture") for a in articles[1::ARTICLES // RESECTIONED][:RESECTIONED]
+             if a["section"] != "culture"]
+    report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "third.jsonl", moved)), "--json"))
+    assert report["updated"] == len(moved)
+    arshif(instance, "reindex")
+    sections.subtract(a["section"] for a in articles if a["id"] in {m["id"] for m in moved})
+    sections.update(a["section"] for a in moved)
+    expect_archive(server, set(), new_ids, sections, total)
+
+    arshif(instance, "reindex", "--full")
+    expect_archive(server, set(), new_ids, sections, total)
+
+    # back to the incrementally updated generation: the same archive
+    arshif(instance, "index", "rollback")
+    expect_archive(server, set(), new_ids, sections, total)
