@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run install test test-deps bench model clean solr solr-stop
+.PHONY: run install test test-deps bench model lexicon clean solr solr-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ solr-stop:
 model: install
 	nice -n 10 $(BIN)/python bench/word_clusters.py
 	nice -n 10 $(BIN)/python bench/train_ner.py
+
+# Rebuild the stemmer's lexicon shipped in indexer/data/ from ../shared/corpus (deterministic).
+lexicon: install
+	$(BIN)/python bench/build_lexicon.py
 
 clean:
 	rm -rf $(VENV) *.egg-info build dist

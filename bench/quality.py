@@ -4,9 +4,12 @@ Builds one Whoosh index per analysis chain over the whole corpus (title + body),
 known-answer queries (distinctive words of an article's title) in their original spelling and in
 orthographic variants (hamza, ة/ه, ى/ي, Persian keys, diacritics, tatweel, clitic prefixes,
 Arabic-Indic digits), and prints one JSON object: MRR@10 and success@10 per variant per chain,
-index build times, and the analysis speed in tokens/s. Method and results: docs/quality.md.
+index build times, the analysis speed in tokens/s, and a precision check (do the top hits of
+a one-word query contain that word, with its own clitics and endings?). Method and results:
+docs/quality.md.
 
-    .venv/bin/python bench/quality.py [--queries 500] [--min-per-variant 100] [--seed 20260301] [--corpus PATH]
+    .venv/bin/python bench/quality.py [--queries 500] [--min-per-variant 100] [--seed 20260301]
+        [--precision-queries 200] [--corpus PATH]
 
 Runs under ``make bench``, never under ``make test``.
 """
@@ -41,6 +44,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 DEFAULT_SEED = 20260301
 DEFAULT_QUERIES = 500
 DEFAULT_MIN_PER_VARIANT = 100
+DEFAULT_PRECISION_QUERIES = 200
 TOP = 10
 
 
@@ -202,6 +206,18 @@ def build_index(directory: str, analyzer, articles: list[dict], procs: int) -> f
     return time.perf_counter() - started
 
 
+def article_text(article: dict) -> str:
+    return (article.get("title") or "") + "\n" + (article.get("body") or "")
+
+
+def document_frequency(articles) -> Counter:
+    """Number of articles (title + body) holding each normalised word."""
+    df = Counter()
+    for a in articles:
+        df.update({arabic.normalize(tok) for tok, _, _ in arabic.tokenize(article_text(a))})
+    return df
+
+
 def make_queries(articles, rng):
     """Known-answer queries: 2-3 highest-IDF title words (original spelling) of each article,
     articles in a seeded random order.
@@ -211,10 +227,7 @@ def make_queries(articles, rng):
     measured. The answer is the article (and any article with the same normalised title).
     Returns (words, relevant article ids) pairs.
     """
-    df = Counter()
-    for a in articles:
-        df.update({arabic.normalize(tok) for tok, _, _ in
-                   arabic.tokenize((a.get("title") or "") + "\n" + (a.get("body") or ""))})
+    df = document_frequency(articles)
     by_title = {}
     for a in articles:
         by_title.setdefault(arabic.normalize(a.get("title") or ""), set()).add(a["id"])
@@ -270,6 +283,71 @@ def evaluate(ix, analyzer, queried):
             ranks.append(next((1.0 / r for r, doc_id in enumerate(cache[key], 1)
                                if doc_id in relevant), 0.0))
     return ranks
+
+
+# --- precision: does a one-word query find its own word, or words that merely share a stem? ---
+
+# The forms of a word w that are w itself: its core (w less one ending, when 3 letters remain)
+# with proclitics before it (conjunction و ف, prepositions ب ل ك, future س, the article) and up
+# to two endings after it (ة written ت before an ending). Defined without any stemmer, so it
+# judges every chain alike: a hit without such a form came from another word with the same stem.
+_FAMILY_PREFIX = "(?:[وف]?[بلك]?(?:ال)?|[وف]?لل|[وف]?س)"
+_ENDINGS = ("ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "كن", "نا", "ي", "ني", "ان", "ين",
+            "ون", "ات", "ا", "يه", "يا", "يات", "يون", "يين", "تان", "تين", "وا", "ت", "تم", "تا", "ن")
+_FAMILY_SUFFIX = f"(?:{'|'.join(_ENDINGS)})"
+
+
+def family_pattern(word: str) -> re.Pattern:
+    """Every token that is ``word`` (normalised) with clitics and endings around it."""
+    core = word
+    for ending in sorted(_ENDINGS, key=len, reverse=True):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            core = word[:-len(ending)]
+            break
+    cores = [re.escape(core), re.escape(core) + "ت"]
+    if core.endswith("ه"):  # ة: حكومه → حكومت-ها, or dropped before ات/ي
+        cores += [re.escape(core[:-1]) + "ت", re.escape(core[:-1])]
+    return re.compile(f"{_FAMILY_PREFIX}(?:{'|'.join(cores)}){_FAMILY_SUFFIX}?{_FAMILY_SUFFIX}?")
+
+
+def precision_queries(articles, rng, n):
+    """``n`` single words, sampled (seeded) from the corpus vocabulary: normalised Arabic words
+    of 3+ letters in 5+ articles, not stop words, not starting with ال or لل, and whose first letter,
+    if it could be a clitic (و ف ب ل ك), belongs to the word: the word without it occurs in
+    no article (فيدرر, فرنسا, not وقال). Their own forms are then unambiguous."""
+    df = document_frequency(articles)
+    words = sorted(w for w, k in df.items()
+                   if k >= 5 and len(w) >= 3 and ARABIC_WORD.fullmatch(w) and not arabic.is_stop(w)
+                   and not w.startswith(("ال", "لل")) and (w[0] not in _CLITIC_INITIAL or not df[w[1:]]))
+    return rng.sample(words, min(n, len(words)))
+
+
+def precision(ix, analyzer, words, by_id):
+    """For each word, the share of its top-10 hits (AND query as in ``evaluate``) whose title or
+    body holds a form of the word itself (``family_pattern``), not just a word with its stem.
+    Returns the mean over words with hits, the pooled share, and the worst words."""
+    shares, family_hits, total_hits, worst = [], 0, 0, []
+    with ix.searcher() as searcher:
+        for word in words:
+            q, _terms = query_for(analyzer, [word])
+            hits = [hit["id"] for hit in searcher.search(q, limit=TOP)] if q else []
+            if not hits:
+                continue
+            pattern = family_pattern(word)
+            own = 0
+            for doc_id in hits:
+                text = article_text(by_id[doc_id])
+                if any(pattern.fullmatch(arabic.normalize(tok)) for tok, _, _ in arabic.tokenize(text)):
+                    own += 1
+            shares.append(own / len(hits))
+            family_hits += own
+            total_hits += len(hits)
+            if own < len(hits):
+                worst.append((own / len(hits), word, _terms))
+    worst.sort()
+    return {"queries": len(words), "with_hits": len(shares), "mean_share": _mean(shares),
+            "pooled_share": round(family_hits / total_hits, 4) if total_hits else None,
+            "below_1": [{"word": w, "terms": list(t), "share": round(s, 2)} for s, w, t in worst[:15]]}
 
 
 SEARCH_CHAIN = "arshif_search"
@@ -353,6 +431,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--min-per-variant", type=int, default=DEFAULT_MIN_PER_VARIANT)
+    parser.add_argument("--precision-queries", type=int, default=DEFAULT_PRECISION_QUERIES)
     parser.add_argument("--chains", default=",".join([*CHAINS, SEARCH_CHAIN]))
     parser.add_argument("--index-dir", type=Path, help="keep/reuse the indexes here (development)")
     args = parser.parse_args(argv)
@@ -384,6 +463,10 @@ def main(argv=None) -> int:
         variant_sets[name] = chosen
         supplemented[name] = sum(qi >= len(sample) for qi, _ in chosen)
     needed = sorted({qi for chosen in variant_sets.values() for qi, _ in chosen})
+    precision_words = precision_queries(articles, random.Random(f"{args.seed}:precision"),
+                                        args.precision_queries)
+    by_id = {a["id"]: a for a in articles}
+    precision_results = {}
 
     chains = [c for c in args.chains.split(",") if c]
     results = {name: {"queries": len(chosen), "supplemented": supplemented.get(name, 0)}
@@ -419,6 +502,7 @@ def main(argv=None) -> int:
             else:
                 build[chain] = round(build_index(directory, analyzer, articles, args.procs), 1)
             ix = windex.open_dir(directory)
+            precision_results[chain] = precision(ix, analyzer, precision_words, by_id)
             original = dict(zip(needed, evaluate(ix, analyzer, [candidates[qi] for qi in needed])))
             for name, chosen in variant_sets.items():
                 rr = evaluate(ix, analyzer, [(words, candidates[qi][1]) for qi, words in chosen])
@@ -442,6 +526,7 @@ def main(argv=None) -> int:
         "index_build_seconds": build,
         "analysis_speed": speed,
         "variants": results,
+        "precision": precision_results,
         "example_queries": {name: " ".join(chosen[0][1]) for name, chosen in variant_sets.items()
                             if chosen},
         f"worse_than_original_{[c for c in chains if c != SEARCH_CHAIN][-1]}": failures,

@@ -12,8 +12,10 @@ Lucene's ``ArabicStemmer``; ``stem`` is Arshif's stemmer (Light10 plus guarded e
 from __future__ import annotations
 
 import functools
+import gzip
 import re
 import unicodedata
+from pathlib import Path
 from typing import Iterator
 
 from pyarabic import araby
@@ -24,6 +26,8 @@ __all__ = [
     "tokenize",
     "light10",
     "stem",
+    "LEXICON",
+    "read_lexicon",
     "STOP_WORDS",
     "is_stop",
 ]
@@ -297,22 +301,83 @@ def light10(token: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Arshif's stemmer: Light10 plus guarded rules. Every word list below is written in ordinary
-# spelling and passed through normalize() at import.
+# Arshif's stemmer: Light10's affixes and a few more, each removed only when what remains is a
+# plausible stem. Every word list below is written in ordinary spelling and passed through
+# normalize() at import.
 #
-# Prefixes (at most one, first match wins; the remainder keeps >= 2 letters as in Light10):
-#   وال بال كال فال لل ال   and-the, with-the, like-the, so-the, for-the, the (Light10's);
-#   وبال ولل فبال فلل        and-with-the, and-for-the, so-with-the, so-for-the (remainder >= 3);
-#   و  and                   word of 4+ letters (Light10's guard) whose و is not radical;
-#   ف  so/then               word of 4+ letters whose ف is not radical.
-# A و or ف is radical when the word's suffix-stripped form is in _RADICAL_INITIAL_STEMS (وزارة
-# "ministry", not و + زارة → زار "visited"; فلسطين "Palestine", not ف + لسطين).
+# The lexicon: indexer/data/lexicon.tsv.gz, every normalised Arabic word that occurs at least
+# LEXICON_MIN_COUNT times in the shared news corpus, with its count (built by `make lexicon`,
+# bench/build_lexicon.py; shipped, so a clone without the corpus stems the same). A word is
+# *known* when it is in the lexicon. It judges the corpus's spellings, not the user's archive:
+# a word it does not know is stemmed by the rules that do not need it (the fallback below).
+# ---------------------------------------------------------------------------------------------
+
+LEXICON_PATH = Path(__file__).with_name("data") / "lexicon.tsv.gz"
+LEXICON_MIN_COUNT = 3
+
+
+def read_lexicon(path: Path = LEXICON_PATH) -> dict[str, int]:
+    """The lexicon as ``{word: count}`` (lines ``word<TAB>count``)."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return {word: int(count) for word, count in (line.split("\t") for line in f)}
+
+
+# Empty only while `make lexicon` builds the file for the first time (the build itself imports
+# this module); the stemmer then uses its fallback rules throughout.
+LEXICON: dict[str, int] = read_lexicon() if LEXICON_PATH.exists() else {}
+
+# Proclitics: at most one group is removed, an article form or else a conjunction/preposition.
 #
+# 1. The article, alone or behind conjunctions and prepositions (the letters that must remain):
+#      وال بال كال فال لل ال        and-the, with-the, like-the, so-the, for-the, the (Light10's; 2)
+#      وبال وكال ولل فبال فكال فلل   and/so + with/like/for + the (3)
+#    The longest that fits is removed, unless the corpus shows its ال as part of a word: the
+#    word that would carry the article (الالغاء، الالتزام: إلغاء and التزام begin with ال) is
+#    itself seen after one (rule 1 below); and one behind a conjunction or preposition only when
+#    that ال-word is known or the token is not (فاليري is a name, not ف + ال + يري).
+ARTICLE_PROCLITICS = (("وبال", 3), ("وكال", 3), ("ولل", 3), ("فبال", 3), ("فكال", 3), ("فلل", 3),
+                      ("وال", 2), ("بال", 2), ("كال", 2), ("فال", 2), ("لل", 2), ("ال", 2))
+ARTICLE_PROCLITICS = tuple(sorted(ARTICLE_PROCLITICS, key=lambda row: -len(row[0])))
+
+# 2. Otherwise a conjunction and/or preposition (3 letters must remain, 2 after و ف):
+#      وب وك ول فب فك فل             and/so + with/like/for
+#      و ف                           and, so/then
+#      ب ك ل                         with/by, like/as, for/to
+#    Of those whose remainder is known, the one with the most frequent remainder (وكانت is
+#    و + كانت, not وك + انت) is removed unless the token is a word of its own (rules 1-2 below);
+#    a known token none of whose remainders is known keeps its letters (فيدرر: يدرر is no word;
+#    جينا، فحصا). When neither the token nor any remainder is known, only و is removed, from
+#    words of 4+ letters whose suffix-stripped form is not in _RADICAL_INITIAL_WORDS (وزارة
+#    "ministry" is not و + زارة "visited"): among the rarest known words (3-5 occurrences) the
+#    lexicon removes و from 88% of those that begin with it, but ف from only 41%, so an unknown
+#    word keeps its ف, ب, ك, ل (بلد، بيت، كبير).
+CLITIC_PROCLITICS = (("وب", 3), ("وك", 3), ("ول", 3), ("فب", 3), ("فك", 3), ("فل", 3),
+                     ("و", 2), ("ف", 2), ("ب", 3), ("ك", 3), ("ل", 3))
+_FALLBACK_CONJUNCTIONS = ("و",)
+
+# A token is a word of its own, its first letters part of it, when the corpus shows it either
+#   1. behind a proclitic that cannot stand before the one it seems to begin with: the article
+#      before any of them, a conjunction or preposition before و/ف, a preposition before ب ك ل
+#      (الفحص، ووزير، لفرنسا، البحث: فحص وزير فرنسا بحث are words), in forms that together
+#      occur at least OWN_EVIDENCE_SHARE times as often as the token (1%); a token beginning
+#      with ال counts only the article before it (الالغاء). Shown for the token without its
+#      suffixes (steps 1-3 below) counts too: بيتهم "their house" is بيت (البيت), not ب + يتهم
+#      "accuses"; or
+#   2. at least OWN_RATIO times as often as the remainder, by the proclitic's last letter: فقط
+#      (2,669) beside قط (59), بيانا beside يانا. و gets 20, because a sentence-initial verb is
+#      written with it more often than without (واضاف 5,126 beside اضاف 294).
+OWN_EVIDENCE = {"و": ("ال", "و", "ف", "ب", "ك", "ل"), "ف": ("ال", "و", "ف", "ب", "ك", "ل"),
+                "ب": ("ال", "ب", "ك", "ل"), "ك": ("ال", "ب", "ك", "ل"), "ل": ("ال", "ب", "ك", "ل")}
+OWN_EVIDENCE_SHARE = 0.01
+OWN_RATIO = {"و": 20, "ف": 1, "ب": 1, "ك": 1, "ل": 1}
+
 # Suffixes:
 #   1. at most one object/possessive pronoun, leaving >= 3 letters: هما كما كم هم كن هن نا
 #      (their-two, your-two, your, their, your/their fem., our);
 #   2. Light10's list in Light10's order, with the dual/plural endings ان ين ون needing 3
-#      letters to remain (Light10 asks 2: بيان "statement" → بي, امين → ام);
+#      letters to remain (Light10 asks 2: بيان "statement" → بي, امين → ام); one that would leave
+#      2 letters of a known word only when the remainder, or it with ة, is known (جهات → جه as
+#      جهة, but نفي "denial" is not نف, راي "opinion" not را);
 #   3. after a pronoun (step 1, or ها ه in step 2), a word of 4+ letters ending in ت (not ات)
 #      drops it: that ت is the ة of the bare noun (حكومتهم → حكوم = حكومة → حكوم). On the
 #      corpus this is right for ~3 in 4 such tokens; most others are feminine past verbs with
@@ -321,19 +386,13 @@ def light10(token: str) -> str:
 # Words in _UNSTEMMED (places, names, loanwords that only look suffixed: ايران, قانون, مليون;
 # listed without ال) lose a prefix but no suffix. Tokens with any non-Arabic character (Latin,
 # digits, hyphen) are returned unchanged.
-# ---------------------------------------------------------------------------------------------
-
-_ARTICLE_PREFIXES = (("وال", 2), ("بال", 2), ("كال", 2), ("فال", 2), ("لل", 2), ("ال", 2),
-                     ("وبال", 3), ("ولل", 3), ("فبال", 3), ("فلل", 3))
-_ARTICLE_PREFIXES = tuple(sorted(_ARTICLE_PREFIXES, key=lambda p: -len(p[0])))
-_CONJUNCTIONS = ("و", "ف")  # and, so/then
 _PRONOUN_SUFFIXES = ("هما", "كما", "كم", "هم", "كن", "هن", "نا")
 _PRONOUN_LIKE = frozenset(("ها", "ه"))
 _LONG_REMAINDER_SUFFIXES = frozenset(("ان", "ين", "ون"))
 
 # Words whose first letter و/ف is radical, from the frequency list of the news corpus
-# (../shared/corpus) plus common news vocabulary. Verb forms are listed where no suffix rule
-# reduces them to a listed stem.
+# (../shared/corpus) plus common news vocabulary, for the fallback (and kept whole when known).
+# Verb forms are listed where no suffix rule reduces them to a listed stem.
 _RADICAL_INITIAL_WORDS = """
 وزير وزيرة وزراء وزارة وزارات وزاري وزارية وكالة وكالات وكيل وكلاء وفق وفقا وفاق وجود واحد
 واحدة ولاية ولايات وفاة وفيات وراء واسع واسعة وصول وصولا وصل وصلت وصلوا وصلنا واصل واصلت
@@ -371,6 +430,13 @@ def _words(block: str) -> frozenset[str]:
 
 
 _UNSTEMMED = _words(_UNSTEMMED_WORDS)
+_RADICAL_INITIAL = _words(_RADICAL_INITIAL_WORDS)
+
+
+def _known_short_stem(word: str, remainder: str) -> bool:
+    """Suffix step 2's guard: may ``word`` lose its ending when ``remainder`` has 2 letters?"""
+    return (len(remainder) > 2 or word not in LEXICON or remainder in LEXICON
+            or remainder + "ه" in LEXICON)
 
 
 def _strip_suffixes(word: str) -> str:
@@ -383,7 +449,8 @@ def _strip_suffixes(word: str) -> str:
             break
     for suffix in LIGHT10_SUFFIXES:
         keep = 3 if suffix in _LONG_REMAINDER_SUFFIXES else 2
-        if len(word) >= len(suffix) + keep and word.endswith(suffix):
+        if (len(word) >= len(suffix) + keep and word.endswith(suffix)
+                and _known_short_stem(word, word[:-len(suffix)])):
             word = word[:-len(suffix)]
             pronoun = pronoun or suffix in _PRONOUN_LIKE
     if pronoun and len(word) >= 4 and word.endswith("ت") and not word.endswith("ات"):
@@ -391,8 +458,67 @@ def _strip_suffixes(word: str) -> str:
     return word
 
 
-_RADICAL_INITIAL_STEMS = frozenset(_strip_suffixes(w) for w in _words(_RADICAL_INITIAL_WORDS))
+# A listed word with any ending (وزارتها); a 2-letter stem (وج of وجه) says too little.
+_RADICAL_INITIAL_STEMS = frozenset(stem for stem in map(_strip_suffixes, _RADICAL_INITIAL)
+                                   if len(stem) >= 3)
 _ARABIC_LETTERS_ONLY = re.compile("[\u0621-\u063A\u0641-\u064A]+")
+
+
+def _attested_alone(token: str) -> bool:
+    """Rule 1 above: the corpus shows ``token`` behind a proclitic that only a word takes."""
+    before = ("ال",) if token.startswith("ال") else OWN_EVIDENCE.get(token[0], ())
+    evidence = sum(LEXICON.get(p + token, 0) for p in before)
+    return evidence > 0 and evidence >= OWN_EVIDENCE_SHARE * LEXICON.get(token, 0)
+
+
+def _attested_alone_with_endings(token: str) -> bool:
+    """Rule 1 for the token or the token without its endings (بيتهم: البيت shows بيت)."""
+    if _attested_alone(token):
+        return True
+    bare = _strip_suffixes(token)
+    return bare != token and len(bare) >= 3 and _attested_alone(bare)
+
+
+def _word_of_its_own(token: str, prefix: str, remainder: str) -> bool:
+    """Is the known ``token`` a word, not ``prefix`` + the known ``remainder``? (Rules 1-2.)"""
+    count = LEXICON.get(token, 0)
+    return count > 0 and (_attested_alone_with_endings(token)
+                          or count >= OWN_RATIO[prefix[-1]] * LEXICON[remainder])
+
+
+def _strip_article(token: str) -> str | None:
+    """``token`` less its article group (step 1 above), or None when it has none to lose."""
+    for prefix, keep in ARTICLE_PROCLITICS:
+        if len(token) >= len(prefix) + keep and token.startswith(prefix):
+            remainder = token[len(prefix):]
+            article_word = "ال" + remainder
+            if _attested_alone(article_word):
+                continue
+            if prefix == "ال" or article_word in LEXICON or token not in LEXICON:
+                return remainder
+    return None
+
+
+def _strip_proclitic(token: str) -> str:
+    """``token`` less its proclitics (steps 1-2 above)."""
+    if token[0] in "وف" and (token in _RADICAL_INITIAL
+                             or _strip_suffixes(token) in _RADICAL_INITIAL_STEMS):
+        return token
+    stripped = _strip_article(token)
+    if stripped is not None:
+        return stripped
+    best, best_count = None, 0
+    for prefix, keep in CLITIC_PROCLITICS:
+        if len(token) >= len(prefix) + keep and token.startswith(prefix):
+            count = LEXICON.get(token[len(prefix):], 0)
+            if count > best_count:
+                best, best_count = prefix, count
+    if best is not None:
+        remainder = token[len(best):]
+        return token if _word_of_its_own(token, best, remainder) else remainder
+    if token in LEXICON or len(token) < 4 or token[0] not in _FALLBACK_CONJUNCTIONS:
+        return token
+    return token[1:]
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -400,25 +526,19 @@ def stem(token: str) -> str:
     """Arshif's light stemmer for a token already normalised (see the comment above)."""
     if token in _UNSTEMMED or not _ARABIC_LETTERS_ONLY.fullmatch(token):
         return token
-    word = token
-    for prefix, keep in _ARTICLE_PREFIXES:
-        if len(word) >= len(prefix) + keep and word.startswith(prefix):
-            word = word[len(prefix):]
-            break
-    else:
-        if len(word) >= 4 and word[0] in _CONJUNCTIONS:
-            rest = word[1:]
-            if rest in _UNSTEMMED or _strip_suffixes(word) not in _RADICAL_INITIAL_STEMS:
-                word = rest
+    word = _strip_proclitic(token)
     if word in _UNSTEMMED:
         return word
     return _strip_suffixes(word)
 
 
 # ---------------------------------------------------------------------------------------------
-# Stop words: particles, prepositions, pronouns, demonstratives, relatives and auxiliaries
-# (with the common و/ف-attached forms), normalised like the index. على "on" (and وعلى) is left
-# out on purpose: normalised it is علي, the name Ali.
+# Stop words: particles, prepositions, pronouns, demonstratives, relatives and auxiliaries,
+# normalised like the index, also behind a clitic: و ف before any of them (ولماذا is لماذا), and
+# و ف ب ك ل and their pairs before the demonstratives, quantifiers and relatives of
+# _NOMINAL_STOP_WORDS (لذلك، وبهذا، بكل). A form the corpus shows as a word of its own (by the
+# same evidence as the stemmer's) stays a word: وهم "illusion" (الوهم), فلم "film" (الفلم).
+# على "on" (and وعلى) is left out on purpose: normalised it is علي, the name Ali.
 # ---------------------------------------------------------------------------------------------
 
 _STOP_WORDS = """
@@ -431,12 +551,27 @@ _STOP_WORDS = """
 كان كانت كانوا يكون تكون أصبح أصبحت
 له لها لهم به بها بهم منه منها منهم عليه عليها عليهم فيه فيها فيهم إليه إليها عنه عنها
 كل بعض غير أي أيضا كذلك ذات أما إما مثل وفق
-وفي ومن وإلى وعن ومع وأن وإن وقد ولا ولم ولن وما وهو وهي وهذا وهذه وكان وكانت
-فإن فقد فلا فهو
 و ف ب ل ك
 """
 
-STOP_WORDS: frozenset[str] = _words(_STOP_WORDS)
+_NOMINAL_STOP_WORDS = """
+هذا هذه هذان هاتان هؤلاء ذلك تلك أولئك هنا هناك كل بعض غير ذات مثل ما من
+"""
+_STOP_CONJUNCTIONS = ("و", "ف")
+_STOP_PREPOSITIONS = ("ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل")
+
+
+def _clitic_stop_words(words, clitics) -> set[str]:
+    """Each of ``words`` (of 2+ letters) behind each of ``clitics``, unless a word of its own."""
+    return {clitic + word for clitic in clitics for word in words if len(word) >= 2
+            and not _attested_alone(clitic + word)}
+
+
+_BASE_STOP_WORDS = _words(_STOP_WORDS)
+
+STOP_WORDS: frozenset[str] = frozenset(
+    _BASE_STOP_WORDS | _clitic_stop_words(_BASE_STOP_WORDS, _STOP_CONJUNCTIONS)
+    | _clitic_stop_words(_words(_NOMINAL_STOP_WORDS), _STOP_PREPOSITIONS))
 
 
 def is_stop(token: str) -> bool:
