@@ -6,13 +6,16 @@ Pure functions on ``str`` (no Whoosh here); ``indexer.analysis`` wraps them as W
 diacritics, tatweel, presentation forms, Persian keyboard letters, Arabic-Indic digits, Latin case)
 into one form. It is built like Lucene's ``ArabicNormalizer``: one documented table per step,
 merged into a single ``str.translate`` table for the hot path. ``light10`` is an exact port of
-Lucene's ``ArabicStemmer``; ``stem`` is Arshif's stemmer (Light10 plus guarded extra rules).
+Lucene's ``ArabicStemmer``; ``stem`` is Arshif's stemmer: Light10's affixes and a few more, each
+removed only where a word-frequency lexicon of the news corpus (shipped in ``indexer/data``) shows
+that what remains is the word, so no root letter is eaten; hamza seats typed as و/ي are read.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import re
 import unicodedata
 from pathlib import Path
@@ -318,8 +321,8 @@ LEXICON_MIN_COUNT = 3
 
 def read_lexicon(path: Path = LEXICON_PATH) -> dict[str, int]:
     """The lexicon as ``{word: count}`` (lines ``word<TAB>count``)."""
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return {word: int(count) for word, count in (line.split("\t") for line in f)}
+    fields = iter(gzip.decompress(path.read_bytes()).decode("utf-8").split())
+    return dict(zip(fields, map(int, fields)))  # word, count, word, count, …
 
 
 # Empty only while `make lexicon` builds the file for the first time (the build itself imports
@@ -346,14 +349,14 @@ ARTICLE_PROCLITICS = tuple(sorted(ARTICLE_PROCLITICS, key=lambda row: -len(row[0
 #    Of those whose remainder is known, the one with the most frequent remainder (وكانت is
 #    و + كانت, not وك + انت) is removed unless the token is a word of its own (rules 1-2 below);
 #    a known token none of whose remainders is known keeps its letters (فيدرر: يدرر is no word;
-#    جينا، فحصا). When neither the token nor any remainder is known, only و is removed, from
-#    words of 4+ letters whose suffix-stripped form is not in _RADICAL_INITIAL_WORDS (وزارة
-#    "ministry" is not و + زارة "visited"): among the rarest known words (3-5 occurrences) the
-#    lexicon removes و from 88% of those that begin with it, but ف from only 41%, so an unknown
-#    word keeps its ف, ب, ك, ل (بلد، بيت، كبير).
+#    جينا، فحصا). When neither the token nor any remainder is known, the letter is removed
+#    where the lexicon removes it from most of the rarest known words (3-5 occurrences, 4+
+#    letters) that begin with it: و (85%), ب (62%), ل (54%), but not ف (38%) or ك (32%); from
+#    words of 4+ letters, and و ف never from a word in _RADICAL_INITIAL_WORDS, with any ending
+#    (وزارة "ministry" is not و + زارة "visited").
 CLITIC_PROCLITICS = (("وب", 3), ("وك", 3), ("ول", 3), ("فب", 3), ("فك", 3), ("فل", 3),
                      ("و", 2), ("ف", 2), ("ب", 3), ("ك", 3), ("ل", 3))
-_FALLBACK_CONJUNCTIONS = ("و",)
+_FALLBACK_PROCLITICS = ("و", "ب", "ل")
 
 # A token is a word of its own, its first letters part of it, when the corpus shows it either
 #   1. behind a proclitic that cannot stand before the one it seems to begin with: the article
@@ -516,9 +519,38 @@ def _strip_proclitic(token: str) -> str:
     if best is not None:
         remainder = token[len(best):]
         return token if _word_of_its_own(token, best, remainder) else remainder
-    if token in LEXICON or len(token) < 4 or token[0] not in _FALLBACK_CONJUNCTIONS:
+    if token in LEXICON or len(token) < 4 or token[0] not in _FALLBACK_PROCLITICS:
         return token
     return token[1:]
+
+
+# Hamza seats typed as و/ي. normalize() folds ؤ ئ to ء and keeps ء apart from و ي (سؤال is not
+# سوال), so a reader who types the seat letter (موتمر for مؤتمر, رييس for رئيس) gets another
+# word. Before the proclitics and again after them, a word the lexicon does not know that is a
+# known word with one or more inner ء (not the last letter: بدء is not بدو) written و or ي
+# becomes that word (the most frequent, when several fit). A typed form the corpus itself uses
+# (قايد beside قائد, a name as well) is known and stays as it is.
+def _seat_typings(word: str) -> list[str]:
+    """``word`` with each of up to three inner ء written ء, و or ي (not all ء)."""
+    seats = [i for i in range(1, len(word) - 1) if word[i] == "ء"]
+    if len(seats) > 3:
+        return []
+    out = []
+    for letters in itertools.product("ءوي", repeat=len(seats)):
+        chars = list(word)
+        for i, letter in zip(seats, letters):
+            chars[i] = letter
+        out.append("".join(chars))
+    return out[1:]  # the first is the word itself
+
+
+def _typed_seats() -> dict[str, str]:
+    hamza_words = sorted(((n, w) for w, n in LEXICON.items() if "ء" in w[1:-1]))
+    return {typed: word for _n, word in hamza_words for typed in _seat_typings(word)
+            if typed not in LEXICON}
+
+
+_TYPED_SEATS = _typed_seats()
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -526,7 +558,9 @@ def stem(token: str) -> str:
     """Arshif's light stemmer for a token already normalised (see the comment above)."""
     if token in _UNSTEMMED or not _ARABIC_LETTERS_ONLY.fullmatch(token):
         return token
+    token = _TYPED_SEATS.get(token, token)
     word = _strip_proclitic(token)
+    word = _TYPED_SEATS.get(word, word)
     if word in _UNSTEMMED:
         return word
     return _strip_suffixes(word)
