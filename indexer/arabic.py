@@ -364,8 +364,8 @@ _FALLBACK_PROCLITICS = ("و", "ب", "ل")
 #      (الفحص، ووزير، لفرنسا، البحث: فحص وزير فرنسا بحث are words), in forms that together
 #      occur at least OWN_EVIDENCE_SHARE times as often as the token (1%); a token beginning
 #      with ال counts only the article before it (الالغاء). Shown for the token without its
-#      suffixes (steps 1-3 below) counts too: بيتهم "their house" is بيت (البيت), not ب + يتهم
-#      "accuses"; or
+#      suffixes (steps 1-3 below), when that is a known word, counts too: بيتهم "their house"
+#      is بيت (البيت), not ب + يتهم "accuses"; or
 #   2. at least OWN_RATIO times as often as the remainder, by the proclitic's last letter: فقط
 #      (2,669) beside قط (59), بيانا beside يانا. و gets 20, because a sentence-initial verb is
 #      written with it more often than without (واضاف 5,126 beside اضاف 294).
@@ -479,7 +479,7 @@ def _attested_alone_with_endings(token: str) -> bool:
     if _attested_alone(token):
         return True
     bare = _strip_suffixes(token)
-    return bare != token and len(bare) >= 3 and _attested_alone(bare)
+    return bare != token and bare in LEXICON and _attested_alone(bare)
 
 
 def _word_of_its_own(token: str, prefix: str, remainder: str) -> bool:
