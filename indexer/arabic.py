@@ -337,7 +337,9 @@ LEXICON: dict[str, int] = read_lexicon() if LEXICON_PATH.exists() else {}
 #    The longest that fits is removed, unless the corpus shows its ال as part of a word: the
 #    word that would carry the article (الالغاء، الالتزام: إلغاء and التزام begin with ال) is
 #    itself seen after one (rule 1 below); and one behind a conjunction or preposition only when
-#    that ال-word is known or the token is not (فاليري is a name, not ف + ال + يري).
+#    that ال-word is known or the token is not (فاليري is a name, not ف + ال + يري). لل before a
+#    word that begins with ل hides that ل (ل + اللجنة is written للجنة): it is read as ل + ال + ل
+#    when that ال-word is the commoner (اللجنة "the committee" beside الجنة "paradise").
 ARTICLE_PROCLITICS = (("وبال", 3), ("وكال", 3), ("ولل", 3), ("فبال", 3), ("فكال", 3), ("فلل", 3),
                       ("وال", 2), ("بال", 2), ("كال", 2), ("فال", 2), ("لل", 2), ("ال", 2))
 ARTICLE_PROCLITICS = tuple(sorted(ARTICLE_PROCLITICS, key=lambda row: -len(row[0])))
@@ -349,19 +351,22 @@ ARTICLE_PROCLITICS = tuple(sorted(ARTICLE_PROCLITICS, key=lambda row: -len(row[0
 #    Of those whose remainder is known, the one with the most frequent remainder (وكانت is
 #    و + كانت, not وك + انت) is removed unless the token is a word of its own (rules 1-2 below);
 #    a known token none of whose remainders is known keeps its letters (فيدرر: يدرر is no word;
-#    جينا، فحصا). When neither the token nor any remainder is known, the letter is removed
-#    where the lexicon removes it from most of the rarest known words (3-5 occurrences, 4+
-#    letters) that begin with it: و (85%), ب (62%), ل (54%), but not ف (38%) or ك (32%); from
-#    words of 4+ letters, and و ف never from a word in _RADICAL_INITIAL_WORDS, with any ending
-#    (وزارة "ministry" is not و + زارة "visited").
+#    جينا، فحصا). A token the lexicon does not know is read through its endings: a known word
+#    with an ending loses what that word loses (لاعبتهما keeps its ل as لاعب does, بحكومتهما
+#    loses its ب as بحكومة does); else the proclitic goes whose remainder is a known word with
+#    an ending (لمدرستهما: مدرسة). When nothing is known, only
+#    و is removed (the rule before the lexicon), from words of 4+ letters: و ف never go from a
+#    word in _RADICAL_INITIAL_WORDS, with any ending (وزارة "ministry" is not و + زارة
+#    "visited").
 CLITIC_PROCLITICS = (("وب", 3), ("وك", 3), ("ول", 3), ("فب", 3), ("فك", 3), ("فل", 3),
                      ("و", 2), ("ف", 2), ("ب", 3), ("ك", 3), ("ل", 3))
-_FALLBACK_PROCLITICS = ("و", "ب", "ل")
+_FALLBACK_PROCLITICS = ("و",)
 
 # A token is a word of its own, its first letters part of it, when the corpus shows it either
 #   1. behind a proclitic that cannot stand before the one it seems to begin with: the article
 #      before any of them, a conjunction or preposition before و/ف, a preposition before ب ك ل
-#      (الفحص، ووزير، لفرنسا، البحث: فحص وزير فرنسا بحث are words), in forms that together
+#      (الفحص، ووزير، لفرنسا، البحث: فحص وزير فرنسا بحث are words; not ل before ل: للحكومة is
+#      the article form of حكومة, not ل + لحكومة), in forms that together
 #      occur at least OWN_EVIDENCE_SHARE times as often as the token (1%); a token beginning
 #      with ال counts only the article before it (الالغاء). Shown for the token without its
 #      suffixes (steps 1-3 below), when that is a known word, counts too: بيتهم "their house"
@@ -370,7 +375,7 @@ _FALLBACK_PROCLITICS = ("و", "ب", "ل")
 #      (2,669) beside قط (59), بيانا beside يانا. و gets 20, because a sentence-initial verb is
 #      written with it more often than without (واضاف 5,126 beside اضاف 294).
 OWN_EVIDENCE = {"و": ("ال", "و", "ف", "ب", "ك", "ل"), "ف": ("ال", "و", "ف", "ب", "ك", "ل"),
-                "ب": ("ال", "ب", "ك", "ل"), "ك": ("ال", "ب", "ك", "ل"), "ل": ("ال", "ب", "ك", "ل")}
+                "ب": ("ال", "ب", "ك", "ل"), "ك": ("ال", "ب", "ك", "ل"), "ل": ("ال", "ب", "ك")}
 OWN_EVIDENCE_SHARE = 0.01
 OWN_RATIO = {"و": 20, "ف": 1, "ب": 1, "ك": 1, "ل": 1}
 
@@ -467,6 +472,10 @@ _RADICAL_INITIAL_STEMS = frozenset(stem for stem in map(_strip_suffixes, _RADICA
 _ARABIC_LETTERS_ONLY = re.compile("[\u0621-\u063A\u0641-\u064A]+")
 
 
+def _count(word: str) -> int:
+    return LEXICON.get(word, 0)
+
+
 def _attested_alone(token: str) -> bool:
     """Rule 1 above: the corpus shows ``token`` behind a proclitic that only a word takes."""
     before = ("ال",) if token.startswith("ال") else OWN_EVIDENCE.get(token[0], ())
@@ -497,6 +506,8 @@ def _strip_article(token: str) -> str | None:
             article_word = "ال" + remainder
             if _attested_alone(article_word):
                 continue
+            if prefix.endswith("لل") and _count("الل" + remainder) > _count(article_word):
+                return "ل" + remainder  # للجنة is ل + اللجنة "the committee", not ل + الجنة
             if prefix == "ال" or article_word in LEXICON or token not in LEXICON:
                 return remainder
     return None
@@ -510,18 +521,48 @@ def _strip_proclitic(token: str) -> str:
     stripped = _strip_article(token)
     if stripped is not None:
         return stripped
-    best, best_count = None, 0
-    for prefix, keep in CLITIC_PROCLITICS:
-        if len(token) >= len(prefix) + keep and token.startswith(prefix):
-            count = LEXICON.get(token[len(prefix):], 0)
-            if count > best_count:
-                best, best_count = prefix, count
+    best = _most_common_remainder(token, _count)
     if best is not None:
         remainder = token[len(best):]
         return token if _word_of_its_own(token, best, remainder) else remainder
-    if token in LEXICON or len(token) < 4 or token[0] not in _FALLBACK_PROCLITICS:
+    if token in LEXICON:
+        return token
+    known = _known_without_ending(token)
+    if known is not None:  # a known word with an ending loses what that word loses
+        return token[len(known) - len(_strip_proclitic(known)):]
+    best = _most_common_remainder(token, _count_with_ending)
+    if best is not None:
+        return token[len(best):]
+    if len(token) < 4 or token[0] not in _FALLBACK_PROCLITICS:
         return token
     return token[1:]
+
+
+def _known_without_ending(word: str) -> str | None:
+    """The known word that ``word`` is with an ending: its suffix-stripped form, or that with ة
+    (بحكومتهما → بحكوم, i.e. بحكومة), the commoner when both are known."""
+    bare = _strip_suffixes(word)
+    if bare == word:
+        return None
+    known = max((bare, bare + "ه"), key=_count)
+    return known if known in LEXICON else None
+
+
+def _count_with_ending(word: str) -> int:
+    known = _known_without_ending(word)
+    return _count(known) if known else 0
+
+
+def _most_common_remainder(token: str, count) -> str | None:
+    """The conjunction/preposition of step 2 whose remainder has the highest ``count`` (None
+    when no remainder is known)."""
+    best, best_count = None, 0
+    for prefix, keep in CLITIC_PROCLITICS:
+        if len(token) >= len(prefix) + keep and token.startswith(prefix):
+            n = count(token[len(prefix):])
+            if n > best_count:
+                best, best_count = prefix, n
+    return best
 
 
 # Hamza seats typed as و/ي. normalize() folds ؤ ئ to ء and keeps ء apart from و ي (سؤال is not

@@ -42,11 +42,13 @@ def test_stop_words_leave_and_queries_but_stay_alone():
 
 
 def test_spellings_readers_mean_are_asked_of_the_lexicon_once_per_word():
-    lexicon = Lexicon({stems("مسءول")[0]: 40})
-    plan = prepare(parse("مسوول"), lexicon=lexicon)
-    assert plan.query == Stems(stems("مسوول"), stems("مسءول"))
+    # موقت for مؤقت "temporary": a typed seat the news corpus itself uses, so the stemmer keeps it
+    # (it reads مسوول as مسؤول already) and the archive's own counts decide
+    lexicon = Lexicon({stems("مءقت")[0]: 40})
+    plan = prepare(parse("موقت"), lexicon=lexicon)
+    assert plan.query == Stems(stems("موقت"), stems("مءقت"))
     assert len(lexicon.asked) == len(set(lexicon.asked))
-    assert prepare(parse("=مسوول"), lexicon=lexicon).query == Exact(("مسوول",))
+    assert prepare(parse("=موقت"), lexicon=lexicon).query == Exact(("موقت",))
 
 
 def test_entity_names_expand_to_their_aliases_and_say_so():
