@@ -18,6 +18,20 @@ class UserError(Exception):
         return str(self)
 
 
+class Message(str):
+    """A notice as a string (English, for the API and logs) that remembers its ``template``
+    and ``params``, so the web interface can say it in the reader's language."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        text = super().__new__(cls, template % params if params else template)
+        text.template = template
+        text.params = params
+        return text
+
+
 def N_(template: str) -> str:
     """Marks a message template chosen before it is raised, for the catalogue extraction."""
     return template

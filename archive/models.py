@@ -31,13 +31,15 @@ class Source(Base):
 
 
 class Section(Base):
-    """A section, by the outlet's own code (``politic``, ``اخبار وتقارير``); ``label`` is for display."""
+    """A section, by the outlet's own code (``politic``, ``اخبار وتقارير``), with the Arabic and
+    English labels librarians give it (archive/sections.py)."""
 
     __tablename__ = "sections"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(300), unique=True)
-    label: Mapped[str | None] = mapped_column(String(300))
+    label_ar: Mapped[str | None] = mapped_column(String(300))
+    label_en: Mapped[str | None] = mapped_column(String(300))
 
 
 class IngestRun(Base):

@@ -30,7 +30,6 @@ def article_dict(a: Article, entities: list[dict] | None = None) -> dict:
         "published_at": _utc(a.published_at),
         "date_precision": a.date_precision,
         "section": a.section.code if a.section else None,
-        "section_label": (a.section.label or a.section.code) if a.section else None,
         "source": a.source.name if a.source else None,
         "updated_at": _utc(a.updated_at),
         "entities": entities,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from archive.errors import N_, Message
 from indexer.engine import FacetQuery, Searcher, Selection
 from indexer.query import ENTITY_KINDS
 from indexer.request import SearchRequest, SearchTimeout
@@ -15,6 +16,9 @@ from indexer.results import Facet, FacetValue
 
 FACET_LIMIT = 30
 FACET_NAMES = ("section", "source", *ENTITY_KINDS, "date")
+FACET_TIMED_OUT = {"person": N_("The person facet took too long and is not shown for this search."),
+                   "org": N_("The org facet took too long and is not shown for this search."),
+                   "place": N_("The place facet took too long and is not shown for this search.")}
 
 
 def value_facet(name: str, counts: dict[str, int], selected: list[str]) -> Facet:
@@ -92,5 +96,5 @@ def compute_facets(searcher: Searcher, selection: Selection, req: SearchRequest,
             facets[kind] = entity(kind)
         except SearchTimeout:  # past the time box, or the engine is still reading the facet
             facets[kind] = Facet(kind, [], timed_out=True)
-            notices.append(f"The {kind} facet took too long and is not shown for this search.")
+            notices.append(Message(FACET_TIMED_OUT[kind]))
     return {name: facets[name] for name in FACET_NAMES}, notices

@@ -219,13 +219,12 @@ def date_range(value: str, tz: str = "UTC") -> tuple[int | None, int | None]:
         lo = int(parse_bound(start, end=False, tz=tz).timestamp()) if start else None
         hi = int(parse_bound(end, end=True, tz=tz).timestamp()) if end else None
     except DateParseError:
-        raise QueryError(f"date:{value} is not a date range; write date:2018, date:2018-01..2018-06 "
-                         f"or date:2018-01-15..", f"date:{value} ليس نطاقًا زمنيًا صالحًا؛ اكتب date:2018 "
-                         f"أو date:2018-01..2018-06") from None
+        raise QueryError("date:%(value)s is not a date range; write date:2018, date:2018-01..2018-06 "
+                         "or date:2018-01-15..", value=value) from None
     if lo is None and hi is None:
-        raise QueryError("date: needs at least one end of the range", "date: يحتاج إلى طرف واحد على الأقل")
+        raise QueryError("date: needs at least one end of the range")
     if lo is not None and hi is not None and lo >= hi:
-        raise QueryError(f"date:{value} ends before it starts", f"date:{value} ينتهي قبل أن يبدأ")
+        raise QueryError("date:%(value)s ends before it starts", value=value)
     return lo, hi
 
 

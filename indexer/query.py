@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
+from archive.errors import UserError
 from archive.models import FACET_KINDS as ENTITY_KINDS  # the entity kinds search filters and counts
 
 MAX_QUERY = 1000
@@ -30,13 +32,12 @@ AND_WORDS = {"AND", "&&"}
 NOT_WORDS = {"NOT"}
 
 
-class QueryError(ValueError):
-    """A query that cannot be parsed; ``message`` (English) and ``message_ar`` point at the problem."""
+class QueryError(UserError, ValueError):
+    """A query that cannot be parsed: a message template and its parameters (archive/errors.py)
+    pointing at the problem; ``position`` is where (0-based), when known."""
 
-    def __init__(self, message: str, message_ar: str, position: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.message_ar = message_ar
+    def __init__(self, template: str, position: int | None = None, **params):
+        super().__init__(template, **params)
         self.position = position
 
 
@@ -123,15 +124,14 @@ def _tokens(q: str) -> list[_Tok]:
         if c == '"':
             end = q.find('"', i + 1)
             if end < 0:
-                raise QueryError(f"the quotation mark at position {i + 1} is never closed",
-                                 f"علامة التنصيص في الموضع {i + 1} غير مغلقة", i)
+                raise QueryError("the quotation mark at position %(pos)s is never closed", i, pos=i + 1)
             slop = 1
             m = _SLOP.match(q, end + 1)
             if m:
                 slop = int(m.group(1))
                 if slop > MAX_SLOP:
-                    raise QueryError(f"proximity ~{slop} is too wide (at most ~{MAX_SLOP})",
-                                     f"مدى التقارب ~{slop} واسع جدًا (الحد الأقصى ~{MAX_SLOP})", end + 1)
+                    raise QueryError("proximity ~%(slop)s is too wide (at most ~%(max)s)", end + 1, slop=slop,
+                                     max=MAX_SLOP)
                 slop = max(slop, 1)
                 i = m.end()
             else:
@@ -177,22 +177,22 @@ class _Parser:
         node = self.or_expr()
         t = self.peek()
         if t is not None:  # only a stray ")" can stop or_expr early
-            raise QueryError(f"the closing parenthesis at position {t.pos + 1} has no opening one",
-                             f"القوس المغلق في الموضع {t.pos + 1} ليس له قوس مفتوح", t.pos)
+            raise QueryError("the closing parenthesis at position %(pos)s has no opening one", t.pos,
+                             pos=t.pos + 1)
         return node
 
     def or_expr(self):
         t = self.peek()
         if t is not None and t.kind == "or":
-            raise QueryError(f"'{t.text}' at position {t.pos + 1} needs a word before it",
-                             f"'{t.text}' في الموضع {t.pos + 1} يحتاج إلى كلمة قبله", t.pos)
+            raise QueryError("'%(word)s' at position %(pos)s needs a word before it", t.pos, word=t.text,
+                             pos=t.pos + 1)
         children = [self.and_expr()]
         while (t := self.peek()) is not None and t.kind == "or":
             self.take()
             nxt = self.peek()
             if nxt is None or nxt.kind in ("rparen", "or"):
-                raise QueryError(f"'{t.text}' at position {t.pos + 1} needs a word after it",
-                                 f"'{t.text}' في الموضع {t.pos + 1} يحتاج إلى كلمة بعده", t.pos)
+                raise QueryError("'%(word)s' at position %(pos)s needs a word after it", t.pos, word=t.text,
+                                 pos=t.pos + 1)
             children.append(self.and_expr())
         return children[0] if len(children) == 1 else Or(tuple(children))
 
@@ -203,15 +203,14 @@ class _Parser:
                 self.take()
                 nxt = self.peek()
                 if not children or nxt is None or nxt.kind in ("or", "rparen", "and"):
-                    raise QueryError(f"'{t.text}' at position {t.pos + 1} needs words on both sides",
-                                     f"'{t.text}' في الموضع {t.pos + 1} يحتاج إلى كلمتين على جانبيه", t.pos)
+                    raise QueryError("'%(word)s' at position %(pos)s needs words on both sides", t.pos,
+                                     word=t.text, pos=t.pos + 1)
                 continue
             children.append(self.unary())
         if not children:
             t = self.peek()
             pos = t.pos if t else len(self.q)
-            raise QueryError(f"something is missing at position {pos + 1}",
-                             f"ينقص شيء في الموضع {pos + 1}", pos)
+            raise QueryError("something is missing at position %(pos)s", pos, pos=pos + 1)
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def unary(self):
@@ -219,8 +218,8 @@ class _Parser:
         if t.kind in ("not", "minus", "lparen"):
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise QueryError(f"the query nests more than {MAX_DEPTH} levels deep (position {t.pos + 1})",
-                                 f"الاستعلام متداخل لأكثر من {MAX_DEPTH} مستوى (الموضع {t.pos + 1})", t.pos)
+                raise QueryError("the query nests more than %(max)s levels deep (position %(pos)s)", t.pos,
+                                 max=MAX_DEPTH, pos=t.pos + 1)
             try:
                 return self._nested(t)
             finally:
@@ -231,18 +230,17 @@ class _Parser:
         if t.kind in ("not", "minus"):
             nxt = self.peek()
             if nxt is None or nxt.kind in ("or", "rparen", "and"):
-                raise QueryError(f"'{t.text}' at position {t.pos + 1} needs a word after it",
-                                 f"'{t.text}' في الموضع {t.pos + 1} يحتاج إلى كلمة بعده", t.pos)
+                raise QueryError("'%(word)s' at position %(pos)s needs a word after it", t.pos, word=t.text,
+                                 pos=t.pos + 1)
             return Not(self.unary())
         if t.kind == "lparen":
             if (nxt := self.peek()) is not None and nxt.kind == "rparen":
-                raise QueryError(f"the parentheses at position {t.pos + 1} are empty",
-                                 f"القوسان في الموضع {t.pos + 1} فارغان", t.pos)
+                raise QueryError("the parentheses at position %(pos)s are empty", t.pos, pos=t.pos + 1)
             node = self.or_expr()
             close = self.peek()
             if close is None or close.kind != "rparen":
-                raise QueryError(f"the parenthesis opened at position {t.pos + 1} is never closed",
-                                 f"القوس المفتوح في الموضع {t.pos + 1} غير مغلق", t.pos)
+                raise QueryError("the parenthesis opened at position %(pos)s is never closed", t.pos,
+                                 pos=t.pos + 1)
             self.take()
             return node
         raise AssertionError(t.kind)
@@ -251,8 +249,7 @@ class _Parser:
         if t.kind == "phrase":
             words = tuple(t.text.split())
             if not words:
-                raise QueryError(f"the quotation marks at position {t.pos + 1} are empty",
-                                 f"علامتا التنصيص في الموضع {t.pos + 1} فارغتان", t.pos)
+                raise QueryError("the quotation marks at position %(pos)s are empty", t.pos, pos=t.pos + 1)
             if t.field in FILTER_FIELDS:
                 return Filter(t.field, " ".join(words))
             if len(words) == 1 and t.slop == 1:
@@ -262,8 +259,7 @@ class _Parser:
             if t.field in FILTER_FIELDS:
                 return Filter(t.field, t.text)
             return _word(t)
-        raise QueryError(f"unexpected '{t.text}' at position {t.pos + 1}",
-                         f"'{t.text}' غير متوقع في الموضع {t.pos + 1}", t.pos)
+        raise QueryError("unexpected '%(word)s' at position %(pos)s", t.pos, word=t.text, pos=t.pos + 1)
 
 
 def _word(t: _Tok) -> Word:
@@ -275,17 +271,40 @@ def _word(t: _Tok) -> Word:
     if prefix:
         text = text.rstrip("*")
         if len(text) < 2:
-            raise QueryError(f"a prefix needs at least two letters before '*' (position {t.pos + 1})",
-                             f"البادئة تحتاج إلى حرفين على الأقل قبل '*' (الموضع {t.pos + 1})", t.pos)
+            raise QueryError("a prefix needs at least two letters before '*' (position %(pos)s)", t.pos,
+                             pos=t.pos + 1)
     if "*" in text or "?" in text:
-        raise QueryError(f"'*' may only end a word (position {t.pos + 1})",
-                         f"لا يأتي '*' إلا في آخر الكلمة (الموضع {t.pos + 1})", t.pos)
+        raise QueryError("'*' may only end a word (position %(pos)s)", t.pos, pos=t.pos + 1)
     return Word(text, exact=exact, prefix=prefix, field=t.field)
 
 
 def parse(q: str):
     """Parse a query string; None for an empty query (browse everything). Raises QueryError."""
     if len(q) > MAX_QUERY:
-        raise QueryError(f"the query is {len(q)} characters long; at most {MAX_QUERY} are allowed",
-                         f"طول الاستعلام {len(q)} حرفًا، والحد الأقصى {MAX_QUERY}")
+        raise QueryError("the query is %(length)s characters long; at most %(max)s are allowed", length=len(q),
+                         max=MAX_QUERY)
     return _Parser(q.strip()).parse()
+
+
+def replace_filter_values(q: str, field: str, replace: Callable[[str], str]) -> str:
+    """``q`` with the value of each ``field:value`` (or ``field:"two words"``) replaced by
+    ``replace(value)`` (quoted when it holds a space): how a caller maps what readers type
+    (a section's label) to what the index holds (its code). A query that does not parse is
+    returned as it is, for the search to report."""
+    try:
+        toks = _tokens(q)
+    except QueryError:
+        return q
+    out = q
+    for t in reversed(toks):
+        if t.field != field or t.kind not in ("word", "phrase"):
+            continue
+        value_start = t.pos + len(field) + 1
+        end = q.index('"', value_start + 1) + 1 if t.kind == "phrase" else value_start + len(t.text)
+        new = replace(t.text)
+        if new == t.text:
+            continue
+        if any(ch.isspace() or ch in '()"' for ch in new):
+            new = '"' + new.replace('"', "") + '"'
+        out = out[:value_start] + new + out[end:]
+    return out

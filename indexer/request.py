@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from archive.dates import DateParseError, parse_bound
+from archive.errors import UserError
 from indexer.query import ENTITY_KINDS, FILTER_FIELDS
 
 SORTS = ("relevance", "newest", "oldest")
@@ -21,21 +22,25 @@ __all__ = ["SORTS", "MAX_PER_PAGE", "MAX_PAGE", "MAX_WINDOW", "DATE_VALUE", "FIL
            "ENTITY_KINDS", "SearchError", "SearchTimeout", "SearchRequest"]
 
 
-class SearchError(ValueError):
-    """A request a user got wrong: ``message`` in English, ``message_ar`` in Arabic."""
+class SearchError(UserError, ValueError):
+    """A request a user got wrong: a message template and its parameters (archive/errors.py);
+    ``param`` names the query parameter at fault."""
 
-    def __init__(self, message: str, message_ar: str | None = None, param: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.message_ar = message_ar or message
+    def __init__(self, template: str, param: str | None = None, **params):
+        super().__init__(template, **params)
         self.param = param
 
+    @classmethod
+    def of_query(cls, exc: UserError) -> "SearchError":
+        """The query's own error (QueryError), as a fault of ``q``."""
+        return cls(exc.template, "q", **exc.params)
 
-class SearchTimeout(Exception):
+
+class SearchTimeout(UserError):
     """The search ran past the configured time limit."""
 
-    message = "The search took too long; try more specific words or fewer wildcards."
-    message_ar = "استغرق البحث وقتًا طويلًا؛ جرّب كلمات أدق أو بادئات أقل."
+    def __init__(self):
+        super().__init__("The search took too long; try more specific words or fewer wildcards.")
 
 
 @dataclass
@@ -60,8 +65,8 @@ class SearchRequest:
         def one(name: str) -> str | None:
             values = [v for v in get_all(name) if v is not None and v.strip() != ""]
             if len(values) > 1:
-                raise SearchError(f"'{name}' was given {len(values)} times; give it once",
-                                  f"المعامل '{name}' مكرر {len(values)} مرات؛ أعطه مرة واحدة", name)
+                raise SearchError("'%(name)s' was given %(count)s times; give it once", name, name=name,
+                                  count=len(values))
             return values[0].strip() if values else None
 
         def integer(name: str, default: int, low: int, high: int) -> int:
@@ -69,12 +74,12 @@ class SearchRequest:
             if raw is None:
                 return default
             if not re.fullmatch(r"\d{1,7}", raw):
-                raise SearchError(f"'{name}' must be a whole number, not '{raw[:40]}'",
-                                  f"يجب أن يكون '{name}' عددًا صحيحًا، لا '{raw[:40]}'", name)
+                raise SearchError("'%(name)s' must be a whole number, not '%(value)s'", name, name=name,
+                                  value=raw[:40])
             value = int(raw)
             if not low <= value <= high:
-                raise SearchError(f"'{name}' must be between {low} and {high}, not {value}",
-                                  f"يجب أن يكون '{name}' بين {low} و{high}، لا {value}", name)
+                raise SearchError("'%(name)s' must be between %(low)s and %(high)s, not %(value)s", name,
+                                  name=name, low=low, high=high, value=value)
             return value
 
         req = cls(query=one("q") or "")
@@ -84,18 +89,17 @@ class SearchRequest:
                 v = (v or "").strip()
                 if v and v not in values:
                     if len(v) > MAX_VALUE:
-                        raise SearchError(f"a '{name}' value is too long", f"قيمة '{name}' طويلة جدًا", name)
+                        raise SearchError("a '%(name)s' value is too long", name, name=name)
                     values.append(v)
             setattr(req, name, values)
         for v in req.date:
             if not DATE_VALUE.match(v):
-                raise SearchError(f"'date' must be YYYY or YYYY-MM, not '{v[:40]}'",
-                                  f"يجب أن يكون 'date' بالشكل YYYY أو YYYY-MM، لا '{v[:40]}'", "date")
+                raise SearchError("'date' must be YYYY or YYYY-MM, not '%(value)s'", "date", value=v[:40])
         req.date_from, req.date_to = one("from"), one("to")
         req.sort = one("sort") or "relevance"
         if req.sort not in SORTS:
-            raise SearchError(f"'sort' must be one of {', '.join(SORTS)}, not '{req.sort[:40]}'",
-                              f"يجب أن يكون 'sort' واحدًا من {', '.join(SORTS)}", "sort")
+            raise SearchError("'sort' must be one of %(sorts)s, not '%(value)s'", "sort", sorts=", ".join(SORTS),
+                              value=req.sort[:40])
         req.page = integer("page", 1, 1, MAX_PAGE)
         req.per_page = integer("per_page", 10, 1, MAX_PER_PAGE)
         return req
@@ -106,14 +110,15 @@ class SearchRequest:
 
     def published_range(self, tz: str) -> tuple[int | None, int | None]:
         """``from``/``to`` as [lo, hi) epoch seconds (either end open), in the time zone ``tz``."""
-        try:
-            low = parse_bound(self.date_from, end=False, tz=tz) if self.date_from else None
-            high = parse_bound(self.date_to, end=True, tz=tz) if self.date_to else None
-        except DateParseError as exc:
-            raise SearchError(f"'from'/'to': {exc}", "'from'/'to': تاريخ غير صالح (YYYY أو YYYY-MM أو YYYY-MM-DD)",
-                              "from") from None
+        def bound(name: str, value: str | None, end: bool):
+            try:
+                return parse_bound(value, end=end, tz=tz) if value else None
+            except DateParseError:
+                raise SearchError("'%(name)s' must be a date (YYYY, YYYY-MM or YYYY-MM-DD), not '%(value)s'", name,
+                                  name=name, value=value[:40]) from None
+        low, high = bound("from", self.date_from, False), bound("to", self.date_to, True)
         lo = int(low.timestamp()) if low else None
         hi = int(high.timestamp()) if high else None
         if lo is not None and hi is not None and lo >= hi:
-            raise SearchError("'from' is after 'to'", "تاريخ 'from' بعد تاريخ 'to'", "from")
+            raise SearchError("'from' is after 'to'", "from")
         return lo, hi

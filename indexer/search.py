@@ -16,6 +16,7 @@ from html import escape
 from typing import Callable, Iterator
 
 from archive.dates import to_iso_z
+from archive.errors import Message
 from indexer.authority_cache import AuthorityTables, Tables
 from indexer.compile import compile_query
 from indexer.engine import Engine, Filters, Ranked, Searcher, Selection
@@ -37,8 +38,8 @@ __all__ = ["SearchService", "SearchRequest", "SearchResult", "SearchError", "Sea
 
 EXPORT_CHUNK = 500          # stored documents read at a time by export()
 # Said with a search made while the authority file could not be read (such a result is not cached).
-DEGRADED = ("Other spellings of names and the names of people, organisations and places are "
-            "unavailable right now, so this search may find fewer articles; try again shortly.")
+DEGRADED = Message("Other spellings of names and the names of people, organisations and places are "
+                   "unavailable right now, so this search may find fewer articles; try again shortly.")
 
 
 class SearchService:
@@ -97,7 +98,7 @@ class SearchService:
         try:
             return parse(req.query)
         except QueryError as exc:
-            raise SearchError(exc.message, exc.message_ar, "q") from None
+            raise SearchError.of_query(exc) from None
 
     def _select(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
                 deadline: float) -> tuple[Plan, Selection]:
@@ -105,7 +106,7 @@ class SearchService:
             plan = prepare(tree, lexicon=searcher if searcher.doc_count else None,
                            aliases=authority.by_key, tz=self.tz, deadline=deadline)
         except QueryError as exc:
-            raise SearchError(exc.message, exc.message_ar, "q") from None
+            raise SearchError.of_query(exc) from None
         filters = Filters(section=tuple(req.section), source=tuple(req.source), date=tuple(req.date),
                           published=req.published_range(self.tz),
                           entities=tuple((kind, tuple(authority.resolve(getattr(req, kind))))
@@ -159,12 +160,12 @@ class SearchService:
     def _search(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
                 deadline: float) -> SearchResult:
         plan, selection = self._select(searcher, req, tree, authority, deadline)
-        notices = ["The query has only very common words; showing all articles."] if plan.only_common else []
+        notices = [Message("The query has only very common words; showing all articles.")] if plan.only_common else []
         page = req.page
         if (page - 1) * req.per_page >= MAX_WINDOW:
             page = max(1, -(-MAX_WINDOW // req.per_page))
-            notices.append(f"Only the first {MAX_WINDOW:,} results can be paged through; "
-                           f"narrow the search to see the rest. Showing page {page}.")
+            notices.append(Message("Only the first %(max)s results can be paged through; narrow the search to see "
+                                   "the rest. Showing page %(page)s.", max=format(MAX_WINDOW, ","), page=page))
         start = (page - 1) * req.per_page
         stop = min(start + req.per_page, MAX_WINDOW)
         ranked = searcher.rank(selection, plan, req.sort, stop, deadline)[start:stop]

@@ -75,9 +75,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         if len(request.query_string) > app.config["MAX_QUERY_STRING"]:
             abort(414)
 
-    from web import api, cli, feeds, i18n, labels, search, security
+    from web import api, cli, feeds, i18n, labels, search, sections, security
     i18n.init_app(app)
     labels.init_app(app)
+    sections.init_app(app)
     security.init_app(app)
     # Librarians: sign-in, CSRF on every form, the /admin pages.
     from web import admin, auth

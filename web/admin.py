@@ -354,6 +354,27 @@ def entity_merge(entity_id: str):
                                           count=number(result["articles"])))
 
 
+# -- sections ------------------------------------------------------------------------------
+@bp.route("/sections", methods=["GET", "POST"])
+def sections():
+    """Every section with its Arabic and English labels, each row its own form."""
+    from archive.sections import SectionError, list_sections, set_labels
+
+    error, status = None, 200
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        try:
+            info = set_labels(_db(), code, request.form.get("label_ar", ""), request.form.get("label_en", ""))
+        except SectionError as exc:
+            error, status = error_text(exc), 400
+        else:
+            current_app.logger.info("%s labelled section %r: %r / %r", current_user.name, info.code,
+                                    info.label_ar, info.label_en)
+            flash(_("Saved the labels of %(code)s.", code=info.code), "sections")
+            return redirect(url_for("admin.sections"), code=303)
+    return _page("admin/sections.html", status, sections=list_sections(_db()), error=error)
+
+
 # -- accounts (admins) ---------------------------------------------------------------------
 @bp.route("/users", methods=["GET", "POST"])
 @admin_only

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import force_locale
 
 from archive.dates import to_iso_z
 from archive.db import unavailable
@@ -9,6 +10,8 @@ from archive.store import archive_counts, get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
 from web import openapi
+from web.labels import error_text
+from web.sections import resolve, section_label
 from web.security import public_url
 
 bp = Blueprint("api", __name__)
@@ -22,22 +25,26 @@ def _lang() -> str:
     return request.args.get("lang") or request.accept_languages.best_match(["en", "ar"], "en")
 
 
-def _message(exc: SearchError) -> str:
-    return exc.message_ar if _lang() == "ar" else exc.message
+def _message(exc) -> str:
+    with force_locale(_lang()):
+        return error_text(exc)
 
 
 @bp.get("/api/v1/search")
 def search():
     try:
         req = SearchRequest.from_params(request.args.getlist)
-        result = current_app.extensions["arshif.search"].search(req)
+        result = current_app.extensions["arshif.search"].search(resolve(req))
     except SearchError as exc:
         return _error(_message(exc), 400)
     except SearchTimeout as exc:
-        return _error(exc.message_ar if _lang() == "ar" else exc.message, 503)
+        return _error(_message(exc), 503)
     except NoIndex as exc:
         return _error(str(exc), 503)
-    return jsonify(result.to_dict())
+    data = result.to_dict()
+    for v in data["facets"].get("section", []):
+        v["label"] = section_label(v["value"], _lang())
+    return jsonify(data)
 
 
 @bp.get("/api/v1/articles/<article_id>")

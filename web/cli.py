@@ -18,6 +18,7 @@ from archive.store import count_articles, iter_articles, list_rejections
 from web.i18n import number
 from web.labels import error_text
 from web.jobs import current_job, ingest_progress, job_command, note_result, with_job_progress
+from web.sections import resolve, section_label
 
 
 def _db():
@@ -230,20 +231,20 @@ def search_command(query, section, source, person, org, place, date_from, date_t
               "per_page": [per_page] if per_page else []}
     try:
         req = SearchRequest.from_params(lambda name: params.get(name, []))
-        result = current_app.extensions["arshif.search"].search(req)
+        result = current_app.extensions["arshif.search"].search(resolve(req))
     except (SearchError, SearchTimeout, NoIndex) as exc:
         raise click.ClickException(error_text(exc))
     if as_json:
         _echo_json(result.to_dict())
         return
     click.echo(ngettext("%(count)s article (%(ms)s ms)", "%(count)s articles (%(ms)s ms)", result.total,
-                        count=number(result.total), ms=f"{result.took_ms:.1f}"))
+                        count=number(result.total), ms=format(result.took_ms, ".1f")))
     for notice in result.notices:
-        click.echo(_("note: %(notice)s", notice=notice))
+        click.echo(_("note: %(notice)s", notice=error_text(notice)))
     if result.suggestion:
         click.echo(_("Did you mean:") + " " + result.suggestion)
     for i, h in enumerate(result.hits, start=(result.page - 1) * result.per_page + 1):
-        click.echo(f"{i:>4}. {h.title}  [{h.id}] {h.date[:10]} {h.section or ''} {h.source or ''}")
+        click.echo(f"{i:>4}. {h.title}  [{h.id}] {h.date[:10]} {section_label(h.section)} {h.source or ''}")
 
 
 @click.command("serve")
@@ -366,6 +367,45 @@ def entities_merge(keep, other):
                "run 'arshif reindex' to apply")
 
 
+@click.group("sections")
+def sections_group():
+    """Sections and the Arabic and English labels the interface shows for them."""
+
+
+@sections_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the sections as a JSON list.")
+@with_appcontext
+def sections_list(as_json):
+    """Every section's code, labels and number of articles."""
+    from archive.sections import list_sections
+
+    rows = list_sections(_db())
+    if as_json:
+        _echo_json([{"code": r.code, "label_ar": r.label_ar, "label_en": r.label_en, "articles": r.articles}
+                    for r in rows])
+        return
+    for r in rows:
+        click.echo(f"{r.code}\t{r.label_ar or '-'}\t{r.label_en or '-'}\t{r.articles}")
+
+
+@sections_group.command("label")
+@click.argument("code")
+@click.option("--ar", "label_ar", default=None, help="The Arabic label (\"\" removes it).")
+@click.option("--en", "label_en", default=None, help="The English label (\"\" removes it).")
+@with_appcontext
+def sections_label(code, label_ar, label_en):
+    """Give section CODE an Arabic and/or English label (shown at once; no reindex needed)."""
+    from archive.sections import SectionError, set_labels
+
+    if label_ar is None and label_en is None:
+        raise click.UsageError(_("give --ar, --en or both"))
+    try:
+        info = set_labels(_db(), code, label_ar, label_en)
+    except SectionError as exc:
+        raise click.ClickException(error_text(exc))
+    click.echo(f"{info.code}\t{info.label_ar or '-'}\t{info.label_en or '-'}")
+
+
 @click.group("user")
 def user_group():
     """Librarian accounts."""
@@ -483,7 +523,7 @@ def jobs_command(as_json, limit):
 COMMANDS = (entities_group, init_command, ingest_command, rejections_command, reindex_command, index_group,
             search_command, serve_command)
 # Librarian operations (accounts, jobs).
-COMMANDS += (user_group, jobs_command)
+COMMANDS += (user_group, jobs_command, sections_group)
 
 
 def register(app: Flask) -> None:

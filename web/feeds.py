@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+from flask_babel import force_locale
 from flask import (Blueprint, Response, current_app, jsonify, render_template, request,
                    stream_with_context, url_for)
 
@@ -16,6 +17,8 @@ from archive.dates import to_iso_z
 from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
+from web.labels import error_text
+from web.sections import resolve, section_label
 from web.links import search_params
 from web.security import public_url
 
@@ -23,7 +26,7 @@ bp = Blueprint("feeds", __name__)
 
 # The formats a search exports to (/search.csv, /search.json, /search.atom).
 EXPORT_FORMATS = ("csv", "json", "atom")
-CSV_COLUMNS = ["id", "date", "title", "section", "source", "url", "permalink", "entities"]
+CSV_COLUMNS = ["id", "date", "title", "section", "source", "url", "permalink", "entities", "section_label"]
 # A cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 forbids (C0 controls but tab, newline, carriage return).
@@ -32,7 +35,8 @@ XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _message(exc) -> str:
     lang = request.args.get("lang") or request.accept_languages.best_match(["en", "ar"], "en")
-    return exc.message_ar if lang == "ar" else exc.message
+    with force_locale(lang if lang in ("ar", "en") else "en"):
+        return error_text(exc)
 
 
 def _hits(req: SearchRequest, limit: int):
@@ -40,7 +44,7 @@ def _hits(req: SearchRequest, limit: int):
     query is a 400 before any byte is streamed. Returns (iterator, error response)."""
     service = current_app.extensions["arshif.search"]
     try:
-        it = service.export(req, limit)
+        it = service.export(resolve(req), limit)
         first = next(it, None)
     except SearchError as exc:
         return None, (jsonify(error=_message(exc)), 400)
@@ -95,7 +99,7 @@ def export_csv():
         writer.writerow(CSV_COLUMNS)
         for h in hits:
             writer.writerow([safe_cell(v) for v in (h.id, h.date, h.title, h.section, h.source, h.url,
-                                                      permalink(h.id), _entities_text(h))])
+                                                      permalink(h.id), _entities_text(h), section_label(h.section))])
             if buf.tell() > 16_384:
                 yield buf.getvalue()
                 buf.seek(0)
@@ -124,7 +128,8 @@ def export_json():
         count = 0
         for h in hits:
             row = {"id": h.id, "title": h.title, "url": h.url, "date": h.date,
-                   "date_precision": h.date_precision, "section": h.section, "source": h.source,
+                   "date_precision": h.date_precision, "section": h.section,
+                   "section_label": section_label(h.section) or None, "source": h.source,
                    "permalink": permalink(h.id), "entities": h.entities}
             yield ("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False)
             count += 1

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup
 
-from archive.errors import UserError
+from archive.errors import Message, UserError
 from web.i18n import number
 
 LABELS = {
@@ -30,9 +30,9 @@ def label(kind: str, code) -> str:
     return str(text) if text is not None else ("" if code is None else str(code))
 
 
-def error_text(exc: BaseException) -> str:
-    """A user's error in the interface's language (UserError templates are catalogue msgids)."""
-    if isinstance(exc, UserError):
+def error_text(exc: BaseException | Message) -> str:
+    """A user's error or a notice in the interface's language (their templates are msgids)."""
+    if isinstance(exc, (UserError, Message)):
         return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
     return getattr(exc, "message", None) or str(exc)
 

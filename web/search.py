@@ -16,7 +16,9 @@ from indexer.search import (ENTITY_KINDS, FILTER_PARAMS, SORTS, SearchError, Sea
                             SearchTimeout)
 from web.feeds import EXPORT_FORMATS
 from web.i18n import current_lang, date_label, digits, number
-from web.labels import label
+from web import sections
+from web.labels import error_text, label
+from web.sections import section_label
 from web.links import search_params
 from web.security import public_url
 
@@ -101,13 +103,13 @@ def search_page():
     req = SearchRequest()
     try:
         req = SearchRequest.from_params(request.args.getlist)
-        result = service.search(req)
+        result = service.search(sections.resolve(req))
     except SearchError as exc:
-        error = exc.message_ar if lang == "ar" else exc.message
+        error = error_text(exc)
         status = 400
         req.query = request.args.get("q", "")[:1000]
     except SearchTimeout as exc:
-        error = exc.message_ar if lang == "ar" else exc.message
+        error = error_text(exc)
         status = 503
     except NoIndex:
         error = _("There is no search index yet: run 'arshif reindex'.")
@@ -120,7 +122,8 @@ def search_page():
                 # The cached result is shared between languages: labels are made here, not stored.
                 facets.append((name, FACET_TITLES[name],
                                [(v, _toggle(req, name, v.value),
-                                 date_label(v.value) if name == "date" else v.label)
+                                 date_label(v.value) if name == "date"
+                                 else section_label(v.value) if name == "section" else v.label)
                                 for v in facet.values]))
     pages = []
     if result is not None and result.total:

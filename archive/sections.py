@@ -1,0 +1,92 @@
+"""Sections as librarians name them: each outlet's section code (``politic``,
+``internationalNews``) with an Arabic and an English label, for facets, pages, exports and
+the ``section:`` filter (which accepts the code or either label)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from archive.db import Database
+from archive.errors import UserError
+from archive.models import Article, Section
+
+MAX_LABEL = 300
+
+
+class SectionError(UserError, ValueError):
+    """A label a librarian cannot give (unknown code, a label another section already uses…)."""
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    code: str
+    label_ar: str | None
+    label_en: str | None
+    articles: int
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang``, else the other label, else the code."""
+        first, second = (self.label_ar, self.label_en) if lang == "ar" else (self.label_en, self.label_ar)
+        return first or second or self.code
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def list_sections(db: Database) -> list[SectionInfo]:
+    """Every section with its labels and article count, most articles first."""
+    counts = (select(Article.section_id.label("sid"), func.count().label("n"))
+              .group_by(Article.section_id).subquery())
+    n = func.coalesce(counts.c.n, 0)
+    query = (select(Section.code, Section.label_ar, Section.label_en, n.label("articles"))
+             .outerjoin(counts, counts.c.sid == Section.id).order_by(n.desc(), Section.code))
+    with db.session() as s:
+        return [SectionInfo(r.code, r.label_ar, r.label_en, r.articles) for r in s.execute(query)]
+
+
+def section_labels(db: Database) -> dict[str, tuple[str | None, str | None]]:
+    """code → (Arabic label, English label), for the sections that have a label."""
+    with db.session() as s:
+        rows = s.execute(select(Section.code, Section.label_ar, Section.label_en)
+                         .where(Section.label_ar.is_not(None) | Section.label_en.is_not(None)))
+        return {r.code: (r.label_ar, r.label_en) for r in rows}
+
+
+def code_for(labels: dict[str, tuple[str | None, str | None]], value: str) -> str:
+    """The section code a ``section:`` value names: the code itself, or the code whose
+    Arabic or English label it is (spacing and letter case aside); else the value unchanged."""
+    if value in labels:
+        return value
+    wanted = _fold(value)
+    for code, pair in labels.items():
+        if any(label and _fold(label) == wanted for label in pair):
+            return code
+    return value
+
+
+def set_labels(db: Database, code: str, label_ar: str | None = None, label_en: str | None = None) -> SectionInfo:
+    """Name a section (None leaves a label as it is, "" removes it). A label may not be
+    another section's code or label: ``section:`` must name one section."""
+    with db.session() as s:
+        row = s.scalar(select(Section).where(Section.code == code))
+        if row is None:
+            raise SectionError("there is no section with the code %(code)s", code=code)
+        new = {"label_ar": label_ar, "label_en": label_en}
+        for column, value in new.items():
+            if value is None:
+                continue
+            value = " ".join(value.split())
+            if len(value) > MAX_LABEL:
+                raise SectionError("a label is at most %(n)s characters", n=MAX_LABEL)
+            if value:
+                for other in s.scalars(select(Section).where(Section.id != row.id)):
+                    names = [other.code, other.label_ar, other.label_en]
+                    if any(n and _fold(n) == _fold(value) for n in names):
+                        raise SectionError("“%(label)s” already names the section %(code)s", label=value,
+                                           code=other.code)
+            setattr(row, column, value or None)
+        s.flush()
+        articles = s.scalar(select(func.count()).select_from(Article).where(Article.section_id == row.id)) or 0
+        return SectionInfo(row.code, row.label_ar, row.label_en, articles)
