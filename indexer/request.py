@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from archive.dates import DateParseError, parse_bound
-from archive.errors import UserError
+from archive.errors import N_, UserError
 from indexer.query import ENTITY_KINDS, FILTER_FIELDS
 
 SORTS = ("relevance", "newest", "oldest")
@@ -40,7 +40,7 @@ class SearchTimeout(UserError):
     """The search ran past the configured time limit."""
 
     def __init__(self):
-        super().__init__("The search took too long; try more specific words or fewer wildcards.")
+        super().__init__(N_("The search took too long; try more specific words or fewer wildcards."))
 
 
 @dataclass

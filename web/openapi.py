@@ -32,7 +32,7 @@ def _param(name: str, description: str, schema: dict, repeat: bool = False) -> d
 SEARCH_PARAMS = [
     _param("q", "The query: words (all must match), \"phrases\", OR/أو, -word or NOT, word*, =exact, "
                 "title:word, section:X, source:X, date:2018-01..2018-06.", {"type": "string", "maxLength": 1000}),
-    _param("section", "Section code; repeated values are OR.", FILTER_VALUE, repeat=True),
+    _param("section", "Section code or its Arabic or English label; repeated values are OR.", FILTER_VALUE, repeat=True),
     _param("source", "Outlet name; repeated values are OR.", FILTER_VALUE, repeat=True),
     _param("person", "Entity id of a person; repeated values are AND.", FILTER_VALUE, repeat=True),
     _param("org", "Entity id of an organisation; repeated values are AND.", FILTER_VALUE, repeat=True),
@@ -121,8 +121,8 @@ SCHEMAS = {
                   "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "url": NULLABLE_STRING,
                                  "date": {"type": "string", "format": "date-time"},
                                  "date_precision": {"type": "string", "enum": ["day", "minute", "second"]},
-                                 "section": NULLABLE_STRING, "source": NULLABLE_STRING,
-                                 "permalink": {"type": "string", "format": "uri"},
+                                 "section": NULLABLE_STRING, "section_label": NULLABLE_STRING,
+                                 "source": NULLABLE_STRING, "permalink": {"type": "string", "format": "uri"},
                                  "entities": {"type": "array", "items": {"$ref": "#/components/schemas/Entity"}}}},
     "Export": {"type": "object", "required": ["query", "params", "limit", "exported_at", "hits", "count"],
                "properties": {"query": {"type": "string"},
@@ -171,7 +171,7 @@ def document(server_url: str = "/") -> dict:
             "/search.csv": {"get": {
                 "operationId": "exportCsv", "summary": "Export a search as CSV (UTF-8 with BOM)",
                 "description": EXPORT_NOTE + " Columns: id, date, title, section, source, url, permalink, "
-                               "entities. Cells that start with = + - @ get a leading apostrophe.",
+                               "entities, section_label (the section's label in the asked language). Cells that start with = + - @ get a leading apostrophe.",
                 "parameters": SEARCH_PARAMS,
                 "responses": {"200": {"description": "CSV rows.",
                                       "content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS}}},

@@ -66,7 +66,7 @@ def test_json_export_is_streamed_and_valid(client):
     data = json.loads(r.get_data(as_text=True))
     assert data["query"] == "وزارة" and data["count"] == len(data["hits"]) == 2
     assert {h["id"] for h in data["hits"]} == {"t-001", "t-006"}
-    assert set(data["hits"][0]) == {"id", "title", "url", "date", "date_precision", "section", "source",
+    assert set(data["hits"][0]) == {"id", "title", "url", "date", "date_precision", "section", "section_label", "source",
                                     "permalink", "entities"}
 
 
