@@ -70,6 +70,16 @@ def get_article(db: Database, article_id: str) -> dict | None:
         return article_dict(a, entities_of(s, [a.id])[a.id]) if a is not None else None
 
 
+def bylines(db: Database, article_ids: list[str]) -> dict[str, str]:
+    """article id → author, for the articles among ``article_ids`` that name one."""
+    if not article_ids:
+        return {}
+    with db.session() as s:
+        rows = s.execute(select(Article.id, Article.author).where(Article.id.in_(article_ids),
+                                                                  Article.author.is_not(None)))
+        return {r.id: r.author for r in rows if r.author}
+
+
 def list_rejections(db: Database, run_id: int | None = None) -> tuple[int | None, list[dict]]:
     """Rejections of one ingest run (the latest run when ``run_id`` is None)."""
     with db.session() as s:

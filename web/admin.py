@@ -19,8 +19,10 @@ from archive import authority, jobs
 from archive.accounts import ROLES, AccountError, add_user, list_users, set_active
 from archive.runs import get_rejection, get_run, last_run, list_runs, run_rejections
 from archive.store import archive_counts
+from archive.store import count_articles
 from archive.uploads import UploadError, save_upload
-from indexer.generations import IndexRoot
+from indexer.build import indexed_change
+from indexer.generations import IndexBusy, IndexRoot, NoIndex
 from web.i18n import number
 from web.jobs import start_job
 from web.labels import error_text, label
@@ -77,6 +79,7 @@ def archive_status() -> dict:
     db_file = db.engine.url.database if db.url.startswith("sqlite") else None
     database_bytes = sum(_tree_size(Path(db_file + suffix)) for suffix in ("", "-wal", "-shm")) if db_file else None
     last_reindex = jobs.recent(db, limit=1, kind="reindex")
+    change = indexed_change(current_app.config["INDEX_DIR"])
     try:
         free = shutil.disk_usage(instance).free
     except OSError:
@@ -84,6 +87,10 @@ def archive_status() -> dict:
     return {
         **archive_counts(db),
         "generation": index.get("generation"), "indexed": index.get("indexed", 0),
+        # Stored but not yet searchable: changed after the serving generation's change number
+        # (all of them when there is no index, or one built before change numbers).
+        "unsearchable": count_articles(db, after_change=change) if change is not None else
+        (archive_counts(db)["articles"] if current is None else None),
         "generations": generations,
         "last_ingest": last_run(db),
         "last_reindex": last_reindex[0] if last_reindex else None,
@@ -140,6 +147,24 @@ def api_reindex():
     except jobs.JobBusy as exc:
         return jsonify(error=exc.message, job=exc.job.to_dict()), 409
     return jsonify(job=job.to_dict()), 202
+
+
+@bp.route("/rollback", methods=["GET", "POST"])
+def rollback():
+    """Serve the previous complete generation again: a page that asks, then the switch."""
+    root = IndexRoot(current_app.config["INDEX_DIR"])
+    current = root.current()
+    older = [g for g in root.complete_generations() if current is None or g < current]
+    if request.method == "GET":
+        return _page("admin/rollback.html", current=current, previous=older[-1] if older else None,
+                     error=None if older else _("there is no earlier complete generation to roll back to"))
+    try:
+        name = root.rollback()
+    except (NoIndex, IndexBusy) as exc:
+        return _page("admin/status.html", 409, s=archive_status(), error=str(exc))
+    current_app.logger.info("%s rolled the index back to %s", current_user.name, name)
+    flash(_("Now serving generation %(name)s.", name=name), "status")
+    return redirect(url_for("admin.status"), code=303)
 
 
 @bp.route("/jobs")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -81,7 +81,7 @@ def init_command():
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=False)
-@click.option("--format", "fmt", default="auto",
+@click.option("--format", "fmt", default="auto", show_default=True, help="The input format (auto: by file name and content).",
               type=click.Choice(["auto", "page", "html", "jsonl", "csv", "warc"]))
 @click.option("--source", default=None, help="Outlet name for every record (overrides the input).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
@@ -124,7 +124,7 @@ def ingest_command(paths, fmt, source, as_json):
 
 @click.command("rejections")
 @click.option("--run", "run_id", type=int, default=None, help="Ingest run number (default: the latest).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the rejections as one JSON object.")
 @with_appcontext
 def rejections_command(run_id, as_json):
     """List the records an ingest run rejected, with the reason."""
@@ -142,7 +142,7 @@ def rejections_command(run_id, as_json):
 
 @click.command("reindex")
 @click.option("--full", is_flag=True, help="Rebuild everything into a new generation.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--job", "job_id", type=int, default=None, hidden=True,
               help="Run queued job N (started from the admin pages) with its parameters.")
 @with_appcontext
@@ -205,17 +205,17 @@ def rollback_command():
 
 @click.command("search")
 @click.argument("query", default="")
-@click.option("--section", multiple=True)
-@click.option("--source", multiple=True)
-@click.option("--person", multiple=True)
-@click.option("--org", multiple=True)
-@click.option("--place", multiple=True)
-@click.option("--from", "date_from", default=None)
-@click.option("--to", "date_to", default=None)
-@click.option("--date", multiple=True)
-@click.option("--sort", default=None)
-@click.option("--page", default=None)
-@click.option("--per-page", "per_page", default=None)
+@click.option("--section", multiple=True, help="Only this section (its code or a label; repeatable).")
+@click.option("--source", multiple=True, help="Only this source (repeatable).")
+@click.option("--person", multiple=True, help="Only articles mentioning this person (entity id; repeatable).")
+@click.option("--org", multiple=True, help="Only articles mentioning this organisation (entity id; repeatable).")
+@click.option("--place", multiple=True, help="Only articles mentioning this place (entity id; repeatable).")
+@click.option("--from", "date_from", default=None, help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--to", "date_to", default=None, help="Published on or before (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--date", multiple=True, help="In this year or month (YYYY or YYYY-MM; repeatable).")
+@click.option("--sort", default=None, help="relevance (default), newest or oldest.")
+@click.option("--page", default=None, help="Page of results (from 1).")
+@click.option("--per-page", "per_page", default=None, help="Results per page (default 10).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly what GET /api/v1/search returns.")
 @with_appcontext
 def search_command(query, section, source, person, org, place, date_from, date_to, date, sort,
@@ -248,9 +248,9 @@ def search_command(query, section, source, person, org, place, date_from, date_t
 
 
 @click.command("serve")
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--workers", type=int, default=None)
+@click.option("--host", default=None, help="Address to listen on (default: SERVE_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: $PORT or SERVE_PORT).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: SERVE_WORKERS).")
 @with_appcontext
 def serve_command(host, port, workers):
     """Serve the web app with gunicorn (multi-worker, production)."""
@@ -419,7 +419,8 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
 
 @user_group.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian", show_default=True)
+@click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian", show_default=True,
+              help="What the account may do (admins also manage accounts).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @with_appcontext
 def user_add_command(name, role, password_stdin):
@@ -493,8 +494,8 @@ def _set_active(name: str, active: bool) -> None:
 
 
 @click.command("jobs")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as a JSON list.")
+@click.option("--limit", type=int, default=10, show_default=True, help="How many recent jobs.")
 @with_appcontext
 def jobs_command(as_json, limit):
     """Recent jobs (reindex, ingest) with their progress; finds jobs whose process died."""
@@ -536,7 +537,16 @@ def _create_app():
     return create_app()
 
 
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def arshif():
+    """Arshif (أرشيف): a searchable archive of Arabic news."""
+
+
+for _command in COMMANDS:
+    arshif.add_command(_command)
+
+
 def main() -> None:
-    cli = FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False,
-                     help="Arshif (أرشيف): a searchable archive of Arabic news.")
-    cli.main(prog_name="arshif")
+    """The ``arshif`` command: Arshif's commands only (``flask --app web`` keeps Flask's own);
+    each command loads the app from the instance folder when it needs it."""
+    arshif.main(prog_name="arshif", obj=ScriptInfo(create_app=_create_app, load_dotenv_defaults=False))

@@ -1,21 +1,28 @@
 """Public pages: the search page and the article page (right-to-left, Arabic first)."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext
 
+from markupsafe import Markup, escape
+
 from archive.authority import entity_info
-from archive.store import get_article
+from archive.store import bylines, get_article
 from indexer.generations import NoIndex
 from indexer.facets import FACET_NAMES
+from indexer.highlight import highlight_all
+from indexer.plan import prepare
+from indexer.query import QueryError, parse
 from indexer.search import (ENTITY_KINDS, FILTER_PARAMS, SORTS, SearchError, SearchRequest, SearchResult,
                             SearchTimeout)
 from web.feeds import EXPORT_FORMATS
-from web.i18n import current_lang, date_label, digits, number
+from web.i18n import current_lang, date_label, digits, long_date, number
 from web import sections
 from web.labels import error_text, label
 from web.sections import section_label
@@ -145,7 +152,81 @@ def search_page():
         permalink=public_url(_url(search_params(req))),
         export_urls={ext: _url(search_params(req, page=1, per_page=10), f"/search.{ext}", keep_lang=False)
                      for ext in EXPORT_FORMATS},
+        active_filters=active_filters(req, result), latin_hint=latin_only(req.query),
+        advice=advice(req) if result is not None and not result.total else [],
+        toggle=lambda facet, value: _toggle(req, facet, value),
+        article_url=lambda article_id: _url([("back", _url(search_params(req)))], f"/article/{article_id}"),
+        bylines=bylines(current_app.extensions["arshif.db"], [h.id for h in result.hits]) if result else {},
     ), status
+
+
+# Latin letters typed on an Arabic archive (field names and operators aside) get a hint.
+_LATIN = re.compile(r"[A-Za-z]")
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+_SYNTAX = re.compile(r'\b(?:section|source|person|org|place|date):(?:"[^"]*"|\S*)|\b(?:OR|AND|NOT)\b|\btitle:')
+
+
+def latin_only(query: str) -> bool:
+    text = _SYNTAX.sub(" ", query or "")
+    return bool(_LATIN.search(text)) and not _ARABIC.search(text)
+
+
+def advice(req: SearchRequest) -> list[str]:
+    """What to try when a search finds nothing, fitted to the query and filters."""
+    tips = []
+    if any(getattr(req, f) for f in FACET_ORDER) or req.date_from or req.date_to:
+        tips.append(_("Remove some filters: the words may be in other sections, sources or dates."))
+    if '"' in req.query:
+        tips.append(_("Search without the quotation marks: the words then need not stand together."))
+    if len(req.query.split()) > 2:
+        tips.append(_("Try fewer words: every word must be in the article."))
+    if not tips:
+        tips.append(_("Check the spelling, or try another word for the same thing."))
+    return tips
+
+
+def active_filters(req: SearchRequest, result: SearchResult | None) -> list[dict]:
+    """The filters in use, each with its label and the link that removes it."""
+    out = []
+    for name in FACET_ORDER:
+        names = {v.value: v.label for v in result.facets[name].values} if result is not None else {}
+        for value in getattr(req, name):
+            label = (date_label(value) if name == "date" else section_label(value) if name == "section"
+                     else names.get(value, value))
+            out.append({"title": FACET_TITLES[name], "label": label, "url": _toggle(req, name, value)})
+    for key, title in (("date_from", _("From")), ("date_to", _("To"))):
+        value = getattr(req, key)
+        if value:
+            out.append({"title": title, "label": value, "url": _url(search_params(req, **{key: None, "page": 1}))})
+    return out
+
+
+HELP_EXAMPLES = (
+    ("وزارة الخارجية", lazy_gettext("every word must match (spelling variants, diacritics and hamza forms match too)")),
+    ('"البنك الدولي"', lazy_gettext("the exact phrase")),
+    ("سوريا OR العراق", lazy_gettext("either word (also أو)")),
+    ("حلب -داعش", lazy_gettext("without this word")),
+    ("اقتصا*", lazy_gettext("words starting with this")),
+    ("title:المنتخب", lazy_gettext("in the title only")),
+    ("date:2018-01..2018-06", lazy_gettext("published in this period")),
+    ('"مجلس النواب"~3', lazy_gettext("these words within three words of each other")),
+    ("=الانتخابات", lazy_gettext("this exact spelling, no other forms of the word")),
+    ("section:politic", lazy_gettext("one section, by its code or its Arabic or English label")),
+    ('source:"Levant Daily Arabic"', lazy_gettext("one source")),
+    ("(سوريا OR العراق) -داعش", lazy_gettext("grouping with parentheses")),
+)
+
+
+@bp.app_context_processor
+def _help_examples():
+    return {"help_examples": HELP_EXAMPLES}
+
+
+@bp.get("/help")
+def help_page():
+    """The query language, each example a link to what it finds."""
+    return render_template("help.html", req=SearchRequest(), examples=HELP_EXAMPLES,
+                           example_url=lambda q: _url([("q", q)]))
 
 
 @bp.get("/article/<article_id>")
@@ -153,13 +234,51 @@ def article_page(article_id: str):
     article = get_article(current_app.extensions["arshif.db"], article_id)
     if article is None:
         abort(404)
+    back, back_req = _back()
     paragraphs = [p.strip() for p in article["body"].split("\n") if p.strip()]
+    marked = highlighter(back_req.query)
     try:
         related = current_app.extensions["arshif.search"].related(article_id)
     except NoIndex:
         related = []
-    return render_template("article.html", article=article, paragraphs=paragraphs, related=related,
-                           permalink=public_url(request.path))
+    permalink = public_url(request.path)
+    return render_template("article.html", article=article, related=related, permalink=permalink,
+                           paragraphs=[marked(p) for p in paragraphs], title=marked(article["title"]),
+                           back=back, req=back_req,
+                           citations={lang: citation(article, lang) for lang in ("ar", "en")})
+
+
+def _back() -> tuple[str | None, SearchRequest]:
+    """The search a reader came from (``?back=/search?...``, only a search on this site) and
+    that search as a request (for the search box and the highlighting)."""
+    back = request.args.get("back") or ""
+    if not back.startswith("/search?") or "\\" in back:
+        return None, SearchRequest()
+    try:
+        params = parse_qs(urlsplit(back).query)
+        return back, SearchRequest.from_params(lambda name: params.get(name, []))
+    except SearchError:
+        return back, SearchRequest()
+
+
+def highlighter(query: str):
+    """A function marking the query's words in a text (escaped HTML), or escaping only."""
+    try:
+        matcher = prepare(parse(query)).matcher if query else None
+    except QueryError:
+        matcher = None
+    if not matcher:
+        return lambda text: escape(text)
+    return lambda text: Markup(highlight_all(text, matcher))
+
+
+def citation(article: dict, lang: str) -> tuple[list[str], str]:
+    """Author, title, outlet and date as a journalist cites them in ``lang`` (the permalink
+    follows), and the separator between them; each part is isolated when shown (bidi)."""
+    date = long_date(article["published_at"], "day", article["source"], lang)
+    with force_locale(lang):
+        parts = [article["author"], _("“%(title)s”", title=article["title"]), article["source"], date]
+        return [p for p in parts if p], _(", ")
 
 
 @bp.get("/entity/<entity_id>")
@@ -183,4 +302,4 @@ def entity_page(entity_id: str):
     return render_template(
         "entity.html", entity=info, kind_title=label("entity", info["type"]),
         result=result, histogram=histogram(req, result) if result and result.total else None,
-        search_url=_url(search_params(req, sort="relevance")))
+        search_url=_url(search_params(req, sort="relevance")), req=SearchRequest())

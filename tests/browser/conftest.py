@@ -36,10 +36,15 @@ def running(app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
-    app = build_instance(tmp_path_factory.mktemp("browser") / "instance", ROOT / "sample",
-                         FIXTURES / "news.jsonl", RATELIMIT_ENABLED=False, TESTING=False)
-    with running(app) as url:
+def server_app(tmp_path_factory):
+    """The app the browser tests' server runs (for setting up accounts and the like)."""
+    return build_instance(tmp_path_factory.mktemp("browser") / "instance", ROOT / "sample",
+                          FIXTURES / "news.jsonl", RATELIMIT_ENABLED=False, TESTING=False)
+
+
+@pytest.fixture(scope="session")
+def server_url(server_app):
+    with running(server_app) as url:
         yield url
 
 

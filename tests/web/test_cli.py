@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.conftest import FIXTURES, build_instance, make_app
 
@@ -76,3 +77,19 @@ def test_reindex_incremental_full_and_rollback(tmp_path):
     r = runner.invoke(args=["index", "rollback"])
     assert r.exit_code == 0 and first in r.output
     assert client.get("/healthz").get_json()["generation"] == first
+
+
+def test_arshif_help_lists_arshifs_commands_only():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "from web.cli import main; main()", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("init", "ingest", "reindex", "search", "sections", "entities", "user", "jobs", "serve"):
+        assert f"  {command} " in out, command
+    for flask_only in ("--env-file", "--app", "\n  routes ", "\n  shell ", "\n  limiter ", "\n  run "):
+        assert flask_only not in out, flask_only
+    out = subprocess.run([sys.executable, "-c", "from web.cli import main; main()", "search", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    options = [line.strip() for line in out.splitlines() if line.startswith("  --")]
+    assert len(options) >= 12
+    assert all(len(re.split(r"\s{2,}", line)) >= 2 for line in options), options   # each has its help

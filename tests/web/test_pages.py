@@ -11,7 +11,7 @@ def test_search_page_is_rtl_arabic_with_marked_snippet(client):
     assert r.status_code == 200
     assert '<html lang="ar" dir="rtl">' in html
     assert "<mark>يُجدِّدُ</mark>" in html
-    assert 'href="/article/t-001"' in html
+    assert 'href="/article/t-001?back=' in html
 
 
 def test_facet_links_toggle_filters(client):

@@ -1,0 +1,152 @@
+"""The journalist's and the librarian's desks in a real browser: date fields and the row of
+filters in use, an entity chip that adds a filter, back to the same page of results with the
+words marked, copying a citation, the print layout, the Arabic entity page and the admin pages
+in Arabic (screenshots in tests/browser/artifacts)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import expect
+
+from tests.browser.test_search_page import _count
+
+ENGLISH_ON_ARABIC_PAGES = ("Also written", "Latest articles", "All articles that mention it", "provisional entry",
+                           "articles will change", "completed", "Sign out", "Authority file", "Place")
+
+
+def _query(url: str) -> dict:
+    return parse_qs(urlparse(url).query)
+
+
+def _no_english(page) -> None:
+    text = page.locator("main").inner_text()
+    for words in ENGLISH_ON_ARABIC_PAGES:
+        assert words not in text, words
+
+
+def test_date_fields_and_removable_filters(page, artifacts):
+    page.goto("/search?q=العراق")
+    page.locator("#date-from").fill("2016-01-01")
+    page.locator("#date-to").fill("2017-12-31")
+    page.locator("form.search button[type=submit]").click()
+    page.wait_for_url(re.compile(r"from=2016-01-01"))
+    q = _query(page.url)
+    assert q["from"] == ["2016-01-01"] and q["to"] == ["2017-12-31"] and q["q"] == ["العراق"]
+    chips = page.locator(".active-filters li")
+    expect(chips).to_have_count(2)
+    expect(chips.first).to_contain_text("من")
+    page.locator('.facet-section a[data-value="politic"]').click()
+    page.wait_for_url(re.compile(r"section=politic"))
+    expect(page.locator(".active-filters li")).to_have_count(3)
+    page.screenshot(path=str(artifacts / "desk-filters-ar.png"), full_page=True)
+    page.locator(".active-filters li").filter(has_text="2016-01-01").locator("a.remove").click()
+    page.wait_for_load_state()
+    q = _query(page.url)
+    assert "from" not in q and q["to"] == ["2017-12-31"] and q["section"] == ["politic"] and q["q"] == ["العراق"]
+    expect(page.locator(".active-filters li")).to_have_count(2)
+
+
+def test_entity_chip_in_a_result_adds_a_filter(page):
+    page.goto("/search?q=الموصل")
+    total = _count(page)
+    chip = page.locator(".hits .chip-place a, .hits .chip-person a, .hits .chip-org a").first
+    name = chip.inner_text()
+    chip.click()
+    page.wait_for_load_state()
+    q = _query(page.url)
+    assert q["q"] == ["الموصل"] and any(k in q for k in ("person", "org", "place"))
+    expect(page.locator(".active-filters")).to_contain_text(name)
+    assert _count(page) <= total
+
+
+def test_back_to_the_same_page_of_results_with_words_marked(page, artifacts):
+    page.goto("/search?q=العراق")
+    page.locator('.pages a[href*="page=2"]').first.click()
+    page.wait_for_url(re.compile(r"page=2"))
+    results = page.url
+    page.locator(".hits h2 a").first.click()
+    page.wait_for_url(re.compile(r"/article/"))
+    expect(page.locator("article mark").first).to_be_visible()
+    expect(page.locator("#q")).to_have_value("العراق")
+    page.screenshot(path=str(artifacts / "desk-article-marked-ar.png"), full_page=True)
+    page.get_by_role("link", name="العودة إلى النتائج").click()
+    page.wait_for_load_state()
+    assert _query(page.url) == _query(results)
+    expect(page.locator(".pages strong[aria-current=page]")).to_have_text("2")
+
+
+def test_copy_citation_and_print_layout(browser, server_url, artifacts):
+    context = browser.new_context(base_url=server_url, locale="ar", viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
+    page = context.new_page()
+    try:
+        page.goto("/search?q=البنك الدولي")
+        page.locator(".hits h2 a").first.click()
+        page.wait_for_url(re.compile(r"/article/"))
+        cite = page.locator("#cite-ar").inner_text()
+        title = page.locator("article h1").inner_text()
+        assert f"«{title}»" in cite and "/article/" in cite
+        button = page.locator('button[data-copy="#cite-ar"]')
+        expect(button).to_be_visible()
+        button.click()
+        expect(button).to_have_text("نُسخ")
+        assert page.evaluate("navigator.clipboard.readText()") == cite
+        page.locator('button[data-copy="#cite-en"]').click()
+        english = page.evaluate("navigator.clipboard.readText()")
+        assert f"“{title}”" in english and english == page.locator("#cite-en").inner_text()
+        page.screenshot(path=str(artifacts / "desk-article-cite-ar.png"), full_page=True)
+        page.emulate_media(media="print")
+        expect(page.locator("form.search")).to_be_hidden()
+        expect(page.locator("nav.tools")).to_be_hidden()
+        expect(page.locator("article h1")).to_be_visible()
+        page.screenshot(path=str(artifacts / "desk-article-print.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_arabic_entity_page_has_no_english(page, artifacts):
+    page.goto("/search?q=العراق")
+    page.locator(".hits h2 a").first.click()
+    page.wait_for_url(re.compile(r"/article/"))
+    page.locator(".chips .chip-place a").first.click()
+    page.wait_for_url(re.compile(r"/entity/e\d+"))
+    expect(page.locator("section.entity > p.meta")).to_contain_text("مكان")
+    expect(page.locator("section.entity > p.count")).to_contain_text("تذكره")
+    expect(page.locator("#q")).to_be_visible()                   # a search box on the entity page
+    _no_english(page)
+    page.screenshot(path=str(artifacts / "desk-entity-ar.png"), full_page=True)
+
+
+def test_admin_pages_in_arabic(page, server_app, artifacts):
+    from archive.accounts import add_user
+    from archive.authority import list_entities
+    db = server_app.extensions["arshif.db"]
+    add_user(db, "huda", "a long enough password", "admin")
+    page.goto("/admin/login")
+    page.locator('input[name="name"]').fill("huda")
+    page.locator('input[name="password"]').fill("a long enough password")
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    expect(page.locator("h1")).to_have_text("حالة الأرشيف")
+    _no_english(page)
+    page.screenshot(path=str(artifacts / "admin-status-ar.png"), full_page=True)
+    _, rows = list_entities(db, q="حيدر العبادي", kind="person")
+    _, others = list_entities(db, q="عادل عبد المهدي", kind="person")
+    page.goto(f"/admin/entities/{rows[0]['id']}")
+    page.locator('input[name="other"]').fill(others[0]["id"])
+    page.locator('input[name="other"] >> xpath=ancestor::form//button').click()
+    expect(page.locator(".merge-preview")).to_contain_text("ستتغير")
+    _no_english(page)
+    page.screenshot(path=str(artifacts / "admin-merge-preview-ar.png"), full_page=True)
+    page.goto("/admin/sections")
+    row = page.locator("form.section-form").filter(has=page.locator('input[value="politic"]'))
+    row.locator('input[name="label_ar"]').fill("سياسة")
+    row.locator('input[name="label_en"]').fill("Politics")
+    row.locator("button").click()
+    expect(page.locator(".admin-notice")).to_contain_text("حُفظت تسميات politic")
+    page.screenshot(path=str(artifacts / "admin-sections-ar.png"), full_page=True)
+    page.goto("/search")
+    expect(page.locator('.facet-section a[data-value="politic"]')).to_contain_text("سياسة")
+    page.goto("/search?q=section:سياسة")
+    expect(page.locator("#results-count")).not_to_contain_text("لا نتائج")

@@ -1,0 +1,45 @@
+"""The librarian's desk: how many stored articles are not searchable yet, and going back to the
+previous index generation from the status page (a page that asks first)."""
+from __future__ import annotations
+
+import json
+
+from tests.web.test_admin import admin_app, sign_in  # noqa: F401 (fixture)
+
+
+def test_status_counts_articles_not_yet_searchable(admin_app, tmp_path):  # noqa: F811
+    client = admin_app.test_client()
+    sign_in(client)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "كل المقالات المخزنة قابلة للبحث." in page
+    rows = [{"id": f"n-{i}", "title": f"خبر جديد {i}", "body": "نص الخبر الجديد", "date": f"2019-01-0{i}",
+             "section": "politic", "source": "x"} for i in (1, 2)]
+    path = tmp_path / "new.jsonl"
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
+    r = admin_app.test_cli_runner().invoke(args=["ingest", str(path)])   # stored, not indexed
+    assert r.exit_code == 0, r.output
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "مقالتان مخزنتان لا يمكن البحث فيهما بعد" in page
+    assert admin_app.test_cli_runner().invoke(args=["reindex"]).exit_code == 0
+    assert "كل المقالات المخزنة قابلة للبحث." in client.get("/admin/").get_data(as_text=True)
+
+
+def test_rollback_button_asks_then_switches(admin_app):  # noqa: F811
+    client = admin_app.test_client()
+    csrf = sign_in(client, lang="en")
+    page = client.get("/admin/rollback").get_data(as_text=True)
+    assert "there is no earlier complete generation" in page and "Yes, go back" not in page
+    before = client.get("/healthz").get_json()["generation"]
+    assert admin_app.test_cli_runner().invoke(args=["reindex", "--full"]).exit_code == 0
+    after = client.get("/healthz").get_json()["generation"]
+    assert after != before
+    status = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/rollback"' in status
+    page = client.get("/admin/rollback").get_data(as_text=True)
+    assert f"Yes, go back to {before}" in page
+    assert client.get("/healthz").get_json()["generation"] == after      # asking changed nothing
+    assert client.post("/admin/rollback", data={}).status_code == 400    # no CSRF token
+    r = client.post("/admin/rollback", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    assert client.get("/healthz").get_json()["generation"] == before
+    assert f"Now serving generation {before}." in client.get(r.location).get_data(as_text=True)
