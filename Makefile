@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run install test test-deps bench model lexicon clean solr solr-stop
+.PHONY: run install test test-deps bench model lexicon translations clean solr solr-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ solr: install
 
 solr-stop:
 	$(PYTHON) -m indexer.solr.cluster --dir instance/solr --stop
+
+# Extract the interface's messages into web/translations/{ar,en} and compile them (then translate
+# what the Arabic catalogue lists as untranslated; tests/web/test_catalogs.py checks).
+translations: install
+	$(BIN)/python -m web.catalogs
 
 # Retrain the entity tagger shipped in indexer/data/ (deterministic): word clusters from
 # ../shared/corpus/news.jsonl.gz, then the CRF from ../shared/corpus/ner.
