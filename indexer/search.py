@@ -181,15 +181,16 @@ class SearchService:
                             took_ms=0.0, hits=hits, facets=facets, expanded=plan.expanded,
                             notices=notices + facet_notices, suggestion=suggestion, generation=searcher.name)
 
-    def export(self, req: SearchRequest, limit: int = 10_000) -> Iterator[Hit]:
-        """Up to ``limit`` hits of a search in its sort order, without snippets (exports, feeds)."""
+    def export(self, req: SearchRequest, limit: int = 10_000, snippets: bool = False) -> Iterator[Hit]:
+        """Up to ``limit`` hits of a search in its sort order (exports, feeds); with ``snippets``,
+        each carries the passage around the search words, as on the page."""
         deadline = time.perf_counter() + self.time_limit
         tree = self._parse(req)
         searcher = self._current()
         plan, selection = self._select(searcher, req, tree, self.authority.get(), deadline)
         ranked = searcher.rank(selection, plan, req.sort, limit, deadline)
         for i in range(0, len(ranked), EXPORT_CHUNK):
-            yield from self._hits(searcher, ranked[i:i + EXPORT_CHUNK], None)
+            yield from self._hits(searcher, ranked[i:i + EXPORT_CHUNK], plan.matcher if snippets else None)
 
     def related(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles that share the most distinctive words of ``article_id``."""

@@ -7,14 +7,16 @@ import io
 import json
 import re
 from datetime import datetime, timezone
+from html import unescape
 from urllib.parse import urlencode
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask import (Blueprint, Response, current_app, jsonify, render_template, request,
                    stream_with_context, url_for)
 
 from archive.dates import to_iso_z
-from archive.store import get_article
+from archive.store import bylines, get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
 from web.labels import error_text
@@ -26,10 +28,14 @@ bp = Blueprint("feeds", __name__)
 
 # The formats a search exports to (/search.csv, /search.json, /search.atom).
 EXPORT_FORMATS = ("csv", "json", "atom")
-CSV_COLUMNS = ["id", "date", "title", "section", "source", "url", "permalink", "entities", "section_label"]
+CSV_COLUMNS = ["id", "date", "title", "section", "source", "url", "permalink", "entities", "section_label", "author",
+               "snippet"]
+# How many exported hits share one look-up of their authors.
+BYLINE_BATCH = 500
 # A cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 forbids (C0 controls but tab, newline, carriage return).
+TAGS = re.compile(r"<[^>]+>")
 XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -39,12 +45,12 @@ def _message(exc) -> str:
         return error_text(exc)
 
 
-def _hits(req: SearchRequest, limit: int):
+def _hits(req: SearchRequest, limit: int, snippets: bool = False):
     """The search's hits as an iterator whose first item is already fetched, so that a bad
     query is a 400 before any byte is streamed. Returns (iterator, error response)."""
     service = current_app.extensions["arshif.search"]
     try:
-        it = service.export(resolve(req), limit)
+        it = service.export(resolve(req), limit, snippets=snippets)
         first = next(it, None)
     except SearchError as exc:
         return None, (jsonify(error=_message(exc)), 400)
@@ -78,6 +84,27 @@ def _entities_text(hit) -> str:
     return "; ".join(e.get("name", "") for e in hit.entities)
 
 
+def _with_authors(hits):
+    """(hit, author) pairs, the authors read from the archive a batch at a time."""
+    batch = []
+    for h in hits:
+        batch.append(h)
+        if len(batch) == BYLINE_BATCH:
+            yield from _authored(batch)
+            batch = []
+    yield from _authored(batch)
+
+
+def _authored(batch):
+    authors = bylines(current_app.extensions["arshif.db"], [h.id for h in batch])
+    return [(h, authors.get(h.id)) for h in batch]
+
+
+def snippet_text(hit) -> str:
+    """The hit's snippet as plain text (the page marks the search words; a file does not)."""
+    return unescape(TAGS.sub("", hit.snippet_html or ""))
+
+
 def _filename(ext: str) -> str:
     return f"arshif-search-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.{ext}"
 
@@ -88,7 +115,7 @@ def export_csv():
         req = _request()
     except SearchError as exc:
         return jsonify(error=_message(exc)), 400
-    hits, error = _hits(req, current_app.config["EXPORT_MAX_ROWS"])
+    hits, error = _hits(req, current_app.config["EXPORT_MAX_ROWS"], snippets=True)
     if error:
         return error
 
@@ -97,9 +124,10 @@ def export_csv():
         writer = csv.writer(buf, lineterminator="\r\n")
         buf.write("\ufeff")  # so that Excel reads the Arabic as UTF-8
         writer.writerow(CSV_COLUMNS)
-        for h in hits:
+        for h, author in _with_authors(hits):
             writer.writerow([safe_cell(v) for v in (h.id, h.date, h.title, h.section, h.source, h.url,
-                                                      permalink(h.id), _entities_text(h), section_label(h.section))])
+                                                      permalink(h.id), _entities_text(h), section_label(h.section),
+                                                      author, snippet_text(h))])
             if buf.tell() > 16_384:
                 yield buf.getvalue()
                 buf.seek(0)
@@ -117,7 +145,7 @@ def export_json():
     except SearchError as exc:
         return jsonify(error=_message(exc)), 400
     limit = current_app.config["EXPORT_MAX_ROWS"]
-    hits, error = _hits(req, limit)
+    hits, error = _hits(req, limit, snippets=True)
     if error:
         return error
 
@@ -126,11 +154,12 @@ def export_json():
                 "exported_at": to_iso_z(datetime.now(timezone.utc))}
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "hits": ['
         count = 0
-        for h in hits:
+        for h, author in _with_authors(hits):
             row = {"id": h.id, "title": h.title, "url": h.url, "date": h.date,
                    "date_precision": h.date_precision, "section": h.section,
                    "section_label": section_label(h.section) or None, "source": h.source,
-                   "permalink": permalink(h.id), "entities": h.entities}
+                   "permalink": permalink(h.id), "entities": h.entities, "author": author,
+                   "snippet": snippet_text(h)}
             yield ("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False)
             count += 1
         yield f'\n], "count": {count}}}\n'
@@ -172,7 +201,9 @@ def atom():
     query_string = urlencode(params)
     base = public_url()
     updated = entries[0]["hit"].date if entries else "1970-01-01T00:00:00Z"
-    xml = render_template("search.atom.xml", entries=entries, req=req, updated=updated,
+    # Made here, not in the template, so that the query is escaped once (as XML text).
+    feed_title = _("Arshif: %(query)s", query=req.query) if req.query else _("Arshif: latest articles")
+    xml = render_template("search.atom.xml", entries=entries, req=req, updated=updated, feed_title=feed_title,
                           self_url=f"{base}/search.atom" + (f"?{query_string}" if params else ""),
                           html_url=f"{base}/search" + (f"?{query_string}" if params else ""),
                           base=base, permalink=permalink, xml_text=xml_text)

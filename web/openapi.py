@@ -123,6 +123,7 @@ SCHEMAS = {
                                  "date_precision": {"type": "string", "enum": ["day", "minute", "second"]},
                                  "section": NULLABLE_STRING, "section_label": NULLABLE_STRING,
                                  "source": NULLABLE_STRING, "permalink": {"type": "string", "format": "uri"},
+                                 "author": NULLABLE_STRING, "snippet": {"type": "string"},
                                  "entities": {"type": "array", "items": {"$ref": "#/components/schemas/Entity"}}}},
     "Export": {"type": "object", "required": ["query", "params", "limit", "exported_at", "hits", "count"],
                "properties": {"query": {"type": "string"},
@@ -171,7 +172,8 @@ def document(server_url: str = "/") -> dict:
             "/search.csv": {"get": {
                 "operationId": "exportCsv", "summary": "Export a search as CSV (UTF-8 with BOM)",
                 "description": EXPORT_NOTE + " Columns: id, date, title, section, source, url, permalink, "
-                               "entities, section_label (the section's label in the asked language). Cells that start with = + - @ get a leading apostrophe.",
+                               "entities, section_label (the section's label in the asked language), author, snippet (the passage "
+                               "around the search words, as plain text). Cells that start with = + - @ get a leading apostrophe.",
                 "parameters": SEARCH_PARAMS,
                 "responses": {"200": {"description": "CSV rows.",
                                       "content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS}}},

@@ -67,6 +67,7 @@ def test_json_export_is_streamed_and_valid(client):
     assert data["query"] == "وزارة" and data["count"] == len(data["hits"]) == 2
     assert {h["id"] for h in data["hits"]} == {"t-001", "t-006"}
     assert set(data["hits"][0]) == {"id", "title", "url", "date", "date_precision", "section", "section_label", "source",
+                                    "author", "snippet",
                                     "permalink", "entities"}
 
 
@@ -123,3 +124,22 @@ def test_opensearch_description(client):
     templates = {u.get("type"): u.get("template") for u in doc.findall(f"{ns}Url")}
     assert templates["text/html"] == "http://localhost/search?q={searchTerms}"
     assert templates["application/atom+xml"] == "http://localhost/search.atom?q={searchTerms}"
+
+
+def test_feed_title_in_the_readers_language_with_the_query_escaped_once(client):
+    ar = client.get("/search.atom?q=وزارة&lang=ar").get_data(as_text=True)
+    assert '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ar">' in ar and "<title type=\"text\">أرشيف: وزارة</title>" in ar
+    en = client.get("/search.atom?q=وزارة %26 <b>&lang=en").get_data(as_text=True)
+    assert "<title type=\"text\">Arshif: وزارة &amp; &lt;b&gt;</title>" in en
+    assert "Arshif: latest articles" in client.get("/search.atom?lang=en").get_data(as_text=True)
+
+
+def test_exports_carry_author_and_snippet(tmp_path):
+    from tests.conftest import ROOT, build_instance
+    app = build_instance(tmp_path / "instance", ROOT / "sample", RATELIMIT_ENABLED=False)
+    c = app.test_client()
+    rows = _csv(c.get("/search.csv?q=الموصل"))
+    assert rows and all("الموصل" in r["snippet"] and "<mark>" not in r["snippet"] for r in rows)
+    assert any(r["author"] for r in rows)
+    hits = json.loads(c.get("/search.json?q=الموصل").get_data(as_text=True))["hits"]
+    assert [(h["id"], h["author"] or "", h["snippet"]) for h in hits] == [(r["id"], r["author"], r["snippet"]) for r in rows]
