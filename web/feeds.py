@@ -16,6 +16,7 @@ from flask import (Blueprint, Response, current_app, jsonify, render_template, r
                    stream_with_context, url_for)
 
 from archive.dates import to_iso_z
+from archive.db import unavailable
 from archive.store import bylines, get_article
 from indexer.generations import NoIndex
 from indexer.search import SearchError, SearchRequest, SearchTimeout
@@ -96,8 +97,20 @@ def _with_authors(hits):
 
 
 def _authored(batch):
-    authors = bylines(current_app.extensions["arshif.db"], [h.id for h in batch])
-    return [(h, authors.get(h.id)) for h in batch]
+    found = authors([h.id for h in batch])
+    return [(h, found.get(h.id)) for h in batch]
+
+
+def authors(article_ids: list[str]) -> dict[str, str]:
+    """article id → author, from the archive database; none while it is unavailable (searches
+    and exports read the index and stay up)."""
+    try:
+        return bylines(current_app.extensions["arshif.db"], article_ids)
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        current_app.logger.warning("authors unavailable: %s", exc)
+        return {}
 
 
 def snippet_text(hit) -> str:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
 from archive.authority import entity_info
-from archive.store import bylines, get_article
+from archive.store import get_article
 from indexer.generations import NoIndex
 from indexer.facets import FACET_NAMES
 from indexer.highlight import highlight_all
@@ -21,7 +21,7 @@ from indexer.plan import prepare
 from indexer.query import QueryError, parse
 from indexer.search import (ENTITY_KINDS, FILTER_PARAMS, SORTS, SearchError, SearchRequest, SearchResult,
                             SearchTimeout)
-from web.feeds import EXPORT_FORMATS
+from web.feeds import EXPORT_FORMATS, authors
 from web.i18n import current_lang, date_label, digits, long_date, number
 from web import sections
 from web.labels import error_text, label
@@ -156,7 +156,7 @@ def search_page():
         advice=advice(req) if result is not None and not result.total else [],
         toggle=lambda facet, value: _toggle(req, facet, value),
         article_url=lambda article_id: _url([("back", _url(search_params(req)))], f"/article/{article_id}"),
-        bylines=bylines(current_app.extensions["arshif.db"], [h.id for h in result.hits]) if result else {},
+        bylines=authors([h.id for h in result.hits]) if result else {},
     ), status
 
 
