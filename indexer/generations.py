@@ -152,6 +152,14 @@ def _is_generation(p: Path) -> bool:
     return p.is_dir() and p.name.startswith("g")
 
 
+def rollback_target(complete: list[str], current: str | None) -> str:
+    """The newest complete generation older than ``current`` (both engines roll back to it)."""
+    older = [g for g in complete if current is None or g < current]
+    if not older:
+        raise NoIndex("there is no earlier complete generation to roll back to")
+    return older[-1]
+
+
 def next_generation_name(existing: Iterable[str]) -> str:
     """A new generation's name ('g<UTC time>-<hex>'), sorting after every name in ``existing``:
     names sort in creation order (rollback relies on it), even within one second. The Solr
@@ -301,12 +309,9 @@ class IndexRoot:
     def rollback(self) -> str:
         """Switch back to the newest complete generation older than the current one."""
         with self.lock(wait=5.0):
-            current = self.current()
-            older = [g for g in self.complete_generations() if current is None or g < current]
-            if not older:
-                raise NoIndex("there is no earlier complete generation to roll back to")
-            self.switch(older[-1])
-            return older[-1]
+            target = rollback_target(self.complete_generations(), self.current())
+            self.switch(target)
+            return target
 
     def disk_usage(self) -> dict[str, int]:
         """Bytes used by each generation directory."""

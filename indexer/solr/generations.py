@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 
-from indexer.generations import KEEP_PREVIOUS, NoIndex, next_generation_name
+from indexer.generations import KEEP_PREVIOUS, NoIndex, next_generation_name, rollback_target
 from indexer.solr.client import CONFIGSET_DIR, SolrClient, SolrError
 
 COMPLETE = "arshif.complete"
@@ -94,12 +94,9 @@ class SolrGenerations:
 
     def rollback(self) -> str:
         """Switch back to the newest complete generation older than the current one."""
-        current = self.current()
-        older = [g for g in self.complete_generations() if current is None or g < current]
-        if not older:
-            raise NoIndex("there is no earlier complete generation to roll back to")
-        self.switch(older[-1])
-        return older[-1]
+        target = rollback_target(self.complete_generations(), self.current())
+        self.switch(target)
+        return target
 
     def prune(self) -> list[str]:
         """Delete incomplete generations, complete ones newer than the serving one (undone by a
