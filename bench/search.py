@@ -37,8 +37,15 @@ What is compared, exactly:
 
 The machine is shared: the load average is printed next to every figure.
 
+With ``--profile`` it times nothing over HTTP: it answers the same mix in process, through the
+Flask app's own /api/v1/search view (Werkzeug's test client, the worker's code path without
+gunicorn's socket), and prints where each query shape spends its time: planning (parse and
+rewrites), matching, ranking, reading the page's stored fields, marking title and snippet,
+facets, did-you-mean, JSON and the rest of the request (Flask/WSGI) — mean ms per stage, with
+each shape's p50 / p95 of the whole request (warmed as above, result cache off).
+
     .venv/bin/python bench/search.py [--articles 30000] [--runs 3] [--timed 200] [--warm 100]
-                                     [--work bench/.work] [--no-lucene]
+                                     [--work bench/.work] [--no-lucene] [--profile]
 """
 from __future__ import annotations
 
@@ -286,6 +293,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def api_path(req: dict) -> str:
+    params = {k: v for k, v in req.items() if k != "shape"}
+    return "/api/v1/search?" + urllib.parse.urlencode(params)
+
+
 class Server:
     """``arshif serve`` (gunicorn with the production settings) on a free port."""
 
@@ -307,8 +319,7 @@ class Server:
             raise RuntimeError("arshif serve did not start")
 
     def url(self, req: dict) -> str:
-        params = {k: v for k, v in req.items() if k != "shape"}
-        return f"http://127.0.0.1:{self.port}/api/v1/search?" + urllib.parse.urlencode(params)
+        return f"http://127.0.0.1:{self.port}" + api_path(req)
 
     def get(self, req: dict) -> tuple[float, int]:
         """(milliseconds, total); total -1 for an error answer (503: the search's time box ran out)."""
@@ -394,6 +405,82 @@ def run_lucene(classpath: str, index: Path, queries: Path, mode: str, threads: i
     return {"ms": [ms for _, ms, _ in rows], "totals": [t for _, _, t in rows], "open_ms": opened}
 
 
+# -- where the time goes (--profile) ---------------------------------------------------------
+
+STAGES = ("plan", "match", "rank", "documents", "marking", "facets", "suggest", "json", "wsgi")
+
+
+def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
+    """Per query shape: p50 / p95 of the whole in-process request and the mean ms per stage."""
+    import flask
+
+    import indexer.search as service_module
+    import web.api
+    from indexer.reader import WhooshGeneration
+    from web import create_app
+
+    spent: dict[str, float] = {}
+
+    def timing(stage, fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[stage] = spent.get(stage, 0.0) + (time.perf_counter() - started) * 1000
+        return wrapper
+
+    # The stages, by the functions that do them (``_hits`` reads the documents, then marks).
+    service_module.prepare = timing("plan", service_module.prepare)
+    service_module.SearchService._parse = staticmethod(timing("plan", service_module.SearchService._parse))
+    WhooshGeneration.select = timing("match", WhooshGeneration.select)
+    WhooshGeneration.rank = timing("rank", WhooshGeneration.rank)
+    WhooshGeneration.documents = timing("documents", WhooshGeneration.documents)
+    service_module.SearchService._hits = timing("hits", service_module.SearchService._hits)
+    service_module.compute_facets = timing("facets", service_module.compute_facets)
+    service_module.suggest = timing("suggest", service_module.suggest)
+    web.api.jsonify = timing("json", flask.jsonify)
+    service_module.SearchResult.to_dict = timing("json", service_module.SearchResult.to_dict)
+
+    os.environ["ARSHIF_INSTANCE"] = str(instance)
+    app = create_app({"SEARCH_CACHE_SIZE": 0})
+    client = app.test_client()
+
+    def get(req: dict) -> dict:
+        spent.clear()
+        started = time.perf_counter()
+        resp = client.get(api_path(req))
+        total = (time.perf_counter() - started) * 1000
+        if resp.status_code != 200:
+            return {}
+        row = dict(spent)
+        row["marking"] = row.pop("hits", 0.0) - row.get("documents", 0.0)
+        row["wsgi"] = total - sum(row.values())
+        row["total"] = total
+        return row
+
+    for _ in range(3):
+        for r in warm:
+            get(r)
+    rows = [(r["shape"], get(r)) for r in reqs]
+    table = {}
+    for shape in sorted({s for s, _ in rows}) + ["all"]:
+        mine = [row for s, row in rows if row and shape in (s, "all")]
+        totals = [row["total"] for row in mine]
+        table[shape] = {"queries": len(mine),
+                        "p50_ms": round(percentile(totals, 50), 1), "p95_ms": round(percentile(totals, 95), 1),
+                        "mean_ms": {st: round(statistics.mean(row.get(st, 0.0) for row in mine), 2)
+                                    for st in STAGES}}
+    return table
+
+
+def print_profile(table: dict) -> None:
+    print(f"{'shape':<10}{'n':>4}{'p50':>8}{'p95':>8}" + "".join(f"{s:>10}" for s in STAGES), file=sys.stderr)
+    for shape, line in table.items():
+        print(f"{shape:<10}{line['queries']:>4}{line['p50_ms']:>8}{line['p95_ms']:>8}"
+              + "".join(f"{line['mean_ms'][s]:>10}" for s in STAGES), file=sys.stderr)
+
+
 # -- the run ---------------------------------------------------------------------------------
 
 def figures(runs: list[dict]) -> dict:
@@ -434,6 +521,8 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=100)
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / ".work")
     ap.add_argument("--no-lucene", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="in process: where each query shape spends its time (no HTTP, no Lucene)")
     args = ap.parse_args()
     if not (SHARED / "news.jsonl.gz").exists():
         sys.exit(f"bench/search.py needs the corpus at {SHARED}")
@@ -443,6 +532,12 @@ def main() -> None:
     mix = query_mix(args.work / f"corpus-{args.articles}.jsonl.gz", args.warm + args.timed)
     warm, reqs = mix[:args.warm], mix[args.warm:]
     out["queries"] = {"warm_up": len(warm), "timed": len(reqs)}
+    if args.profile:
+        out["profile_mean_ms_per_stage"] = profile(instance, warm, reqs)
+        print_profile(out["profile_mean_ms_per_stage"])
+        out["load_average_end"] = load()
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return
 
     from indexer.reader import WhooshEngine
     lexicon = WhooshEngine(str(instance / "index")).searcher()
