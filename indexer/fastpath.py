@@ -1,17 +1,24 @@
-"""Matching and BM25F ranking of plain-word queries in numpy, from Whoosh's posting blocks.
+"""Matching and BM25F ranking of queries in numpy, from Whoosh's posting blocks.
 
-Most searches are a few ordinary words (all required). For those, Whoosh's own path walks
-every posting in Python twice (once to collect matches, once to score them). Here each term's
-postings are read block by block into numpy arrays (cached per index generation), matches are
-array intersections, and scores are Whoosh's BM25F formula evaluated on whole arrays, using
-Whoosh's own idf, field lengths and averages, so totals, scores and the top 10 are the same.
-Other query shapes (phrases, prefixes, NOT, OR) take Whoosh's path.
+Whoosh's own path walks every posting in Python twice (once to collect matches, once to score
+them). Here each term's postings are read block by block into numpy arrays (cached per index
+generation), matches are array intersections, unions and differences, and scores are Whoosh's
+BM25F formula evaluated on whole arrays, using Whoosh's own idf, field lengths and averages,
+so totals, scores and the top 10 are the same:
+
+- plain words (``plain_groups``, most searches): intersections, scored on the final page only;
+- other shapes (``TermArrays.evaluate``): OR is a union of doc arrays (scores added), NOT a
+  difference (each NOT adds Whoosh's constant 1.0), a prefix the union of the terms it expands
+  to (kept per generation), a phrase the intersection of its words with positions read for those
+  candidates only. Date ranges and field filters written in the query, and NOT under OR, still
+  take Whoosh's path.
 
 This reads ``whoosh.codec.whoosh3.W3LeafMatcher`` blocks: it depends on the pinned Whoosh
 distribution, and tests compare it with Whoosh's own results.
 """
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -20,12 +27,19 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
 from indexer.compile import fields
-from indexer.plan import Stems, analyse
-from indexer.query import And
+from indexer.plan import Exact, Prefix, Stems, analyse
+from indexer.query import And, Not, Or
+from indexer.request import SearchTimeout
 
 CACHE_BYTES = 96 * 2**20
 
 Group = tuple[tuple[str, str, float], ...]   # one query term: (field, term, boost) alternatives
+Scored = tuple[np.ndarray, np.ndarray]       # sorted docnums and each one's score
+NOTHING: Scored = (np.zeros(0, np.int32), np.zeros(0, np.float64))
+NOT_SCORE = 1.0   # what Whoosh's inverse matcher adds for each NOT a document passes
+PHRASE_CHECK_EVERY = 256  # candidates between two looks at the clock
+OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
+OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
 
 
 def plain_groups(tree) -> list[Group] | None:
@@ -63,6 +77,7 @@ class TermArrays:
         self._cache: OrderedDict = OrderedDict()
         self._bytes = 0
         self.segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
+        self._prefixes: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def lengths(self, field: str, reader=None) -> np.ndarray:
         """Each document's length in ``field`` (read once; ``reader``: another reader of the
@@ -151,3 +166,154 @@ class TermArrays:
                 s = idf * ((tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - B) + B * fl / avgfl)))
                 total[present] += s * boost
         return total
+
+    def term_scores(self, field: str, term: str, boost: float) -> Scored:
+        """The documents holding ``term`` in ``field`` and Whoosh's BM25F score of each."""
+        ids, tfs = self.postings(field, term)
+        if ids.size == 0:
+            return NOTHING
+        B = self._field_B.get(field, self.B)
+        idf = self.searcher.idf(field, term)
+        avgfl = self.searcher.avg_field_length(field) or 1
+        fl = self.lengths(field)[ids]
+        return ids, idf * ((tfs * (self.K1 + 1)) / (tfs + self.K1 * ((1 - B) + B * fl / avgfl))) * boost
+
+    def expand_prefix(self, field: str, prefix: str) -> list[tuple[int, tuple[str, ...]]]:
+        """Per segment (its index in ``segments``), the terms of ``field`` that begin with
+        ``prefix`` (read once per generation)."""
+        key = (field, prefix)
+        found = self._prefixes.get(key)
+        if found is None:
+            found = [(i, tuple(t.decode("utf-8") if isinstance(t, bytes) else t
+                               for t in reader.expand_prefix(field, prefix)))
+                     for i, (reader, _offset) in enumerate(self.segments)]
+            if len(self._prefixes) > 4096:
+                self._prefixes.clear()
+            self._prefixes[key] = found
+        return found
+
+    def prefix(self, field: str, prefix: str, boost: float) -> Scored:
+        """Documents with a term of ``field`` beginning with ``prefix``, scored as Whoosh scores
+        ``Prefix`` segment by segment: the sum of the terms' scores, except where Whoosh ORs
+        them with its unscored array matcher (every document 1.0): from ``OR_TOO_MANY_CLAUSES``
+        terms on, or from three terms on in a segment of at most ``OR_ARRAY_DOCS`` documents."""
+        found = []
+        for i, terms in self.expand_prefix(field, prefix):
+            reader, offset = self.segments[i]
+            size = reader.doc_count_all()
+            parts = []
+            for t in terms:
+                ids, scores = self.term_scores(field, t, boost)
+                lo, hi = np.searchsorted(ids, (offset, offset + size))
+                parts.append((ids[lo:hi], scores[lo:hi]))
+            ids, scores = _union(parts)
+            if len(terms) >= OR_TOO_MANY_CLAUSES or (len(terms) > 2 and size <= OR_ARRAY_DOCS):
+                scores = np.ones(ids.size, np.float64)
+            found.append((ids, scores))
+        return _concatenate(found)
+
+    def positions(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
+        """The positions of ``term`` in each of ``docs`` (sorted, live, each holding it)."""
+        out: list[list[int]] = []
+        for reader, offset in self.segments:
+            local = docs[(docs >= offset) & (docs < offset + reader.doc_count_all())] - offset
+            if local.size == 0:
+                continue
+            m = reader.postings(field, term)
+            for d in local.tolist():
+                m.skip_to(d)
+                out.append(m.value_as("positions"))
+        return out
+
+    def evaluate(self, node, deadline: float = float("inf")) -> Scored | None:
+        """The documents an analysed query matches and Whoosh's score of each (as
+        ``indexer.compile`` compiles it), or None for a shape only Whoosh's path answers."""
+        if isinstance(node, Stems):
+            # compile_plan: each stem in title or body (alternatives only for a one-stem word)
+            spellings = (node.terms[0], *node.alternatives) if len(node.terms) == 1 else None
+            return _intersection([
+                _union([self.term_scores(f, t, b) for t in (spellings or (term,))
+                        for f, b in fields(node.field, exact=False)])
+                for term in node.terms])
+        if isinstance(node, Exact):
+            return _union([self.term_scores(f, node.words[0], b) if len(node.words) == 1
+                           else self.phrase(f, node.words, node.slop, b, deadline)
+                           for f, b in fields(node.field, exact=True)])
+        if isinstance(node, Prefix):
+            return _union([self.prefix(f, node.prefix, b) for f, b in fields(node.field, exact=True)])
+        if isinstance(node, Or):
+            if any(isinstance(c, Not) for c in node.children):
+                return None  # "a OR -b": Whoosh's path (it scores the Every it ORs with)
+            parts = [self.evaluate(c, deadline) for c in node.children]
+            return None if any(p is None for p in parts) else _union(parts)
+        if isinstance(node, (And, Not)):
+            kids = node.children if isinstance(node, And) else (node,)
+            positive = [self.evaluate(c, deadline) for c in kids if not isinstance(c, Not)]
+            negative = [self.evaluate(c.child, deadline) for c in kids if isinstance(c, Not)]
+            if any(p is None for p in positive + negative):
+                return None
+            if positive:
+                ids, scores = _intersection(positive)
+            else:  # nothing but NOTs: every document (ranked by date: there is no word)
+                ids = np.flatnonzero(self.live).astype(np.int32)
+                scores = np.zeros(ids.size, np.float64)
+            for neg_ids, _ in negative:
+                keep = ~np.isin(ids, neg_ids, assume_unique=True)
+                ids, scores = ids[keep], scores[keep] + NOT_SCORE
+            return ids, scores
+        return None  # date ranges and field filters in the query text
+
+    def phrase(self, field: str, words: tuple[str, ...], slop: int, boost: float,
+               deadline: float = float("inf")) -> Scored:
+        """Documents where ``words`` follow each other in ``field``, each within ``slop``
+        positions of the one before (Whoosh's ordered SpanNear2, mindist 1), scored as Whoosh
+        scores a phrase: the sum of its words' scores, times ``boost``. Candidates come from
+        intersecting the words' posting arrays; positions are read for those only."""
+        ids, scores = _intersection([self.term_scores(field, w, 1.0) for w in words])
+        if ids.size == 0:
+            return NOTHING
+        at = [self.positions(field, w, ids) for w in dict.fromkeys(words)]
+        by_word = dict(zip(dict.fromkeys(words), at))
+        keep = np.zeros(ids.size, dtype=bool)
+        for i in range(ids.size):
+            if i % PHRASE_CHECK_EVERY == 0 and time.perf_counter() > deadline:
+                raise SearchTimeout()
+            reach = set(by_word[words[0]][i])
+            for w in words[1:]:
+                reach = {p for p in by_word[w][i] if any(p - g in reach for g in range(1, slop + 1))}
+                if not reach:
+                    break
+            keep[i] = bool(reach)
+        return ids[keep], scores[keep] * boost
+
+
+def _union(parts: list[Scored]) -> Scored:
+    """Documents in any part, their scores added (Whoosh's union matcher)."""
+    parts = [p for p in parts if p[0].size]
+    if not parts:
+        return NOTHING
+    if len(parts) == 1:
+        return parts[0]
+    ids, where = np.unique(np.concatenate([i for i, _ in parts]), return_inverse=True)
+    return ids.astype(np.int32), np.bincount(where, weights=np.concatenate([s for _, s in parts]),
+                                             minlength=ids.size)
+
+
+def _concatenate(parts: list[Scored]) -> Scored:
+    """Parts over disjoint, ascending ranges of documents (segments), as one."""
+    parts = [p for p in parts if p[0].size]
+    if len(parts) <= 1:
+        return parts[0] if parts else NOTHING
+    return np.concatenate([i for i, _ in parts]), np.concatenate([s for _, s in parts])
+
+
+def _intersection(parts: list[Scored]) -> Scored:
+    """Documents in every part, their scores added (Whoosh's intersection matcher)."""
+    ids, scores = min(parts, key=lambda p: p[0].size)
+    scores = np.zeros(ids.size, np.float64)
+    for part_ids, part_scores in parts:
+        ids, mine, theirs = np.intersect1d(ids, part_ids, assume_unique=True, return_indices=True)
+        scores = scores[mine] + part_scores[theirs]
+        if ids.size == 0:
+            return NOTHING
+    return ids, scores

@@ -1,7 +1,7 @@
 """The Whoosh engine: the serving generation of an index root opened read-only, refreshed
 after incremental reindexes and reopened after a switch (``WhooshEngine``), and the searcher
 of one open generation (``WhooshGeneration``), which matches and ranks a plan (the numpy
-fast path for plain words, Whoosh's own matching otherwise) and counts facets from numpy
+fast path, ``indexer.fastpath``; Whoosh's own matching for the shapes it leaves) and counts facets from numpy
 columns: the matching docnums are collected once, and each facet counts them under every
 filter except its own."""
 from __future__ import annotations
@@ -59,12 +59,15 @@ def _matching(searcher, q, deadline: float):
 
 
 class WhooshSelection(Selection):
-    """The docnums the text query matches (``base``) and one boolean mask per filter in use."""
+    """The docnums the text query matches (``base``), one boolean mask per filter in use, and
+    each base docnum's score when the numpy path matched a query other than plain words."""
 
-    def __init__(self, plan: Plan, query, base: np.ndarray, masks: dict[str, np.ndarray]):
+    def __init__(self, plan: Plan, query, base: np.ndarray, masks: dict[str, np.ndarray],
+                 scores: np.ndarray | None = None):
         self.plan = plan
         self.query = query
         self.base = base
+        self.scores = scores
         self.masks = masks
         self.docs = self.restrict()
         self.total = int(self.docs.size)
@@ -127,7 +130,7 @@ class WhooshGeneration(Searcher):
             if self._segment_ids(reader) == self._segment_ids(self.searcher.reader()):
                 self._entity_columns = {kind: self._read_entities(reader, kind) for kind in ENTITY_KINDS}
                 if self._arrays is not None:  # and the field lengths ranking reads
-                    for name in ("title", "body"):
+                    for name in ("title", "body", "title_exact", "body_exact"):
                         self._arrays.lengths(name, reader)
             # else: an incremental reindex committed meanwhile; the next request opens it afresh
         except Exception:  # noqa: BLE001 - e.g. the generation closed meanwhile; searches time out its facets
@@ -217,16 +220,21 @@ class WhooshGeneration(Searcher):
 
     def select(self, plan: Plan, filters: Filters, deadline: float) -> WhooshSelection:
         query = compile_plan(plan.query)
-        groups = plain_groups(plan.query) if self.fast and self.n and query is not None else None
+        fast = self.fast and self.n and query is not None
+        groups = plain_groups(plan.query) if fast else None
+        scored = self.arrays.evaluate(plan.query, deadline) if fast and groups is None else None
+        scores = None
         if query is None:
             base = self.all_docs
         elif groups is not None:
             base = self.arrays.match(groups)
-            if time.perf_counter() > deadline:
-                raise SearchTimeout()
+        elif scored is not None:
+            base, scores = scored
         else:
             base = np.fromiter(_matching(self.searcher, query, deadline), dtype=np.int32)
-        return WhooshSelection(plan, query, base, self._masks(filters, deadline))
+        if time.perf_counter() > deadline:
+            raise SearchTimeout()
+        return WhooshSelection(plan, query, base, self._masks(filters, deadline), scores)
 
     def rank(self, selection: WhooshSelection, plan: Plan, sort: str, stop: int,
              deadline: float) -> list[Ranked]:
@@ -238,9 +246,10 @@ class WhooshGeneration(Searcher):
             if sort != "oldest":
                 order = order[::-1]
             return [Ranked(d, None) for d in final[order[:stop]].tolist()]
-        groups = plain_groups(plan.query) if self.fast else None
-        if groups is not None:
-            scores = self.arrays.scores(groups, final)
+        groups = plain_groups(plan.query) if self.fast and selection.scores is None else None
+        if groups is not None or selection.scores is not None:
+            scores = self.arrays.scores(groups, final) if groups is not None \
+                else selection.scores[np.searchsorted(selection.base, final)]
             order = np.lexsort((-self.published[final], -np.round(scores, 6)))[:stop]
             return [Ranked(d, round(float(s), 4)) for d, s in zip(final[order].tolist(), scores[order])]
         allow = None if final.size == self.doc_count else set(final.tolist())

@@ -1,4 +1,5 @@
-"""The numpy path gives Whoosh's own totals, scores and ranking for plain-word queries."""
+"""The numpy path gives Whoosh's own totals, scores and ranking: plain words, and the other
+shapes it answers (phrases, OR, NOT, prefixes, exact spellings)."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ from archive.ingest import ingest
 from archive.store import iter_articles
 from indexer.build import full_rebuild
 from indexer.fastpath import plain_groups
+from indexer.plan import prepare
 from indexer.query import parse
 from indexer.search import SearchRequest, SearchService
 from tests.conftest import ROOT
@@ -55,6 +57,53 @@ def test_same_results_with_filters_and_pages(services):
     compare(*services, q="الرئيس", page="2", per_page="3")
 
 
-def test_other_shapes_take_whoosh_path():
+def test_other_shapes_are_not_plain_words():
     for q in ('"خلية اتصال"', "سوريا OR لبنان", "سوريا -لبنان", "=وزارة", "وزار*", "في"):
         assert plain_groups(parse(q)) is None
+
+
+# Every shape the numpy path answers beyond plain words; each must find something in the sample
+# (checked below), so that the comparison compares rankings, not two empty pages.
+SHAPES = ['"الأمم المتحدة"', '"الامم المتحدة"~3', 'title:"البنك الدولي"', '"في العراق"', '"مجلس النواب العراقي"',
+          "سوريا OR لبنان", "العراق OR \"الأمم المتحدة\"", "ترامب OR بغداد OR مستشفى",
+          "العراق -بغداد", "الرئيس -ترامب -العراق", "-العراق", "(سوريا OR لبنان) -إسرائيل",
+          "الحكو*", "وزار*", "title:العر*", "وزار* العراق", "=وزارة", "=العراق الرئيس", "في",
+          "العراق (=الحكومة OR \"البنك الدولي\")"]
+
+
+def _generation(service):
+    return service.engine.searcher()
+
+
+@pytest.mark.parametrize("q", SHAPES)
+def test_other_shapes_same_results_as_whoosh(services, q):
+    fast, slow = services
+    gen = _generation(fast)
+    plan = prepare(parse(q), lexicon=gen)
+    assert plain_groups(plan.query) is None
+    assert gen.arrays.evaluate(plan.query) is not None  # the numpy path answers it
+    result = compare(fast, slow, q=q, per_page="20")
+    assert result.total > 0
+
+
+def test_other_shapes_with_filters_sorts_and_pages(services):
+    compare(*services, q="سوريا OR لبنان", section="politic")
+    compare(*services, q='"الأمم المتحدة"', page="2", per_page="3")
+    compare(*services, q="وزار*", sort="oldest")
+    compare(*services, q="العراق -بغداد", sort="newest", per_page="50")
+
+
+@pytest.mark.parametrize("q", ["سوريا OR -لبنان", "العراق date:2019", "العراق section:politic"])
+def test_shapes_left_to_whoosh(services, q):
+    fast, slow = services
+    gen = _generation(fast)
+    assert gen.arrays.evaluate(prepare(parse(q), lexicon=gen).query) is None
+    compare(fast, slow, q=q, per_page="20")
+
+
+def test_prefix_expansion_is_read_once_per_generation(services):
+    gen = _generation(services[0])
+    first = gen.arrays.expand_prefix("body_exact", "وزار")
+    terms = [t for _segment, found in first for t in found]
+    assert terms and all(t.startswith("وزار") for t in terms)
+    assert gen.arrays.expand_prefix("body_exact", "وزار") is first

@@ -65,9 +65,11 @@ def jumping(monkeypatch, clock: Clock, owner, name: str) -> list:
     (plan, "expand_aliases", "وزارة", (plan, "add_spellings")),            # alias expansion
     (plan, "spelling_variants", "مسوول", (plan, "analyse")),              # the spellings readers mean
     (fastpath.TermArrays, "match", "الفائدة", (reader.WhooshGeneration, "rank")),   # matching, numpy
-    (WhooshSearcher, "docs_for_query", "الفائدة OR السوق", (reader.WhooshGeneration, "rank")),  # Whoosh
+    (fastpath.TermArrays, "evaluate", "الفائدة OR السوق", (reader.WhooshGeneration, "rank")),  # OR, numpy
+    (fastpath.TermArrays, "positions", '"سعر الفائدة"', (reader.WhooshGeneration, "rank")),  # phrase check
+    (WhooshSearcher, "docs_for_query", "الفائدة OR -السوق", (reader.WhooshGeneration, "rank")),  # Whoosh
     (search, "snippet", "في", (search, "compute_facets")),              # snippets (three hits)
-], ids=["aliases", "spellings", "matching", "matching-whoosh", "snippets"])
+], ids=["aliases", "spellings", "matching", "matching-shapes", "phrase", "matching-whoosh", "snippets"])
 def test_each_stage_stops_at_the_deadline(service, monkeypatch, owner, stage, query, later):  # noqa: F811
     tight = SearchService(str(service.root.root), cache_size=0, time_limit=5.0,
                           authority=lambda: {"aliases": {"e1": SPELLINGS}})
