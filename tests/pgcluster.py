@@ -8,6 +8,10 @@ folder, trust authentication, fsync off: the data is thrown away) and stops and 
 PostgreSQL refuses to run as root, so as root the folder is handed to the ``postgres`` system user
 and every command runs through ``runuser -u postgres --``. Any other user runs them directly.
 
+A test run that is killed (SIGKILL, a CI timeout) never reaches ``stop()``, and PostgreSQL does not
+die with its parent. So a small guard process (this module run as a script) holds a pipe from the
+test process and stops and removes the cluster when that pipe closes, whoever closed it.
+
 ``ARSHIF_TEST_DATABASE_URL`` (or the older ``ARSHIF_TEST_PG``) names an existing server instead, and
 then nothing is started.
 """
@@ -19,6 +23,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -54,6 +59,7 @@ class ThrowawayCluster:
         self.root: Path | None = None
         self.port: int | None = None
         self._as_postgres = os.geteuid() == 0
+        self._guard: subprocess.Popen | None = None
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         cmd = list(args)
@@ -94,6 +100,7 @@ class ThrowawayCluster:
                 "-l", str(self.root / "server.log"), "start",
             )
             if started.returncode == 0:
+                self._start_guard()
                 return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
             last_error = started.stderr.strip() or started.stdout.strip()
             time.sleep(0.5)
@@ -101,7 +108,25 @@ class ThrowawayCluster:
         self.stop()
         raise ClusterUnavailable(f"pg_ctl start failed: {last_error}\n{log}")
 
+    def _start_guard(self) -> None:
+        # Its own session: a Ctrl-C or kill of the test's process group leaves it alive to clean up.
+        self._guard = subprocess.Popen(
+            [sys.executable, __file__, str(self.root), str(self.bindir)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
     def stop(self) -> None:
+        self._stop_cluster()
+        guard, self._guard = self._guard, None
+        if guard is not None:  # closing its pipe lets it go; it finds nothing left to stop
+            guard.stdin.close()
+            try:
+                guard.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                guard.kill()
+
+    def _stop_cluster(self) -> None:
         if self.root is None:
             return
         data = self.root / "data"
@@ -109,3 +134,17 @@ class ThrowawayCluster:
             self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop", timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
+
+
+def _guard(root: str, bindir: str) -> None:
+    """Wait until the test process closes our stdin (or dies), then stop and remove its cluster."""
+    while sys.stdin.buffer.read(65536):
+        pass
+    cluster = ThrowawayCluster()
+    cluster.bindir = Path(bindir)
+    cluster.root = Path(root)
+    cluster._stop_cluster()
+
+
+if __name__ == "__main__":
+    _guard(sys.argv[1], sys.argv[2])

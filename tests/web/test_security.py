@@ -21,6 +21,24 @@ def test_every_response_carries_the_security_headers(client):
         assert h["X-Frame-Options"] == "DENY"
 
 
+
+def test_the_worker_header_names_the_process_without_its_pid(client):
+    """Monitors (and the live-server test) tell workers apart by X-Arshif-Worker; the name is
+    stable for a process but is not its process id, which readers have no business knowing."""
+    import os
+    names = {client.get(url).headers["X-Arshif-Worker"] for url in ("/search?q=x", "/api/v1/search?q=x", "/nothing")}
+    assert len(names) == 1
+    (name,) = names
+    assert re.fullmatch(r"[0-9a-f]{12}", name) and name != str(os.getpid())
+    from web import worker_name
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a second worker forked from the same master gets a name of its own
+        os.write(write, worker_name().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 64).decode() not in ("", name)
+
 def test_pages_have_no_inline_script_or_style(client):
     """The CSP forbids inline code: any inline script/style/handler would silently break."""
     for url in ("/search?q=وزارة&date=2018", "/article/t-001", "/api", "/nothing", "/search?page=x"):
