@@ -6,12 +6,21 @@ SQLite in the instance folder is the default; ``DATABASE_URL`` names another dat
 How long a caller waits on the database is part of the set-up (``Timeouts``): web requests wait
 seconds at most, so that a locked or hung database answers "unavailable" instead of hanging a
 worker; ingest and reindex (``BATCH``) wait as long as a busy database needs.
+
+A PostgreSQL server that stops answering altogether (frozen, suspended, a network path that
+swallows packets) never reaches its own ``statement_timeout``, and libpq has no client-side
+limit: for web timeouts a ``_StallGuard`` shuts a connection's socket down when one round trip
+outlasts the limit, so the request fails as "connection lost" (a 503) instead of hanging.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import os
+import socket
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +89,104 @@ def _sqlite_pragmas(busy: float):
     return on_connect
 
 
+class _StallGuard:
+    """Ends PostgreSQL round trips that outlast ``limit`` seconds from the client side.
+
+    One daemon thread keeps the deadlines of the statements under way; a statement that finishes
+    removes its own. When a deadline passes, the connection's socket is shut down (through a
+    duplicate of libpq's descriptor, which stays libpq's to close): the blocked read returns at
+    once with an error, SQLAlchemy sees a lost connection and discards it from the pool.
+    """
+
+    def __init__(self, limit: float):
+        self.limit = limit
+        self._lock = threading.Condition()
+        self._heap: list[tuple[float, int]] = []
+        self._sockets: dict[int, int] = {}  # token -> socket descriptor
+        self._tokens = itertools.count()
+        self._thread: threading.Thread | None = None
+        self.fired = 0  # how many round trips were cut (for tests and logs)
+
+    def arm(self, dbapi_connection) -> int | None:
+        try:
+            fd = dbapi_connection.pgconn.socket
+        except Exception:  # not a psycopg connection, or already closed
+            return None
+        token = next(self._tokens)
+        with self._lock:
+            self._sockets[token] = fd
+            heapq.heappush(self._heap, (time.monotonic() + self.limit, token))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="db-stall-guard", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+        return token
+
+    def disarm(self, token: int | None) -> None:
+        if token is not None:
+            with self._lock:
+                self._sockets.pop(token, None)
+
+    def _watch(self) -> None:
+        with self._lock:
+            while True:
+                while self._heap and self._heap[0][1] not in self._sockets:
+                    heapq.heappop(self._heap)  # finished in time
+                if not self._heap:
+                    self._lock.wait()
+                    continue
+                deadline, token = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._lock.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                self._cut(self._sockets.pop(token))
+
+    def _cut(self, fd: int) -> None:
+        self.fired += 1
+        try:
+            dup = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            return
+        try:
+            dup.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        finally:
+            dup.close()
+
+    def watch(self, engine: Engine) -> None:
+        """Guard every statement of ``engine``, and check a pooled connection before handing it
+        out (SQLAlchemy's own pre-ping would wait on a frozen server without limit)."""
+        def before(conn, cursor, statement, parameters, context, executemany):
+            conn.info["stall_guard"] = self.arm(conn.connection.dbapi_connection)
+
+        def after(conn, *args):
+            self.disarm(conn.info.pop("stall_guard", None))
+
+        def failed(context):
+            conn = context.connection
+            if conn is not None:
+                self.disarm(conn.info.pop("stall_guard", None))
+
+        def checkout(dbapi_connection, record, proxy):
+            token = self.arm(dbapi_connection)
+            try:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("SELECT 1")
+                cursor.close()
+            except Exception as error:
+                raise sa_exc.DisconnectionError(f"pooled connection did not answer: {error}") from error
+            finally:
+                self.disarm(token)
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        event.listen(engine, "handle_error", failed)
+        event.listen(engine, "checkout", checkout)
+
+
 class Database:
     """An engine and a session factory for one archive database."""
 
@@ -90,7 +197,8 @@ class Database:
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeouts.busy}
         else:
-            kwargs["pool_pre_ping"] = True
+            # Web timeouts check pooled connections through the stall guard instead (below).
+            kwargs["pool_pre_ping"] = not timeouts.statement
             connect_args: dict = {"connect_timeout": max(2, math.ceil(timeouts.connect))}
             if timeouts.statement:
                 ms = int(timeouts.statement * 1000)
@@ -98,8 +206,14 @@ class Database:
                 connect_args["options"] = f"-c statement_timeout={ms} -c lock_timeout={ms}"
             kwargs["connect_args"] = connect_args
         self.engine: Engine = create_engine(self.url, **kwargs)
+        self.stall_guard: _StallGuard | None = None
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas(timeouts.busy))
+        elif timeouts.statement:
+            # The server's own statement_timeout ends a slow statement first; this is for a
+            # server that does not answer at all.
+            self.stall_guard = _StallGuard(timeouts.statement * 2 + 1)
+            self.stall_guard.watch(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._batch: Database | None = None
         self._waiting: dict[str, threading.Lock] = {}

@@ -103,3 +103,54 @@ def test_tables_locked_under_a_running_server_postgres(tmp_path, pg_server_url):
         assert status == 200 and json.loads(body)["database"] == "unavailable", (status, body, waited)
         assert article[0] == 503 and MESSAGE_AR in article[2]
         assert json.loads(client.request("/healthz")[2])["status"] == "ok"
+
+
+@pytest.mark.postgres
+def test_a_frozen_postgres_server_under_a_running_server(tmp_path, pg_server_url):
+    """The server does not refuse, it stops answering (SIGSTOP: what a hung host or a network
+    black hole looks like). Pages that need the database answer 503 instead of hanging a worker,
+    searches still answer, and everything is back when the server resumes."""
+    import os
+    import signal
+    from pathlib import Path
+
+    import psycopg
+
+    from tests.conftest import _reset_pg, skip_or_fail
+
+    _reset_pg(pg_server_url)
+    probe = psycopg.connect(pg_server_url, autocommit=True)
+    try:
+        data_dir = probe.execute("SELECT current_setting('data_directory')").fetchone()[0]
+        postmaster = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, 0)
+    except Exception as exc:  # a server elsewhere (ARSHIF_TEST_DATABASE_URL) cannot be frozen from here
+        probe.close()
+        skip_or_fail(f"cannot signal the PostgreSQL server's processes: {exc}")
+    instance = tmp_path / "instance"
+    build_instance(instance, FIXTURES / "news.jsonl", DATABASE_URL=pg_server_url)
+    config = {"RATELIMIT_ENABLED": False, "DATABASE_REQUEST_TIMEOUT": 1.0, "HEALTH_DATABASE_TIMEOUT": 0.5}
+    with serve(str(instance), config=config, DATABASE_URL=pg_server_url) as base:
+        client = Client(base)
+        for _ in range(4):  # both workers hold pooled connections to the server
+            assert client.request("/article/t-001")[0] == 200
+        backends = [pid for (pid,) in probe.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        frozen = [postmaster, *backends]
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            articles = [client.request("/article/t-001", timeout=60) for _ in range(3)]
+            searches = [client.request(QUERY, timeout=60)[0] for _ in range(4)]
+            health = client.request("/healthz", timeout=60)
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        assert [a[0] for a in articles] == [503] * 3 and MESSAGE_AR in articles[0][2]
+        assert searches == [200] * 4
+        assert health[0] == 200 and json.loads(health[2])["database"] == "unavailable"
+        deadline = time.monotonic() + 30
+        while client.request("/article/t-001")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.request("/article/t-001")[0] == 200
+    probe.close()
