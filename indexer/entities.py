@@ -22,12 +22,14 @@ Spans always cover whole tokens as ``arabic.tokenize`` finds them, so ``text[sta
 the writer's diacritics and a clitic written on the word (والعراق). ``Entity.key`` is the
 lookup form for the authority file: ``normalize(text)`` with such a clitic removed from the
 first word (see ``entity_key``).
+
+This module is the extraction itself (sentences, tagging, name patterns, cleaning, short forms);
+the CRF features are in ``indexer.entity_features``, the dictionary pass in
+``indexer.entity_dictionary`` and the keys in ``indexer.entity_keys``.
 """
 
 from __future__ import annotations
 
-import functools
-import gzip
 import os
 import re
 from dataclasses import dataclass
@@ -36,23 +38,22 @@ from typing import Iterable
 
 import pycrfsuite
 
-from indexer.arabic import is_stop, light10, normalize, stem, tokenize
+from indexer.arabic import is_stop, normalize, tokenize
+from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_in_full
+from indexer.entity_features import (CLUSTERS_FILE, attributes_path, model_word_features, sentence_features,
+                                     word_clusters)
 from indexer.entity_keys import clitic_forms, display_name, entity_key
 from indexer.gazetteers import (GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
-                                PERSON_EDGE_WORDS, TITLE_QUALIFIERS, TITLE_WORDS, TRAILING_WORDS,
-                                Gazetteer, common_word_aliases, default_gazetteer,
-                                person_first_names)
+                                PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, person_first_names)
 
+# Re-exported: the keys, features and dictionary pass live in indexer.entity_keys,
+# indexer.entity_features and indexer.entity_dictionary.
 __all__ = ["Entity", "Extractor", "KnownNames", "extract", "entity_key", "display_name", "sentence_features",
            "clean_spans", "word_clusters", "LABELS", "KIND_LABEL", "MODEL_FILE", "CLUSTERS_FILE",
            "model_path", "attributes_path"]
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
-# The authority file's kinds of entry and the extractor's labels.
-KIND_LABEL = {"person": "PER", "org": "ORG", "place": "LOC", "misc": "MISC"}
 MODEL_FILE = "ner.crfsuite"
-# Word clusters from unlabelled news (bench/word_clusters.py): word TAB coarse TAB fine.
-CLUSTERS_FILE = "word_clusters.tsv.gz"
 
 # A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
 # length anyway; the cut only bounds one call on text without punctuation).
@@ -76,153 +77,6 @@ class Entity:
 def model_path() -> str:
     """The shipped model file inside the installed ``indexer`` package."""
     return str(resources.files("indexer") / "data" / MODEL_FILE)
-
-
-# ---------------------------------------------------------------------------------------------
-# CRF features. Everything that depends on one word alone is computed once per distinct
-# normalised word and cached as tuples: the word's own features, and what it contributes as a
-# neighbour at -2, -1, +1, +2. A token's feature list is the concatenation of five cached
-# tuples plus the few features that depend on the sentence (gazetteer phrase, title before).
-# ---------------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=1)
-def word_clusters() -> dict[str, tuple[str, str]]:
-    """normalised word → (coarse, fine) cluster of the shipped table ({} when it is absent)."""
-    path = resources.files("indexer") / "data" / CLUSTERS_FILE
-    if not path.is_file():
-        return {}
-    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
-        return {word: (coarse, fine) for word, coarse, fine in
-                (line.rstrip("\n").split("\t") for line in lines)}
-
-
-def _shape(word: str) -> str:
-    if word.isdigit():
-        return "digit"
-    if any("a" <= c <= "z" for c in word):
-        return "latin"
-    if any(c.isdigit() for c in word):
-        return "mixed"
-    return "arabic"
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
-    """(own, as -2, as -1, as +1, as +2) feature tuples of a normalised word."""
-    gazetteer = default_gazetteer()
-    first_names = person_first_names()
-    forms = clitic_forms(word)
-    bare = forms[-1]
-    stemmed = stem(word)
-    flags = []
-    if any((f,) in gazetteer.phrases for f in forms):
-        flags.append("g1=" + next(gazetteer.phrases[(f,)] for f in forms
-                                  if (f,) in gazetteer.phrases))
-    if any(f in gazetteer.first_tokens for f in forms):
-        flags.append("gf")
-    if any(f in first_names for f in forms):
-        flags.append("fn")
-    if (word,) in TITLE_WORDS:
-        flags.append("title")
-    if word in NATIONALITIES:
-        flags.append("nat")
-    if word in NAME_JOINERS:
-        flags.append("join")
-    if is_stop(word):
-        flags.append("stop")
-    clusters = word_clusters()
-    cluster = clusters.get(word) or clusters.get(bare)
-    if cluster is not None:
-        flags += ["k1=" + cluster[0], "k2=" + cluster[1]]
-    own = [
-        "b", "w=" + word, "s=" + stemmed, "l=" + light10(word), "c=" + bare,
-        "p1=" + word[:1], "p2=" + word[:2], "p3=" + word[:3],
-        "x1=" + word[-1:], "x2=" + word[-2:], "x3=" + word[-3:],
-        "shape=" + _shape(word), "len=" + str(min(len(word), 9)),
-    ]
-    if word.startswith("ال"):
-        own.append("al")
-    own += flags
-    prev1 = ["-1w=" + word, "-1s=" + stemmed, "-1x2=" + word[-2:]] + ["-1" + f for f in flags]
-    next1 = ["+1w=" + word, "+1s=" + stemmed, "+1p2=" + word[:2]] + ["+1" + f for f in flags]
-    prev2 = ("-2w=" + word, "-2s=" + stemmed)
-    next2 = ("+2w=" + word, "+2s=" + stemmed)
-    return tuple(own), prev2, tuple(prev1), tuple(next1), next2
-
-
-# The neighbour of the first and last words: no features (they get -1BOS / +1EOS instead).
-_PAD = ((), (), (), (), ())
-
-
-def gazetteer_matches(words: list[str]) -> list[tuple[int, int, str]]:
-    """Longest gazetteer phrases in ``words`` (normalised), left to right: (start, end, label)."""
-    gazetteer = default_gazetteer()
-    firsts = gazetteer.first_tokens
-    matches = []
-    i, n = 0, len(words)
-    while i < n:
-        found = None
-        for form in clitic_forms(words[i]):
-            if form not in firsts:
-                continue
-            for j in range(min(n, i + gazetteer.max_len), i, -1):
-                label = gazetteer.phrases.get((form, *words[i + 1:j]))
-                if label and (found is None or j > found[1]):
-                    found = (i, j, label)
-                    break
-        if found:
-            matches.append(found)
-            i = found[1]
-        else:
-            i += 1
-    return matches
-
-
-_TITLE_FIRST_WORDS = frozenset(title[0] for title in TITLE_WORDS)
-
-
-def title_ends(words: list[str]) -> set[int]:
-    """Positions right after an office title and its qualifiers (where a name may start)."""
-    ends = set()
-    n = len(words)
-    for i in range(n):
-        if words[i] not in _TITLE_FIRST_WORDS:
-            continue
-        for size in (3, 2, 1):
-            if tuple(words[i:i + size]) in TITLE_WORDS:
-                j = i + size
-                while j < n and (words[j] in NATIONALITIES or words[j] in TITLE_QUALIFIERS):
-                    j += 1
-                ends.add(j)
-                break
-    return ends
-
-
-def sentence_features(words: list[str], word_features=None
-                      ) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
-    """CRF features of a sentence of normalised words, with its gazetteer matches and the
-    positions after titles (reused by the extractor's later steps). ``word_features`` replaces
-    the per-word feature function (the extractor passes one pruned to its model)."""
-    cached = list(map(word_features or _word_features, words))
-    matches = gazetteer_matches(words)
-    after_title = title_ends(words)
-    n = len(words)
-    features = []
-    padded = [_PAD, _PAD, *cached, _PAD, _PAD]
-    for i in range(n):
-        features.append([*padded[i + 2][0], *padded[i + 1][2], *padded[i + 3][3],
-                         *padded[i][1], *padded[i + 4][4]])
-    if n:
-        features[0].append("-1BOS")
-        features[-1].append("+1EOS")
-    for i in after_title:
-        if i < n:
-            features[i].append("aftertitle")
-    for start, end, label in matches:
-        features[start].append("gB=" + label)
-        for k in range(start + 1, end):
-            features[k].append("gI=" + label)
-    return features, matches, after_title
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,11 +132,7 @@ class Extractor:
             raise FileNotFoundError(f"entity model not found: {self.model} (run `make model`)")
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(self.model)
-        self._word_features = _word_features
-        attributes = _read_attributes(self.model)
-        if attributes is not None:
-            self._word_features = functools.lru_cache(maxsize=1 << 18)(
-                functools.partial(_pruned_word_features, attributes))
+        self._word_features = model_word_features(self.model)
         self.use_gazetteer = use_gazetteer
         self.use_patterns = use_patterns
 
@@ -305,7 +155,7 @@ class Extractor:
                 found.append((begin, finish, label, key, name, agreed))
         found = _short_forms(found)
         if known is not None:
-            found = _named_in_full(found)
+            found = named_in_full(found)
         return [Entity(text[b:f], label, b, f, key) for b, f, label, key, _, _ in found]
 
     def tag_sentence(self, words: list[str]) -> list[tuple[int, int, str]]:
@@ -331,24 +181,6 @@ class Extractor:
         spans.sort()
         return spans
 
-
-def attributes_path(model: str) -> str:
-    """The list of the model's attributes (feature names), written next to it by training."""
-    return os.path.splitext(model)[0] + ".attributes.gz"
-
-
-def _read_attributes(model: str) -> frozenset[str] | None:
-    path = attributes_path(model)
-    if not os.path.exists(path):
-        return None
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        return frozenset(line.rstrip("\n") for line in lines)
-
-
-def _pruned_word_features(attributes: frozenset[str], word: str) -> tuple[tuple[str, ...], ...]:
-    """``_word_features`` without the features the model has no weight for. CRFsuite ignores
-    those anyway, so the tags are the same; passing fewer strings to the tagger is faster."""
-    return tuple(tuple(f for f in part if f in attributes) for part in _word_features(word))
 
 
 def _join_name_parts(spans, words):
@@ -420,131 +252,6 @@ def clean_spans(spans: list[tuple[int, int, str]], words: list[str]) -> list[tup
             continue
         out.append((start, end, label))
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# The dictionary pass: every spelling in the authority file, wherever the text uses it.
-# ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class KnownName:
-    """One spelling of an authority entry: its key, the entry's label and ``ref`` (the caller's
-    id of the entry). ``ambiguous``: a single word that is also an everyday word, a first name,
-    a month or a title (ماي, الأسد, عباس, البابا)."""
-
-    key: str
-    label: str
-    ref: object
-    ambiguous: bool
-
-
-class KnownNames:
-    """The authority file's spellings, matched over normalised words longest first, a leading
-    و/ف/ب/ل/ك on the first word allowed; an entry of an organisation, place or other name also
-    matches with the article ال its spelling lacks where the tagger found that name (الفيسبوك →
-    فيسبوك).
-
-    Built from (key, kind, ref) rows: ``key`` is ``entity_key`` of the spelling, ``kind`` one of
-    KIND_LABEL's, ``ref`` whatever identifies the entry to the caller. Where two entries share a
-    key the first row wins. An ambiguous spelling counts only where the tagger found a name of
-    the same label there or the article names the same entry by an unambiguous spelling."""
-
-    def __init__(self, rows: Iterable[tuple[str, str, object]]):
-        common = common_word_aliases()
-        phrases: dict[tuple[str, ...], KnownName] = {}
-        self._words_of: dict[object, set[str]] = {}  # entry → the words of all its spellings
-        for key, kind, ref in rows:
-            words = tuple(key.split())
-            label = KIND_LABEL.get(kind)
-            if words and label and words not in phrases:
-                ambiguous = len(words) == 1 and (words[0] in common or is_stop(words[0])
-                                                 or len(words[0]) < 3)
-                phrases[words] = KnownName(key, label, ref, ambiguous)
-                self._words_of.setdefault(ref, set()).update(words)
-        self.table = Gazetteer(phrases)
-
-    def _spelled_like(self, extra: list[str], name: KnownName) -> bool:
-        """Whether every word a longer name adds around a known spelling is a word of the same
-        entry's other spellings, with or without ال (جواد ظريف, محمد جواد ظريف)."""
-        words = self._words_of.get(name.ref, set())
-        return all(w in words or "ال" + w in words or (w.startswith("ال") and w[2:] in words)
-                   for w in extra)
-
-    def __len__(self) -> int:
-        return len(self.table.phrases)
-
-    def find(self, words: list[str]) -> list[tuple[int, int, KnownName, bool]]:
-        """Longest known spellings in ``words``, left to right: (start, end, KnownName, whether
-        it matched only without the article ال of the text)."""
-        table = self.table
-        matches = []
-        i, n = 0, len(words)
-        while i < n:
-            found = None
-            forms = clitic_forms(words[i])
-            bare = forms[-1]
-            if bare.startswith("ال") and len(bare) > 4:
-                forms = (*forms, bare[2:])
-            for f, form in enumerate(forms):
-                if form not in table.first_tokens:
-                    continue
-                for j in range(min(n, i + table.max_len), i, -1):
-                    if found is not None and j <= found[1]:
-                        break
-                    name = table.phrases.get((form, *words[i + 1:j]))
-                    without_article = f == len(forms) - 1 and form != bare
-                    if name is not None and not (without_article and name.label == "PER"):
-                        found = (i, j, name, without_article)
-                        break
-            if found:
-                matches.append(found)
-                i = found[1]
-            else:
-                i += 1
-        return matches
-
-    def merge(self, spans: list[tuple[int, int, str]], words: list[str]
-              ) -> list[tuple[int, int, str, KnownName | None, bool]]:
-        """The tagger's ``spans`` and the known spellings of one sentence, as (start, end, label,
-        KnownName or None, whether the tagger agreed). A known spelling replaces the tagger's
-        spans it overlaps, except a longer name of another label around it, which stays beside
-        it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
-        جونيور is not دونالد ترامب) unless every word it adds is a word of the entry's spellings
-        (جواد ظريف is محمد جواد ظريف)."""
-        out: list[tuple[int, int, str, KnownName | None, bool]] = []
-        dropped: set[int] = set()
-        for start, end, name, without_article in self.find(words):
-            agreed, inside, overlapped = False, False, []
-            for k, (s, e, label) in enumerate(spans):
-                if e <= start or s >= end:
-                    continue
-                if s <= start and e >= end and (s, e) != (start, end):
-                    if label == name.label:
-                        if not name.ambiguous and self._spelled_like(words[s:start] + words[end:e], name):
-                            start, end = s, e  # another spelling of the same entry: جواد ظريف
-                            agreed = True
-                            overlapped.append(k)
-                            continue
-                        inside = True
-                    continue  # a longer name around the known one
-                agreed = agreed or label == name.label
-                overlapped.append(k)
-            # Read without its ال, a word is a name only where the tagger says so: الحماس is
-            # "the enthusiasm", السورية "the Syrian", not حماس or سورية.
-            if inside or (without_article and not agreed):
-                continue
-            dropped.update(overlapped)
-            out.append((start, end, name.label, name, agreed))
-        out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
-        out.sort(key=lambda span: (span[0], -span[1]))
-        return out
-
-
-def _named_in_full(found):
-    """Drop an ambiguous known spelling the tagger did not agree with, unless the article names
-    the same entry by an unambiguous spelling."""
-    named = {name.ref for *_, name, _agreed in found if name is not None and not name.ambiguous}
-    return [m for m in found if m[4] is None or not m[4].ambiguous or m[5] or m[4].ref in named]
 
 
 def _short_forms(found):

@@ -149,7 +149,7 @@ _NOT_PERSON_HEADS = """فيروس وباء مرض جائحة متلازمة إع
 # فتح "opening", النهضة "the revival", عون "help"); with first names, months, titles and
 # nationality adjectives (السوداني "the Sudanese") and name parts (آبي is أبي) they count as a
 # mention only where the tagger agrees or the article names the entry in full (see
-# ``indexer.entities.KnownNames``).
+# ``indexer.entity_dictionary.KnownNames``).
 _COMMON_WORD_ALIASES = """الأسد فتح النهضة عون هادي الشاهد بري الصدر الأمل المستقبل الأمة الشعب
 التغيير الوفاق الاستقلال التحرير الكرامة الوطن النور الفجر الأمان القاعدة روحاني صالح
 عباس كريم جميل سعيد أمين الأمين الرشيد صلاح الهلال النصر الاتحاد الوحدة الشباب الأهلي الوداد الرجاء

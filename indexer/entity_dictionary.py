@@ -1,0 +1,136 @@
+"""The dictionary pass of entity extraction: every spelling in the authority file found wherever
+a text uses it (``KnownNames``), merged with the tagger's spans, and an ambiguous spelling kept only
+where the tagger or the article's full name confirms it (``named_in_full``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from indexer.arabic import is_stop
+from indexer.entity_keys import clitic_forms
+from indexer.gazetteers import Gazetteer, common_word_aliases
+
+# The authority file's kinds of entry and the extractor's labels.
+KIND_LABEL = {"person": "PER", "org": "ORG", "place": "LOC", "misc": "MISC"}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownName:
+    """One spelling of an authority entry: its key, the entry's label and ``ref`` (the caller's
+    id of the entry). ``ambiguous``: a single word that is also an everyday word, a first name,
+    a month or a title (ماي, الأسد, عباس, البابا)."""
+
+    key: str
+    label: str
+    ref: object
+    ambiguous: bool
+
+
+class KnownNames:
+    """The authority file's spellings, matched over normalised words longest first, a leading
+    و/ف/ب/ل/ك on the first word allowed; an entry of an organisation, place or other name also
+    matches with the article ال its spelling lacks where the tagger found that name (الفيسبوك →
+    فيسبوك).
+
+    Built from (key, kind, ref) rows: ``key`` is ``entity_key`` of the spelling, ``kind`` one of
+    KIND_LABEL's, ``ref`` whatever identifies the entry to the caller. Where two entries share a
+    key the first row wins. An ambiguous spelling counts only where the tagger found a name of
+    the same label there or the article names the same entry by an unambiguous spelling."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, object]]):
+        common = common_word_aliases()
+        phrases: dict[tuple[str, ...], KnownName] = {}
+        self._words_of: dict[object, set[str]] = {}  # entry → the words of all its spellings
+        for key, kind, ref in rows:
+            words = tuple(key.split())
+            label = KIND_LABEL.get(kind)
+            if words and label and words not in phrases:
+                ambiguous = len(words) == 1 and (words[0] in common or is_stop(words[0])
+                                                 or len(words[0]) < 3)
+                phrases[words] = KnownName(key, label, ref, ambiguous)
+                self._words_of.setdefault(ref, set()).update(words)
+        self.table = Gazetteer(phrases)
+
+    def _spelled_like(self, extra: list[str], name: KnownName) -> bool:
+        """Whether every word a longer name adds around a known spelling is a word of the same
+        entry's other spellings, with or without ال (جواد ظريف, محمد جواد ظريف)."""
+        words = self._words_of.get(name.ref, set())
+        return all(w in words or "ال" + w in words or (w.startswith("ال") and w[2:] in words)
+                   for w in extra)
+
+    def __len__(self) -> int:
+        return len(self.table.phrases)
+
+    def find(self, words: list[str]) -> list[tuple[int, int, KnownName, bool]]:
+        """Longest known spellings in ``words``, left to right: (start, end, KnownName, whether
+        it matched only without the article ال of the text)."""
+        table = self.table
+        matches = []
+        i, n = 0, len(words)
+        while i < n:
+            found = None
+            forms = clitic_forms(words[i])
+            bare = forms[-1]
+            if bare.startswith("ال") and len(bare) > 4:
+                forms = (*forms, bare[2:])
+            for f, form in enumerate(forms):
+                if form not in table.first_tokens:
+                    continue
+                for j in range(min(n, i + table.max_len), i, -1):
+                    if found is not None and j <= found[1]:
+                        break
+                    name = table.phrases.get((form, *words[i + 1:j]))
+                    without_article = f == len(forms) - 1 and form != bare
+                    if name is not None and not (without_article and name.label == "PER"):
+                        found = (i, j, name, without_article)
+                        break
+            if found:
+                matches.append(found)
+                i = found[1]
+            else:
+                i += 1
+        return matches
+
+    def merge(self, spans: list[tuple[int, int, str]], words: list[str]
+              ) -> list[tuple[int, int, str, KnownName | None, bool]]:
+        """The tagger's ``spans`` and the known spellings of one sentence, as (start, end, label,
+        KnownName or None, whether the tagger agreed). A known spelling replaces the tagger's
+        spans it overlaps, except a longer name of another label around it, which stays beside
+        it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
+        جونيور is not دونالد ترامب) unless every word it adds is a word of the entry's spellings
+        (جواد ظريف is محمد جواد ظريف)."""
+        out: list[tuple[int, int, str, KnownName | None, bool]] = []
+        dropped: set[int] = set()
+        for start, end, name, without_article in self.find(words):
+            agreed, inside, overlapped = False, False, []
+            for k, (s, e, label) in enumerate(spans):
+                if e <= start or s >= end:
+                    continue
+                if s <= start and e >= end and (s, e) != (start, end):
+                    if label == name.label:
+                        if not name.ambiguous and self._spelled_like(words[s:start] + words[end:e], name):
+                            start, end = s, e  # another spelling of the same entry: جواد ظريف
+                            agreed = True
+                            overlapped.append(k)
+                            continue
+                        inside = True
+                    continue  # a longer name around the known one
+                agreed = agreed or label == name.label
+                overlapped.append(k)
+            # Read without its ال, a word is a name only where the tagger says so: الحماس is
+            # "the enthusiasm", السورية "the Syrian", not حماس or سورية.
+            if inside or (without_article and not agreed):
+                continue
+            dropped.update(overlapped)
+            out.append((start, end, name.label, name, agreed))
+        out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
+        out.sort(key=lambda span: (span[0], -span[1]))
+        return out
+
+
+def named_in_full(found):
+    """Drop an ambiguous known spelling the tagger did not agree with, unless the article names
+    the same entry by an unambiguous spelling."""
+    named = {name.ref for *_, name, _agreed in found if name is not None and not name.ambiguous}
+    return [m for m in found if m[4] is None or not m[4].ambiguous or m[5] or m[4].ref in named]

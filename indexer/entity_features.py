@@ -1,0 +1,193 @@
+"""The CRF tagger's features of a sentence of normalised words (``sentence_features``), the
+gazetteer phrases and office titles they mark, the word-cluster table, and the model's attribute
+list that prunes them (``attributes_path``). Used by ``indexer.entities`` to tag and by
+``bench/train_ner.py`` to train, so both see exactly the same features."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+from importlib import resources
+
+from indexer.arabic import is_stop, light10, stem
+from indexer.entity_keys import clitic_forms
+from indexer.gazetteers import NAME_JOINERS, NATIONALITIES, TITLE_QUALIFIERS, TITLE_WORDS, default_gazetteer, \
+    person_first_names
+
+# Word clusters from unlabelled news (bench/word_clusters.py): word TAB coarse TAB fine.
+CLUSTERS_FILE = "word_clusters.tsv.gz"
+
+# ---------------------------------------------------------------------------------------------
+# CRF features. Everything that depends on one word alone is computed once per distinct
+# normalised word and cached as tuples: the word's own features, and what it contributes as a
+# neighbour at -2, -1, +1, +2. A token's feature list is the concatenation of five cached
+# tuples plus the few features that depend on the sentence (gazetteer phrase, title before).
+# ---------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def word_clusters() -> dict[str, tuple[str, str]]:
+    """normalised word → (coarse, fine) cluster of the shipped table ({} when it is absent)."""
+    path = resources.files("indexer") / "data" / CLUSTERS_FILE
+    if not path.is_file():
+        return {}
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        return {word: (coarse, fine) for word, coarse, fine in
+                (line.rstrip("\n").split("\t") for line in lines)}
+
+
+def _shape(word: str) -> str:
+    if word.isdigit():
+        return "digit"
+    if any("a" <= c <= "z" for c in word):
+        return "latin"
+    if any(c.isdigit() for c in word):
+        return "mixed"
+    return "arabic"
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
+    """(own, as -2, as -1, as +1, as +2) feature tuples of a normalised word."""
+    gazetteer = default_gazetteer()
+    first_names = person_first_names()
+    forms = clitic_forms(word)
+    bare = forms[-1]
+    stemmed = stem(word)
+    flags = []
+    if any((f,) in gazetteer.phrases for f in forms):
+        flags.append("g1=" + next(gazetteer.phrases[(f,)] for f in forms
+                                  if (f,) in gazetteer.phrases))
+    if any(f in gazetteer.first_tokens for f in forms):
+        flags.append("gf")
+    if any(f in first_names for f in forms):
+        flags.append("fn")
+    if (word,) in TITLE_WORDS:
+        flags.append("title")
+    if word in NATIONALITIES:
+        flags.append("nat")
+    if word in NAME_JOINERS:
+        flags.append("join")
+    if is_stop(word):
+        flags.append("stop")
+    clusters = word_clusters()
+    cluster = clusters.get(word) or clusters.get(bare)
+    if cluster is not None:
+        flags += ["k1=" + cluster[0], "k2=" + cluster[1]]
+    own = [
+        "b", "w=" + word, "s=" + stemmed, "l=" + light10(word), "c=" + bare,
+        "p1=" + word[:1], "p2=" + word[:2], "p3=" + word[:3],
+        "x1=" + word[-1:], "x2=" + word[-2:], "x3=" + word[-3:],
+        "shape=" + _shape(word), "len=" + str(min(len(word), 9)),
+    ]
+    if word.startswith("ال"):
+        own.append("al")
+    own += flags
+    prev1 = ["-1w=" + word, "-1s=" + stemmed, "-1x2=" + word[-2:]] + ["-1" + f for f in flags]
+    next1 = ["+1w=" + word, "+1s=" + stemmed, "+1p2=" + word[:2]] + ["+1" + f for f in flags]
+    prev2 = ("-2w=" + word, "-2s=" + stemmed)
+    next2 = ("+2w=" + word, "+2s=" + stemmed)
+    return tuple(own), prev2, tuple(prev1), tuple(next1), next2
+
+
+# The neighbour of the first and last words: no features (they get -1BOS / +1EOS instead).
+_PAD = ((), (), (), (), ())
+
+
+def gazetteer_matches(words: list[str]) -> list[tuple[int, int, str]]:
+    """Longest gazetteer phrases in ``words`` (normalised), left to right: (start, end, label)."""
+    gazetteer = default_gazetteer()
+    firsts = gazetteer.first_tokens
+    matches = []
+    i, n = 0, len(words)
+    while i < n:
+        found = None
+        for form in clitic_forms(words[i]):
+            if form not in firsts:
+                continue
+            for j in range(min(n, i + gazetteer.max_len), i, -1):
+                label = gazetteer.phrases.get((form, *words[i + 1:j]))
+                if label and (found is None or j > found[1]):
+                    found = (i, j, label)
+                    break
+        if found:
+            matches.append(found)
+            i = found[1]
+        else:
+            i += 1
+    return matches
+
+
+_TITLE_FIRST_WORDS = frozenset(title[0] for title in TITLE_WORDS)
+
+
+def title_ends(words: list[str]) -> set[int]:
+    """Positions right after an office title and its qualifiers (where a name may start)."""
+    ends = set()
+    n = len(words)
+    for i in range(n):
+        if words[i] not in _TITLE_FIRST_WORDS:
+            continue
+        for size in (3, 2, 1):
+            if tuple(words[i:i + size]) in TITLE_WORDS:
+                j = i + size
+                while j < n and (words[j] in NATIONALITIES or words[j] in TITLE_QUALIFIERS):
+                    j += 1
+                ends.add(j)
+                break
+    return ends
+
+
+def sentence_features(words: list[str], word_features=None
+                      ) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
+    """CRF features of a sentence of normalised words, with its gazetteer matches and the
+    positions after titles (reused by the extractor's later steps). ``word_features`` replaces
+    the per-word feature function (the extractor passes one pruned to its model)."""
+    cached = list(map(word_features or _word_features, words))
+    matches = gazetteer_matches(words)
+    after_title = title_ends(words)
+    n = len(words)
+    features = []
+    padded = [_PAD, _PAD, *cached, _PAD, _PAD]
+    for i in range(n):
+        features.append([*padded[i + 2][0], *padded[i + 1][2], *padded[i + 3][3],
+                         *padded[i][1], *padded[i + 4][4]])
+    if n:
+        features[0].append("-1BOS")
+        features[-1].append("+1EOS")
+    for i in after_title:
+        if i < n:
+            features[i].append("aftertitle")
+    for start, end, label in matches:
+        features[start].append("gB=" + label)
+        for k in range(start + 1, end):
+            features[k].append("gI=" + label)
+    return features, matches, after_title
+
+
+def attributes_path(model: str) -> str:
+    """The list of the model's attributes (feature names), written next to it by training."""
+    return os.path.splitext(model)[0] + ".attributes.gz"
+
+
+def _read_attributes(model: str) -> frozenset[str] | None:
+    path = attributes_path(model)
+    if not os.path.exists(path):
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return frozenset(line.rstrip("\n") for line in lines)
+
+
+def _pruned_word_features(attributes: frozenset[str], word: str) -> tuple[tuple[str, ...], ...]:
+    """``_word_features`` without the features the model has no weight for. CRFsuite ignores
+    those anyway, so the tags are the same; passing fewer strings to the tagger is faster."""
+    return tuple(tuple(f for f in part if f in attributes) for part in _word_features(word))
+
+
+def model_word_features(model: str):
+    """The per-word feature function to tag with ``model``: pruned to the model's attributes when
+    training wrote their list next to it, else all of them."""
+    attributes = _read_attributes(model)
+    if attributes is None:
+        return _word_features
+    return functools.lru_cache(maxsize=1 << 18)(functools.partial(_pruned_word_features, attributes))
