@@ -1,0 +1,154 @@
+"""Linking the mentions the extractor finds in stored articles to authority entries: unknown
+names become provisional entries (``Resolver``), each article's entries are recorded at ingest
+(``EntityLinker``) and again over stored articles after a model or authority-file change
+(``reextract``)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Callable, Iterable
+
+from sqlalchemy import delete, func, insert, select
+
+from archive.authority.entries import KeyFn, follow_merges, merged_map
+from archive.changes import mark_changed
+from archive.db import Database
+from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
+
+LABEL_KIND = {"PER": "person", "ORG": "org", "LOC": "place", "MISC": "misc"}
+
+
+class Resolver:
+    """Maps mentions to entry ids, creating provisional entries for unknown names.
+
+    The alias table is read once (key → entry, merges followed) and kept for the run, so
+    linking costs no query per mention. A mention links by its exact key only: which entry a
+    mention gets depends on the article and the authority file, never on the articles linked
+    before it in the run (a killed and re-run ingest links like a clean one). Short forms are
+    the extractor's business (a surname takes the key of the full name in the same article)
+    or the authority file's (an alias)."""
+
+    def __init__(self, key: KeyFn, display: Callable[[str], str]):
+        self.key = key
+        self.display = display
+        self._ids: dict[str, int] | None = None
+        self.confirmed: list[tuple[str, str, int]] = []
+
+    def _load(self, session) -> dict[str, int]:
+        if self._ids is None:
+            merged = merged_map(session)
+            entries = {eid: (kind, provisional) for eid, kind, provisional in
+                       session.execute(select(Entity.id, Entity.kind, Entity.provisional))}
+            self._ids = {}
+            rows = session.execute(select(EntityAlias.key, EntityAlias.entity_id).order_by(EntityAlias.id))
+            for k, eid in rows:
+                eid = follow_merges(eid, merged.get)
+                self._ids[k] = eid
+                kind, provisional = entries[eid]
+                if not provisional:
+                    self.confirmed.append((k, kind, eid))
+        return self._ids
+
+    def resolve(self, session, text: str, label: str, key: str | None = None) -> int | None:
+        """The entry of a mention (``key``: its lookup form when the extractor gave one)."""
+        k = key or self.key(text)
+        if len(k) < 2:
+            return None
+        ids = self._load(session)
+        eid = ids.get(k)
+        if eid is None:
+            now = utcnow()
+            name = self.display(text).strip() or text
+            eid = session.execute(insert(Entity).values(kind=LABEL_KIND.get(label, "misc"), name=name,
+                                                        provisional=True, created_at=now, updated_at=now)
+                                  .returning(Entity.id)).scalar_one()
+            session.execute(insert(EntityAlias).values(entity_id=eid, alias=name, key=k))
+            ids[k] = eid
+        return eid
+
+
+class EntityLinker:
+    """Runs the extractor on stored articles and records which entries each one mentions.
+    Called by ingest for every added or updated article (entities are extracted once).
+
+    ``known_names``, when given, builds the extractor's dictionary of the authority file from
+    (key, kind, entry id) rows of the confirmed entries, read once per run; ``extract`` is
+    then called as ``extract(text, dictionary)``. Provisional entries are left out of it so
+    what one article adds does not change how the next is read."""
+
+    def __init__(self, extract: Callable[..., list], key: KeyFn, display: Callable[[str], str],
+                 known_names: Callable[[list[tuple[str, str, int]]], object] | None = None):
+        self.extract = extract
+        self.resolver = Resolver(key, display)
+        self.known_names = known_names
+        self._dictionary = None
+
+    def _mentions(self, session, text: str) -> list:
+        if self.known_names is None:
+            return self.extract(text)
+        if self._dictionary is None:
+            self.resolver._load(session)
+            self._dictionary = self.known_names(self.resolver.confirmed)
+        return self.extract(text, self._dictionary)
+
+    def __call__(self, session, articles: Iterable[Article]) -> None:
+        articles = list(articles)
+        rows = []
+        with session.no_autoflush:
+            for article in articles:
+                counts: Counter[int] = Counter()
+                text = article.title + "\n" + (article.subtitle + "\n" if article.subtitle else "") + article.body
+                mentions = [(getattr(m, "key", None) or self.resolver.key(m.text), m) for m in
+                            self._mentions(session, text)]
+                # Full names first: a provisional entry takes its name from its longest mention.
+                mentions.sort(key=lambda km: -len(km[1].text.split()))
+                for k, mention in mentions:
+                    eid = self.resolver.resolve(session, mention.text, mention.label, k)
+                    if eid is not None:
+                        counts[eid] += 1
+                rows += [{"article_id": article.id, "entity_id": eid, "mentions": n}
+                         for eid, n in counts.items()]
+        session.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_([a.id for a in articles])))
+        if rows:
+            session.execute(insert(ArticleEntity), rows)
+
+
+def reextract(db: Database, linker: EntityLinker, since: datetime | None = None,
+              progress: Callable[[int, int], None] | None = None, batch: int = 500) -> dict:
+    """Run ``linker`` again over stored articles (those stored or changed since ``since``, or
+    all), one transaction per batch, after a model or authority-file change. A mention links
+    by the authority file as it stands, so a librarian's merges (the merged entry's spellings
+    belong to the kept one) and renames (names are not keys) hold. Articles whose entries
+    change are marked for the next incremental reindex. Returns {"articles", "changed"}."""
+    where = [Article.updated_at >= since] if since is not None else []
+    with db.session() as s:
+        total = s.scalar(select(func.count(Article.id)).where(*where)) or 0
+    done = changed = 0
+    last_id = ""
+    while True:
+        with db.session() as s:
+            articles = s.scalars(select(Article).where(Article.id > last_id, *where)
+                                 .order_by(Article.id).limit(batch)).all()
+            if not articles:
+                break
+            ids = [a.id for a in articles]
+
+            def links() -> dict[str, set[tuple[int, int]]]:
+                out: dict[str, set[tuple[int, int]]] = {aid: set() for aid in ids}
+                for aid, eid, n in s.execute(select(ArticleEntity.article_id, ArticleEntity.entity_id,
+                                                    ArticleEntity.mentions)
+                                             .where(ArticleEntity.article_id.in_(ids))):
+                    out[aid].add((eid, n))
+                return out
+
+            before = links()
+            linker(s, articles)
+            after = links()
+            moved = [aid for aid in ids if before[aid] != after[aid]]
+            mark_changed(s, moved)
+            changed += len(moved)
+            done += len(ids)
+            last_id = ids[-1]
+        if progress is not None:
+            progress(done, total)
+    return {"articles": done, "changed": changed}
