@@ -14,6 +14,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from archive.sources import FORMATS
 from archive.store import count_articles, iter_articles, list_rejections
 from web.i18n import number
 from web.labels import error_text
@@ -82,7 +83,7 @@ def init_command():
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=False)
 @click.option("--format", "fmt", default="auto", show_default=True, help="The input format (auto: by file name and content).",
-              type=click.Choice(["auto", "page", "html", "jsonl", "csv", "warc"]))
+              type=click.Choice(FORMATS))
 @click.option("--source", default=None, help="Outlet name for every record (overrides the input).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--job", "job_id", type=int, default=None, hidden=True,
