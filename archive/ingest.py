@@ -61,6 +61,10 @@ class IngestReport:
     rejections: list[dict] = field(default_factory=list)
     # Paths that could not be read at all (not records: a run with only these read nothing).
     errors: list[str] = field(default_factory=list)
+    # Of ``read``: whole files that could not be read (unreadable, damaged archive, format not
+    # read), each one rejection. A run that read nothing else failed, and ``failed`` says why.
+    unreadable_files: int = 0
+    failed: str | None = None
 
     def to_dict(self) -> dict:
         return {"read": self.read, "added": self.added, "updated": self.updated,
@@ -148,13 +152,15 @@ class Ingester:
         self._sources: dict[str, tuple[int, str | None]] = {}
 
     # -- the run -------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str], fmt: str = "auto", source: str | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str], fmt: str = "auto", source: str | None = None,
+               fingerprint: str | None = None) -> IngestReport:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
         paths = [str(p) for p in paths]
         report = IngestReport()
         with self.db.session() as s:
-            run = IngestRun(paths="\n".join(paths), format=fmt, source_override=source, job_id=self.job_id)
+            run = IngestRun(paths="\n".join(paths), format=fmt, source_override=source, job_id=self.job_id,
+                            fingerprint=fingerprint)
             s.add(run)
             s.flush()
             report.run_id = run.id
@@ -170,7 +176,9 @@ class Ingester:
         except BaseException as exc:
             self._finish(report, "failed", f"{type(exc).__name__}: {exc}")
             raise
-        self._finish(report, "completed", "; ".join(report.errors) or None)
+        report.failed = _why_nothing_was_read(paths, report)
+        self._finish(report, "failed" if report.failed else "completed",
+                     report.failed or "; ".join(report.errors) or None)
         if report.added + report.updated >= ANALYZE_AFTER:
             self.db.analyze("articles", "article_revisions")
         return report
@@ -192,35 +200,46 @@ class Ingester:
             except UnreadablePath as exc:
                 report.errors.append(str(exc))
                 continue
-            yield from skipped_members(Path(p))  # zip members an upload left out
+            for record in skipped_members(Path(p)):  # zip members an upload left out
+                report.unreadable_files += 1
+                yield record
             for path, root in files:
-                file_fmt = fmt if fmt != "auto" else detect_format(path)
-                if file_fmt is None:
-                    continue  # not an archive file (images, stylesheets next to saved pages)
-                ref = str(path)
-                count = 0
-                try:
-                    reader = reader_for(file_fmt)
-                    for record in reader(path, ref):
-                        if isinstance(record, RawArticle):
-                            if source:
-                                record.source = source
-                            if record.origin_path is None:
-                                record.origin_path = str(path.relative_to(root)) if root != path else path.name
-                        count += 1
-                        yield record
-                except NotImplementedError as exc:
-                    count += 1
-                    yield BadRecord(ref, "unsupported-format", str(exc))
-                except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-                    count += 1
-                    yield BadRecord(ref, "bad-gzip", f"the compressed file is damaged or cut short "
-                                                     f"after {count - 1} records: {exc}")
-                except OSError as exc:
-                    count += 1
-                    yield BadRecord(ref, "unreadable", f"the file could not be read: {exc.strerror or exc}")
-                if count == 0 and file_fmt in EMPTY_FILE:
-                    yield BadRecord(ref, "empty-file", EMPTY_FILE[file_fmt])
+                for record in self._file_records(path, root, fmt, source, named=path == Path(p)):
+                    # A rejection of the file as a whole (not of one of its lines or records).
+                    report.unreadable_files += isinstance(record, BadRecord) and record.ref == str(path)
+                    yield record
+
+    def _file_records(self, path: Path, root: Path, fmt: str, source: str | None,
+                      named: bool) -> Iterator[Record]:
+        file_fmt = fmt if fmt != "auto" else detect_format(path)
+        ref = str(path)
+        if file_fmt is None:
+            if named:  # named on its own: say why it is not read
+                yield BadRecord(ref, "unsupported-format", _not_an_input(path))
+            return  # in a folder: not an archive file (images, stylesheets next to saved pages)
+        count = 0
+        try:
+            reader = reader_for(file_fmt)
+            for record in reader(path, ref):
+                if isinstance(record, RawArticle):
+                    if source:
+                        record.source = source
+                    if record.origin_path is None:
+                        record.origin_path = str(path.relative_to(root)) if root != path else path.name
+                count += 1
+                yield record
+        except NotImplementedError as exc:
+            count += 1
+            yield BadRecord(ref, "unsupported-format", str(exc))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            count += 1
+            yield BadRecord(ref, "bad-gzip", f"the compressed file is damaged or cut short "
+                                             f"after {count - 1} records: {exc}")
+        except OSError as exc:
+            count += 1
+            yield BadRecord(ref, "unreadable", f"the file could not be read: {exc.strerror or exc}")
+        if count == 0 and file_fmt in EMPTY_FILE:
+            yield BadRecord(ref, "empty-file", EMPTY_FILE[file_fmt])
 
     # -- one batch -----------------------------------------------------------------------
     def _store(self, batch: list[Record], report: IngestReport) -> None:
@@ -394,9 +413,62 @@ class Ingester:
         return self._sources[name]
 
 
+INPUTS = ".jsonl, .ndjson, .json, .csv, .warc, .arc, .html, .htm, .xhtml and .txt files (each also .gz)"
+
+
+def _not_an_input(path: Path) -> str:
+    if path.name.lower().endswith(".zip"):
+        return "ingest does not read .zip files: unpack it first (an upload on the admin pages unpacks zips)"
+    return f"ingest reads {INPUTS}; use --format to read this file as one of them"
+
+
+def _why_nothing_was_read(paths: list[str], report: IngestReport) -> str | None:
+    """Why a run failed, or None: it failed when every record it read was a whole file it could
+    not read (or there was nothing to read at all)."""
+    if report.read > report.unreadable_files:
+        return None
+    file_reasons = [f"{r['ref']}: {r['reason']}" for r in report.rejections]
+    reasons = report.errors + file_reasons
+    if not reasons:
+        return f"no file to read in {', '.join(paths)}: ingest reads {INPUTS}"
+    return "nothing could be read: " + "; ".join(reasons[:5]) + (f"; … {len(reasons) - 5} more" if len(reasons) > 5 else "")
+
+
 def ingest(db: Database, paths: Iterable[str], fmt: str = "auto", source: str | None = None,
            default_tz: str = "UTC", progress=None,
            source_timezones: dict[str, str] | None = None, on_stored=None,
-           job_id: int | None = None) -> IngestReport:
-    """Ingest files and directories into ``db``; see Ingester (``job_id``: the job running it)."""
-    return Ingester(db, default_tz, progress, source_timezones, on_stored, job_id).ingest(paths, fmt, source)
+           job_id: int | None = None, fingerprint: str | None = None) -> IngestReport:
+    """Ingest files and directories into ``db``; see Ingester (``job_id``: the job running it;
+    ``fingerprint``: the paths' ``fingerprint()``, kept with the run for ``read_unchanged``)."""
+    return Ingester(db, default_tz, progress, source_timezones, on_stored, job_id).ingest(
+        paths, fmt, source, fingerprint)
+
+
+def fingerprint(paths: Iterable[str], fmt: str = "auto", source: str | None = None) -> str | None:
+    """sha256 of what a run of these arguments would read: the format, the source override and
+    every file under ``paths`` (its name, size and content); None when a path cannot be read."""
+    h = hashlib.sha256(f"{fmt}\x1f{source or ''}\x1f".encode("utf-8"))
+    try:
+        for path, _root in iter_files([str(p) for p in paths]):
+            h.update(f"{path}\x1f{path.stat().st_size}\x1f".encode("utf-8", "surrogateescape"))
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+    except (UnreadablePath, OSError):
+        return None
+    return h.hexdigest()
+
+
+def read_unchanged(db: Database, paths: Iterable[str], fmt: str, source: str | None,
+                   digest: str | None) -> int | None:
+    """The number of the latest run of these same arguments when it completed reading exactly
+    the files ``digest`` describes (so running it again would change nothing); else None."""
+    if digest is None:
+        return None
+    with db.session() as s:
+        run = s.scalars(select(IngestRun).where(IngestRun.paths == "\n".join(str(p) for p in paths),
+                                                IngestRun.format == fmt,
+                                                IngestRun.source_override.is_(None) if source is None
+                                                else IngestRun.source_override == source)
+                        .order_by(IngestRun.id.desc()).limit(1)).first()
+        return run.id if run is not None and run.status == "completed" and run.fingerprint == digest else None

@@ -58,6 +58,8 @@ class IngestRun(Base):
     # The job that ran it (None: an ingest called from Python, not as a job).
     job_id: Mapped[int | None] = mapped_column(Integer, index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    # sha256 of the files read (names, sizes, contents): see archive.ingest.fingerprint.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     read: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

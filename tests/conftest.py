@@ -122,7 +122,7 @@ def build_instance(instance: Path, *paths: Path, **config):
     result = runner.invoke(args=["init"])
     assert result.exit_code == 0, result.output
     if paths:
-        result = runner.invoke(args=["ingest", *map(str, paths), "--json"])
+        result = runner.invoke(args=["ingest", *map(str, paths), "--json", "--no-reindex"])  # a full one next
         assert result.exit_code == 0, result.output
         result = runner.invoke(args=["reindex", "--full", "--json"])
         assert result.exit_code == 0, result.output

@@ -86,13 +86,39 @@ def init_command():
               type=click.Choice(FORMATS))
 @click.option("--source", default=None, help="Outlet name for every record (overrides the input).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--no-reindex", "no_reindex", is_flag=True,
+              help="Leave new articles unsearchable until 'arshif reindex' (AUTO_REINDEX = False: always).")
+@click.option("--if-changed", "if_changed", is_flag=True,
+              help="Do nothing (no run in the history) when the latest run of these same paths read exactly "
+                   "these files; make run loads the sample this way.")
 @click.option("--job", "job_id", type=int, default=None, hidden=True,
               help="Run queued job N (an upload from the admin pages) with its parameters.")
 @with_appcontext
-@job_command("ingest")
-def ingest_command(paths, fmt, source, as_json):
+def ingest_command(paths, fmt, source, as_json, no_reindex, if_changed, job_id):
     """Read files and directories (recursive, .gz too) into the archive (as an ingest job:
-    one at a time; a run that is killed is marked failed with its counts)."""
+    one at a time; a run that is killed is marked failed with its counts), then make what is
+    stored searchable (an incremental reindex job; see AUTO_REINDEX)."""
+    from archive.ingest import IngestReport, fingerprint, read_unchanged
+
+    follow = not no_reindex and bool(current_app.config["AUTO_REINDEX"])
+    digest = fingerprint(paths, fmt, source) if if_changed and job_id is None else None
+    unchanged_run = read_unchanged(_db(), paths, fmt, source, digest)
+    if unchanged_run is not None:
+        click.echo(f"{' '.join(paths)}: read by ingest run {unchanged_run} and unchanged since; nothing to do",
+                   err=as_json)
+        report, reindex_job = IngestReport(run_id=unchanged_run), (_queue_reindex() if follow else None)
+    else:
+        report, reindex_job = _ingest(paths=paths, fmt=fmt, source=source, as_json=as_json, reindex=follow,
+                                      fingerprint=digest, job_id=job_id)
+    reindexed = _follow_up_reindex(reindex_job, as_json) if reindex_job else None
+    if as_json:
+        _echo_json({**report.to_dict(), "reindex": reindexed})
+
+
+@job_command("ingest")
+def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
+    """The ingest job: the run, its report, and (``reindex``) the incremental reindex job that
+    is to follow it, queued before this job ends so the job's page can name it."""
     if not paths:
         raise click.UsageError("name at least one file or directory to ingest")
     from archive.ingest import ingest
@@ -103,24 +129,68 @@ def ingest_command(paths, fmt, source, as_json):
                         default_tz=current_app.config["ARSHIF_TIMEZONE"],
                         source_timezones=current_app.config.get("SOURCE_TIMEZONES") or {},
                         progress=ingest_progress(progress), on_stored=entity_linker(),
-                        job_id=current_job().id if current_job() else None)
+                        job_id=current_job().id, fingerprint=fingerprint)
     except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
         raise click.ClickException(str(exc))
     progress.done()
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
-    if as_json:
-        _echo_json(report.to_dict())
-    else:
-        click.echo(f"ingest run {report.run_id}: read {report.read}, added {report.added}, "
+    if not as_json:
+        status = f"failed: {report.failed}" if report.failed else "completed"
+        click.echo(f"ingest run {report.run_id} {status}: read {report.read}, added {report.added}, "
                    f"updated {report.updated}, unchanged {report.unchanged}, "
                    f"duplicates {report.duplicates}, rejected {report.rejected}")
         for r in report.rejections[:50]:
             click.echo(f"  rejected {r['ref']}: {r['code']}: {r['reason']}")
         if len(report.rejections) > 50:
             click.echo(f"  … and {len(report.rejections) - 50} more: arshif rejections --run {report.run_id}")
-    if report.read == 0:
+    if report.failed:
+        if as_json:
+            _echo_json({**report.to_dict(), "reindex": None})
+        current_job().failed = f"ingest run {report.run_id} failed: {report.failed}"
         raise click.exceptions.Exit(1)
+    return report, (_queue_reindex(current_job()) if reindex else None)
+
+
+def _queue_reindex(after=None) -> int | None:
+    """Queue an incremental reindex when stored articles are not searchable yet (started by
+    whoever started ingest job ``after``, which then names it); None when every article is
+    searchable, or, with a word on stderr, when a reindex is already queued or running."""
+    from archive import jobs
+    from indexer.backends import BackendError, IndexBuilds
+    from web.jobs import cli_user, jobs_db
+
+    db = _db()
+    try:
+        since = IndexBuilds(current_app.config).indexed_change()
+    except BackendError as exc:
+        click.echo(f"not searchable yet: {exc}", err=True)
+        return None
+    waiting = count_articles(db, after_change=since) if since is not None else count_articles(db)
+    if not waiting:
+        return None
+    try:
+        queued = jobs.create(jobs_db(), "reindex", after.info.started_by if after else cli_user(),
+                             {"full": False, "after_job": after.id if after else None})
+    except jobs.JobBusy as exc:
+        click.echo(f"not searchable yet: {exc.message}; run 'arshif reindex' once it has finished", err=True)
+        return None
+    if after is not None:
+        after.result = {**(after.result or {}), "reindex_job": queued.id}
+    return queued.id
+
+
+def _follow_up_reindex(job_id: int, as_json: bool) -> dict:
+    """Run queued reindex job ``job_id`` after an ingest: its report (with ``job``), or the
+    error that left the new articles unsearchable (the ingest itself stands)."""
+    try:
+        report = _reindex(full=False, as_json=as_json, job_id=job_id)
+    except click.ClickException as exc:
+        click.echo(f"the new articles are stored but not searchable yet: {exc.message}", err=True)
+        return {"job": job_id, "error": exc.message}
+    if not as_json:
+        click.echo(f"reindex job {job_id}: {_reindex_words(report)}")
+    return {"job": job_id, **report.to_dict()}
 
 
 @click.command("rejections")
@@ -147,10 +217,23 @@ def rejections_command(run_id, as_json):
 @click.option("--job", "job_id", type=int, default=None, hidden=True,
               help="Run queued job N (started from the admin pages) with its parameters.")
 @with_appcontext
-@job_command("reindex")
-def reindex_command(full, as_json):
+def reindex_command(full, as_json, job_id):
     """Bring the search index up to date with the archive (as a reindex job: one at a time,
     progress in 'arshif jobs' and on the admin page)."""
+    report = _reindex(full=full, as_json=as_json, job_id=job_id)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(_reindex_words(report))
+
+
+def _reindex_words(report) -> str:
+    kind = "full rebuild" if report.full else "incremental update"
+    return f"{kind}: {report.articles} articles into generation {report.generation} in {report.seconds:.1f} s"
+
+
+@job_command("reindex")
+def _reindex(full, as_json):
     from archive.changes import current_change
     from indexer.backends import BackendError, IndexBuilds
 
@@ -177,12 +260,7 @@ def reindex_command(full, as_json):
     kind = "full rebuild" if report.full else "incremental update"
     note_result({**report.to_dict(), "full": report.full},
                 f"{kind}: {report.articles:,} articles into generation {report.generation}")
-    if as_json:
-        _echo_json(report.to_dict())
-    else:
-        kind = "full rebuild" if report.full else "incremental update"
-        click.echo(f"{kind}: {report.articles} articles into generation {report.generation} "
-                   f"in {report.seconds:.1f} s")
+    return report
 
 
 @click.group("index")
@@ -349,7 +427,7 @@ def entities_reextract(since, as_json):
     else:
         click.echo(f"re-extracted {result['articles']} articles: {result['changed']} link differently")
     if result["changed"]:  # then the index: one more JSON line with --json
-        click.get_current_context().invoke(reindex_command, full=False, as_json=as_json)
+        click.get_current_context().invoke(reindex_command, full=False, as_json=as_json, job_id=None)
 
 
 @entities_group.command("merge")

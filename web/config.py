@@ -25,6 +25,11 @@ INDEX_DIR = None
 # articles on (below it forking the sub-writers costs more than it saves).
 REINDEX_PROCS = None
 REINDEX_MULTIPROCESS_MIN = 5000
+# After an ingest (`arshif ingest`, an upload on the admin pages) that stored new or changed
+# articles, an incremental reindex follows at once (a reindex job of its own), so they become
+# searchable without a second step. False: they wait for `arshif reindex` (or the admin button);
+# `arshif ingest --no-reindex` does the same for one run.
+AUTO_REINDEX = True
 # The search engine: "whoosh" (embedded, the index in INDEX_DIR) or "solr" (a SolrCloud cluster:
 # README "Growing past one machine"). Nothing but the engine changes.
 SEARCH_BACKEND = "whoosh"

@@ -58,10 +58,10 @@ def job_command(kind: str, fill=("paths", "fmt", "source", "full")):
                                 kwargs[k] = tuple(v) if isinstance(kwargs[k], tuple) else v
                     g.arshif_job = job
                     try:
-                        fn(*args, **kwargs)
+                        return fn(*args, **kwargs)
                     except click.exceptions.Exit as exc:
                         if exc.exit_code:
-                            job.failed = job.message or "nothing could be read"
+                            job.failed = job.failed or job.message or "nothing could be read"
                         raise
                     except click.ClickException as exc:
                         job.failed = exc.message

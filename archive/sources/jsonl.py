@@ -61,6 +61,15 @@ def _head(fh: IO[bytes]) -> bytes:
     return b"".join(parts)
 
 
+def json_error(exc: json.JSONDecodeError, line: str) -> str:
+    """The reason for a line json cannot read, its column counted in characters from the start of
+    the line (1: the first), with the text found there."""
+    column = exc.pos + 1
+    if exc.pos >= len(line):
+        return f"not valid JSON: {exc.msg} at column {column}, the end of the line (is it cut short?)"
+    return f"not valid JSON: {exc.msg} at column {column}, at «{line[exc.pos:exc.pos + 20]}»"
+
+
 def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
     """Yield one record per non-blank line; ``ref`` is the file's reference (``path``)."""
     with open_bytes(path) as fh:
@@ -97,11 +106,11 @@ def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
                 continue
             else:
                 line = raw_line.lstrip("\ufeff")
+            line = line.rstrip("\r\n")  # else an error at the line's end is "line 2, column 1"
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield BadRecord(line_ref, "bad-json", f"not valid JSON: {exc.msg} at column {exc.colno}",
-                                line)
+                yield BadRecord(line_ref, "bad-json", json_error(exc, line), line)
                 continue
             if not isinstance(obj, dict):
                 yield BadRecord(line_ref, "bad-json",

@@ -120,3 +120,44 @@ def test_only_http_addresses_are_stored_as_urls(db, tmp_path):
     assert {r["code"] for r in report.rejections} == {"bad-url"}
     assert "javascript:alert(document.cookie)" in report.rejections[0]["reason"]
     assert get_article(db, "u0") is None and get_article(db, "u4")["url"] == "https://example.org/ok"
+
+
+def test_a_broken_json_line_is_rejected_at_its_own_column(db, tmp_path):
+    cut = '{"id": "b-002", "title": "سطر مكسور", "body": '
+    extra_comma = '{"id": "c-1", "title": "عنوان",, "body": "نص"}'
+    src = tmp_path / "broken.jsonl"
+    src.write_text(f"{cut}\n{extra_comma}\r\n", encoding="utf-8")  # a CRLF line too
+    reasons = [r["reason"] for r in ingest(db, [src]).rejections]
+    # Cut short: the column just past its last character, not "column 1" of a line after it.
+    assert f"at column {len(cut) + 1}, the end of the line" in reasons[0]
+    column = extra_comma.index(",,") + 2  # the second comma, counted from 1
+    assert f"at column {column}, at «, \"body\"" in reasons[1] and extra_comma[column - 1] == ","
+
+
+def test_a_run_that_could_read_nothing_is_failed_with_its_reason(db, tmp_path):
+    missing = tmp_path / "nothing-here.jsonl"
+    report = ingest(db, [missing])
+    assert report.read == 0 and "nothing-here.jsonl: no such file or directory" in report.failed
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(bytes(range(256)) * 8)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(b'{"id": "g-1"}\n' * 50)[:12])
+    folder_of_pictures = tmp_path / "pictures"
+    folder_of_pictures.mkdir()
+    (folder_of_pictures / "front-page.jpg").write_bytes(b"\xff\xd8\xff")
+    zipped = tmp_path / "export.zip"
+    zipped.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    failures = {"binary": ingest(db, [binary]), "cut": ingest(db, [cut]), "zip": ingest(db, [zipped]),
+                "pictures": ingest(db, [folder_of_pictures])}
+    assert "the file is binary" in failures["binary"].failed
+    assert "damaged or cut short" in failures["cut"].failed
+    assert "does not read .zip files: unpack it first" in failures["zip"].failed
+    assert failures["pictures"].failed.startswith(f"no file to read in {folder_of_pictures}: ingest reads .jsonl")
+    # A file that could be read is a completed run, whatever it held; one unreadable file beside it too.
+    ok = ingest(db, [FIXTURES / "bad.jsonl", binary])
+    assert ok.failed is None and ok.added == 2 and ok.rejected == 4
+    with db.session() as s:
+        runs = s.scalars(select(IngestRun).order_by(IngestRun.id)).all()
+    assert [r.status for r in runs] == ["failed"] * 5 + ["completed"]
+    assert [r.error for r in runs[:5]] == [report.failed] + [f.failed for f in failures.values()]
+    assert runs[5].error is None

@@ -174,10 +174,18 @@ def test_upload_of_a_mixed_folder_gives_exact_counts(tmp_path):
     job = wait_job(client, int(r.location.rsplit("/", 1)[1]))
     assert job["status"] == "completed", job
     run = job["result"]
+    # An incremental reindex follows, started by the same librarian: what was uploaded is searchable.
+    page = client.get(f"/admin/jobs/{job['id']}").get_data(as_text=True)
+    assert f'href="/admin/jobs/{run["reindex_job"]}"' in page
+    reindex = wait_job(client, run["reindex_job"])
+    assert reindex["status"] == "completed" and reindex["started_by"] == "mona" and reindex["kind"] == "reindex"
+    assert reindex["result"]["articles"] == run["added"]
+    found = client.get("/api/v1/search?q=سوق").get_json()
+    assert found["total"] >= 1 and client.get("/healthz").get_json()["indexed"] == run["added"]
     # The same files ingested by the CLI into a fresh instance give the same counts.
     expected = build_instance(tmp_path / "expected").test_cli_runner().invoke(args=[
         "ingest", str(FIXTURES / "news.jsonl"), str(FIXTURES / "bad.jsonl"), str(FIXTURES / "html" / "market.html"),
-        str(FIXTURES / "pages" / "wahat"), "--json"])
+        str(FIXTURES / "pages" / "wahat"), "--json", "--no-reindex"])
     counts = json.loads(expected.stdout)
     assert {k: run[k] for k in ("read", "added", "updated", "unchanged", "duplicates", "rejected")} == \
         {k: counts[k] for k in ("read", "added", "updated", "unchanged", "duplicates", "rejected")}

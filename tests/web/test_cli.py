@@ -15,14 +15,72 @@ def test_ingest_json_report_and_exit_codes(tmp_path):
     r = runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl"), "--json"])
     assert r.exit_code == 0  # completed, even with rejections
     report = json.loads(r.stdout)
-    assert list(report) == ["read", "added", "updated", "unchanged", "duplicates", "rejected", "rejections"]
+    assert list(report) == ["read", "added", "updated", "unchanged", "duplicates", "rejected", "rejections",
+                            "reindex"]
     assert report["read"] == 5 and report["added"] == 2 and report["rejected"] == 3
+    # the reindex that followed (a full one: there was no index yet)
+    assert report["reindex"]["articles"] == 2 and isinstance(report["reindex"]["job"], int)
     assert report["rejections"][0] == {"ref": f"{FIXTURES / 'bad.jsonl'}:2", "code": "bad-json",
                                        "reason": report["rejections"][0]["reason"]}
     r = runner.invoke(args=["rejections", "--json"])
     assert [x["code"] for x in json.loads(r.stdout)["rejections"]] == ["bad-json", "no-body", "bad-date"]
     r = runner.invoke(args=["ingest", str(tmp_path / "nothing-here.jsonl")])
     assert r.exit_code != 0 and "no such file" in r.output
+
+
+def test_a_failed_ingest_says_why_here_in_the_jobs_and_on_the_runs_page(tmp_path):
+    from tests.web.test_admin import sign_in
+
+    app = build_instance(tmp_path / "instance", RATELIMIT_ENABLED=False)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["user", "add", "mona", "--password-stdin"], input="a-long-password\n")
+    missing = tmp_path / "nothing-here.jsonl"
+    r = runner.invoke(args=["ingest", str(missing)])
+    assert r.exit_code == 1
+    why = f"nothing could be read: {missing}: no such file or directory"
+    assert f"ingest run 1 failed: {why}" in r.output
+    binary = tmp_path / "scan.jsonl"
+    binary.write_bytes(bytes(range(256)) * 4)
+    r = runner.invoke(args=["ingest", str(binary), "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["rejections"][0]["code"] == "bad-encoding"
+    jobs = json.loads(runner.invoke(args=["jobs", "--json"]).stdout)
+    assert [(j["kind"], j["status"]) for j in jobs] == [("ingest", "failed")] * 2
+    assert jobs[1]["message"] == f"ingest run 1 failed: {why}"
+    client = app.test_client()
+    sign_in(client, lang="en")
+    page = client.get("/admin/runs").get_data(as_text=True)
+    assert page.count(">failed<") == 2 and f"{missing}: no such file or directory" in page
+    assert "the file is binary" in page
+
+
+def test_new_articles_are_searchable_after_ingest_unless_told_otherwise(tmp_path):
+    app = build_instance(tmp_path / "instance", FIXTURES / "news.jsonl")
+    runner = app.test_cli_runner()
+    client = app.test_client()
+    r = runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl")])
+    assert r.exit_code == 0, r.output
+    assert re.search(r"reindex job \d+: incremental update: 2 articles into generation", r.output)
+    assert client.get("/api/v1/search?q=الرياضة").get_json()["total"] == 1  # b-005, no second step
+    ingest_job, reindex_job = json.loads(runner.invoke(args=["jobs", "--json"]).stdout)[1::-1]
+    assert ingest_job["result"]["reindex_job"] == reindex_job["id"] and reindex_job["status"] == "completed"
+    assert reindex_job["started_by"] == ingest_job["started_by"]
+    # An unchanged file stores nothing: no reindex job.
+    out = json.loads(runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl"), "--json"]).stdout)
+    assert out["unchanged"] == 2 and out["reindex"] is None
+    # Off for one run, and off in the configuration: stored, not searchable yet.
+    later = tmp_path / "later.jsonl"
+    rows = [{"id": f"l-{i}", "title": f"مزاد الخيول العربية {i}", "body": "أقيم مزاد الخيول في الحلبة.",
+             "date": "2019-03-0%d" % i} for i in (1, 2)]
+    for i, row in enumerate(rows):
+        later.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+        if i == 0:
+            out = json.loads(runner.invoke(args=["ingest", str(later), "--json", "--no-reindex"]).stdout)
+        else:
+            app.config["AUTO_REINDEX"] = False
+            out = json.loads(runner.invoke(args=["ingest", str(later), "--json"]).stdout)
+        assert out["added"] == 1 and out["reindex"] is None
+    assert client.get("/api/v1/search?q=مزاد").get_json()["total"] == 0
+    assert client.get("/healthz").get_json()["indexed"] == 8
 
 
 def test_commands_before_init_say_what_to_do(tmp_path):
@@ -65,7 +123,7 @@ def test_reindex_incremental_full_and_rollback(tmp_path):
     runner = app.test_cli_runner()
     client = app.test_client()
     first = client.get("/healthz").get_json()["generation"]
-    assert runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl")]).exit_code == 0
+    assert runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl"), "--no-reindex"]).exit_code == 0
     r = runner.invoke(args=["reindex", "--json"])  # incremental: only the two new articles
     out = json.loads(r.stdout)
     assert out["generation"] == first and out["articles"] == 2 and set(out) == {"generation", "articles", "seconds"}
@@ -93,3 +151,23 @@ def test_arshif_help_lists_arshifs_commands_only():
     options = [line.strip() for line in out.splitlines() if line.startswith("  --")]
     assert len(options) >= 12
     assert all(len(re.split(r"\s{2,}", line)) >= 2 for line in options), options   # each has its help
+
+
+def test_ingest_if_changed_reads_a_folder_again_only_when_its_files_changed(tmp_path):
+    import shutil
+
+    from archive.runs import list_runs
+
+    app = build_instance(tmp_path / "instance")
+    runner = app.test_cli_runner()
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "news.jsonl", folder / "news.jsonl")
+    args = ["ingest", "--if-changed", str(folder), "--json", "--no-reindex"]
+    assert json.loads(runner.invoke(args=args).stdout)["added"] == 6
+    r = runner.invoke(args=args)
+    assert r.exit_code == 0 and json.loads(r.stdout)["read"] == 0 and "nothing to do" in r.stderr
+    assert runner.invoke(args=["ingest", str(folder), "--json", "--no-reindex"]).exit_code == 0  # without: read
+    shutil.copy(FIXTURES / "bad.jsonl", folder / "more.jsonl")                                   # a new file
+    assert json.loads(runner.invoke(args=args).stdout)["added"] == 2
+    assert [r.added for r in list_runs(app.extensions["arshif.db"])] == [2, 0, 6]

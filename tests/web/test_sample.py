@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, build_instance
+from tests.conftest import FIXTURES, ROOT, build_instance, make_app
 
 EXPECTATIONS = json.loads((FIXTURES / "sample_expectations.json").read_text(encoding="utf-8"))
 
@@ -62,3 +62,41 @@ def test_sample_counts_add_up(sample_app, params):
 
     data = assert_counts_add_up(sample_app.test_client(), **params)
     assert data["total"] > 0
+
+
+def make_run_steps() -> list[list[str]]:
+    """The arshif commands `make run` gives before it serves, as written in the Makefile."""
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun: install\n", 1)[1].split("\n\n", 1)[0]
+    steps = [line.split("$(BIN)/arshif", 1)[1].split() for line in recipe.splitlines() if "$(BIN)/arshif" in line]
+    assert steps[-1] == ["serve"]
+    return steps[:-1]
+
+
+def test_restarting_make_run_adds_no_run_and_keeps_the_sample_searchable(tmp_path, monkeypatch):
+    from archive import jobs
+    from archive.runs import list_runs
+
+    monkeypatch.chdir(ROOT)  # the Makefile names sample/ from the checkout
+    app = make_app(tmp_path / "instance")
+    runner = app.test_cli_runner()
+    db = app.extensions["arshif.db"]
+
+    def make_run():
+        for step in make_run_steps():
+            r = runner.invoke(args=step)
+            assert r.exit_code == 0, (step, r.output)
+        return r.output
+
+    make_run()
+    loaded = app.test_client().get("/healthz").get_json()["indexed"]
+    assert loaded >= 48 and [r.status for r in list_runs(db)] == ["completed"]
+    assert [(j.kind, j.status) for j in jobs.recent(db)] == [("reindex", "completed"), ("ingest", "completed")]
+    out = make_run()
+    assert "read by ingest run 1 and unchanged since; nothing to do" in out
+    assert len(list_runs(db)) == 1 and len(jobs.recent(db)) == 2  # no run, no job
+    # An index lost since (or a reindex that never finished) is rebuilt by the next start.
+    import shutil
+    shutil.rmtree(app.config["INDEX_DIR"])
+    make_run()
+    assert len(list_runs(db)) == 1 and jobs.recent(db)[0].kind == "reindex"
+    assert app.test_client().get("/healthz").get_json()["indexed"] == loaded
