@@ -72,15 +72,16 @@ def digits(value: int | str, lang: str | None = None, width: int = 1) -> str:
     return _format(int(value), lang, format="0" * width)  # a pattern without grouping
 
 
-def month_name(month: int, lang: str | None = None, source: str | None = None) -> str:
+def month_name(month: int, lang: str | None = None, source: str | None = None, width: str = "wide") -> str:
     """The month's name; in Arabic as the outlet names it (SOURCE_LOCALES: ``ar_IQ`` gives
-    كانون الثاني, ``ar_TN`` جانفي, plain ``ar`` يناير), else as ARABIC_LOCALE names it."""
+    كانون الثاني, ``ar_TN`` جانفي, plain ``ar`` يناير), else as ARABIC_LOCALE names it.
+    ``width="abbreviated"``: "Jan" in English (Arabic names have no shorter form)."""
     lang = lang or current_lang()
     if lang == "ar":
         loc = current_app.config["SOURCE_LOCALES"].get(source or "") or current_app.config["ARABIC_LOCALE"]
     else:
         loc = "en"
-    return get_month_names("wide", locale=Locale.parse(loc))[month]
+    return get_month_names(width, locale=Locale.parse(loc))[month]
 
 
 def date_label(value: str, lang: str | None = None) -> str:

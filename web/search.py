@@ -22,7 +22,7 @@ from indexer.query import QueryError, parse
 from indexer.search import (ENTITY_KINDS, FILTER_PARAMS, SORTS, SearchError, SearchRequest, SearchResult,
                             SearchTimeout)
 from web.feeds import EXPORT_FORMATS, authors
-from web.i18n import current_lang, date_label, digits, long_date, number
+from web.i18n import current_lang, date_label, long_date, month_name, number
 from web import sections
 from web.labels import error_text, label
 from web.sections import section_label
@@ -67,23 +67,22 @@ def histogram(req: SearchRequest, result: SearchResult) -> dict | None:
         v = by_value.get(key)
         count = v.count if v else 0
         label = date_label(key)
-        if unit == "year":
-            short = label
-        else:  # month names are too wide for a bar: "Jan" in English, the month's number in Arabic
-            short = label[:3] if current_lang() == "en" else digits(key[5:])
-        bars.append({"value": key, "label": label, "short": short,
+        # A month bar is named by its month, as the hits' dates name it (ARABIC_LOCALE: يناير, or
+        # كانون الثاني for ar_IQ, on two lines); "Jan" in English.
+        short = label if unit == "year" else month_name(int(key[5:]), width="abbreviated")
+        bars.append({"value": key, "label": label, "short": short.split(),
                      "count": count, "selected": bool(v and v.selected),
                      "url": _toggle(req, "date", key) if count or (v and v.selected) else None,
                      "title": _("%(label)s: %(count)s articles", label=label, count=number(count))})
     top = max(b["count"] for b in bars) or 1
-    width, gap, height = 36, 6, 120
+    width, gap, height = (36 if unit == "year" else 44), 6, 120
     rtl = current_lang() == "ar"
     for i, b in enumerate(bars):
         pos = len(bars) - 1 - i if rtl else i  # time runs in the reading direction
         b["x"] = pos * (width + gap)
         b["h"] = max(2, round(b["count"] / top * height)) if b["count"] else 0
         b["y"] = height - b["h"] + 18
-    return {"unit": unit, "bars": bars, "bar_width": width, "height": height + 40,
+    return {"unit": unit, "bars": bars, "bar_width": width, "height": height + 54,
             "width": len(bars) * (width + gap) - gap, "label_y": height + 36}
 
 
@@ -155,7 +154,7 @@ def search_page():
         active_filters=active_filters(req, result), latin_hint=latin_only(req.query),
         advice=advice(req) if result is not None and not result.total else [],
         toggle=lambda facet, value: _toggle(req, facet, value),
-        article_url=lambda article_id: _url([("back", _url(search_params(req)))], f"/article/{article_id}"),
+        article_url=lambda article_id: _keeping_back(f"/article/{article_id}", _url(search_params(req))),
         bylines=authors([h.id for h in result.hits]) if result else {},
     ), status
 
@@ -244,8 +243,13 @@ def article_page(article_id: str):
     permalink = public_url(request.path)
     return render_template("article.html", article=article, related=related, permalink=permalink,
                            paragraphs=[marked(p) for p in paragraphs], title=marked(article["title"]),
-                           back=back, req=back_req,
+                           back=back, req=back_req, entity_url=lambda eid: _keeping_back(f"/entity/{eid}", back),
                            citations={lang: citation(article, lang) for lang in ("ar", "en")})
+
+
+def _keeping_back(path: str, back: str | None) -> str:
+    """A link to an article or entity page that keeps the way back to the search (``back``)."""
+    return _url([("back", back)] if back else [], path)
 
 
 def _back() -> tuple[str | None, SearchRequest]:
@@ -299,7 +303,9 @@ def entity_page(entity_id: str):
             result = current_app.extensions["arshif.search"].search(req)
     except (NoIndex, SearchTimeout):
         result = None
+    back, back_req = _back()
     return render_template(
         "entity.html", entity=info, kind_title=label("entity", info["type"]),
         result=result, histogram=histogram(req, result) if result and result.total else None,
-        search_url=_url(search_params(req, sort="relevance")), req=SearchRequest())
+        search_url=_url(search_params(req, sort="relevance")), req=back_req, back=back,
+        article_url=lambda article_id: _keeping_back(f"/article/{article_id}", back))

@@ -70,6 +70,28 @@ def test_back_to_results_with_the_words_marked(sample):
         assert "العودة إلى النتائج" not in c.get(link.split("?")[0], query_string={"back": bad}).get_data(as_text=True)
 
 
+def test_entity_pages_keep_the_way_back_to_the_same_page_of_results(sample):
+    c = sample.test_client()
+    html = c.get("/search?q=بغداد&page=2&per_page=5&lang=en").get_data(as_text=True)
+    links = [unescape(u) for u in re.findall(r'<h2[^>]*><a href="(/article/[^"]+)"', html)]
+    back = parse_qs(urlsplit(links[0]).query)["back"][0]
+    assert parse_qs(urlsplit(back).query) == {"q": ["بغداد"], "page": ["2"], "per_page": ["5"], "lang": ["en"]}
+    # Article page → entity page: the entity links carry the search along.
+    article = c.get(next(u for u in links if "/entity/" in c.get(u).get_data(as_text=True))).get_data(as_text=True)
+    entity_link = unescape(re.search(r'<li class="chip chip-(?:person|org|place)"><a href="([^"]+)"', article).group(1))
+    assert entity_link.startswith("/entity/") and parse_qs(urlsplit(entity_link).query) == {"back": [back], "lang": ["en"]}
+    entity = c.get(entity_link).get_data(as_text=True)
+    assert "Back to results" in entity and f'href="{back}"'.replace("&", "&amp;") in entity
+    assert 'value="بغداد"' in entity                                        # the search box keeps the query
+    for u in re.findall(r'<h3><a href="(/article/[^"]+)"', entity):          # and its articles lead back too
+        assert parse_qs(urlsplit(unescape(u)).query)["back"] == [back]
+    # Reached without a search (or with a link elsewhere): no way back to show.
+    plain = entity_link.split("?")[0]
+    assert "Back to results" not in c.get(plain + "?lang=en").get_data(as_text=True)
+    assert "Back to results" not in c.get(plain, query_string={"back": "//evil.example/search?q=x",
+                                                               "lang": "en"}).get_data(as_text=True)
+
+
 def test_byline_and_citations(sample):
     c = sample.test_client()
     with sample.app_context():
