@@ -85,7 +85,10 @@ class Plan:
     typed_words: list[str] = field(default_factory=list) # positive words as typed (did-you-mean)
     matcher: Matcher = field(default_factory=Matcher)    # what snippets mark
     has_text: bool = False         # a positive word to rank by (else: newest first)
-    only_common: bool = False      # the reader typed words, but none is searchable
+    # Every word the reader typed is a stop word (في، من…): they are searched as written.
+    only_common: bool = False
+    # The reader typed something, but no word of it can be searched: every article matches.
+    nothing_searchable: bool = False
 
 
 def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None,
@@ -97,6 +100,7 @@ def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None
     ``deadline`` (a ``time.perf_counter`` value) passes between two steps."""
     if tree is None:
         return Plan(None)
+    only_common = _only_stop_words(tree)
     tree = drop_stop_words(fold_repeats(tree))
     check_deadline(deadline)
     tree, expanded = expand_aliases(tree, aliases or {})
@@ -105,7 +109,9 @@ def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None
         tree = add_spellings(tree, lexicon, deadline)
     query = analyse(tree, tz)
     check_deadline(deadline)
-    return Plan(query, expanded, typed_words(tree), matcher_for(query), _has_text(query), query is None)
+    return Plan(query, expanded, typed_words(tree), matcher_for(query), _has_text(query),
+                only_common=only_common and query is not None,
+                nothing_searchable=query is None and bool(typed_words(tree)))
 
 
 def check_deadline(deadline: float) -> None:
@@ -129,14 +135,31 @@ def _is_stop_word(node) -> bool:
     return isinstance(node, Word) and not node.exact and not node.prefix and not stems(node.text)
 
 
+def _only_stop_words(node) -> bool:
+    """Whether the words a query looks for (not those under NOT) are all stop words typed as
+    plain words (an exact ``=في`` or a phrase asks for the spelling itself)."""
+    leaves: list = []
+
+    def positive(n):
+        if isinstance(n, (And, Or)):
+            for c in n.children:
+                positive(c)
+        elif not isinstance(n, (Not, Filter)):
+            leaves.append(n)
+
+    positive(node)
+    return bool(leaves) and all(_is_stop_word(n) for n in leaves)
+
+
 def drop_stop_words(node):
     """Remove stop words (في، من، على…) from AND-ed words, as the stemmed field never held them;
-    a query of nothing but stop words keeps them (they are then searched in the exact field)."""
+    when no other word is looked for (``في من``, ``في -سوريا``, ``في section:x``), they stay and
+    are searched in the exact field."""
     if isinstance(node, (And, Or)):
         kids = tuple(drop_stop_words(c) for c in node.children)
         if isinstance(node, And):
             kept = tuple(k for k in kids if not _is_stop_word(k))
-            if kept and len(kept) < len(kids):
+            if any(not isinstance(k, (Not, Filter)) for k in kept) and len(kept) < len(kids):
                 kids = kept
         return kids[0] if len(kids) == 1 else type(node)(kids)
     if isinstance(node, Not):

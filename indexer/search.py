@@ -160,7 +160,12 @@ class SearchService:
     def _search(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
                 deadline: float) -> SearchResult:
         plan, selection = self._select(searcher, req, tree, authority, deadline)
-        notices = [Message("The query has only very common words; showing all articles.")] if plan.only_common else []
+        notices = []
+        if plan.only_common:
+            notices.append(Message("The query has only very common words (such as في or من): they were searched "
+                                   "exactly as written, in the articles that contain them."))
+        if plan.nothing_searchable:
+            notices.append(Message("The query has no word that can be searched; showing all articles."))
         page = req.page
         if (page - 1) * req.per_page >= MAX_WINDOW:
             page = max(1, -(-MAX_WINDOW // req.per_page))

@@ -64,6 +64,20 @@ def test_a_query_of_nothing_searchable_matches_everything_with_a_notice():
     assert prepare(None).query is None and not prepare(None).only_common
 
 
+def test_a_query_of_only_stop_words_is_searched_as_written_and_says_so():
+    plan = prepare(parse("في"))
+    assert plan.only_common and plan.query == Exact(("في",)) and plan.has_text
+    plan = prepare(parse("في من -سوريا"))   # not "every article without سوريا"
+    assert plan.only_common and plan.query.children[:2] == (Exact(("في",)), Exact(("من",)))
+    assert isinstance(plan.query.children[2], Not)
+    # With one ordinary word the stop words are dropped, and nothing needs saying; an exact
+    # spelling or a phrase asks for the words themselves.
+    for query in ("في سوريا", "=في", '"في من"', "في*", "سوريا -في", "section:politic"):
+        assert not prepare(parse(query)).only_common, query
+    plan = prepare(parse("؟؟"))
+    assert plan.query is None and plan.nothing_searchable and not plan.only_common
+
+
 def test_a_bad_date_range_is_a_query_error():
     with pytest.raises(QueryError):
         prepare(parse("date:2018-13"))
