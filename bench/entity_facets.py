@@ -63,7 +63,7 @@ def ingest(instance: Path, corpus: Path, articles: int) -> dict:
     with gzip.open(corpus, "rt", encoding="utf-8") as lines, open(part, "w", encoding="utf-8") as out:
         out.writelines(itertools.islice(lines, articles))
     started, cpu = time.perf_counter(), _children_cpu()
-    run = subprocess.run([ARSHIF, "ingest", str(part), "--json"], env=env, check=True,
+    run = subprocess.run([ARSHIF, "ingest", str(part), "--json", "--no-reindex"], env=env, check=True,
                          capture_output=True, text=True)
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     report = json.loads(run.stdout)

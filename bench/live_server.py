@@ -65,7 +65,7 @@ def run(tmp: Path, corpus: Path, count: int) -> dict:
         a["body"] += " " + DROPPED
     write(tmp / "first.jsonl", first)
     arshif("init")
-    arshif("ingest", str(tmp / "first.jsonl"))
+    arshif("ingest", str(tmp / "first.jsonl"), "--no-reindex")
     arshif("reindex", "--full")
     # The configured time limits, not the tests' generous ones: this measures them.
     limits = {"RATELIMIT_ENABLED": False, "SEARCH_TIME_LIMIT": 2.0, "FACET_TIME_LIMIT": 1.0}
@@ -88,7 +88,7 @@ def attack(base: str, arshif, tmp: Path, count: int, changing: list[dict], extra
             get("/api/v1/search", q=a["title"])
     changed = [dict(a, body=a["body"].replace(" " + DROPPED, "")) for a in changing]
     write(tmp / "second.jsonl", changed + extra)
-    arshif("ingest", str(tmp / "second.jsonl"))
+    arshif("ingest", str(tmp / "second.jsonl"), "--no-reindex")
     arshif("reindex")
     twice = stale = 0
     for i in range(200):

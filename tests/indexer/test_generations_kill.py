@@ -152,7 +152,7 @@ def corpus_instance(request, tmp_path_factory):
     app = make_app(instance)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
-    r = runner.invoke(args=["ingest", str(src), "--json"])
+    r = runner.invoke(args=["ingest", str(src), "--json", "--no-reindex"])
     assert r.exit_code == 0, r.output
     r = runner.invoke(args=["reindex", "--full", "--json"])
     assert r.exit_code == 0, r.output

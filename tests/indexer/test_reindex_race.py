@@ -58,7 +58,7 @@ def instance(tmp_path, db_url, articles):
     app = make_app(tmp_path / "instance", DATABASE_URL=db_url)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
-    r = runner.invoke(args=["ingest", str(write_jsonl(tmp_path / "all.jsonl", articles)), "--json"])
+    r = runner.invoke(args=["ingest", str(write_jsonl(tmp_path / "all.jsonl", articles)), "--json", "--no-reindex"])
     assert r.exit_code == 0, r.output
     return app
 

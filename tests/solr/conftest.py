@@ -29,6 +29,6 @@ def sample_archive(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("solr-sample") / "instance")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
-    result = runner.invoke(args=["ingest", str(ROOT / "sample"), "--json"])
+    result = runner.invoke(args=["ingest", str(ROOT / "sample"), "--json", "--no-reindex"])
     assert result.exit_code == 0, result.output
     return app

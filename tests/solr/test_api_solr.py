@@ -125,7 +125,7 @@ def test_every_search_answers_with_a_node_down_and_a_write_made_then_is_kept(sol
         path = tmp_path / "new.jsonl"
         path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
         runner = app.test_cli_runner()
-        assert runner.invoke(args=["ingest", str(path)]).exit_code == 0
+        assert runner.invoke(args=["ingest", str(path), "--no-reindex"]).exit_code == 0
         result = runner.invoke(args=["reindex", "--json"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.output)["articles"] == 1

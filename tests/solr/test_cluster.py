@@ -47,7 +47,7 @@ def _update(app, gens):
 def _ingest(app, tmp_path, records: list[dict]):
     path = tmp_path / f"changes-{time.monotonic_ns()}.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["ingest", str(path), "--json"])
+    result = app.test_cli_runner().invoke(args=["ingest", str(path), "--json", "--no-reindex"])
     assert result.exit_code == 0, result.output
 
 
@@ -66,7 +66,7 @@ def own_archive(tmp_path):
     app = make_app(tmp_path / "instance")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
-    result = runner.invoke(args=["ingest", str(ROOT / "sample" / "articles.jsonl"), "--json"])
+    result = runner.invoke(args=["ingest", str(ROOT / "sample" / "articles.jsonl"), "--json", "--no-reindex"])
     assert result.exit_code == 0, result.output
     return app
 

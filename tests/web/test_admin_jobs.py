@@ -80,7 +80,7 @@ def test_killed_ingest_is_marked_failed_with_counts_and_rerun_adds_no_duplicates
     with db.session() as s:
         stored = s.scalar(select(func.count(Article.id)))
     assert 500 <= stored < 3000
-    r = app.test_cli_runner().invoke(args=["ingest", str(src), "--json"])
+    r = app.test_cli_runner().invoke(args=["ingest", str(src), "--json", "--no-reindex"])
     assert r.exit_code == 0, r.output
     again = json.loads(r.stdout)
     with db.session() as s:

@@ -140,7 +140,7 @@ def test_every_worker_of_a_live_server_sees_every_update_exactly(tmp_path, insta
         a["title"] += " " + OLD_WORD
         a["body"] += " " + OLD_WORD
     arshif(instance, "init")
-    arshif(instance, "ingest", str(write_jsonl(tmp_path / "first.jsonl", articles)))
+    arshif(instance, "ingest", str(write_jsonl(tmp_path / "first.jsonl", articles)), "--no-reindex")
     arshif(instance, "reindex", "--full")
     sections = Counter(a["section"] for a in articles)
     with serve(str(instance), workers=WORKERS, config={"RATELIMIT_ENABLED": False}) as base:
@@ -169,7 +169,7 @@ def through_every_update(tmp_path, instance, server, reader, articles, changing,
     for a in added:
         a["body"] += " " + NEW_WORD
     report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "second.jsonl", changed + added)),
-                               "--json"))
+                               "--json", "--no-reindex"))
     assert (report["updated"], report["added"]) == (CHANGED, NEW)
     arshif(instance, "reindex")
     new_ids = {a["id"] for a in changed + added}
@@ -180,7 +180,8 @@ def through_every_update(tmp_path, instance, server, reader, articles, changing,
     # only the section changes
     moved = [dict(a, section="culture") for a in articles[1::ARTICLES // RESECTIONED][:RESECTIONED]
              if a["section"] != "culture"]
-    report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "third.jsonl", moved)), "--json"))
+    report = json.loads(arshif(instance, "ingest", str(write_jsonl(tmp_path / "third.jsonl", moved)), "--json",
+                               "--no-reindex"))
     assert report["updated"] == len(moved)
     arshif(instance, "reindex")
     sections.subtract(a["section"] for a in articles if a["id"] in {m["id"] for m in moved})
