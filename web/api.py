@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, lazy_gettext
 
 from archive.dates import to_iso_z
 from archive.db import unavailable
@@ -91,6 +91,34 @@ def openapi_json():
 
 @bp.get("/api")
 def api_page():
-    """The API described for people, from the same document as /api/v1/openapi.json."""
+    """The API described for people, in their language, from the same document as
+    /api/v1/openapi.json (which stays in English, for programs)."""
     doc = openapi.document(public_url("/"))
-    return render_template("api.html", doc=doc, base=public_url())
+    endpoints = [{"id": op["operationId"], "method": method.upper(), "path": path,
+                  "summary": _say(op["summary"]), "description": _say(op.get("description", "")),
+                  "params": [{"name": p["name"], "where": WHERE[p["in"]], "type": _type_text(p["schema"]),
+                              "meaning": _say(p.get("description", ""))} for p in op.get("parameters", [])],
+                  "responses": [(code, _say(r["description"])) for code, r in op["responses"].items()]}
+                 for path, ops in doc["paths"].items() for method, op in ops.items()]
+    return render_template("api.html", endpoints=endpoints, base=public_url())
+
+
+WHERE = {"query": lazy_gettext("query string"), "header": lazy_gettext("header"), "path": lazy_gettext("path")}
+
+
+def _say(text: str) -> str:
+    """A description from the OpenAPI document in the reader's language: each sentence it
+    shares with others (openapi.SHARED) and the rest translated on their own."""
+    for shared in openapi.SHARED:
+        if shared in text and shared != text:
+            before, after = text.split(shared, 1)
+            return " ".join(p for p in (_say(before.strip()), gettext(shared), _say(after.strip())) if p)
+    return gettext(text) if text else ""
+
+
+def _type_text(schema: dict) -> str:
+    if schema.get("type") == "array":
+        text = gettext("%(type)s, repeatable", type=schema["items"]["type"])
+    else:
+        text = schema.get("type", "")
+    return text + (": " + ", ".join(map(str, schema["enum"])) if schema.get("enum") else "")

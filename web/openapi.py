@@ -2,6 +2,7 @@
 the /api page): the documents DESIGN.md specifies, and nothing else."""
 from __future__ import annotations
 
+from archive.errors import N_
 from archive.models import ENTITY_TYPES
 from indexer.search import FACET_NAMES, MAX_PAGE, MAX_PER_PAGE, SORTS
 
@@ -17,7 +18,7 @@ DATE_BOUND = rf"^({_YEAR}(-(0[1-9]|1[0-2]))?|{_YEAR}-{_DAY}|{_LEAP_DAY})$"
 # A facet value (YYYY or YYYY-MM), or empty (ignored, as an empty form field is).
 DATE_BUCKET = r"^(\d{4}(-(0[1-9]|1[0-2]))?)?$"
 FILTER_VALUE = {"type": "string", "maxLength": 300}
-EMPTY_NOTE = " An empty value is the same as leaving the parameter out."
+EMPTY_NOTE = N_("An empty value is the same as leaving the parameter out.")
 
 
 def _param(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
@@ -25,34 +26,35 @@ def _param(name: str, description: str, schema: dict, repeat: bool = False) -> d
         return {"name": name, "in": "query", "required": False, "description": description,
                 "schema": {"type": "array", "items": schema}, "style": "form", "explode": True}
     # Search forms send empty fields (from=&to=): the server reads them as absent.
-    return {"name": name, "in": "query", "required": False, "description": description + EMPTY_NOTE,
+    return {"name": name, "in": "query", "required": False, "description": f"{description} {EMPTY_NOTE}",
             "schema": schema, "allowEmptyValue": True}
 
 
 SEARCH_PARAMS = [
-    _param("q", "The query: words (all must match), \"phrases\", OR/أو, -word or NOT, word*, =exact, "
-                "title:word, section:X, source:X, date:2018-01..2018-06.", {"type": "string", "maxLength": 1000}),
-    _param("section", "Section code or its Arabic or English label; repeated values are OR.", FILTER_VALUE, repeat=True),
-    _param("source", "Outlet name; repeated values are OR.", FILTER_VALUE, repeat=True),
-    _param("person", "Entity id of a person; repeated values are AND.", FILTER_VALUE, repeat=True),
-    _param("org", "Entity id of an organisation; repeated values are AND.", FILTER_VALUE, repeat=True),
-    _param("place", "Entity id of a place; repeated values are AND.", FILTER_VALUE, repeat=True),
-    _param("date", "One date facet bucket, YYYY or YYYY-MM (in ARSHIF_TIMEZONE); repeated values are OR.",
+    _param("q", N_("The query: words (all must match), \"phrases\", OR/أو, -word or NOT, word*, =exact, "
+                   "title:word, section:X, source:X, date:2018-01..2018-06."), {"type": "string", "maxLength": 1000}),
+    _param("section", N_("Section code or its Arabic or English label; repeated values are OR."), FILTER_VALUE,
+           repeat=True),
+    _param("source", N_("Outlet name; repeated values are OR."), FILTER_VALUE, repeat=True),
+    _param("person", N_("Entity id of a person; repeated values are AND."), FILTER_VALUE, repeat=True),
+    _param("org", N_("Entity id of an organisation; repeated values are AND."), FILTER_VALUE, repeat=True),
+    _param("place", N_("Entity id of a place; repeated values are AND."), FILTER_VALUE, repeat=True),
+    _param("date", N_("One date facet bucket, YYYY or YYYY-MM (in ARSHIF_TIMEZONE); repeated values are OR."),
            {"type": "string", "pattern": DATE_BUCKET}, repeat=True),
-    _param("from", "Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100); "
-                   "not after `to`.", {"type": "string", "pattern": DATE_BOUND}),
-    _param("to", "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100).",
+    _param("from", N_("Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100); not after `to`."),
            {"type": "string", "pattern": DATE_BOUND}),
-    _param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    _param("to", N_("Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100)."),
+           {"type": "string", "pattern": DATE_BOUND}),
+    _param("sort", N_("Order of results."), {"type": "string", "enum": list(SORTS), "default": "relevance"}),
 ]
 PAGING_PARAMS = [
-    _param("page", "Page number (results beyond the 1000th are not paged).",
+    _param("page", N_("Page number (results beyond the 1000th are not paged)."),
            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-    _param("per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                                             "default": 10}),
+    _param("per_page", N_("Results per page."), {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                                                 "default": 10}),
 ]
 LANG_HEADER = {"name": "Accept-Language", "in": "header", "required": False,
-               "description": "`ar` for error messages in Arabic (default English).",
+               "description": N_("`ar` for error messages in Arabic (default English)."),
                "schema": {"type": "string"}}
 
 SCHEMAS = {
@@ -141,13 +143,18 @@ def _json(ref: str, description: str) -> dict:
 
 
 ERRORS = {
-    "400": _json("Error", "A bad parameter or an unparseable query; the message names it."),
-    "414": _json("Error", "The query string is longer than the server takes (MAX_QUERY_STRING)."),
-    "429": _json("Error", "Too many requests from this address; see Retry-After."),
-    "503": _json("Error", "No index yet, or the search ran past the time limit."),
+    "400": _json("Error", N_("A bad parameter or an unparseable query; the message names it.")),
+    "414": _json("Error", N_("The query string is longer than the server takes (MAX_QUERY_STRING).")),
+    "429": _json("Error", N_("Too many requests from this address; see Retry-After.")),
+    "503": _json("Error", N_("No index yet, or the search ran past the time limit.")),
 }
-EXPORT_NOTE = ("Streams up to EXPORT_MAX_ROWS (default 10,000) results of the search in its sort order, "
-               "without snippets. `page`/`per_page` are ignored.")
+EXPORT_NOTE = N_("Streams up to EXPORT_MAX_ROWS (default 10,000) results of the search in its sort order. "
+                 "`page`/`per_page` are ignored.")
+CSV_COLUMNS = N_("Columns: id, date, title, section, source, url, permalink, entities, section_label (the section's "
+                 "label in the asked language), author, snippet (the passage around the search words, as plain "
+                 "text). Cells that start with = + - @ get a leading apostrophe.")
+# Sentences several descriptions share: the /api page translates them one by one.
+SHARED = (EXPORT_NOTE, EMPTY_NOTE)
 
 
 def document(server_url: str = "/") -> dict:
@@ -160,38 +167,36 @@ def document(server_url: str = "/") -> dict:
         "servers": [{"url": server_url}],
         "paths": {
             "/api/v1/search": {"get": {
-                "operationId": "search", "summary": "Search articles, with facets and highlighted snippets",
+                "operationId": "search", "summary": N_("Search articles, with facets and highlighted snippets"),
                 "parameters": SEARCH_PARAMS + PAGING_PARAMS + [LANG_HEADER],
-                "responses": {"200": _json("SearchResult", "One page of results."), **ERRORS}}},
+                "responses": {"200": _json("SearchResult", N_("One page of results.")), **ERRORS}}},
             "/api/v1/articles/{id}": {"get": {
-                "operationId": "getArticle", "summary": "One article",
+                "operationId": "getArticle", "summary": N_("One article"),
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": _json("Article", "The article."),
-                              "404": _json("Error", "No article with this id."),
+                "responses": {"200": _json("Article", N_("The article.")),
+                              "404": _json("Error", N_("No article with this id.")),
                               "429": ERRORS["429"]}}},
             "/search.csv": {"get": {
-                "operationId": "exportCsv", "summary": "Export a search as CSV (UTF-8 with BOM)",
-                "description": EXPORT_NOTE + " Columns: id, date, title, section, source, url, permalink, "
-                               "entities, section_label (the section's label in the asked language), author, snippet (the passage "
-                               "around the search words, as plain text). Cells that start with = + - @ get a leading apostrophe.",
+                "operationId": "exportCsv", "summary": N_("Export a search as CSV (UTF-8 with BOM)"),
+                "description": f"{EXPORT_NOTE} {CSV_COLUMNS}",
                 "parameters": SEARCH_PARAMS,
-                "responses": {"200": {"description": "CSV rows.",
+                "responses": {"200": {"description": N_("CSV rows."),
                                       "content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS}}},
             "/search.json": {"get": {
-                "operationId": "exportJson", "summary": "Export a search as JSON",
+                "operationId": "exportJson", "summary": N_("Export a search as JSON"),
                 "description": EXPORT_NOTE, "parameters": SEARCH_PARAMS,
-                "responses": {"200": _json("Export", "The search and its hits."), **ERRORS}}},
+                "responses": {"200": _json("Export", N_("The search and its hits.")), **ERRORS}}},
             "/search.atom": {"get": {
-                "operationId": "feed", "summary": "Atom feed of a search, newest first",
-                "description": "The newest FEED_ENTRIES (default 50) articles matching the search; `sort` is ignored.",
+                "operationId": "feed", "summary": N_("Atom feed of a search, newest first"),
+                "description": N_("The newest FEED_ENTRIES (default 50) articles matching the search; `sort` is ignored."),
                 "parameters": SEARCH_PARAMS,
-                "responses": {"200": {"description": "An Atom 1.0 feed.",
+                "responses": {"200": {"description": N_("An Atom 1.0 feed."),
                                       "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
                               **ERRORS}}},
             "/healthz": {"get": {
-                "operationId": "health", "summary": "Whether the archive and index are serving",
-                "responses": {"200": _json("Health", "Serving (status ok, or degraded without the database)."),
-                              "503": _json("Health", "The archive database is unavailable.")}}},
+                "operationId": "health", "summary": N_("Whether the archive and index are serving"),
+                "responses": {"200": _json("Health", N_("Serving (status ok, or degraded without the database).")),
+                              "503": _json("Health", N_("The archive database is unavailable."))}}},
         },
         "components": {"schemas": SCHEMAS},
     }

@@ -124,6 +124,19 @@ def test_opensearch_description(client):
     templates = {u.get("type"): u.get("template") for u in doc.findall(f"{ns}Url")}
     assert templates["text/html"] == "http://localhost/search?q={searchTerms}"
     assert templates["application/atom+xml"] == "http://localhost/search.atom?q={searchTerms}"
+    assert doc.find(f"{ns}Description").text == "أرشيف قابل للبحث للأخبار العربية"
+    assert doc.find(f"{ns}Language").text == "ar"
+
+
+def test_opensearch_description_in_english(client):
+    doc = ET.fromstring(client.get("/opensearch.xml?lang=en").data)
+    ns = "{http://a9.com/-/spec/opensearch/1.1/}"
+    assert doc.find(f"{ns}ShortName").text == "Arshif" and doc.find(f"{ns}Language").text == "en"
+    assert doc.find(f"{ns}Description").text == "A searchable archive of Arabic news"
+    templates = {u.get("type"): u.get("template") for u in doc.findall(f"{ns}Url")}
+    assert templates["text/html"] == "http://localhost/search?q={searchTerms}&lang=en"   # lands in English
+    assert 'href="/opensearch.xml?lang=en"' in client.get("/search?lang=en").get_data(as_text=True)
+    assert 'href="/opensearch.xml"' in client.get("/search?lang=ar").get_data(as_text=True)
 
 
 def test_feed_title_in_the_readers_language_with_the_query_escaped_once(client):

@@ -58,4 +58,27 @@ def test_api_page_lists_every_endpoint(client):
     for text in ("GET /api/v1/search", "GET /api/v1/articles/{id}", "GET /search.csv", "GET /search.atom",
                  "GET /healthz", 'href="/api/v1/openapi.json"', "per_page"):
         assert text in html
-    assert "واجهة برمجة أرشيف" in client.get("/api?lang=ar").get_data(as_text=True)
+    assert "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100). An empty value is the same as " \
+           "leaving the parameter out." in html
+    assert "Parameters of /api/v1/search" in html and "string, repeatable" in html
+
+
+def test_api_page_in_arabic_says_every_description_in_arabic(client):
+    import re
+
+    from web import openapi
+
+    html = client.get("/api?lang=ar").get_data(as_text=True)
+    assert "واجهة برمجة أرشيف" in html and "أمثلة" in html and "معاملات /api/v1/search" in html
+    assert "رمز القسم أو تسميته العربية أو الإنجليزية؛ القيم المتكررة يكفي أحدها (OR)." in html
+    assert "أحدث تاريخ، شاملًا: YYYY أو YYYY-MM أو YYYY-MM-DD (السنوات 1900-2100). القيمة الفارغة كترك المعامل." in html
+    assert "string، يقبل التكرار" in html and "سلسلة الاستعلام" in html
+    doc = openapi.document()
+    english = {op["summary"] for ops in doc["paths"].values() for op in ops.values()}
+    english |= {r["description"] for ops in doc["paths"].values() for op in ops.values()
+                for r in op["responses"].values()}
+    english |= {p["description"].replace(openapi.EMPTY_NOTE, "").strip() for p in openapi.SEARCH_PARAMS}
+    text = re.sub(r"<code[^>]*>.*?</code>|<pre[^>]*>.*?</pre>", "", html, flags=re.S)
+    assert not [e for e in english if e in text]
+    # The machine-readable document stays in English.
+    assert "repeated values are OR" in client.get("/api/v1/openapi.json?lang=ar").get_data(as_text=True)

@@ -26,6 +26,19 @@ def reversed_range(case) -> bool:
         return False
 
 
+def unparseable_query(case) -> bool:
+    """q with a quotation mark or parenthesis never closed: a 400 naming the place, which the
+    document describes but a JSON Schema cannot express (the query language is not regular)."""
+    from indexer.query import QueryError, parse
+
+    q = (case.query or {}).get("q")
+    try:
+        parse(q) if isinstance(q, str) else None
+    except QueryError:
+        return True
+    return False
+
+
 def float_integer(case) -> bool:
     """page=60.0: an integer to JSON Schema, but no client writes a page number so; the server
     wants digits (and says so with 400)."""
@@ -43,7 +56,8 @@ def test_the_server_answers_as_its_openapi_document_says(news_app, mode):
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     def conforms(case):
-        assume(mode is GenerationMode.NEGATIVE or not (reversed_range(case) or float_integer(case)))
+        assume(mode is GenerationMode.NEGATIVE
+               or not (reversed_range(case) or float_integer(case) or unparseable_query(case)))
         case.call_and_validate()
 
     conforms()
