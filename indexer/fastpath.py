@@ -19,6 +19,7 @@ distribution, and tests compare it with Whoosh's own results.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import OrderedDict
 
 import numpy as np
@@ -77,7 +78,10 @@ class TermArrays:
         self._cache: OrderedDict = OrderedDict()
         self._bytes = 0
         self.segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
-        self._prefixes: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._prefixes: dict[tuple[str, str], list] = {}
+        # Where each cached term's posting blocks start: a phrase reads its candidates' positions
+        # straight from their blocks instead of walking every block header before them.
+        self._blocks: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
 
     def lengths(self, field: str, reader=None) -> np.ndarray:
         """Each document's length in ``field`` (read once; ``reader``: another reader of the
@@ -96,21 +100,24 @@ class TermArrays:
             self._cache.move_to_end(key)
             return hit
         ids_parts, tf_parts = [], []
-        for reader, offset in self.segments:
+        blocks: list[tuple[int, int, int]] | None = []  # (first docnum, segment, file offset)
+        for segment, (reader, offset) in enumerate(self.segments):
             try:
-                m = reader.postings(field, term)
+                m = _leaf(reader.postings(field, term))
             except TermNotFound:
                 continue
-            while isinstance(m, W3LeafMatcher) is False and hasattr(m, "child"):
-                m = m.child  # a deletion filter: deleted docs are masked below
             if isinstance(m, W3LeafMatcher):
+                at = m._baseoffset  # where the first block starts (then each next one)
                 while m.is_active():
                     m._read_ids()
                     m._read_weights()
+                    blocks.append((m._ids[0] + offset, segment, at))
                     ids_parts.append(np.asarray(m._ids, dtype=np.int32) + offset)
                     tf_parts.append(np.asarray(m._weights, dtype=np.float64))
+                    at = m._nextoffset
                     m._next_block()
             else:  # another matcher type: the slow, general way
+                blocks = None
                 ids, tfs = [], []
                 while m.is_active():
                     ids.append(m.id() + offset)
@@ -125,9 +132,12 @@ class TermArrays:
             ids, tfs = ids[keep], tfs[keep]
         value = (ids, tfs)
         self._cache[key] = value
+        if blocks is not None:
+            self._blocks[key] = (np.asarray([b[0] for b in blocks], dtype=np.int64), blocks)
         self._bytes += ids.nbytes + tfs.nbytes
         while self._bytes > CACHE_BYTES and len(self._cache) > 1:
-            _k, (i, t) = self._cache.popitem(last=False)
+            old, (i, t) = self._cache.popitem(last=False)
+            self._blocks.pop(old, None)
             self._bytes -= i.nbytes + t.nbytes
         return value
 
@@ -214,6 +224,29 @@ class TermArrays:
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         """The positions of ``term`` in each of ``docs`` (sorted, live, each holding it)."""
+        self.postings(field, term)
+        found = self._blocks.get((field, term))
+        if found is None:  # postings not read block by block: step through them
+            return self._positions_stepping(field, term, docs)
+        firsts, blocks = found
+        out: list[list[int]] = []
+        matchers: dict[int, W3LeafMatcher] = {}
+        current = -1
+        for d, b in zip(docs.tolist(), (np.searchsorted(firsts, docs, side="right") - 1).tolist()):
+            _first, segment, at = blocks[b]
+            reader, offset = self.segments[segment]
+            if b != current:
+                if segment not in matchers:
+                    matchers[segment] = _leaf(reader.postings(field, term))
+                m = matchers[segment]
+                m._goto(at)
+                m._read_ids()
+                m._read_values()
+                current, decode = b, m.format.decoder("positions")
+            out.append(decode(m._values[bisect_left(m._ids, d - offset)]))
+        return out
+
+    def _positions_stepping(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         out: list[list[int]] = []
         for reader, offset in self.segments:
             local = docs[(docs >= offset) & (docs < offset + reader.doc_count_all())] - offset
@@ -285,6 +318,14 @@ class TermArrays:
                     break
             keep[i] = bool(reach)
         return ids[keep], scores[keep] * boost
+
+
+def _leaf(m):
+    """The posting matcher under Whoosh's deletion filter (deleted documents are masked by
+    ``live`` instead)."""
+    while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+        m = m.child
+    return m
 
 
 def _union(parts: list[Scored]) -> Scored:

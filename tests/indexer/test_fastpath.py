@@ -107,3 +107,14 @@ def test_prefix_expansion_is_read_once_per_generation(services):
     terms = [t for _segment, found in first for t in found]
     assert terms and all(t.startswith("وزار") for t in terms)
     assert gen.arrays.expand_prefix("body_exact", "وزار") is first
+
+
+def test_phrase_positions_read_from_their_blocks(services):
+    """Positions read by jumping to each candidate's block are those Whoosh's matcher steps to."""
+    arrays = _generation(services[0]).arrays
+    for field, term in (("body_exact", "في"), ("body_exact", "العراق"), ("title_exact", "العراق")):
+        ids, _tfs = arrays.postings(field, term)
+        assert ids.size
+        docs = ids[::3]
+        assert arrays.positions(field, term, docs) == arrays._positions_stepping(field, term, docs)
+        assert (field, term) in arrays._blocks  # the jump, not the stepping
