@@ -130,11 +130,14 @@ class TermArrays:
         if ids.size and not self.live.all():
             keep = self.live[ids]
             ids, tfs = ids[keep], tfs[keep]
-        value = (ids, tfs)
-        self._cache[key] = value
         if blocks is not None:
             self._blocks[key] = (np.asarray([b[0] for b in blocks], dtype=np.int64), blocks)
-        self._bytes += ids.nbytes + tfs.nbytes
+        return self._keep(key, (ids, tfs))
+
+    def _keep(self, key, value: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Remember ``value`` in the LRU of hot postings (oldest out past ``CACHE_BYTES``)."""
+        self._cache[key] = value
+        self._bytes += value[0].nbytes + value[1].nbytes
         while self._bytes > CACHE_BYTES and len(self._cache) > 1:
             old, (i, t) = self._cache.popitem(last=False)
             self._blocks.pop(old, None)
@@ -206,7 +209,13 @@ class TermArrays:
         """Documents with a term of ``field`` beginning with ``prefix``, scored as Whoosh scores
         ``Prefix`` segment by segment: the sum of the terms' scores, except where Whoosh ORs
         them with its unscored array matcher (every document 1.0): from ``OR_TOO_MANY_CLAUSES``
-        terms on, or from three terms on in a segment of at most ``OR_ARRAY_DOCS`` documents."""
+        terms on, or from three terms on in a segment of at most ``OR_ARRAY_DOCS`` documents.
+        Kept with the hot postings: a prefix can stand for hundreds of terms."""
+        key = ("prefix", field, prefix, boost)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
         found = []
         for i, terms in self.expand_prefix(field, prefix):
             reader, offset = self.segments[i]
@@ -220,7 +229,7 @@ class TermArrays:
             if len(terms) >= OR_TOO_MANY_CLAUSES or (len(terms) > 2 and size <= OR_ARRAY_DOCS):
                 scores = np.ones(ids.size, np.float64)
             found.append((ids, scores))
-        return _concatenate(found)
+        return self._keep(key, _concatenate(found))
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         """The positions of ``term`` in each of ``docs`` (sorted, live, each holding it)."""

@@ -107,6 +107,8 @@ def test_prefix_expansion_is_read_once_per_generation(services):
     terms = [t for _segment, found in first for t in found]
     assert terms and all(t.startswith("وزار") for t in terms)
     assert gen.arrays.expand_prefix("body_exact", "وزار") is first
+    matched = gen.arrays.prefix("body_exact", "وزار", 1.0)
+    assert matched[0].size and gen.arrays.prefix("body_exact", "وزار", 1.0) is matched  # kept
 
 
 def test_phrase_positions_read_from_their_blocks(services):
