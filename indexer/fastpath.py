@@ -310,23 +310,32 @@ class TermArrays:
         """Documents where ``words`` follow each other in ``field``, each within ``slop``
         positions of the one before (Whoosh's ordered SpanNear2, mindist 1), scored as Whoosh
         scores a phrase: the sum of its words' scores, times ``boost``. Candidates come from
-        intersecting the words' posting arrays; positions are read for those only."""
+        intersecting the words' posting arrays; positions are read for those only, a word at a
+        time from the phrase's rarer end, each word's only where the words before it fit."""
         ids, scores = _intersection([self.term_scores(field, w, 1.0) for w in words])
         if ids.size == 0:
             return NOTHING
-        at = [self.positions(field, w, ids) for w in dict.fromkeys(words)]
-        by_word = dict(zip(dict.fromkeys(words), at))
-        keep = np.zeros(ids.size, dtype=bool)
-        for i in range(ids.size):
-            if i % PHRASE_CHECK_EVERY == 0 and time.perf_counter() > deadline:
-                raise SearchTimeout()
-            reach = set(by_word[words[0]][i])
-            for w in words[1:]:
-                reach = {p for p in by_word[w][i] if any(p - g in reach for g in range(1, slop + 1))}
-                if not reach:
-                    break
-            keep[i] = bool(reach)
-        return ids[keep], scores[keep] * boost
+        step = 1  # reading left to right: a word sits 1..slop after one of the reach
+        order = list(words)
+        if self.postings(field, words[-1])[0].size < self.postings(field, words[0])[0].size:
+            order.reverse()
+            step = -1
+        alive = np.arange(ids.size)  # the candidates still in (indexes into ids)
+        reach = [set(p) for p in self.positions(field, order[0], ids)]
+        for word in order[1:]:
+            kept, reached = [], []
+            for k, (i, found) in enumerate(zip(alive.tolist(), self.positions(field, word, ids[alive]))):
+                if k % PHRASE_CHECK_EVERY == 0 and time.perf_counter() > deadline:
+                    raise SearchTimeout()
+                before = reach[k]
+                nxt = {p for p in found if any(p - step * g in before for g in range(1, slop + 1))}
+                if nxt:
+                    kept.append(i)
+                    reached.append(nxt)
+            if not kept:
+                return NOTHING
+            alive, reach = np.asarray(kept, dtype=np.intp), reached
+        return ids[alive], scores[alive] * boost
 
 
 def _leaf(m):

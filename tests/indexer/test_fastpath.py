@@ -64,7 +64,7 @@ def test_other_shapes_are_not_plain_words():
 
 # Every shape the numpy path answers beyond plain words; each must find something in the sample
 # (checked below), so that the comparison compares rankings, not two empty pages.
-SHAPES = ['"الأمم المتحدة"', '"الامم المتحدة"~3', 'title:"البنك الدولي"', '"في العراق"', '"مجلس النواب العراقي"',
+SHAPES = ['"الأمم المتحدة"', '"الامم المتحدة"~3', '"في العراق"~2', '"وزارة الصحة في"~2', 'title:"البنك الدولي"', '"في العراق"', '"مجلس النواب العراقي"',
           "سوريا OR لبنان", "العراق OR \"الأمم المتحدة\"", "ترامب OR بغداد OR مستشفى",
           "العراق -بغداد", "الرئيس -ترامب -العراق", "-العراق", "(سوريا OR لبنان) -إسرائيل",
           "الحكو*", "وزار*", "title:العر*", "وزار* العراق", "=وزارة", "=العراق الرئيس", "في",
