@@ -153,3 +153,39 @@ def test_a_lock_left_to_the_children_of_a_dead_writer_is_taken_back(tmp_path):
     finally:
         if pid_alive(orphan):
             os.kill(orphan, signal.SIGKILL)
+
+
+def _block_compression(index_root) -> list:
+    """Whether each posting block of the word سوريا in the serving generation is compressed."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer.fastpath import _leaf
+
+    ix = FileStorage(str(IndexRoot(index_root).current_path()), readonly=True).open_index()
+    with ix.searcher() as s:
+        flags = []
+        for reader in [r for r, _offset in s.reader().leaf_readers()]:
+            m = _leaf(reader.postings("body", "سوريا"))
+            while m.is_active():
+                flags.append(bool(m._compression))
+                m._next_block()
+        return flags
+
+
+def test_generations_are_written_with_uncompressed_posting_blocks(tmp_path):
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from indexer.build import incremental_update
+    from indexer.search import SearchRequest, SearchService
+
+    full_rebuild(articles(300), str(tmp_path / "whoosh"), write_codec=W3Codec())  # Whoosh's default
+    assert any(_block_compression(tmp_path / "whoosh"))
+    full_rebuild(articles(300), str(tmp_path / "ours"))
+    assert _block_compression(tmp_path / "ours") and not any(_block_compression(tmp_path / "ours"))
+    # An older generation with compressed blocks takes incremental updates and is read as before.
+    incremental_update(articles(50, prefix="b"), str(tmp_path / "whoosh"))
+    service = SearchService(str(tmp_path / "whoosh"), cache_size=0)
+    try:
+        assert service.search(SearchRequest(query="سوريا")).total == 350
+    finally:
+        service.close()
