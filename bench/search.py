@@ -41,7 +41,8 @@ With ``--profile`` it times nothing over HTTP: it answers the same mix in proces
 Flask app's own /api/v1/search view (Werkzeug's test client, the worker's code path without
 gunicorn's socket), and prints where each query shape spends its time: planning (parse and
 rewrites), matching, ranking, reading the page's stored fields, marking title and snippet,
-facets, did-you-mean, JSON and the rest of the request (Flask/WSGI) — mean ms per stage, with
+facets, did-you-mean, JSON, reading the section labels, the rate limiter's check and the rest of
+the request (Flask/WSGI) — mean ms per stage, with
 each shape's p50 / p95 of the whole request (warmed as above, result cache off).
 
     .venv/bin/python bench/search.py [--articles 30000] [--runs 3] [--timed 200] [--warm 100]
@@ -407,15 +408,18 @@ def run_lucene(classpath: str, index: Path, queries: Path, mode: str, threads: i
 
 # -- where the time goes (--profile) ---------------------------------------------------------
 
-STAGES = ("plan", "match", "rank", "documents", "marking", "facets", "suggest", "json", "wsgi")
+STAGES = ("plan", "match", "rank", "documents", "marking", "facets", "suggest", "json", "sections",
+          "ratelimit", "wsgi")
 
 
 def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
     """Per query shape: p50 / p95 of the whole in-process request and the mean ms per stage."""
     import flask
+    import flask_limiter
 
     import indexer.search as service_module
     import web.api
+    import web.sections
     from indexer.reader import WhooshGeneration
     from web import create_app
 
@@ -441,6 +445,8 @@ def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
     service_module.suggest = timing("suggest", service_module.suggest)
     web.api.jsonify = timing("json", flask.jsonify)
     service_module.SearchResult.to_dict = timing("json", service_module.SearchResult.to_dict)
+    web.sections.section_labels = timing("sections", web.sections.section_labels)  # the labels' query
+    flask_limiter.Limiter._check_request_limit = timing("ratelimit", flask_limiter.Limiter._check_request_limit)
 
     os.environ["ARSHIF_INSTANCE"] = str(instance)
     app = create_app({"SEARCH_CACHE_SIZE": 0})
