@@ -1,5 +1,6 @@
-"""Reading the authority file: the entries of articles, one entry with its spellings, the
-table search needs (labels, alias groups, redirects of merged ids), and the librarians' list."""
+"""Reading the authority file: the entries of articles, one entry with its spellings and the
+articles that mention it, the table search needs (labels, alias groups, redirects of merged
+ids), the librarians' list, and finding an entry by name."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -7,7 +8,7 @@ from sqlalchemy import func, or_, select
 from archive import models
 from archive.authority.entries import KeyFn, final_id, follow_merges, merged_map
 from archive.db import Database
-from archive.models import ArticleEntity, Entity, EntityAlias, parse_id
+from archive.models import Article, ArticleEntity, Entity, EntityAlias, Source, parse_id
 
 
 def entities_of(session, article_ids: list[str]) -> dict[str, list[dict]]:
@@ -93,3 +94,39 @@ def list_entities(db: Database, q: str | None = None, kind: str | None = None, p
                 aliases.setdefault(eid, []).append(alias)
     return total, [{"id": models.public_id(r.id), "name": r.name, "type": r.kind, "provisional": r.provisional,
                     "articles": r.articles, "aliases": aliases.get(r.id, [])} for r in rows]
+
+
+def articles_of(db: Database, public_id: str, limit: int = 20, offset: int = 0) -> tuple[int, list[dict]]:
+    """(total, page) of the articles linked to an entry in the database, newest first: what the
+    archive holds, indexed or not yet. Each: id, title, published_at, source, mentions."""
+    eid = parse_id(public_id)
+    if eid is None:
+        return 0, []
+    where = ArticleEntity.entity_id == eid
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(ArticleEntity).where(where)) or 0
+        rows = s.execute(
+            select(Article.id, Article.title, Article.published_at, Source.name, ArticleEntity.mentions)
+            .join(ArticleEntity, ArticleEntity.article_id == Article.id)
+            .outerjoin(Source, Source.id == Article.source_id)
+            .where(where).order_by(Article.published_at.desc(), Article.id).limit(limit).offset(offset)).all()
+    return total, [{"id": r[0], "title": r[1], "published_at": r[2], "source": r[3], "mentions": r[4]}
+                   for r in rows]
+
+
+def find_entities(db: Database, name: str, key: KeyFn | None = None, exclude: str | None = None,
+                  limit: int = 10) -> list[dict]:
+    """Entries standing under ``name`` (the name or a spelling, as typed or normalised with
+    ``key``), best first: an exact spelling before a partial one, then the most mentioned;
+    ``exclude`` leaves one entry out (the one being edited). Each row of ``list_entities`` with
+    ``exact``: whether the name or one of its spellings is ``name`` itself."""
+    _total, rows = list_entities(db, q=name, limit=max(200, limit + 1), key=key)
+    wanted = {name.strip()} | ({key(name)} if key is not None and key(name) else set())
+    rows = [r for r in rows if r["id"] != exclude]
+
+    def exact(row: dict) -> bool:
+        names = {row["name"], *row["aliases"]}
+        return bool(wanted & (names | ({key(n) for n in names} if key is not None else set())))
+
+    rows = [{**r, "exact": exact(r)} for r in rows]
+    return sorted(rows, key=lambda r: not r["exact"])[:limit]

@@ -134,9 +134,17 @@ def test_admin_pages_in_arabic(page, server_app, artifacts):
     _, rows = list_entities(db, q="حيدر العبادي", kind="person")
     _, others = list_entities(db, q="عادل عبد المهدي", kind="person")
     page.goto(f"/admin/entities/{rows[0]['id']}")
-    page.locator('input[name="other"]').fill(others[0]["id"])
-    page.locator('input[name="other"] >> xpath=ancestor::form//button').click()
+    expect(page.locator(".entity-article-list a").first).to_be_visible()  # the articles that mention it
+    merge_box = page.locator('form.admin-form input[name="other"]')
+    merge_box.fill("عبد")  # a name several entries share: a choice first
+    merge_box.locator("xpath=ancestor::form//button").click()
+    expect(page.locator(".merge-candidates")).to_contain_text("اختر المدخل")
+    _no_english(page)
+    page.screenshot(path=str(artifacts / "admin-merge-choice-ar.png"), full_page=True)
+    merge_box.fill("عادل عبد المهدي")  # the name itself: straight to the preview
+    merge_box.locator("xpath=ancestor::form//button").click()
     expect(page.locator(".merge-preview")).to_contain_text("ستتغير")
+    expect(page.locator('.merge-preview input[name="other"]')).to_have_value(others[0]["id"])
     _no_english(page)
     page.screenshot(path=str(artifacts / "admin-merge-preview-ar.png"), full_page=True)
     page.goto("/admin/sections")

@@ -202,11 +202,75 @@ def test_merge_preview_changes_nothing_and_confirm_merges(app):
     for other in (gone["id"], keep["id"]):
         r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": other, "confirm": "1", "csrf_token": csrf})
         assert r.status_code == 400 and "cannot be merged into itself" in text(r), other
-    for other, message in (("e999999", "there is no entity"), ("", "give the id"), ("بغداد", "there is no entity")):
+    for other, message in (("e999999", "there is no entity"), ("", "give the name or the id"),
+                           ("e12x", "no other entry is named"), ("اسم لا يحمله أحد", "no other entry is named")):
         r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": other, "csrf_token": csrf})
         assert r.status_code == 400 and message in text(r), other
     assert counts(app) == before
 
+
+
+def test_merge_by_name_finds_the_entry_and_previews_it(app):
+    """A librarian types the name (as it is spelled, or as readers type it), not an id."""
+    client = app.test_client()
+    csrf = sign_in(client, lang="en")
+    keep, gone = find(app, "حيدر العبادي"), find(app, "عادل عبد المهدي")
+    before = counts(app)
+    by_id = text(client.post(f"/admin/entities/{keep['id']}/merge", data={"other": gone["id"], "csrf_token": csrf}))
+    for typed in ("عادل عبد المهدي", "  عادل   عبد المهدى "):  # spaces and ى for ي: the same entry
+        r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": typed, "csrf_token": csrf})
+        page = text(r)
+        assert r.status_code == 200 and f'name="other" value="{gone["id"]}"' in page, typed
+        preview = re.search(r'<div class="merge-preview".*?</div>', page, re.S).group(0)
+        assert preview == re.search(r'<div class="merge-preview".*?</div>', by_id, re.S).group(0)
+    # the entry's own name is not offered as something to merge into itself
+    r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": "حيدر العبادي", "csrf_token": csrf})
+    assert r.status_code == 400 and "no other entry is named" in text(r)
+    assert counts(app) == before
+
+
+def test_merge_by_a_name_several_entries_share_offers_a_choice(app):
+    client = app.test_client()
+    csrf = sign_in(client, lang="en")
+    keep = find(app, "حيدر العبادي")
+    _, named = authority.list_entities(_db(app), q="عبد", limit=500)
+    others = [e for e in named if e["id"] != keep["id"]]
+    assert len(others) >= 2  # the sample has several entries with عبد in a name
+    before = counts(app)
+    r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": "عبد", "csrf_token": csrf})
+    page = text(r)
+    assert r.status_code == 200 and 'class="merge-candidates"' in page
+    offered = re.findall(r'<input type="hidden" name="other" value="(e\d+)">', page)
+    assert set(offered) <= {e["id"] for e in others} and len(offered) == min(len(others), 10)
+    assert keep["id"] not in offered and 'name="confirm"' not in page  # a choice, then a preview
+    assert counts(app) == before
+
+
+def test_entity_page_lists_the_articles_that_mention_it(sample_app, monkeypatch):
+    from web.admin import entities as view
+    client = sample_app.test_client()
+    sign_in(client, lang="en")
+    iraq = find(sample_app, "العراق")
+    with _db(sample_app).session() as s:
+        from archive.models import Article
+        expected = [row.id for row in s.execute(
+            select(Article.id).join(ArticleEntity, ArticleEntity.article_id == Article.id)
+            .where(ArticleEntity.entity_id == int(iraq["id"][1:]))
+            .order_by(Article.published_at.desc(), Article.id))]
+    assert len(expected) == iraq["articles"] >= 3
+    monkeypatch.setattr(view, "ARTICLES_PER_PAGE", 2)
+    listed, page_no = [], 1
+    while True:
+        page = text(client.get(f"/admin/entities/{iraq['id']}?page={page_no}"))
+        table = re.search(r'<table class="admin-table entity-article-list">.*?</table>', page, re.S).group(0)
+        listed += re.findall(r'<a href="/article/([^"]+)">', table)
+        if f"page={page_no + 1}#articles" not in page:
+            break
+        page_no += 1
+    assert listed == expected  # every article once, newest first, over the pages
+    last = text(client.get(f"/admin/entities/{iraq['id']}?page=999"))  # past the end: the last page
+    assert re.findall(r'<a href="/article/([^"]+)">', last.split("entity-article-list", 1)[1].split("</table>")[0]) \
+        == expected[(page_no - 1) * 2:]
 
 def test_the_editor_speaks_arabic_with_arabic_counts(app):
     client = app.test_client()

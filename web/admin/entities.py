@@ -1,5 +1,6 @@
 """The authority file for librarians: the list of entries with search and filters, an entry's
-page, adding a spelling, changing its type, merging another entry into it (after a preview)."""
+page with the articles that mention it, adding a spelling, changing its type, merging another
+entry into it (found by id or by name, after a preview)."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, url_for
@@ -8,11 +9,13 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from archive import authority
+from archive.models import parse_id
 from web.admin.common import archive_db, bp, render_page
 from web.i18n import number
 from web.labels import error_text, label
 
 ENTITIES_PER_PAGE = 50
+ARTICLES_PER_PAGE = 20
 
 
 def _entity_key(text: str) -> str:
@@ -40,7 +43,7 @@ def entities():
 
 
 def _entity_page(entity_id: str, error: str | None = None, status: int = 200, preview: dict | None = None,
-                 other: str = ""):
+                 other: str = "", candidates: list[dict] | None = None):
     info = authority.entity_info(archive_db(), entity_id)
     if info is None:
         total, rows = authority.list_entities(archive_db(), limit=ENTITIES_PER_PAGE, key=_entity_key)
@@ -50,8 +53,16 @@ def _entity_page(entity_id: str, error: str | None = None, status: int = 200, pr
     if info["merged_into"]:
         flash(_("%(merged)s was merged into %(kept)s", merged=info["id"], kept=info["merged_into"]), "entity")
         return redirect(url_for("admin.entity", entity_id=info["merged_into"]), code=303)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total, articles = authority.articles_of(archive_db(), info["id"], limit=ARTICLES_PER_PAGE,
+                                            offset=(page - 1) * ARTICLES_PER_PAGE)
+    if total and not articles:  # past the end: the last page
+        page = -(-total // ARTICLES_PER_PAGE)
+        total, articles = authority.articles_of(archive_db(), info["id"], limit=ARTICLES_PER_PAGE,
+                                                offset=(page - 1) * ARTICLES_PER_PAGE)
     return render_page("admin/entity.html", status, e=info, kinds=authority.KINDS, error=error, preview=preview,
-                 other=other)
+                       other=other, candidates=candidates or [], articles=articles, page=page,
+                       pages=max(1, -(-total // ARTICLES_PER_PAGE)))
 
 
 @bp.route("/entities/<entity_id>")
@@ -95,9 +106,17 @@ def entity_type(entity_id: str):
 
 @bp.route("/entities/<entity_id>/merge", methods=["POST"])
 def entity_merge(entity_id: str):
-    other = (request.form.get("other") or "").strip()[:50]
+    other = " ".join((request.form.get("other") or "").split())[:300]
     if not other:
-        return _entity_page(entity_id, _("give the id of the entry to merge into this one (like e12)"), 400)
+        return _entity_page(entity_id, _("give the name or the id of the entry to merge into this one"), 400)
+    if parse_id(other) is None:  # a name: the entry it names, or a choice when several do
+        found = authority.find_entities(archive_db(), other, key=_entity_key, exclude=entity_id)
+        if not found:
+            return _entity_page(entity_id, _("no other entry is named “%(name)s”", name=other), 400, other=other)
+        exact = [f for f in found if f["exact"]]
+        if len(exact) != 1 and len(found) > 1:  # the preview follows the choice
+            return _entity_page(entity_id, other=other, candidates=found)
+        other = (exact or found)[0]["id"]
     try:
         preview = authority.merge_preview(archive_db(), entity_id, other)
         if request.form.get("confirm") != "1":
