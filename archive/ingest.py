@@ -14,7 +14,7 @@ body another article already has is a duplicate and is not stored.
 
 Time zones: a source's times without an offset are read in its zone — ``source_timezones``
 (configuration, ``SOURCE_TIMEZONES``: outlet name → IANA zone) wins and is written to the
-source's row; else the zone stored for the source (``set_source_timezone``); else ``default_tz``.
+source's row; else the zone an earlier ingest stored for the source; else ``default_tz``.
 """
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from typing import Iterator
 from sqlalchemy import func, select
 
 from archive.authority import entities_of
-from archive.dates import check_timezone
 from archive.db import Database
 from archive.models import FACET_KINDS, Article, ArticleRevision, IngestRun, Rejection, Section, Source
 
@@ -98,26 +97,6 @@ def archive_counts(db: Database) -> dict:
             "sections": s.scalar(select(func.count(Section.id))) or 0,
             "sources": s.scalar(select(func.count(Source.id))) or 0,
         }
-
-
-def set_source_timezone(db: Database, name: str, tz: str | None) -> None:
-    """Read the times ``name`` gives without an offset in ``tz`` from the next ingest on (None:
-    ARSHIF_TIMEZONE). Creates the source when it is new; ValueError for an unknown zone.
-    A zone in SOURCE_TIMEZONES overrides this at ingest time."""
-    if tz is not None:
-        check_timezone(tz)
-    with db.session() as s:
-        row = s.scalar(select(Source).where(Source.name == name))
-        if row is None:
-            s.add(Source(name=name, timezone=tz))
-        else:
-            row.timezone = tz
-
-
-def source_timezones(db: Database) -> dict[str, str]:
-    """The zones stored for sources that have one (outlet name → IANA zone)."""
-    with db.session() as s:
-        return dict(s.execute(select(Source.name, Source.timezone).where(Source.timezone.is_not(None))).all())
 
 
 def article_revisions(db: Database, article_id: str) -> list[dict]:
