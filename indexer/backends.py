@@ -90,10 +90,41 @@ class IndexBuilds:
         with self._plain_errors():
             return self._module().indexed_change(self.target)
 
+    def _generations(self):
+        """The engine's generations: a SolrGenerations, or the IndexRoot of ``INDEX_DIR``."""
+        if self.backend == "solr":
+            return self.target
+        from indexer.generations import IndexRoot
+        return IndexRoot(self.target)
+
+    def current(self) -> str | None:
+        """The serving generation's name (None before the first build)."""
+        with self._plain_errors():
+            return self._generations().current()
+
+    def generations(self) -> list[dict]:
+        """The complete generations, newest first: ``name``, ``serving``, ``meta`` (what the
+        build wrote) and ``bytes`` on disk (None where the engine keeps them elsewhere)."""
+        with self._plain_errors():
+            store = self._generations()
+            current = store.current()
+            sizes = store.disk_usage() if self.backend == "whoosh" else None
+            return [{"name": g, "bytes": sizes.get(g, 0) if sizes is not None else None,
+                     "serving": g == current, "meta": store.read_meta(g)}
+                    for g in reversed(store.complete_generations())]
+
+    def rollback_choice(self) -> tuple[str | None, str | None]:
+        """(serving generation, the one a rollback would serve or None), changing nothing."""
+        from indexer.generations import NoIndex, rollback_target
+        with self._plain_errors():
+            store = self._generations()
+            current = store.current()
+            try:
+                return current, rollback_target(store.complete_generations(), current)
+            except NoIndex:
+                return current, None
+
     def rollback(self) -> str:
         """Serve the previous complete generation again; its name."""
-        if self.backend == "solr":
-            with self._plain_errors():
-                return self.target.rollback()
-        from indexer.generations import IndexRoot
-        return IndexRoot(self.target).rollback()
+        with self._plain_errors():
+            return self._generations().rollback()

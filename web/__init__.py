@@ -9,10 +9,9 @@ from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import force_locale, lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from archive.db import Database, Timeouts, sqlite_url, unavailable
+from archive.db import sqlite_url, unavailable
 from archive.urls import is_web_url
-from indexer.backends import open_engine
-from indexer.search import SearchService
+from web import wiring
 from web.feeds import EXPORT_FORMATS
 
 ENV_KEYS = {"DATABASE_URL": "DATABASE_URL", "ARSHIF_TIMEZONE": "ARSHIF_TIMEZONE",
@@ -57,22 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    # Web requests wait seconds at most on the database; the CLI's long work uses db.batch().
-    wait = float(app.config["DATABASE_REQUEST_TIMEOUT"])
-    app.extensions["arshif.db"] = Database(app.config["DATABASE_URL"], Timeouts(
-        connect=float(app.config["DATABASE_CONNECT_TIMEOUT"]), statement=wait, busy=wait))
-    def authority() -> dict:
-        # Read in the background by the search service, which keeps the last good copy and
-        # marks searches made without any copy (a failure here is logged there).
-        from archive.authority import alias_table
-        return alias_table(app.extensions["arshif.db"])
-
-    app.extensions["arshif.search"] = SearchService(
-        app.config["INDEX_DIR"], tz=app.config["ARSHIF_TIMEZONE"],
-        cache_size=app.config["SEARCH_CACHE_SIZE"], time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
-        facet_time_limit=float(app.config["FACET_TIME_LIMIT"]),
-        authority=authority, authority_ttl=float(app.config["AUTHORITY_TTL"]),
-        authority_timeout=float(app.config["AUTHORITY_TIMEOUT"]), engine=open_engine(app.config))
+    # The archive and the indexer, wired from the configuration (web/wiring.py).
+    db = app.extensions["arshif.db"] = wiring.open_database(app.config)
+    app.extensions["arshif.search"] = wiring.search_service(app.config, db)
 
     @app.after_request
     def _worker(response):

@@ -1,11 +1,11 @@
-"""The ``arshif`` command line: a Flask CLI group, so ``flask --app web ...`` works the same."""
+"""The ``arshif`` command line: a Flask CLI group, so ``flask --app web ...`` works the same.
+Here the commands of the archive and its index (init, ingest, rejections, reindex, index
+rollback, search, serve); the librarians' housekeeping commands are in web/cli_librarian.py."""
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -16,48 +16,13 @@ from flask_babel import ngettext
 
 from archive.sources import FORMATS
 from archive.store import count_articles, iter_articles, list_rejections
+from web import wiring
+from web.cli_librarian import entities_group, jobs_command, sections_group, user_group
+from web.console import Progress, archive_db, echo_json
 from web.i18n import number
 from web.labels import error_text
 from web.jobs import current_job, ingest_progress, job_command, note_result, with_job_progress
 from web.sections import resolve, section_label
-
-
-def _db():
-    db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
-    if not db.is_initialised():
-        raise click.ClickException("the archive database is not set up yet: run 'arshif init' first")
-    return db
-
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=None))
-
-
-class _Progress:
-    """Progress lines on stderr, at most a few per second."""
-
-    def __init__(self, what: str, quiet: bool = False):
-        self.what = what
-        self.quiet = quiet or not sys.stderr.isatty()
-        self.started = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int | None = None) -> None:
-        now = time.perf_counter()
-        if self.quiet or now - self.last < 0.5:
-            return
-        self.last = now
-        rate = done / max(now - self.started, 1e-9)
-        if total:
-            eta = (total - done) / rate if rate else 0
-            click.echo(f"\r{self.what}: {done:,}/{total:,} ({rate:,.0f}/s, ETA {eta:,.0f} s)   ",
-                       err=True, nl=False)
-        else:
-            click.echo(f"\r{self.what}: {done:,} ({rate:,.0f}/s)   ", err=True, nl=False)
-
-    def done(self) -> None:
-        if not self.quiet:
-            click.echo("", err=True)
 
 
 @click.command("init")
@@ -72,7 +37,7 @@ def init_command():
         os.chmod(key_file, 0o600)
     db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
     db.upgrade()
-    seeded = seed_authority(db)
+    seeded = wiring.seed_authority(db)
     if seeded:
         click.echo(f"authority file: {seeded} entries added from the gazetteers")
     Path(current_app.config["INDEX_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -102,7 +67,7 @@ def ingest_command(paths, fmt, source, as_json, no_reindex, if_changed, job_id):
 
     follow = not no_reindex and bool(current_app.config["AUTO_REINDEX"])
     digest = fingerprint(paths, fmt, source) if if_changed and job_id is None else None
-    unchanged_run = read_unchanged(_db(), paths, fmt, source, digest)
+    unchanged_run = read_unchanged(archive_db(), paths, fmt, source, digest)
     if unchanged_run is not None:
         click.echo(f"{' '.join(paths)}: read by ingest run {unchanged_run} and unchanged since; nothing to do",
                    err=as_json)
@@ -112,7 +77,7 @@ def ingest_command(paths, fmt, source, as_json, no_reindex, if_changed, job_id):
                                       fingerprint=digest, job_id=job_id)
     reindexed = _follow_up_reindex(reindex_job, as_json) if reindex_job else None
     if as_json:
-        _echo_json({**report.to_dict(), "reindex": reindexed})
+        echo_json({**report.to_dict(), "reindex": reindexed})
 
 
 @job_command("ingest")
@@ -123,12 +88,12 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
         raise click.UsageError("name at least one file or directory to ingest")
     from archive.ingest import ingest
 
-    progress = _Progress("read", quiet=as_json)
+    progress = Progress("read", quiet=as_json)
     try:
-        report = ingest(_db(), paths, fmt=fmt, source=source,
+        report = ingest(archive_db(), paths, fmt=fmt, source=source,
                         default_tz=current_app.config["ARSHIF_TIMEZONE"],
                         source_timezones=current_app.config.get("SOURCE_TIMEZONES") or {},
-                        progress=ingest_progress(progress), on_stored=entity_linker(),
+                        progress=ingest_progress(progress), on_stored=wiring.entity_linker(),
                         job_id=current_job().id, fingerprint=fingerprint)
     except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
         raise click.ClickException(str(exc))
@@ -146,7 +111,7 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
             click.echo(f"  … and {len(report.rejections) - 50} more: arshif rejections --run {report.run_id}")
     if report.failed:
         if as_json:
-            _echo_json({**report.to_dict(), "reindex": None})
+            echo_json({**report.to_dict(), "reindex": None})
         current_job().failed = f"ingest run {report.run_id} failed: {report.failed}"
         raise click.exceptions.Exit(1)
     return report, (_queue_reindex(current_job()) if reindex else None)
@@ -157,12 +122,12 @@ def _queue_reindex(after=None) -> int | None:
     whoever started ingest job ``after``, which then names it); None when every article is
     searchable, or, with a word on stderr, when a reindex is already queued or running."""
     from archive import jobs
-    from indexer.backends import BackendError, IndexBuilds
+    from indexer.backends import BackendError
     from web.jobs import cli_user, jobs_db
 
-    db = _db()
+    db = archive_db()
     try:
-        since = IndexBuilds(current_app.config).indexed_change()
+        since = wiring.index_builds(current_app.config).indexed_change()
     except BackendError as exc:
         click.echo(f"not searchable yet: {exc}", err=True)
         return None
@@ -199,9 +164,9 @@ def _follow_up_reindex(job_id: int, as_json: bool) -> dict:
 @with_appcontext
 def rejections_command(run_id, as_json):
     """List the records an ingest run rejected, with the reason."""
-    run_id, rows = list_rejections(_db(), run_id)
+    run_id, rows = list_rejections(archive_db(), run_id)
     if as_json:
-        _echo_json({"run": run_id, "rejections": rows})
+        echo_json({"run": run_id, "rejections": rows})
         return
     if run_id is None:
         click.echo("no ingest runs yet")
@@ -222,7 +187,7 @@ def reindex_command(full, as_json, job_id):
     progress in 'arshif jobs' and on the admin page)."""
     report = _reindex(full=full, as_json=as_json, job_id=job_id)
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     else:
         click.echo(_reindex_words(report))
 
@@ -235,17 +200,17 @@ def _reindex_words(report) -> str:
 @job_command("reindex")
 def _reindex(full, as_json):
     from archive.changes import current_change
-    from indexer.backends import BackendError, IndexBuilds
+    from indexer.backends import BackendError
 
-    db = _db()
+    db = archive_db()
     cfg = current_app.config
     tz = cfg["ARSHIF_TIMEZONE"]
-    progress = _Progress("indexed", quiet=as_json)
+    progress = Progress("indexed", quiet=as_json)
     on_progress = with_job_progress(progress)
     # Read before any article is: what is stored from now on goes in the next update.
     change = current_change(db)
     try:
-        builds = IndexBuilds(cfg)
+        builds = wiring.index_builds(cfg)
         since = None if full else builds.indexed_change()
         if since is None:
             report = builds.full_rebuild(iter_articles(db), count_articles(db), tz, on_progress, change,
@@ -272,11 +237,11 @@ def index_group():
 @with_appcontext
 def rollback_command():
     """Serve the previous complete generation again."""
-    from indexer.backends import BackendError, IndexBuilds
+    from indexer.backends import BackendError
     from indexer.generations import IndexBusy, NoIndex
 
     try:
-        name = IndexBuilds(current_app.config).rollback()
+        name = wiring.index_builds(current_app.config).rollback()
     except (NoIndex, IndexBusy, BackendError) as exc:
         raise click.ClickException(str(exc))
     click.echo(f"now serving generation {name}")
@@ -314,7 +279,7 @@ def search_command(query, section, source, person, org, place, date_from, date_t
     except (SearchError, SearchTimeout, NoIndex) as exc:
         raise click.ClickException(error_text(exc))
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
         return
     click.echo(ngettext("%(count)s article (%(ms)s ms)", "%(count)s articles (%(ms)s ms)", result.total,
                         count=number(result.total), ms=format(result.took_ms, ".1f")))
@@ -347,262 +312,9 @@ def serve_command(host, port, workers):
     os.execv(sys.executable, argv)
 
 
-def entity_linker():
-    """Entity extraction at ingest: the extractor and key from indexer, stored by archive."""
-    from archive.authority import EntityLinker
-    from indexer.entities import Extractor, KnownNames, display_name, entity_key
-
-    return EntityLinker(Extractor().extract, entity_key, display_name, known_names=KnownNames)
-
-
-def seed_authority(db) -> int:
-    from archive.authority import seed
-    from indexer.entities import entity_key
-    from indexer.gazetteers import authority_seed
-
-    return seed(db, authority_seed(), entity_key)
-
-
-@click.group("entities")
-def entities_group():
-    """The authority file of people, organisations and places."""
-
-
-def _format_of(path: str) -> str:
-    return "json" if path.lower().endswith(".json") else "csv"
-
-
-@entities_group.command("export")
-@click.argument("path")
-@with_appcontext
-def entities_export(path):
-    """Write every entry (id, name, type, aliases) to a CSV or JSON file (by extension; - for stdout)."""
-    from archive.authority import dump, export_entities
-
-    text = dump(export_entities(_db()), _format_of(path))
-    if path == "-":
-        click.echo(text, nl=False)
-    else:
-        Path(path).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {path}")
-
-
-@entities_group.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@with_appcontext
-def entities_import(path):
-    """Create or update entries from a CSV or JSON file in the export's shape."""
-    from archive.authority import AuthorityError, import_entities, load
-    from indexer.entities import entity_key
-
-    try:
-        rows = load(Path(path).read_text(encoding="utf-8"), _format_of(path))
-        report = import_entities(_db(), rows, entity_key)
-    except (AuthorityError, ValueError) as exc:
-        raise click.ClickException(error_text(exc))
-    click.echo(f"created {report.created}, updated {report.updated}, aliases added {report.aliases}; "
-               "run 'arshif reindex' to apply them to the index")
-
-
-@entities_group.command("reextract")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
-              help="Only articles stored or changed since this UTC date (YYYY-MM-DD).")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--job", "job_id", type=int, default=None, hidden=True)
-@with_appcontext
-@job_command("reextract", fill=("since",))
-def entities_reextract(since, as_json):
-    """Extract and link the entities of stored articles again (after a new model or authority
-    file), as a job with progress, then update the search index incrementally. Librarians'
-    merges and renames are kept: mentions link through the authority file as it stands."""
-    from archive.authority import reextract
-
-    db = _db()
-    progress = _Progress("re-extracted", quiet=as_json)
-    result = reextract(db, entity_linker(), since=since, progress=with_job_progress(progress))
-    progress.done()
-    note_result(result, f"re-extracted {result['articles']:,} articles, {result['changed']:,} changed")
-    if as_json:
-        _echo_json(result)
-    else:
-        click.echo(f"re-extracted {result['articles']} articles: {result['changed']} link differently")
-    if result["changed"]:  # then the index: one more JSON line with --json
-        click.get_current_context().invoke(reindex_command, full=False, as_json=as_json, job_id=None)
-
-
-@entities_group.command("merge")
-@click.argument("keep")
-@click.argument("other")
-@with_appcontext
-def entities_merge(keep, other):
-    """Merge entry OTHER into KEEP (ids like e12)."""
-    from archive.authority import AuthorityError, merge
-
-    try:
-        result = merge(_db(), keep, other)
-    except AuthorityError as exc:
-        raise click.ClickException(error_text(exc))
-    click.echo(f"merged {result['merged']} into {result['kept']}: {result['articles']} articles changed; "
-               "run 'arshif reindex' to apply")
-
-
-@click.group("sections")
-def sections_group():
-    """Sections and the Arabic and English labels the interface shows for them."""
-
-
-@sections_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print the sections as a JSON list.")
-@with_appcontext
-def sections_list(as_json):
-    """Every section's code, labels and number of articles."""
-    from archive.sections import list_sections
-
-    rows = list_sections(_db())
-    if as_json:
-        _echo_json([{"code": r.code, "label_ar": r.label_ar, "label_en": r.label_en, "articles": r.articles}
-                    for r in rows])
-        return
-    for r in rows:
-        click.echo(f"{r.code}\t{r.label_ar or '-'}\t{r.label_en or '-'}\t{r.articles}")
-
-
-@sections_group.command("label")
-@click.argument("code")
-@click.option("--ar", "label_ar", default=None, help="The Arabic label (\"\" removes it).")
-@click.option("--en", "label_en", default=None, help="The English label (\"\" removes it).")
-@with_appcontext
-def sections_label(code, label_ar, label_en):
-    """Give section CODE an Arabic and/or English label (shown at once; no reindex needed)."""
-    from archive.sections import SectionError, set_labels
-
-    if label_ar is None and label_en is None:
-        raise click.UsageError(_("give --ar, --en or both"))
-    try:
-        info = set_labels(_db(), code, label_ar, label_en)
-    except SectionError as exc:
-        raise click.ClickException(error_text(exc))
-    click.echo(f"{info.code}\t{info.label_ar or '-'}\t{info.label_en or '-'}")
-
-
-@click.group("user")
-def user_group():
-    """Librarian accounts."""
-
-
-def _read_password(from_stdin: bool, prompt: str) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
-
-
-@user_group.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian", show_default=True,
-              help="What the account may do (admins also manage accounts).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@with_appcontext
-def user_add_command(name, role, password_stdin):
-    """Add an account that can sign in to /admin (prompts for the password)."""
-    from archive.accounts import AccountError, add_user
-    from web.jobs import jobs_db
-
-    db = jobs_db()
-    password = _read_password(password_stdin, "Password")
-    try:
-        account = add_user(db, name, password, role)
-    except AccountError as exc:
-        raise click.ClickException(error_text(exc))
-    click.echo(f"added {account.role} {account.name}")
-
-
-@user_group.command("list")
-@with_appcontext
-def user_list_command():
-    """List the accounts."""
-    from archive.accounts import list_users
-    from web.jobs import jobs_db
-
-    for u in list_users(jobs_db()):
-        click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'disabled'}")
-
-
-@user_group.command("password")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@with_appcontext
-def user_password_command(name, password_stdin):
-    """Give an account a new password (prompts); its current sign-ins end."""
-    from archive.accounts import AccountError, set_password
-    from web.jobs import jobs_db
-
-    db = jobs_db()
-    password = _read_password(password_stdin, "New password")
-    try:
-        set_password(db, name, password)
-    except AccountError as exc:
-        raise click.ClickException(error_text(exc))
-    click.echo(f"new password for {name}; its sign-ins have ended")
-
-
-@user_group.command("disable")
-@click.argument("name")
-@with_appcontext
-def user_disable_command(name):
-    """Disable an account: it cannot sign in, and its current sign-ins end."""
-    _set_active(name, False)
-
-
-@user_group.command("enable")
-@click.argument("name")
-@with_appcontext
-def user_enable_command(name):
-    """Enable a disabled account again."""
-    _set_active(name, True)
-
-
-def _set_active(name: str, active: bool) -> None:
-    from archive.accounts import AccountError, set_active
-    from web.jobs import jobs_db
-
-    try:
-        set_active(jobs_db(), name, active)
-    except AccountError as exc:
-        raise click.ClickException(error_text(exc))
-    click.echo(f"{name} {'enabled' if active else 'disabled; its sign-ins have ended'}")
-
-
-@click.command("jobs")
-@click.option("--json", "as_json", is_flag=True, help="Print the jobs as a JSON list.")
-@click.option("--limit", type=int, default=10, show_default=True, help="How many recent jobs.")
-@with_appcontext
-def jobs_command(as_json, limit):
-    """Recent jobs (reindex, ingest) with their progress; finds jobs whose process died."""
-    from archive import jobs
-    from web.jobs import jobs_db
-
-    db = jobs_db()
-    jobs.sweep(db)
-    rows = jobs.recent(db, limit=limit)
-    if as_json:
-        _echo_json([j.to_dict() for j in rows])
-        return
-    for j in rows:
-        line = f"{j.id:>5} {j.kind:<8} {j.status:<10} {j.created_at:%Y-%m-%d %H:%M:%S} {j.started_by}"
-        if j.total:
-            line += f"  {j.done:,}/{j.total:,}"
-        elif j.done:
-            line += f"  {j.done:,}"
-        if j.active and j.rate:
-            line += f" ({j.rate:,.0f}/s" + (f", ETA {j.eta_seconds:,.0f} s)" if j.eta_seconds is not None else ")")
-        if j.message:
-            line += f"  {j.message}"
-        click.echo(line)
-
-
 COMMANDS = (entities_group, init_command, ingest_command, rejections_command, reindex_command, index_group,
             search_command, serve_command)
-# Librarian operations (accounts, jobs).
+# Librarian operations (web/cli_librarian.py: the authority file, accounts, jobs, section labels).
 COMMANDS += (user_group, jobs_command, sections_group)
 
 

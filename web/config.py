@@ -114,7 +114,7 @@ ARABIC_DIGITS = "latn"
 # {"جريدة المدى": "ar_IQ", "Jawhara FM": "ar_TN"} (كانون الثاني / جانفي instead of يناير).
 SOURCE_LOCALES = {}
 
-# -- Librarian accounts and the admin pages (web/auth.py, web/admin.py) --
+# -- Librarian accounts and the admin pages (web/auth.py, web/admin/) --
 # Session cookie: not readable by scripts, not sent on cross-site requests. Set
 # SESSION_COOKIE_SECURE = True when Arshif is served over HTTPS (it then never travels in clear).
 SESSION_COOKIE_NAME = "arshif_session"

@@ -12,12 +12,13 @@ import threading
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import inspect
 
 from archive import jobs
 from archive.runs import record_counts
 from indexer.generations import IndexBusy
+from web.console import archive_db
 
 # How a spawned job starts the arshif CLI: this interpreter, so the same environment.
 ARSHIF = [sys.executable, "-c", "from web.cli import main; main()"]
@@ -32,9 +33,7 @@ def cli_user() -> str:
 
 
 def jobs_db():
-    db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
-    if not db.is_initialised():
-        raise click.ClickException("the archive database is not set up yet: run 'arshif init' first")
+    db = archive_db()
     if not inspect(db.engine).has_table("jobs"):
         raise click.ClickException("the database predates jobs and accounts: run 'arshif init' to upgrade it")
     return db

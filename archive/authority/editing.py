@@ -1,4 +1,4 @@
-"""A librarian's changes to the authority file (``arshif entities merge``, web/admin.py): merging
+"""A librarian's changes to the authority file (``arshif entities merge``, web/admin/entities.py): merging
 two entries (with a preview that changes nothing), adding a spelling, changing an entry's type.
 Each marks the articles whose index documents change."""
 from __future__ import annotations

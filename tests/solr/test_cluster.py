@@ -20,7 +20,7 @@ from indexer.solr.build import SolrWriter, full_rebuild, incremental_update, ind
 from indexer.solr.client import SolrClient, SolrError
 from indexer.solr.generations import SolrGenerations
 from tests.conftest import ROOT, make_app
-from web.cli import _db
+from web.console import archive_db as _db
 
 
 def _generations(cluster, alias: str) -> SolrGenerations:

@@ -13,14 +13,10 @@ from archive.models import parse_id
 from web.admin.common import archive_db, bp, render_page
 from web.i18n import number
 from web.labels import error_text, label
+from web.wiring import entity_key
 
 ENTITIES_PER_PAGE = 50
 ARTICLES_PER_PAGE = 20
-
-
-def _entity_key(text: str) -> str:
-    from indexer.entities import entity_key
-    return entity_key(text)
 
 
 @bp.route("/entities")
@@ -35,7 +31,7 @@ def entities():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     total, rows = authority.list_entities(archive_db(), q=q or None, kind=kind or None, provisional=provisional,
                                           limit=ENTITIES_PER_PAGE, offset=(page - 1) * ENTITIES_PER_PAGE,
-                                          key=_entity_key)
+                                          key=entity_key)
     pages = max(1, -(-total // ENTITIES_PER_PAGE))
     args = {"q": q, "type": kind, "provisional": request.args.get("provisional") or ""}
     return render_page("admin/entities.html", status, entities=rows, total=total, page=page, pages=pages,
@@ -46,7 +42,7 @@ def _entity_page(entity_id: str, error: str | None = None, status: int = 200, pr
                  other: str = "", candidates: list[dict] | None = None):
     info = authority.entity_info(archive_db(), entity_id)
     if info is None:
-        total, rows = authority.list_entities(archive_db(), limit=ENTITIES_PER_PAGE, key=_entity_key)
+        total, rows = authority.list_entities(archive_db(), limit=ENTITIES_PER_PAGE, key=entity_key)
         return render_page("admin/entities.html", 404, entities=rows, total=total, page=1,
                      pages=max(1, -(-total // ENTITIES_PER_PAGE)), args={}, kinds=authority.KINDS,
                      error=_("there is no entity “%(id)s” (ids look like e12)", id=entity_id))
@@ -79,7 +75,7 @@ def _done(entity_id: str, message: str):
 @bp.route("/entities/<entity_id>/alias", methods=["POST"])
 def entity_alias(entity_id: str):
     try:
-        r = authority.add_alias(archive_db(), entity_id, request.form.get("alias", ""), _entity_key)
+        r = authority.add_alias(archive_db(), entity_id, request.form.get("alias", ""), entity_key)
     except authority.AuthorityError as exc:
         return _entity_page(entity_id, error_text(exc), 400)
     current_app.logger.info("%s added alias %r to %s", current_user.name, r["alias"], r["id"])

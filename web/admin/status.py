@@ -12,11 +12,12 @@ from flask_login import current_user
 from archive import jobs
 from archive.runs import last_run
 from archive.store import archive_counts, count_articles
-from indexer.build import indexed_change
-from indexer.generations import IndexBusy, IndexRoot, NoIndex
+from indexer.backends import BackendError
+from indexer.generations import IndexBusy, NoIndex
 from web.admin.common import archive_db, bp, render_page
 from web.jobs import start_job
 from web.labels import error_text
+from web.wiring import index_builds
 
 
 def _tree_size(path: Path) -> int:
@@ -31,16 +32,16 @@ def archive_status() -> dict:
     db = archive_db()
     jobs.sweep(db)
     instance = Path(current_app.instance_path)
-    root = IndexRoot(current_app.config["INDEX_DIR"])
+    builds = index_builds(current_app.config)
     index = current_app.extensions["arshif.search"].status()
-    sizes = root.disk_usage()
-    current = root.current()
-    generations = [{"name": g, "bytes": sizes.get(g, 0), "serving": g == current,
-                    "meta": root.read_meta(g)} for g in reversed(root.complete_generations())]
+    try:
+        current, generations, change, index_error = (builds.current(), builds.generations(),
+                                                     builds.indexed_change(), None)
+    except BackendError as exc:  # a SolrCloud cluster that does not answer: the page still shows
+        current, generations, change, index_error = None, [], None, str(exc)
     db_file = db.engine.url.database if db.url.startswith("sqlite") else None
     database_bytes = sum(_tree_size(Path(db_file + suffix)) for suffix in ("", "-wal", "-shm")) if db_file else None
     last_reindex = jobs.recent(db, limit=1, kind="reindex")
-    change = indexed_change(current_app.config["INDEX_DIR"])
     try:
         free = shutil.disk_usage(instance).free
     except OSError:
@@ -51,19 +52,20 @@ def archive_status() -> dict:
         # Stored but not yet searchable: changed after the serving generation's change number
         # (all of them when there is no index, or one built before change numbers).
         "unsearchable": count_articles(db, after_change=change) if change is not None else
-        (archive_counts(db)["articles"] if current is None else None),
-        "generations": generations,
+        (archive_counts(db)["articles"] if current is None and index_error is None else None),
+        "generations": generations, "index_error": index_error,
         "last_ingest": last_run(db),
         "last_reindex": last_reindex[0] if last_reindex else None,
         "active": [j for j in jobs.recent(db, limit=10) if j.active],
-        "disk": {"database": database_bytes, "index": _tree_size(root.root),
+        "disk": {"database": database_bytes, "index": _tree_size(Path(current_app.config["INDEX_DIR"])),
                  "uploads": _tree_size(instance / "uploads"), "free": free},
     }
 
 
 @bp.route("/")
 def status():
-    return render_page("admin/status.html", s=archive_status(), error=None)
+    s = archive_status()
+    return render_page("admin/status.html", s=s, error=s["index_error"])
 
 
 @bp.route("/api/status")
@@ -113,15 +115,14 @@ def api_reindex():
 @bp.route("/rollback", methods=["GET", "POST"])
 def rollback():
     """Serve the previous complete generation again: a page that asks, then the switch."""
-    root = IndexRoot(current_app.config["INDEX_DIR"])
-    current = root.current()
-    older = [g for g in root.complete_generations() if current is None or g < current]
-    if request.method == "GET":
-        return render_page("admin/rollback.html", current=current, previous=older[-1] if older else None,
-                     error=None if older else _("there is no earlier complete generation to roll back to"))
+    builds = index_builds(current_app.config)
     try:
-        name = root.rollback()
-    except (NoIndex, IndexBusy) as exc:
+        if request.method == "GET":
+            current, previous = builds.rollback_choice()
+            return render_page("admin/rollback.html", current=current, previous=previous, error=None
+                               if previous else _("there is no earlier complete generation to roll back to"))
+        name = builds.rollback()
+    except (NoIndex, IndexBusy, BackendError) as exc:
         return render_page("admin/status.html", 409, s=archive_status(), error=str(exc))
     current_app.logger.info("%s rolled the index back to %s", current_user.name, name)
     flash(_("Now serving generation %(name)s.", name=name), "status")

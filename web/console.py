@@ -1,0 +1,48 @@
+"""What the ``arshif`` commands share: the archive database for long work (refused until
+``arshif init`` has set it up), one-line JSON output, progress lines on stderr."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+from flask import current_app
+
+
+def archive_db():
+    db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
+    if not db.is_initialised():
+        raise click.ClickException("the archive database is not set up yet: run 'arshif init' first")
+    return db
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=None))
+
+
+class Progress:
+    """Progress lines on stderr, at most a few per second."""
+
+    def __init__(self, what: str, quiet: bool = False):
+        self.what = what
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        now = time.perf_counter()
+        if self.quiet or now - self.last < 0.5:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        if total:
+            eta = (total - done) / rate if rate else 0
+            click.echo(f"\r{self.what}: {done:,}/{total:,} ({rate:,.0f}/s, ETA {eta:,.0f} s)   ",
+                       err=True, nl=False)
+        else:
+            click.echo(f"\r{self.what}: {done:,} ({rate:,.0f}/s)   ", err=True, nl=False)
+
+    def done(self) -> None:
+        if not self.quiet:
+            click.echo("", err=True)

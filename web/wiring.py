@@ -1,0 +1,60 @@
+"""The one place the archive and the indexer are put together from the configuration (a mapping
+with web/config.py's keys): the archive database, the search service over the configured engine
+with the authority file behind it, the builds of the configured engine's generations, and the
+authority file's text functions (lookup key, display form, extractor). ``create_app``, the CLI
+and the admin pages take them from here; nothing else builds them."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from archive.db import Database, Timeouts
+from indexer.backends import IndexBuilds, open_engine
+from indexer.entity_keys import display_name, entity_key
+from indexer.search import SearchService
+
+__all__ = ["open_database", "search_service", "index_builds", "entity_key", "entity_linker", "seed_authority"]
+
+
+def open_database(config: Mapping) -> Database:
+    """The archive database. Web requests wait seconds at most on it
+    (``DATABASE_REQUEST_TIMEOUT``); the CLI's long work uses its ``batch()`` twin."""
+    wait = float(config["DATABASE_REQUEST_TIMEOUT"])
+    return Database(config["DATABASE_URL"], Timeouts(connect=float(config["DATABASE_CONNECT_TIMEOUT"]),
+                                                     statement=wait, busy=wait))
+
+
+def search_service(config: Mapping, db: Database) -> SearchService:
+    """Search over the configured engine, with the authority file of ``db`` behind it."""
+    def authority() -> dict:
+        # Read in the background by the search service, which keeps the last good copy and
+        # marks searches made without any copy (a failure here is logged there).
+        from archive.authority import alias_table
+        return alias_table(db)
+
+    return SearchService(
+        config["INDEX_DIR"], tz=config["ARSHIF_TIMEZONE"], cache_size=config["SEARCH_CACHE_SIZE"],
+        time_limit=float(config["SEARCH_TIME_LIMIT"]), facet_time_limit=float(config["FACET_TIME_LIMIT"]),
+        authority=authority, authority_ttl=float(config["AUTHORITY_TTL"]),
+        authority_timeout=float(config["AUTHORITY_TIMEOUT"]), engine=open_engine(config))
+
+
+def index_builds(config: Mapping) -> IndexBuilds:
+    """Rebuilds, updates, generations and rollback of the configured engine's index."""
+    return IndexBuilds(config)
+
+
+def entity_linker():
+    """Entity extraction at ingest: the extractor and key from indexer, stored by archive
+    (loads the CRF model, so only the commands that extract call it)."""
+    from archive.authority import EntityLinker
+    from indexer.entities import Extractor, KnownNames
+
+    return EntityLinker(Extractor().extract, entity_key, display_name, known_names=KnownNames)
+
+
+def seed_authority(db: Database) -> int:
+    """Add the gazetteers' entries the authority file does not know yet; how many were added."""
+    from archive.authority import seed
+    from indexer.gazetteers import authority_seed
+
+    return seed(db, authority_seed(), entity_key)
