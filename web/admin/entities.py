@@ -106,7 +106,7 @@ def entity_merge(entity_id: str):
     if not other:
         return _entity_page(entity_id, _("give the name or the id of the entry to merge into this one"), 400)
     if parse_id(other) is None:  # a name: the entry it names, or a choice when several do
-        found = authority.find_entities(archive_db(), other, key=_entity_key, exclude=entity_id)
+        found = authority.find_entities(archive_db(), other, key=entity_key, exclude=entity_id)
         if not found:
             return _entity_page(entity_id, _("no other entry is named “%(name)s”", name=other), 400, other=other)
         exact = [f for f in found if f["exact"]]
