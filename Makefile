@@ -48,6 +48,7 @@ test: test-deps
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/reindex.py
 	$(BIN)/python bench/ner_eval.py
 	$(BIN)/python bench/quality.py
 

@@ -98,7 +98,7 @@ def main() -> None:
     if not args.corpus.exists():
         print(json.dumps({"error": f"corpus not found at {args.corpus}"}))
         sys.exit(1)
-    result: dict = {"corpus": str(args.corpus), "command": "arshif ingest FILE --json (entity extraction on)",
+    result: dict = {"corpus": str(args.corpus), "command": "arshif ingest FILE --json --no-reindex (entity extraction on)",
                     "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
                     "note": "wall clock on a shared machine; concurrent processes lower these figures"}
     with tempfile.TemporaryDirectory() as tmp:
