@@ -96,8 +96,8 @@ def api_page():
     doc = openapi.document(public_url("/"))
     endpoints = [{"id": op["operationId"], "method": method.upper(), "path": path,
                   "summary": _say(op["summary"]), "description": _say(op.get("description", "")),
-                  "params": [{"name": p["name"], "where": WHERE[p["in"]], "type": _type_text(p["schema"]),
-                              "meaning": _say(p.get("description", ""))} for p in op.get("parameters", [])],
+                  "params": [{"name": p["name"], "where": WHERE[p["in"]], "meaning": _say(p.get("description", "")),
+                              **_type_of(p["schema"])} for p in op.get("parameters", [])],
                   "responses": [(code, _say(r["description"])) for code, r in op["responses"].items()]}
                  for path, ops in doc["paths"].items() for method, op in ops.items()]
     return render_template("api.html", endpoints=endpoints, base=public_url())
@@ -116,9 +116,9 @@ def _say(text: str) -> str:
     return gettext(text) if text else ""
 
 
-def _type_text(schema: dict) -> str:
-    if schema.get("type") == "array":
-        text = gettext("%(type)s, repeatable", type=schema["items"]["type"])
-    else:
-        text = schema.get("type", "")
-    return text + (": " + ", ".join(map(str, schema["enum"])) if schema.get("enum") else "")
+def _type_of(schema: dict) -> dict:
+    """A parameter's JSON type, whether it may be repeated, and the values it takes."""
+    repeatable = schema.get("type") == "array"
+    schema = schema["items"] if repeatable else schema
+    return {"type": schema.get("type", ""), "repeatable": repeatable,
+            "choices": ", ".join(map(str, schema.get("enum", [])))}

@@ -105,7 +105,11 @@ FEED_ENTRIES = 50
 
 # -- Interface language and formatting (web/i18n.py) --
 # Babel locale for month names and number separators in the Arabic interface: "ar" (يناير),
-# "ar_IQ" / "ar_LB" (كانون الثاني), "ar_TN" (جانفي), "ar_MA" (ماي)...
+# "ar_IQ" / "ar_LB" (كانون الثاني), "ar_TN" (جانفي), "ar_MA" (ماي)... One style, not the paired
+# "كانون الثاني/يناير" some archives print: the date line of every hit, the date facet and the
+# month bars of the histogram all say the month the same way, and a pair does not fit under a
+# bar. "ar" because its names are read everywhere in the Arab world; an Iraqi or Levantine
+# archive sets its own (SOURCE_LOCALES still names each outlet's months in its article dates).
 ARABIC_LOCALE = "ar"
 # Digits in the Arabic interface: "latn" (0123, as most Arabic news sites write them) or
 # "arab" (Arabic-Indic ٠١٢٣).

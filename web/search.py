@@ -276,13 +276,20 @@ def highlighter(query: str):
     return lambda text: Markup(highlight_all(text, matcher))
 
 
-def citation(article: dict, lang: str) -> tuple[list[str], str]:
+def citation(article: dict, lang: str) -> tuple[list[Markup], str]:
     """Author, title, outlet and date as a journalist cites them in ``lang`` (the permalink
-    follows), and the separator between them; each part is isolated when shown (bidi)."""
+    follows), and the separator between them. Each part is its text isolated for the bidi
+    algorithm (``<bdi>``), the title's quotation marks outside it: inside an Arabic title's
+    right-to-left run they would stand at the wrong ends of an English citation."""
     date = long_date(article["published_at"], "day", article["source"], lang)
     with force_locale(lang):
-        parts = [article["author"], _("“%(title)s”", title=article["title"]), article["source"], date]
+        quoted = escape(_("“%(title)s”")) % {"title": isolated(article["title"])}
+        parts = [isolated(article["author"]), quoted, isolated(article["source"]), isolated(date)]
         return [p for p in parts if p], _(", ")
+
+
+def isolated(text: str | None) -> Markup | None:
+    return Markup("<bdi>%s</bdi>") % text if text else None
 
 
 @bp.get("/entity/<entity_id>")

@@ -47,7 +47,30 @@ def test_date_fields_and_removable_filters(page, artifacts):
     expect(page.locator(".active-filters li")).to_have_count(2)
 
 
-def test_entity_chip_in_a_result_adds_a_filter(page):
+# Each text node of an element with its first box (top, left, right), in document order.
+TEXT_BOXES = """(selector) => {
+  const out = [], walker = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
+  for (let n; (n = walker.nextNode());) {
+    if (!n.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(n);
+    const box = range.getClientRects()[0];
+    out.push({text: n.textContent, top: Math.round(box.top), left: box.left, right: box.right});
+  }
+  return out;
+}"""
+
+
+def _reads_in_order(boxes: list[dict], rtl: bool = False) -> bool:
+    """Whether each piece of text stands after the one before it in the reading direction: to
+    its right (left, for ``rtl``) on the same line, or on a later line."""
+    def after(a, b):
+        if b["top"] != a["top"]:
+            return b["top"] > a["top"]
+        return b["right"] <= a["left"] + 1 if rtl else b["left"] >= a["right"] - 1
+    return all(after(a, b) for a, b in zip(boxes, boxes[1:]))
+
+
+def test_entity_chip_in_a_result_adds_a_filter(page, artifacts):
     page.goto("/search?q=الموصل")
     total = _count(page)
     chip = page.locator(".hits .chip-place a, .hits .chip-person a, .hits .chip-org a").first
@@ -58,6 +81,7 @@ def test_entity_chip_in_a_result_adds_a_filter(page):
     assert q["q"] == ["الموصل"] and any(k in q for k in ("person", "org", "place"))
     expect(page.locator(".active-filters")).to_contain_text(name)
     assert _count(page) <= total
+    page.screenshot(path=str(artifacts / "desk-chip-filter-ar.png"), full_page=True)
 
 
 def test_back_to_the_same_page_of_results_with_words_marked(page, artifacts):
@@ -95,7 +119,16 @@ def test_copy_citation_and_print_layout(browser, server_url, artifacts):
         page.locator('button[data-copy="#cite-en"]').click()
         english = page.evaluate("navigator.clipboard.readText()")
         assert f"“{title}”" in english and english == page.locator("#cite-en").inner_text()
+        # On the screen the English citation reads left to right, its parts in their order: the
+        # quotation marks around the Arabic title (not inside its right-to-left run), then the
+        # outlet, the date and the link, each comma right after the part it follows.
+        boxes = page.evaluate(TEXT_BOXES, "#cite-en")
+        assert [b["text"] for b in boxes[:3]] == ["“", title, "”, "], boxes
+        assert _reads_in_order(boxes), boxes
+        arabic = page.evaluate(TEXT_BOXES, "#cite-ar")
+        assert [b["text"] for b in arabic[:3]] == ["«", title, "»، "] and _reads_in_order(arabic, rtl=True), arabic
         page.screenshot(path=str(artifacts / "desk-article-cite-ar.png"), full_page=True)
+        page.locator("section.cite").screenshot(path=str(artifacts / "desk-citations-ar.png"))
         page.emulate_media(media="print")
         expect(page.locator("form.search")).to_be_hidden()
         expect(page.locator("nav.tools")).to_be_hidden()
@@ -116,6 +149,43 @@ def test_arabic_entity_page_has_no_english(page, artifacts):
     expect(page.locator("#q")).to_be_visible()                   # a search box on the entity page
     _no_english(page)
     page.screenshot(path=str(artifacts / "desk-entity-ar.png"), full_page=True)
+
+
+def test_entity_page_leads_back_to_the_same_page_of_results(page, artifacts):
+    page.goto("/search?q=بغداد&per_page=5")
+    page.locator('.pages a[href*="page=2"]').first.click()
+    page.wait_for_url(re.compile(r"page=2"))
+    results = page.url
+    page.locator(".hits h2 a").first.click()
+    page.wait_for_url(re.compile(r"/article/"))
+    page.locator(".chips .chip-place a, .chips .chip-person a, .chips .chip-org a").first.click()
+    page.wait_for_url(re.compile(r"/entity/e\d+"))
+    expect(page.locator("#q")).to_have_value("بغداد")
+    page.screenshot(path=str(artifacts / "desk-entity-back-ar.png"), full_page=True)
+    page.get_by_role("link", name="العودة إلى النتائج").click()
+    page.wait_for_load_state()
+    assert _query(page.url) == _query(results)
+    expect(page.locator(".pages strong[aria-current=page]")).to_have_text("2")
+
+
+def test_month_bars_are_named_by_month(page, artifacts):
+    page.goto("/search?date=2018")
+    labels = page.locator(".histogram text.label")
+    expect(labels).to_have_count(12)
+    assert [labels.nth(i).text_content() for i in (0, 4, 11)] == ["يناير", "مايو", "ديسمبر"]
+    january, december = (labels.nth(i).bounding_box()["x"] for i in (0, 11))
+    assert january > december                                      # time runs right to left
+    page.locator("figure.histogram").screenshot(path=str(artifacts / "desk-histogram-months-ar.png"))
+    page.goto("/search?date=2018&lang=en")
+    assert page.locator(".histogram text.label").nth(0).text_content() == "Jan"
+
+
+def test_api_page_in_arabic(page, artifacts):
+    page.goto("/api?lang=ar")
+    expect(page.locator("h1")).to_have_text("واجهة برمجة أرشيف")
+    expect(page.locator("#search table thead")).to_contain_text("معناه")
+    expect(page.locator("#search")).not_to_contain_text("repeated values")
+    page.screenshot(path=str(artifacts / "api-ar.png"), full_page=False)
 
 
 def test_admin_pages_in_arabic(page, server_app, artifacts):
@@ -158,3 +228,25 @@ def test_admin_pages_in_arabic(page, server_app, artifacts):
     expect(page.locator('.facet-section a[data-value="politic"]')).to_contain_text("سياسة")
     page.goto("/search?q=section:سياسة")
     expect(page.locator("#results-count")).not_to_contain_text("لا نتائج")
+
+
+def test_a_failed_upload_says_why_on_the_arabic_runs_page(page, server_app, artifacts, tmp_path):
+    from archive.accounts import add_user
+    add_user(server_app.extensions["arshif.db"], "salma", "a long enough password", "librarian")
+    page.goto("/admin/login")
+    page.locator('input[name="name"]').fill("salma")
+    page.locator('input[name="password"]').fill("a long enough password")
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    scan = tmp_path / "scan.jsonl"
+    scan.write_bytes(bytes(range(256)) * 8)                        # not text: nothing can be read
+    page.goto("/admin/ingest")
+    page.locator('input[type="file"]').set_input_files(str(scan))
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/jobs/\d+"))
+    expect(page.locator("main")).to_contain_text("فشل", timeout=60_000)   # the page refreshes itself
+    page.goto("/admin/runs")
+    failed = page.locator("table.admin-table tr").filter(has=page.locator(".run-error")).first
+    expect(failed).to_contain_text("the file is binary")
+    _no_english(page)
+    page.screenshot(path=str(artifacts / "admin-runs-failed-ar.png"), full_page=True)

@@ -9,6 +9,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import ROOT, build_instance
 from web.search import HELP_EXAMPLES, latin_only
@@ -98,10 +99,12 @@ def test_byline_and_citations(sample):
         from archive.store import iter_articles
         art = next(a for a in iter_articles(sample.extensions["arshif.db"]) if a["author"])
     html = c.get(f"/article/{art['id']}?lang=ar").get_data(as_text=True)
-    ar = re.sub(r"</?bdi>", "", re.search(r'<p id="cite-ar" lang="ar" dir="rtl">(.*?)</p>', html).group(1))
-    en = re.sub(r"</?bdi>", "", re.search(r'<p id="cite-en" lang="en" dir="ltr">(.*?)</p>', html).group(1))
+    ar = re.sub(r"</?bdi[^>]*>", "", re.search(r'<p id="cite-ar" lang="ar" dir="rtl">(.*?)</p>', html).group(1))
+    en = re.sub(r"</?bdi[^>]*>", "", re.search(r'<p id="cite-en" lang="en" dir="ltr">(.*?)</p>', html).group(1))
     assert unescape(ar).startswith(f"{art['author']}، «{art['title']}»") and f"/article/{art['id']}" in ar
     assert unescape(en).startswith(f"{art['author']}, “{art['title']}”") and f"/article/{art['id']}" in en
+    # Only the article's own text is isolated: the quotation marks stand outside the title's run.
+    assert f"“<bdi>{escape(art['title'])}</bdi>”" in html and f"«<bdi>{escape(art['title'])}</bdi>»" in html
     hits = c.get("/search", query_string={"q": f'"{art["title"]}"', "lang": "en"}).get_data(as_text=True)
     assert f"by <bdi>{art['author']}</bdi>" in hits
 

@@ -60,7 +60,8 @@ def test_api_page_lists_every_endpoint(client):
         assert text in html
     assert "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD (years 1900-2100). An empty value is the same as " \
            "leaving the parameter out." in html
-    assert "Parameters of /api/v1/search" in html and "string, repeatable" in html
+    assert "Parameters of /api/v1/search" in html and '<code dir="ltr">string</code>, repeatable' in html
+    assert '<code dir="ltr">string</code>: <code dir="ltr">relevance, newest, oldest</code>' in html  # sort
 
 
 def test_api_page_in_arabic_says_every_description_in_arabic(client):
@@ -72,7 +73,7 @@ def test_api_page_in_arabic_says_every_description_in_arabic(client):
     assert "واجهة برمجة أرشيف" in html and "أمثلة" in html and "معاملات /api/v1/search" in html
     assert "رمز القسم أو تسميته العربية أو الإنجليزية؛ القيم المتكررة يكفي أحدها (OR)." in html
     assert "أحدث تاريخ، شاملًا: YYYY أو YYYY-MM أو YYYY-MM-DD (السنوات 1900-2100). القيمة الفارغة كترك المعامل." in html
-    assert "string، يقبل التكرار" in html and "سلسلة الاستعلام" in html
+    assert '<code dir="ltr">string</code>، يقبل التكرار' in html and "سلسلة الاستعلام" in html
     doc = openapi.document()
     english = {op["summary"] for ops in doc["paths"].values() for op in ops.values()}
     english |= {r["description"] for ops in doc["paths"].values() for op in ops.values()
