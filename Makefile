@@ -18,10 +18,10 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
+# The sample is read once: a restart finds it read and unchanged and adds no run to the history;
+# its articles become searchable by the reindex that follows the ingest (AUTO_REINDEX).
 run: install
 	$(BIN)/arshif init
-	# Once: a restart finds the sample read and unchanged, and adds no run to the history. The
-	# articles become searchable by the reindex that follows (AUTO_REINDEX).
 	$(BIN)/arshif ingest --if-changed sample/
 	PORT=$(PORT) $(BIN)/arshif serve
 
