@@ -15,6 +15,10 @@ body another article already has is a duplicate and is not stored.
 Time zones: a source's times without an offset are read in its zone — ``source_timezones``
 (configuration, ``SOURCE_TIMEZONES``: outlet name → IANA zone) wins and is written to the
 source's row; else the zone an earlier ingest stored for the source; else ``default_tz``.
+
+Why one module of over 400 lines: its steps (read, validate, dedupe, store, revise, reject, count)
+work on one run's batch, transaction and report together; the readers, dates, URLs, uploads and
+run history it relies on are modules of their own.
 """
 from __future__ import annotations
 
