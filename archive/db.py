@@ -29,6 +29,7 @@ from typing import Callable, Iterator, TypeVar
 from sqlalchemy import create_engine, event, exc as sa_exc, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
 
@@ -277,10 +278,41 @@ class Database:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            # "heads": independent branches (e.g. accounts beside archive tables) all apply.
-            command.upgrade(cfg, "heads")
+        engine = self._sqlite_migration_engine() if self.url.startswith("sqlite") else self.engine
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                # "heads": independent branches (e.g. accounts beside archive tables) all apply.
+                command.upgrade(cfg, "heads")
+                if engine is not self.engine:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:  # rolled back: the archive stays as it was
+                        raise RuntimeError(f"the schema upgrade would break links between tables: {broken[:5]}")
+        finally:
+            if engine is not self.engine:
+                engine.dispose()
+
+    def _sqlite_migration_engine(self) -> Engine:
+        """A connection of its own for SQLite schema upgrades. SQLite alters a table by rebuilding
+        it (Alembic's batch mode: copy, drop, rename), which the everyday set-up gets wrong twice:
+        with foreign keys on, dropping a table that others reference fails, or (ON DELETE
+        CASCADE) empties the referencing table; and Python's sqlite3 commits each DDL statement
+        as it goes, so a failed upgrade would leave half a rebuild behind. Here foreign keys are
+        off, the whole upgrade is one explicit transaction, and every link is checked before it
+        commits."""
+        engine = create_engine(self.url, poolclass=NullPool, connect_args={"timeout": self.timeouts.busy})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # no implicit BEGIN/COMMIT by the driver
+            dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction: takes effect
+            dbapi_connection.execute(f"PRAGMA busy_timeout={int(self.timeouts.busy * 1000)}")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
 
     def analyze(self, *tables: str) -> None:
         """Refresh the query planner's statistics after a large change (PostgreSQL plans the

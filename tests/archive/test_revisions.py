@@ -195,3 +195,89 @@ def test_upgrade_from_0001_with_data(db_url, tmp_path):
         db.upgrade()  # safe to repeat
     finally:
         db.dispose()
+
+
+# --------------------------------------------------------------------------- upgrades that rebuild tables
+
+def test_upgrade_from_0006_keeps_every_row_that_references_a_rebuilt_table(db_url):
+    """0007 and 0008 rebuild ``sections`` and ``ingest_runs`` on SQLite (copy, drop, rename).
+    With foreign keys on, dropping a table that articles reference fails, and dropping one that
+    rejections reference with ON DELETE CASCADE would delete them: an archive upgraded in place
+    keeps its sections, runs, articles and rejections, and its links between them."""
+    db = Database(db_url)
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0006")
+        now = datetime(2025, 1, 1)
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO sections (code, label) VALUES ('politic', 'سياسة')"))
+            conn.execute(text("INSERT INTO sources (name) VALUES ('صحيفة الرافدين')"))
+            conn.execute(text("INSERT INTO ingest_runs (started_at, status, paths, format, read, added, "
+                              "updated, unchanged, duplicates, rejected) VALUES (:now, 'completed', 'a.jsonl', "
+                              "'auto', 3, 2, 0, 0, 0, 1)"), {"now": now})
+            run = conn.execute(text("SELECT max(id) FROM ingest_runs")).scalar()
+            section = conn.execute(text("SELECT id FROM sections")).scalar()
+            source = conn.execute(text("SELECT id FROM sources")).scalar()
+            for aid in ("old-1", "old-2"):
+                conn.execute(text(
+                    "INSERT INTO articles (id, title, body, published_at, date_precision, content_hash, "
+                    "record_hash, section_id, source_id, ingest_run_id, created_at, updated_at, change_seq) "
+                    "VALUES (:id, 'عنوان', :body, :now, 'day', :id, :id, :section, :source, :run, :now, :now, 1)"),
+                    {"id": aid, "now": now, "body": BODY + aid, "run": run, "section": section, "source": source})
+            conn.execute(text("INSERT INTO rejections (run_id, ref, code, reason, created_at) "
+                              "VALUES (:run, 'a.jsonl:3', 'bad_json', 'not JSON', :now)"), {"run": run, "now": now})
+        db.upgrade()  # through 0007 (sections) and 0008 (ingest_runs)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT code, label_ar, label_en FROM sections")).all() == [("politic", "سياسة", None)]
+            assert conn.execute(text("SELECT id, section_id, ingest_run_id FROM articles ORDER BY id")).all() == [
+                ("old-1", section, run), ("old-2", section, run)]
+            assert conn.execute(text("SELECT run_id, ref FROM rejections")).all() == [(run, "a.jsonl:3")]
+            assert conn.execute(text("SELECT id, status FROM ingest_runs")).all() == [(run, "completed")]
+            tables = set(inspect(conn).get_table_names())
+        assert not [t for t in tables if t.startswith("_alembic_tmp")]
+        if db.url.startswith("sqlite"):
+            with db.engine.connect() as conn:  # the links still hold, and are enforced again
+                assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.upgrade()  # safe to repeat
+    finally:
+        db.dispose()
+
+
+def test_a_failed_sqlite_upgrade_leaves_the_archive_as_it_was(tmp_path):
+    """The whole upgrade is one transaction: a link found broken at the end (here an article
+    pointing at a section that never existed, written while foreign keys were off) undoes every
+    rebuilt table, so the archive is still at its old schema and can be repaired and upgraded."""
+    import sqlite3
+
+    path = tmp_path / "archive.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0006")
+        raw = sqlite3.connect(path)  # foreign keys are off by default in a plain connection
+        raw.execute("INSERT INTO sections (code) VALUES ('politic')")
+        raw.execute("INSERT INTO articles (id, title, body, published_at, date_precision, content_hash, record_hash, "
+                    "section_id, created_at, updated_at, change_seq) VALUES ('x', 't', 'b', '2025-01-01', 'day', "
+                    "'h', 'h', 999, '2025-01-01', '2025-01-01', 1)")
+        raw.commit()
+        before = raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
+        raw.close()
+        with pytest.raises(RuntimeError, match="break links between tables"):
+            db.upgrade()
+        raw = sqlite3.connect(path)
+        assert raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == before
+        assert raw.execute("SELECT version_num FROM alembic_version WHERE version_num = '0006'").fetchall()
+        raw.execute("UPDATE articles SET section_id = NULL")  # repaired: now it upgrades
+        raw.commit()
+        raw.close()
+        db.upgrade()
+        assert "label_en" in {c["name"] for c in inspect(db.engine).get_columns("sections")}
+    finally:
+        db.dispose()
