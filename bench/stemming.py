@@ -7,6 +7,9 @@ Prints one JSON object:
   preposition pairs, each single letter), by pair and weighted by the count of c + w;
 - ``feh_kept``: of the ف-initial words whose ف-less form is rare (fewer than a tenth as many
   occurrences, or none), the share whose stem keeps the ف (فيدرر, فحص are words, not ف + يدرر);
+- ``clitic_reading``: on unknown ب/ل words labelled by hand (bench/data/unknown_clitics.tsv),
+  the share the stemmer reads right: the ب/ل removed (stem(w) == stem(w without it)) exactly
+  where it is a clitic; per set (dev: where the rule's threshold was chosen; test: held out);
 - ``speed``: stem() on every distinct word without its cache (words/s), and normalize + stem on
   the corpus tokens with warm caches (tokens/s), on one core;
 - with ``--compare FILE`` (stems saved by an earlier ``--save FILE``, e.g. from the stemmer
@@ -39,6 +42,7 @@ from indexer import arabic  # noqa: E402
 CLITICS = ("وبال", "وكال", "ولل", "فبال", "فكال", "فلل", "وال", "بال", "كال", "فال", "لل", "ال",
            "وب", "وك", "ول", "فب", "فك", "فل", "و", "ف", "ب", "ك", "ل")
 RARE = 0.1  # a ف-less form is rare below a tenth of the ف-form's count
+LABELLED = ROOT / "bench" / "data" / "unknown_clitics.tsv"
 
 
 def _group(clitic: str) -> str:
@@ -74,6 +78,18 @@ def feh_kept(counts: Counter, stem) -> dict:
     return {"words": len(words), "kept": round(len(kept) / len(words), 4),
             "kept_weighted": round(sum(counts[w] for w in kept) / sum(counts[w] for w in words), 4),
             "most_frequent_lost": [f"{w} → {stem(w)}" for w in lost[:15]]}
+
+
+def clitic_reading(stem, path: Path = LABELLED) -> dict:
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    out = {}
+    for name in sorted({row[2] for row in rows}):
+        labelled = [(word, label == "C") for word, label, set_ in rows if set_ == name and label != "?"]
+        wrong = [word for word, clitic in labelled if (stem(word) == stem(word[1:])) != clitic]
+        out[name] = {"words": len(labelled), "right": round(1 - len(wrong) / len(labelled), 4),
+                     "wrong": wrong}
+    return out
 
 
 def speed(counts: Counter, corpus: Path) -> dict:
@@ -131,6 +147,7 @@ def main(argv=None) -> int:
     stem = arabic.stem
     report["clitic_consistency"] = clitic_consistency(counts, stem)
     report["feh_kept"] = feh_kept(counts, stem)
+    report["clitic_reading"] = clitic_reading(stem)
     stems = {w: stem(w) for w in counts}
     if args.save:
         args.save.write_text(json.dumps(stems, ensure_ascii=False))
