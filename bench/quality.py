@@ -9,7 +9,10 @@ a one-word query contain that word, with its own clitics and endings?). Method a
 docs/quality.md.
 
     .venv/bin/python bench/quality.py [--queries 500] [--min-per-variant 100] [--seed 20260301]
-        [--precision-queries 200] [--corpus PATH]
+        [--precision-queries 200] [--corpus PATH] [--ranks FILE]
+
+``--ranks FILE`` also writes every query's reciprocal rank per chain and variant (JSON), so two
+runs (before and after a change) can be compared query by query.
 
 Runs under ``make bench``, never under ``make test``.
 """
@@ -434,6 +437,7 @@ def main(argv=None) -> int:
     parser.add_argument("--precision-queries", type=int, default=DEFAULT_PRECISION_QUERIES)
     parser.add_argument("--chains", default=",".join([*CHAINS, SEARCH_CHAIN]))
     parser.add_argument("--index-dir", type=Path, help="keep/reuse the indexes here (development)")
+    parser.add_argument("--ranks", type=Path, help="write each query's reciprocal rank here (JSON)")
     args = parser.parse_args(argv)
 
     if not args.corpus.exists():
@@ -473,6 +477,7 @@ def main(argv=None) -> int:
                for name, chosen in variant_sets.items()}
     failures = {}
     build = {}
+    ranks = {chain: {} for chain in chains}
     for chain in chains:
         if chain == SEARCH_CHAIN:
             from indexer.search import SearchService
@@ -483,6 +488,7 @@ def main(argv=None) -> int:
                 original = dict(zip(needed, evaluate_search(service, [candidates[qi] for qi in needed])))
                 for name, chosen in variant_sets.items():
                     rr = evaluate_search(service, [(words, candidates[qi][1]) for qi, words in chosen])
+                    ranks[chain][name] = _ranked(chosen, rr)
                     orig = [original[qi] for qi, _ in chosen]
                     results[name][chain] = {
                         "mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]),
@@ -506,6 +512,7 @@ def main(argv=None) -> int:
             original = dict(zip(needed, evaluate(ix, analyzer, [candidates[qi] for qi in needed])))
             for name, chosen in variant_sets.items():
                 rr = evaluate(ix, analyzer, [(words, candidates[qi][1]) for qi, words in chosen])
+                ranks[chain][name] = _ranked(chosen, rr)
                 orig = [original[qi] for qi, _ in chosen]
                 results[name][chain] = {
                     "mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]),
@@ -520,6 +527,8 @@ def main(argv=None) -> int:
                         for (qi, words), r in zip(chosen, rr) if r < original[qi]][:8]
             ix.close()
 
+    if args.ranks:
+        args.ranks.write_text(json.dumps(ranks, ensure_ascii=False), encoding="utf-8")
     print(json.dumps({
         "corpus": str(args.corpus), "articles": len(articles), "seed": args.seed,
         "queries": len(sample), "min_per_variant": args.min_per_variant, "procs": args.procs,
@@ -533,6 +542,11 @@ def main(argv=None) -> int:
         "seconds": round(time.perf_counter() - started, 1),
     }, ensure_ascii=False, indent=1))
     return 0
+
+
+def _ranked(chosen, rr):
+    """``[[query number, words as asked, reciprocal rank], …]`` for --ranks."""
+    return [[qi, " ".join(words), r] for (qi, words), r in zip(chosen, rr)]
 
 
 def _mean(values):
