@@ -20,9 +20,14 @@ Everything Arshif stores and returns is a timezone-aware UTC ``datetime`` (shown
 * :func:`bucket_of` gives the year and month facet buckets of an instant in a time zone.
 * :func:`to_iso_z` formats an instant as ``YYYY-MM-DDTHH:MM:SSZ``.
 
-Standard library (``zoneinfo``) plus ``hijridate``.  Local times that fall in a DST gap or fold are resolved
-with ``fold=0`` (the offset in force before the transition).  A time-zone name that zoneinfo does
-not know raises a plain ``ValueError`` (a configuration error, not a bad date).
+Standard library (``zoneinfo``) plus ``hijridate``, and ``arabic_text`` for the Arabic folding.
+Local times that fall in a DST gap or fold are resolved with ``fold=0`` (the offset in force
+before the transition).  A time-zone name that zoneinfo does not know raises a plain
+``ValueError`` (a configuration error, not a bad date).
+
+Why one module of ~450 lines: it is the single reader of dates (the archive's and the search
+filters' must agree to the day, see :func:`period`), and a third of it is data (the Gregorian
+month names of four regions, the Hijri months, their patterns) that the parsers share.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hijridate import Hijri
+
+from arabic_text import FOLD_MAP
 
 __all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "period", "parse_bound", "bucket_of",
            "check_timezone"]
@@ -164,27 +171,17 @@ def _from_iso(m: re.Match, value: str, zone: tzinfo) -> ParsedDate:
 
 # --------------------------------------------------------------------------- Arabic text normalisation
 
-def _build_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {}
-    for i in range(10):
-        table[0x0660 + i] = str(i)  # Arabic-Indic ٠..٩
-        table[0x06F0 + i] = str(i)  # Eastern Arabic-Indic ۰..۹
-    for cp in list(range(0x064B, 0x0660)) + [0x0670, 0x0640]:  # harakat, superscript alef, tatweel
-        table[cp] = None
-    for cp in (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
-        table[cp] = None  # zero-width and bidi controls
-    for ch in "أإآٱ":
-        table[ord(ch)] = "ا"
-    table.update({
-        ord("ة"): "ه", ord("ى"): "ي", ord("ی"): "ي", ord("ک"): "ك",
-        ord("،"): ",", ord("؛"): ";", ord("٫"): ".",
-        0x00A0: " ", 0x202F: " ", 0x2009: " ", ord("\t"): " ",
-        ord("–"): "-", ord("—"): "-", ord("‐"): "-", ord("−"): "-",
-    })
-    return table
-
-
-_TABLE = _build_table()
+# Dates are read after the same folding as the search index's (arabic_text.FOLD_MAP: Arabic-Indic
+# digits → ASCII, diacritics, tatweel and invisible controls deleted, أ إ آ ٱ → ا, ى → ي, ة → ه,
+# Persian ی ک → ي ك, Latin lower case), plus the punctuation, spaces and dashes a date is
+# written with, as their ASCII forms.
+_PUNCTUATION = {
+    ord("،"): ",", ord("؛"): ";", ord("٫"): ".",
+    0x00A0: " ", 0x202F: " ", 0x2009: " ", ord("\t"): " ",
+    ord("–"): "-", ord("—"): "-", ord("‐"): "-", ord("−"): "-",
+}
+assert not FOLD_MAP.keys() & _PUNCTUATION.keys()
+_TABLE = {**FOLD_MAP, **_PUNCTUATION}
 
 # Month names as they look after normalisation (hamza on alef dropped, ة->ه, ى->ي, no diacritics).
 _MONTHS: dict[str, int] = {}

@@ -202,6 +202,15 @@ def test_ta_marbuta_and_ha_are_the_same():
     assert iso("7 جويلية 2019") == iso("7 جويليه 2019") == "2019-07-07T00:00:00Z"
 
 
+def test_dates_fold_arabic_as_the_search_index_does():
+    # one folding (arabic_text) for dates and the index: what the index reads through, dates do
+    from arabic_text import normalize
+    assert normalize("ھـ") == normalize("هـ")  # Urdu-keyboard heh
+    assert iso("15 رمضان 1445 ھـ") == iso("15 رمضان 1445 هـ") == "2024-03-25T00:00:00Z"
+    assert normalize("ينا\u00adير") == "يناير"  # a soft hyphen pasted from a web page
+    assert iso("6 ينا\u00adير 2026") == "2026-01-06T00:00:00Z"
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -585,3 +594,13 @@ def test_both_calendars_keep_the_gregorian_part(value):
 def test_bad_hijri_dates(value, words):
     with pytest.raises(DateParseError, match=words):
         parse_date(value)
+
+
+def test_dates_do_not_import_the_search_index():
+    # archive/ sits below indexer/: its Arabic folding comes from arabic_text, not indexer.arabic
+    import subprocess
+    import sys
+    code = ("import sys, archive.dates; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('indexer', 'whoosh')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
