@@ -323,22 +323,23 @@ def _most_common_remainder(token: str, count) -> str | None:
 # سوال), so a reader who types the seat letter (موتمر for مؤتمر, رييس for رئيس, مفاجي for مفاجئ)
 # gets another word. Before the proclitics and again after them, a word the lexicon does not
 # know that is a known word with one or more ء written و or ي becomes that word (the most
-# frequent, when several fit). An inner ء may have been typed either way; a final one only
-# after a letter other than ا و ي, where it sits on a seat (مفاجئ، تباطؤ, not جزء، ضوء، شيء). A
-# typed form the corpus itself uses (قايد beside قائد, a name as well; بدو "Bedouins" beside
-# بدء) is known and stays as it is.
+# frequent, when several fit). An inner ء may have been typed either way. A final one only as
+# ي, in a word of 4+ letters, after a letter other than ا و ي: the final ئ of مفاجئ، موانئ،
+# لاجئ; a final ؤ typed و, or a short word, would read real words as hamza words (يطفو
+# "floats" is not يطفؤ, البدو "the Bedouins" not البدء, دري not درء). A typed form the corpus
+# itself uses (قايد beside قائد, a name as well) is known and stays as it is.
 def _seat_typings(word: str) -> list[str]:
     """``word`` with each of up to three ء written ء, و or ي (not all ء): inner ones, and a
-    final one after a letter other than ا و ي."""
-    seats = [i for i in range(1, len(word) - 1) if word[i] == "ء"]
-    if len(word) >= 3 and word[-1] == "ء" and word[-2] not in "اوي":
-        seats.append(len(word) - 1)
+    final one (as ي) where the comment above allows."""
+    seats = [(i, "ءوي") for i in range(1, len(word) - 1) if word[i] == "ء"]
+    if len(word) >= 4 and word[-1] == "ء" and word[-2] not in "اوي":
+        seats.append((len(word) - 1, "ءي"))
     if len(seats) > 3:
         return []
     out = []
-    for letters in itertools.product("ءوي", repeat=len(seats)):
+    for letters in itertools.product(*(options for _i, options in seats)):
         chars = list(word)
-        for i, letter in zip(seats, letters):
+        for (i, _options), letter in zip(seats, letters):
             chars[i] = letter
         out.append("".join(chars))
     return out[1:]  # the first is the word itself
@@ -353,46 +354,12 @@ def _typed_seats() -> dict[str, str]:
 _TYPED_SEATS = _typed_seats()
 
 
-def _known_count(token: str) -> int:
-    """How often the corpus shows the word behind ``token``: the token, or what remains of it
-    without its proclitics, either alone or with its endings (0: nothing of it is known)."""
-    if token in LEXICON:
-        return LEXICON[token]
-    rest = _strip_proclitic(token)
-    return _count(rest) or _count_with_ending(rest) or _count_with_ending(token)
-
-
-def _seat_readings(token: str) -> list[str]:
-    """``token`` with up to three of its و/ي read as ء: inner ones, and a final one after a
-    letter other than ا و ي."""
-    seats = [i for i in range(1, len(token) - 1) if token[i] in "وي"]
-    if len(token) >= 3 and token[-1] in "وي" and token[-2] not in "اوي":
-        seats.append(len(token) - 1)
-    out = []
-    for mask in range(1, 1 << min(len(seats), 3)):
-        chars = list(token)
-        for bit, i in enumerate(seats[:3]):
-            if mask >> bit & 1:
-                chars[i] = "ء"
-        out.append("".join(chars))
-    return out
-
-
-def _read_seats(token: str) -> str:
-    """A token nothing of which is known, read with typed seats as ء where that makes a known
-    word with its clitics and endings (لانتمايهما: انتماء + هما; متفاجي)."""
-    if _known_count(token):
-        return token
-    best = max(_seat_readings(token), key=_known_count, default=token)
-    return best if _known_count(best) else token
-
-
 @functools.lru_cache(maxsize=1 << 18)
 def stem(token: str) -> str:
     """Arshif's light stemmer for a token already normalised (see the comment above)."""
     if token in _UNSTEMMED or not _ARABIC_LETTERS_ONLY.fullmatch(token):
         return token
-    token = _TYPED_SEATS.get(token) or _read_seats(token)
+    token = _TYPED_SEATS.get(token, token)
     word = _strip_proclitic(token)
     word = _TYPED_SEATS.get(word, word)
     if word in _UNSTEMMED:
