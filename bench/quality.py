@@ -9,7 +9,7 @@ a one-word query contain that word, with its own clitics and endings?). Method a
 docs/quality.md.
 
     .venv/bin/python bench/quality.py [--queries 500] [--min-per-variant 100] [--seed 20260301]
-        [--precision-queries 200] [--corpus PATH] [--ranks FILE]
+        [--precision-queries 200] [--corpus PATH] [--ranks FILE] [--no-speed]
 
 ``--ranks FILE`` also writes every query's reciprocal rank per chain and variant (JSON), so two
 runs (before and after a change) can be compared query by query.
@@ -438,6 +438,7 @@ def main(argv=None) -> int:
     parser.add_argument("--chains", default=",".join([*CHAINS, SEARCH_CHAIN]))
     parser.add_argument("--index-dir", type=Path, help="keep/reuse the indexes here (development)")
     parser.add_argument("--ranks", type=Path, help="write each query's reciprocal rank here (JSON)")
+    parser.add_argument("--no-speed", action="store_true", help="skip the analysis speed measurement")
     args = parser.parse_args(argv)
 
     if not args.corpus.exists():
@@ -446,7 +447,7 @@ def main(argv=None) -> int:
         return 2
     started = time.perf_counter()
     articles = read_corpus(args.corpus)
-    speed = analysis_speed(articles)
+    speed = None if args.no_speed else analysis_speed(articles)
 
     rng = random.Random(args.seed)
     candidates = make_queries(articles, rng)
