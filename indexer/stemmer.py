@@ -2,8 +2,8 @@
 word-frequency lexicon of the news corpus (shipped in ``indexer/data``) shows that what remains
 is the word, so no root letter is eaten; hamza seats typed as و/ي are read.
 
-One job, about 400 lines: the lexicon, the proclitic, suffix and typed-seat rules are one
-decision (each rule consults the others), with their reasons written beside the tables.
+The lexicon, the proclitic, suffix and typed-seat rules stay together: they are one decision
+(each rule consults the others), with their reasons written beside the tables.
 """
 
 from __future__ import annotations
