@@ -39,10 +39,11 @@ def init_command():
     db.upgrade()
     seeded = wiring.seed_authority(db)
     if seeded:
-        click.echo(f"authority file: {seeded} entries added from the gazetteers")
+        click.echo(ngettext("authority file: %(num)s entry added from the gazetteers",
+                            "authority file: %(num)s entries added from the gazetteers", seeded))
     Path(current_app.config["INDEX_DIR"]).mkdir(parents=True, exist_ok=True)
     url = db.engine.url.render_as_string(hide_password=True)
-    click.echo(f"Arshif instance ready in {instance} (database: {url})")
+    click.echo(_("Arshif instance ready in %(instance)s (database: %(url)s)", instance=instance, url=url))
 
 
 @click.command("ingest")
@@ -69,8 +70,8 @@ def ingest_command(paths, fmt, source, as_json, no_reindex, if_changed, job_id):
     digest = fingerprint(paths, fmt, source) if if_changed and job_id is None else None
     unchanged_run = read_unchanged(archive_db(), paths, fmt, source, digest)
     if unchanged_run is not None:
-        click.echo(f"{' '.join(paths)}: read by ingest run {unchanged_run} and unchanged since; nothing to do",
-                   err=as_json)
+        click.echo(_("%(paths)s: read by ingest run %(run)s and unchanged since; nothing to do",
+                     paths=" ".join(paths), run=unchanged_run), err=as_json)
         report, reindex_job = IngestReport(run_id=unchanged_run), (_queue_reindex() if follow else None)
     else:
         report, reindex_job = _ingest(paths=paths, fmt=fmt, source=source, as_json=as_json, reindex=follow,
@@ -85,10 +86,10 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
     """The ingest job: the run, its report, and (``reindex``) the incremental reindex job that
     is to follow it, queued before this job ends so the job's page can name it."""
     if not paths:
-        raise click.UsageError("name at least one file or directory to ingest")
+        raise click.UsageError(_("name at least one file or directory to ingest"))
     from archive.ingest import ingest
 
-    progress = Progress("read", quiet=as_json)
+    progress = Progress(_("read"), quiet=as_json)
     try:
         report = ingest(archive_db(), paths, fmt=fmt, source=source,
                         default_tz=current_app.config["ARSHIF_TIMEZONE"],
@@ -99,16 +100,19 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
         raise click.ClickException(str(exc))
     progress.done()
     for error in report.errors:
-        click.echo(f"error: {error}", err=True)
+        click.echo(_("error: %(error)s", error=error), err=True)
     if not as_json:
-        status = f"failed: {report.failed}" if report.failed else "completed"
-        click.echo(f"ingest run {report.run_id} {status}: read {report.read}, added {report.added}, "
-                   f"updated {report.updated}, unchanged {report.unchanged}, "
-                   f"duplicates {report.duplicates}, rejected {report.rejected}")
+        status = _("failed: %(reason)s", reason=report.failed) if report.failed else _("completed")
+        click.echo(_("ingest run %(run)s %(status)s: read %(read)s, added %(added)s, updated %(updated)s, "
+                     "unchanged %(unchanged)s, duplicates %(duplicates)s, rejected %(rejected)s",
+                     run=report.run_id, status=status, read=report.read, added=report.added,
+                     updated=report.updated, unchanged=report.unchanged, duplicates=report.duplicates,
+                     rejected=report.rejected))
         for r in report.rejections[:50]:
-            click.echo(f"  rejected {r['ref']}: {r['code']}: {r['reason']}")
+            click.echo(_("  rejected %(ref)s: %(code)s: %(reason)s", ref=r["ref"], code=r["code"], reason=r["reason"]))
         if len(report.rejections) > 50:
-            click.echo(f"  … and {len(report.rejections) - 50} more: arshif rejections --run {report.run_id}")
+            click.echo(_("  … and %(num)s more: arshif rejections --run %(run)s",
+                         num=len(report.rejections) - 50, run=report.run_id))
     if report.failed:
         if as_json:
             echo_json({**report.to_dict(), "reindex": None})
@@ -129,7 +133,7 @@ def _queue_reindex(after=None) -> int | None:
     try:
         since = wiring.index_builds(current_app.config).indexed_change()
     except BackendError as exc:
-        click.echo(f"not searchable yet: {exc}", err=True)
+        click.echo(_("not searchable yet: %(error)s", error=exc), err=True)
         return None
     waiting = count_articles(db, after_change=since) if since is not None else count_articles(db)
     if not waiting:
@@ -138,7 +142,8 @@ def _queue_reindex(after=None) -> int | None:
         queued = jobs.create(jobs_db(), "reindex", after.info.started_by if after else cli_user(),
                              {"full": False, "after_job": after.id if after else None})
     except jobs.JobBusy as exc:
-        click.echo(f"not searchable yet: {exc.message}; run 'arshif reindex' once it has finished", err=True)
+        click.echo(_("not searchable yet: %(error)s; run 'arshif reindex' once it has finished",
+                     error=error_text(exc)), err=True)
         return None
     if after is not None:
         after.result = {**(after.result or {}), "reindex_job": queued.id}
@@ -151,10 +156,10 @@ def _follow_up_reindex(job_id: int, as_json: bool) -> dict:
     try:
         report = _reindex(full=False, as_json=as_json, job_id=job_id)
     except click.ClickException as exc:
-        click.echo(f"the new articles are stored but not searchable yet: {exc.message}", err=True)
+        click.echo(_("the new articles are stored but not searchable yet: %(error)s", error=exc.message), err=True)
         return {"job": job_id, "error": exc.message}
     if not as_json:
-        click.echo(f"reindex job {job_id}: {_reindex_words(report)}")
+        click.echo(_("reindex job %(job)s: %(report)s", job=job_id, report=_reindex_words(report)))
     return {"job": job_id, **report.to_dict()}
 
 
@@ -169,9 +174,9 @@ def rejections_command(run_id, as_json):
         echo_json({"run": run_id, "rejections": rows})
         return
     if run_id is None:
-        click.echo("no ingest runs yet")
+        click.echo(_("no ingest runs yet"))
         return
-    click.echo(f"ingest run {run_id}: {len(rows)} rejected")
+    click.echo(_("ingest run %(run)s: %(num)s rejected", run=run_id, num=len(rows)))
     for r in rows:
         click.echo(f"  {r['ref']}: {r['code']}: {r['reason']}")
 
@@ -193,8 +198,14 @@ def reindex_command(full, as_json, job_id):
 
 
 def _reindex_words(report) -> str:
-    kind = "full rebuild" if report.full else "incremental update"
-    return f"{kind}: {report.articles} articles into generation {report.generation} in {report.seconds:.1f} s"
+    seconds = format(report.seconds, ".1f")
+    if report.full:
+        return ngettext("full rebuild: %(num)s article into generation %(generation)s in %(seconds)s s",
+                        "full rebuild: %(num)s articles into generation %(generation)s in %(seconds)s s",
+                        report.articles, generation=report.generation, seconds=seconds)
+    return ngettext("incremental update: %(num)s article into generation %(generation)s in %(seconds)s s",
+                    "incremental update: %(num)s articles into generation %(generation)s in %(seconds)s s",
+                    report.articles, generation=report.generation, seconds=seconds)
 
 
 @job_command("reindex")
@@ -205,7 +216,7 @@ def _reindex(full, as_json):
     db = archive_db()
     cfg = current_app.config
     tz = cfg["ARSHIF_TIMEZONE"]
-    progress = Progress("indexed", quiet=as_json)
+    progress = Progress(_("indexed"), quiet=as_json)
     on_progress = with_job_progress(progress)
     # Read before any article is: what is stored from now on goes in the next update.
     change = current_change(db)
@@ -244,7 +255,7 @@ def rollback_command():
         name = wiring.index_builds(current_app.config).rollback()
     except (NoIndex, IndexBusy, BackendError) as exc:
         raise click.ClickException(str(exc))
-    click.echo(f"now serving generation {name}")
+    click.echo(_("now serving generation %(name)s", name=name))
 
 
 @click.command("search")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from web import wiring
 from web.console import Progress, archive_db, echo_json
@@ -36,7 +37,7 @@ def entities_export(path):
         click.echo(text, nl=False)
     else:
         Path(path).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {path}")
+        click.echo(_("wrote %(path)s", path=path))
 
 
 @entities_group.command("import")
@@ -51,8 +52,8 @@ def entities_import(path):
         report = import_entities(archive_db(), rows, wiring.entity_key)
     except (AuthorityError, ValueError) as exc:
         raise click.ClickException(error_text(exc))
-    click.echo(f"created {report.created}, updated {report.updated}, aliases added {report.aliases}; "
-               "run 'arshif reindex' to apply them to the index")
+    click.echo(_("created %(created)s, updated %(updated)s, aliases added %(aliases)s; run 'arshif reindex' to "
+                 "apply them to the index", created=report.created, updated=report.updated, aliases=report.aliases))
 
 
 @entities_group.command("reextract")
@@ -69,14 +70,16 @@ def entities_reextract(since, as_json):
     from archive.authority import reextract
 
     db = archive_db()
-    progress = Progress("re-extracted", quiet=as_json)
+    progress = Progress(_("re-extracted"), quiet=as_json)
     result = reextract(db, wiring.entity_linker(), since=since, progress=with_job_progress(progress))
     progress.done()
     note_result(result, f"re-extracted {result['articles']:,} articles, {result['changed']:,} changed")
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"re-extracted {result['articles']} articles: {result['changed']} link differently")
+        click.echo(ngettext("re-extracted %(num)s article: %(changed)s link differently",
+                            "re-extracted %(num)s articles: %(changed)s link differently", result["articles"],
+                            changed=result["changed"]))
     if result["changed"]:  # then the index: one more JSON line with --json
         from web.cli import reindex_command
         click.get_current_context().invoke(reindex_command, full=False, as_json=as_json, job_id=None)
@@ -94,8 +97,9 @@ def entities_merge(keep, other):
         result = merge(archive_db(), keep, other)
     except AuthorityError as exc:
         raise click.ClickException(error_text(exc))
-    click.echo(f"merged {result['merged']} into {result['kept']}: {result['articles']} articles changed; "
-               "run 'arshif reindex' to apply")
+    click.echo(ngettext("merged %(merged)s into %(kept)s: %(num)s article changed; run 'arshif reindex' to apply",
+                        "merged %(merged)s into %(kept)s: %(num)s articles changed; run 'arshif reindex' to apply",
+                        result["articles"], merged=result["merged"], kept=result["kept"]))
 
 
 @click.group("sections")
@@ -165,7 +169,7 @@ def user_add_command(name, role, password_stdin):
         account = add_user(db, name, password, role)
     except AccountError as exc:
         raise click.ClickException(error_text(exc))
-    click.echo(f"added {account.role} {account.name}")
+    click.echo(_("added %(role)s %(name)s", role=account.role, name=account.name))
 
 
 @user_group.command("list")
@@ -176,7 +180,7 @@ def user_list_command():
     from web.jobs import jobs_db
 
     for u in list_users(jobs_db()):
-        click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'disabled'}")
+        click.echo(f"{u.name}\t{u.role}\t{_('active') if u.active else _('disabled')}")
 
 
 @user_group.command("password")
@@ -194,7 +198,7 @@ def user_password_command(name, password_stdin):
         set_password(db, name, password)
     except AccountError as exc:
         raise click.ClickException(error_text(exc))
-    click.echo(f"new password for {name}; its sign-ins have ended")
+    click.echo(_("new password for %(name)s; its sign-ins have ended", name=name))
 
 
 @user_group.command("disable")
@@ -221,7 +225,8 @@ def _set_active(name: str, active: bool) -> None:
         set_active(jobs_db(), name, active)
     except AccountError as exc:
         raise click.ClickException(error_text(exc))
-    click.echo(f"{name} {'enabled' if active else 'disabled; its sign-ins have ended'}")
+    click.echo(_("%(name)s enabled", name=name) if active
+               else _("%(name)s disabled; its sign-ins have ended", name=name))
 
 
 @click.command("jobs")

@@ -8,12 +8,13 @@ import time
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 
 def archive_db():
     db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
     if not db.is_initialised():
-        raise click.ClickException("the archive database is not set up yet: run 'arshif init' first")
+        raise click.ClickException(_("the archive database is not set up yet: run 'arshif init' first"))
     return db
 
 
@@ -38,10 +39,13 @@ class Progress:
         rate = done / max(now - self.started, 1e-9)
         if total:
             eta = (total - done) / rate if rate else 0
-            click.echo(f"\r{self.what}: {done:,}/{total:,} ({rate:,.0f}/s, ETA {eta:,.0f} s)   ",
-                       err=True, nl=False)
+            counts = {"what": self.what, "done": format(done, ","), "total": format(total, ","),
+                      "rate": format(rate, ",.0f"), "eta": format(eta, ",.0f")}
+            line = _("%(what)s: %(done)s/%(total)s (%(rate)s/s, about %(eta)s s left)", **counts)
         else:
-            click.echo(f"\r{self.what}: {done:,} ({rate:,.0f}/s)   ", err=True, nl=False)
+            line = _("%(what)s: %(done)s (%(rate)s/s)", what=self.what, done=format(done, ","),
+                     rate=format(rate, ",.0f"))
+        click.echo(f"\r{line}   ", err=True, nl=False)
 
     def done(self) -> None:
         if not self.quiet:

@@ -137,6 +137,32 @@ def test_reindex_incremental_full_and_rollback(tmp_path):
     assert client.get("/healthz").get_json()["generation"] == first
 
 
+
+def test_librarian_commands_speak_arabic_under_arshif_lang(tmp_path, monkeypatch):
+    """ingest (with its follow-up reindex), rejections, reindex, rollback and the housekeeping
+    commands report in the command line's language, as search does."""
+    app = build_instance(tmp_path / "instance", FIXTURES / "news.jsonl")
+    runner = app.test_cli_runner()
+    monkeypatch.setenv("ARSHIF_LANG", "ar")
+    out = runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl")])
+    assert out.exit_code == 0, out.output
+    assert re.search(r"عملية الإدخال \d+ اكتملت: قُرئ 5، أُضيف 2، حُدّث 0، بلا تغيير 0، مكرر 0، مرفوض 3", out.output), out.output
+    assert "تحديث تدريجي: مقالتان في الجيل" in out.output  # the reindex that followed
+    assert "  رُفض " in out.output
+    rejected = runner.invoke(args=["rejections"]).output
+    assert rejected.startswith("عملية الإدخال ") and "المرفوض" in rejected
+    full = runner.invoke(args=["reindex", "--full"]).output
+    assert full.startswith("إعادة بناء كاملة: ") and "8 مقالات في الجيل" in full
+    assert runner.invoke(args=["index", "rollback"]).output.startswith("يُخدم الآن الجيل ")
+    added = runner.invoke(args=["user", "add", "huda", "--password-stdin"], input="a long enough password\n")
+    assert added.exit_code == 0 and added.output.startswith("أُضيف huda"), added.output
+    assert runner.invoke(args=["user", "disable", "huda"]).output.startswith("عُطّل huda")
+    for output in (out.output, rejected, full):
+        english = re.findall(r"\b(ingest run|read|added|rejected|incremental|articles|generation)\b", output)
+        assert not english, (english, output)
+    monkeypatch.setenv("ARSHIF_LANG", "en")
+    assert runner.invoke(args=["reindex", "--full"]).output.startswith("full rebuild: 8 articles into generation ")
+
 def test_arshif_help_lists_arshifs_commands_only():
     import subprocess
     import sys
