@@ -1,6 +1,8 @@
 """A small SolrCloud HTTP client over the standard library: JSON requests to any live node of
 the cluster (a node that does not answer is skipped for the next one), the Collections,
-Configsets and ZooKeeper-read APIs, and errors in plain words."""
+Configsets and ZooKeeper-read APIs, and errors in plain words. The nodes are listed URLs, or
+read from ZooKeeper (``zk:host:2181/solr``, ``indexer.solr.zookeeper``) and read again when
+none of those last read answers."""
 from __future__ import annotations
 
 import base64
@@ -12,6 +14,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable
+
+from indexer.solr.zookeeper import ZooKeeperError, is_zk_host, live_node_urls, parse_zk_host
 
 CONFIGSET_DIR = Path(__file__).resolve().parent.parent.parent / "solr" / "configset" / "conf"
 
@@ -30,24 +34,32 @@ class SolrUnavailable(SolrError):
 
 def node_urls(solr_url: str | Iterable[str]) -> list[str]:
     """``SOLR_URL`` as a list of node base URLs ('http://host:8983/solr'); several are given
-    comma-separated or as a list."""
+    comma-separated or as a list. (A ZooKeeper host string, ``zk:...``, is SolrClient's.)"""
     urls = solr_url.split(",") if isinstance(solr_url, str) else list(solr_url)
     urls = [u.strip().rstrip("/") for u in urls if u and u.strip()]
     for u in urls:
         if not u.startswith(("http://", "https://")):
-            raise SolrError(f"SOLR_URL must list node URLs such as http://127.0.0.1:8983/solr, not {u!r}")
+            raise SolrError(f"SOLR_URL must list node URLs such as http://127.0.0.1:8983/solr, or name "
+                            f"ZooKeeper as zk:host:2181/solr, not {u!r}")
     if not urls:
         raise SolrError("SOLR_URL names no Solr node")
     return urls
 
 
 class SolrClient:
-    """Requests to a SolrCloud cluster. ``auth`` is ('user', 'password') for Basic
-    authentication when the cluster uses it."""
+    """Requests to a SolrCloud cluster. ``solr_url``: node URLs, or a ZooKeeper host string
+    (``zk:host1:2181,host2:2181/solr``) whose live nodes are asked. ``auth`` is ('user',
+    'password') for Basic authentication when the cluster uses it."""
 
     def __init__(self, solr_url: str | Iterable[str], timeout: float = 30.0,
                  auth: tuple[str, str] | None = None):
-        self.urls = node_urls(solr_url)
+        self.zk_host = solr_url.strip() if is_zk_host(solr_url) else None
+        if self.zk_host:
+            try:
+                parse_zk_host(self.zk_host)
+            except ZooKeeperError as exc:
+                raise SolrError(str(exc)) from None
+        self.urls = [] if self.zk_host else node_urls(solr_url)
         self.timeout = timeout
         self._auth = None
         if auth:
@@ -56,13 +68,38 @@ class SolrClient:
         self._first = 0  # the node that answered last is asked first
 
     # -- transport ------------------------------------------------------------------------
+    def live_nodes(self) -> list[str]:
+        """Read the live nodes from ZooKeeper (a ``zk:`` SOLR_URL) into ``urls``."""
+        try:
+            urls = live_node_urls(self.zk_host, timeout=min(self.timeout, 10.0))
+        except (ZooKeeperError, OSError) as exc:
+            raise SolrUnavailable(f"ZooKeeper {self.zk_host[3:]}: {exc}") from None
+        if not urls:
+            raise SolrUnavailable(f"ZooKeeper {self.zk_host[3:]} lists no live Solr node")
+        self.urls, self._first = urls, 0
+        return urls
+
     def request(self, path: str, params: dict | list | None = None, body: Any = None,
                 content_type: str = "application/json", timeout: float | None = None,
                 api: str = "solr", form: bool = False) -> dict:
         """GET (no body) or POST ``path`` (relative to the node's /solr, or /api with
         ``api='api'``) and return the decoded JSON; ``form``: POST the parameters as a form
         (searches: long queries and id lists never meet a URL length limit). Tries each node
-        once, starting with the one that answered last; SolrUnavailable when none answers."""
+        once, starting with the one that answered last; SolrUnavailable when none answers
+        (with a ZooKeeper SOLR_URL, after reading the live nodes again once)."""
+        if self.zk_host and not self.urls:
+            self.live_nodes()
+        try:
+            return self._request(path, params, body, content_type, timeout, api, form)
+        except SolrUnavailable:
+            if not self.zk_host:
+                raise
+            before = self.urls
+            if self.live_nodes() == before:
+                raise
+            return self._request(path, params, body, content_type, timeout, api, form)
+
+    def _request(self, path, params, body, content_type, timeout, api, form) -> dict:
         query = urllib.parse.urlencode(params or {}, doseq=True)
         data = None
         if form:
@@ -72,10 +109,11 @@ class SolrClient:
             data = body if isinstance(body, (bytes, bytearray)) else \
                 json.dumps(body, ensure_ascii=False).encode("utf-8")
         errors = []
-        n = len(self.urls)
+        urls = self.urls  # read again from ZooKeeper by another thread meanwhile, perhaps
+        n = len(urls)
         for k in range(n):
             i = (self._first + k) % n
-            base = self.urls[i]
+            base = urls[i]
             if api == "api":
                 base = base.rsplit("/solr", 1)[0] + "/api"
             url = f"{base}/{path.lstrip('/')}" + (f"?{query}" if query else "")

@@ -68,3 +68,13 @@ def test_searches_are_posted_as_forms_and_errors_say_what_solr_said(fake_node):
     with pytest.raises(SolrError, match="HTTP 400: Collection: nope not found") as info:
         client.select("nope", {"q": "*:*"})
     assert info.value.status == 400
+
+
+def test_zookeeper_host_strings_and_node_names_are_read_as_solr_writes_them():
+    from indexer.solr.zookeeper import node_url, parse_zk_host
+
+    assert parse_zk_host("zk:zk1:2181,zk2:2182/solr") == ([("zk1", 2181), ("zk2", 2182)], "/solr")
+    assert parse_zk_host("zk:zk1:2181") == ([("zk1", 2181)], "")
+    assert parse_zk_host("ZK:[::1]:2181/a/b/") == ([("::1", 2181)], "/a/b")
+    assert node_url("10.0.0.5:8983_solr") == "http://10.0.0.5:8983/solr"
+    assert node_url("host:8443_my%2Fsolr", "https") == "https://host:8443/my/solr"

@@ -191,9 +191,27 @@ def test_bad_alias_names_and_unreachable_nodes_are_plain_errors():
         SolrGenerations(SolrClient("http://127.0.0.1:9/solr"), "no spaces please")
     with pytest.raises(SolrError, match="SOLR_URL"):
         SolrClient("127.0.0.1:8983")
+    with pytest.raises(SolrError, match="host:port"):
+        SolrClient("zk:zkhost/solr")
     client = SolrClient("http://127.0.0.1:9/solr", timeout=2)
     with pytest.raises(SolrError, match="no Solr node answered"):
         client.list_collections()
+
+
+def test_a_zookeeper_solr_url_finds_the_live_nodes(solr_cluster, sample_archive):
+    gens = _generations(solr_cluster, "sample")
+    if gens.current() is None:
+        _build(sample_archive, gens)
+    # an unreachable ZooKeeper host first: the next one answers
+    zk = SolrClient(f"zk:127.0.0.1:9,{solr_cluster.zk}")
+    assert zk.live_nodes() == sorted(solr_cluster.node_urls)
+    assert zk.count("sample") == 48
+    assert "sample" in zk.aliases()
+    wrong_chroot = SolrClient("zk:" + solr_cluster.zk.split("/")[0] + "/elsewhere")
+    with pytest.raises(SolrError, match="live_nodes"):
+        wrong_chroot.count("sample")
+    with pytest.raises(SolrError, match="no ZooKeeper host answered"):
+        SolrClient("zk:127.0.0.1:9", timeout=2).count("sample")
 
 
 def _wait_for(predicate, seconds: float = 90.0, what: str = "the cluster"):
@@ -221,6 +239,8 @@ def test_a_stopped_node_loses_no_search_and_no_write(solr_cluster, own_archive, 
     solr_cluster.stop_node(2)
     try:
         _wait_for(lambda: len(gens.health()["live_nodes"]) == 1, what="node 2's departure")
+        # a ZooKeeper SOLR_URL reads the live nodes: node 2 is no longer among them
+        assert SolrClient("zk:" + solr_cluster.zk).live_nodes() == solr_cluster.node_urls[:1]
         health = gens.health()
         assert len(health["replicas_down"]) == 2
         assert {d["node"] for d in health["replicas_down"]} == {node2.split("//")[1].replace("/", "_")}
