@@ -36,7 +36,8 @@ def open_engine(config: Mapping) -> Engine | None:
     if backend(config) == "whoosh":
         return None
     from indexer.solr.engine import SolrEngine
-    return SolrEngine(config["SOLR_URL"], config["SOLR_COLLECTION"], auth=_solr_auth(config))
+    return SolrEngine(config["SOLR_URL"], config["SOLR_COLLECTION"], auth=_solr_auth(config),
+                      tz=config.get("ARSHIF_TIMEZONE") or "UTC")
 
 
 class IndexBuilds:

@@ -17,8 +17,10 @@ import re
 import threading
 import time
 from collections import Counter, OrderedDict
+from datetime import datetime, timezone
 from typing import Hashable, Sequence
 
+from archive.dates import period
 from indexer.analysis import stemmed_analyzer
 from indexer.compile import fields
 from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
@@ -104,16 +106,22 @@ def _range(lo: int | None, hi: int | None) -> str:
     return f"published:[{'*' if lo is None else lo} TO {'*' if hi is None else hi}" + ("]" if hi is None else "}")
 
 
-def filter_queries(filters: Filters) -> list[str]:
-    """One ``fq`` per filter in use, tagged with the filter's name (``Filters.names()``)."""
+def _bucket(value: str, tz: str) -> str:
+    """A year or month (``YYYY``, ``YYYY-MM``) of the serving zone as a ``published`` range."""
+    start, end = period(value, tz)
+    return _range(int(start.timestamp()), int(end.timestamp()))
+
+
+def filter_queries(filters: Filters, tz: str = "UTC") -> list[str]:
+    """One ``fq`` per filter in use, tagged with the filter's name (``Filters.names()``). Years
+    and months are cut in the serving zone ``tz`` (``archive.dates.period``, as ``date:``)."""
     out = []
     for name in ("section", "source"):
         values = getattr(filters, name)
         if values:
             out.append(f"{{!tag={name}}}{name}:(" + " OR ".join(quote(v) for v in values) + ")")
     if filters.date:
-        parts = [f"{'year' if len(v) == 4 else 'month'}:{quote(v)}" for v in filters.date]
-        out.append("{!tag=date}(" + " OR ".join(parts) + ")")
+        out.append("{!tag=date}(" + " OR ".join(_bucket(v, tz) for v in filters.date) + ")")
     if filters.published != (None, None):
         out.append("{!tag=range}" + _range(*filters.published))
     for kind, ids in filters.entities:
@@ -137,10 +145,12 @@ class SolrSelection(Selection):
     """A compiled query and its filters. Nothing is asked of Solr until something is needed:
     ranking (or the facets) brings ``total`` along, so a search costs two requests, not four."""
 
-    def __init__(self, searcher: "SolrSearcher", q: str | None, fqs: list[str], deadline: float):
+    def __init__(self, searcher: "SolrSearcher", q: str | None, fqs: list[str], deadline: float,
+                 filters: Filters = Filters()):
         self.searcher = searcher
         self.q = q
         self.fqs = fqs
+        self.filters = filters
         self.deadline = deadline
         self._total: int | None = None
         self.facets: dict[str, dict[str, int]] | None = None
@@ -167,13 +177,23 @@ class _Bounded(OrderedDict):
 
 
 class SolrSearcher(Searcher):
-    """The serving collection as of one version (its newest document version and count)."""
+    """The serving collection as of one version (its newest document version and count).
 
-    def __init__(self, client: SolrClient, name: str, version: Hashable, doc_count: int):
+    Years and months are the serving zone's (``tz``). The collection's ``year``/``month``
+    fields were cut in the zone it was built in (``built_tz``): the date facet counts them when
+    the zones agree, and otherwise counts ``published`` ranges cut in ``tz`` (facet queries),
+    as the Whoosh engine's date columns do."""
+
+    def __init__(self, client: SolrClient, name: str, version: Hashable, doc_count: int,
+                 tz: str = "UTC", built_tz: str | None = None):
         self.client = client
         self.name = name
         self.version = version
         self.doc_count = doc_count
+        self.tz = tz
+        self.built_tz = built_tz or "UTC"
+        self.zoned = self.built_tz != tz   # index-time buckets are another zone's
+        self._years: list[str] | None = None
         self._df = _Bounded()
         self._docs = _Bounded()
         self._lock = threading.Lock()
@@ -202,7 +222,7 @@ class SolrSearcher(Searcher):
     def select(self, plan: Plan, filters: Filters, deadline: float) -> SolrSelection:
         if time.perf_counter() > deadline:
             raise SearchTimeout()
-        return SolrSelection(self, compile_solr(plan.query), filter_queries(filters), deadline)
+        return SolrSelection(self, compile_solr(plan.query), filter_queries(filters, self.tz), deadline, filters)
 
     def rank(self, selection: SolrSelection, plan: Plan, sort: str, stop: int,
              deadline: float) -> list[Ranked]:
@@ -255,20 +275,61 @@ class SolrSearcher(Searcher):
         return out
 
     def _facets(self, selection: SolrSelection, wanted: dict[str, str]) -> dict[str, dict[str, int]]:
-        """Counts of every value of each field under every filter but its own (one request)."""
+        """Counts of every value of each field under every filter but its own (one request).
+        Served in another zone than the collection was built in, years and months are counted
+        as ``published`` ranges of the serving zone (``_date_buckets``)."""
+        by_range = self._date_buckets(selection, wanted) if self.zoned else {}
+        fields = [f for f in wanted if f not in by_range]
         params = {**self._base(selection), "rows": 0, "facet": "true", "facet.mincount": 1,
-                  "facet.field": [f"{{!ex={ex} key={f}}}{f}" for f, ex in wanted.items()]}
-        for f in wanted:
+                  "facet.field": [f"{{!ex={wanted[f]} key={f}}}{f}" for f in fields]}
+        for f in fields:
             params[f"f.{f}.facet.limit"] = FACET_LIMIT if f in ENTITY_KINDS else -1
+        queries = [(f, value, f"{{!ex={wanted[f]} key=d{i}}}" + _bucket(value, self.tz))
+                   for i, (f, value) in enumerate((f, v) for f, values in by_range.items() for v in values)]
+        if queries:
+            params["facet.query"] = [q for _, _, q in queries]
         data = self._select(params)
         selection.total = data["response"]["numFound"]
-        fields = data["facet_counts"]["facet_fields"]
-        return {f: dict(zip(fields[f][::2], fields[f][1::2])) for f in wanted}
+        counts = data["facet_counts"]
+        out = {f: dict(zip(counts["facet_fields"][f][::2], counts["facet_fields"][f][1::2])) for f in fields}
+        for i, (f, value, _) in enumerate(queries):
+            n = counts["facet_queries"].get(f"d{i}", 0)  # facet.mincount leaves out zeros
+            if n:
+                out.setdefault(f, {})[value] = n
+        return {f: out.get(f, {}) for f in wanted}
+
+    def _date_buckets(self, selection: SolrSelection, wanted: dict[str, str]) -> dict[str, list[str]]:
+        """The years (and months) to count as ranges: every year the collection spans, one
+        more each side (a zone's offset moves articles across New Year); the months of the
+        years the date filter names (the date facet shows months of one chosen year only), or
+        of every year when no date filter is in use."""
+        out = {}
+        years = self._span()
+        if "year" in wanted:
+            out["year"] = years
+        if "month" in wanted:
+            chosen = sorted({v[:4] for v in selection.filters.date}) or years
+            out["month"] = [f"{y}-{m:02d}" for y in chosen for m in range(1, 13)]
+        return out
+
+    def _span(self) -> list[str]:
+        if self._years is None:
+            stats = self._select({"q": "*:*", "rows": 0, "stats": "true", "stats.field": "published"})
+            found = stats.get("stats", {}).get("stats_fields", {}).get("published") or {}
+            if found.get("min") is None:
+                self._years = []
+            else:
+                first = datetime.fromtimestamp(int(found["min"]), timezone.utc).year - 1
+                last = datetime.fromtimestamp(int(found["max"]), timezone.utc).year + 1
+                self._years = [str(y) for y in range(max(first, 1), min(last, 9999) + 1)]
+        return self._years
 
     def _value_counts(self, selection, field: str, exclude: str, values: list[str]) -> dict[str, int]:
         """Counts of chosen values outside the most frequent ones (facet queries)."""
+        def clause(v):
+            return _bucket(v, self.tz) if self.zoned and field in ("year", "month") else f"{field}:{quote(v)}"
         params = {**self._base(selection), "rows": 0, "facet": "true",
-                  "facet.query": [f"{{!ex={exclude} key=v{i}}}{field}:{quote(v)}" for i, v in enumerate(values)]}
+                  "facet.query": [f"{{!ex={exclude} key=v{i}}}{clause(v)}" for i, v in enumerate(values)]}
         counts = self._select(params)["facet_counts"]["facet_queries"]
         return {v: counts[f"v{i}"] for i, v in enumerate(values)}
 
@@ -351,8 +412,9 @@ class SolrEngine(Engine):
     searcher, so cached results never outlive what they were computed from."""
 
     def __init__(self, solr_url, collection: str, auth: tuple[str, str] | None = None,
-                 timeout: float = 30.0, refresh: float = 1.0):
+                 timeout: float = 30.0, refresh: float = 1.0, tz: str = "UTC"):
         self.client = SolrClient(solr_url, timeout=timeout, auth=auth)
+        self.tz = tz
         self.generations = SolrGenerations(self.client, collection)
         self.refresh = refresh
         self._searcher: SolrSearcher | None = None
@@ -375,7 +437,10 @@ class SolrEngine(Engine):
             docs = data["response"]["docs"]
             version = (docs[0]["_version_"] if docs else 0, data["response"]["numFound"])
             if self._searcher is None or (self._searcher.name, self._searcher.version) != (name, version):
-                self._searcher = SolrSearcher(self.client, name, version, data["response"]["numFound"])
+                built_tz = self._searcher.built_tz if self._searcher and self._searcher.name == name \
+                    else self.generations.read_meta(name).get("timezone")
+                self._searcher = SolrSearcher(self.client, name, version, data["response"]["numFound"],
+                                              tz=self.tz, built_tz=built_tz)
             self._checked = now
             return self._searcher
 
