@@ -10,9 +10,16 @@ docs/quality.md.
 
     .venv/bin/python bench/quality.py [--queries 500] [--min-per-variant 100] [--seed 20260301]
         [--precision-queries 200] [--corpus PATH] [--ranks FILE] [--no-speed]
+        [--backend solr [--solr-url URL]]
 
 ``--ranks FILE`` also writes every query's reciprocal rank per chain and variant (JSON), so two
 runs (before and after a change) can be compared query by query.
+
+``--backend solr`` runs the product's search (``arshif_search``) on both engines over the same
+corpus and queries: the Whoosh generation and a SolrCloud generation written by the real Solr
+build (a local 2-node cluster from solr/launcher, 2 shards x 2 replicas, unless ``--solr-url``
+names one), and adds ``engines``: MRR@10 per variant side by side, the share of queries whose
+totals agree, and the queries where they do not.
 
 Runs under ``make bench``, never under ``make test``.
 """
@@ -354,6 +361,7 @@ def precision(ix, analyzer, words, by_id):
 
 
 SEARCH_CHAIN = "arshif_search"
+SOLR_CHAIN = "arshif_search_solr"   # --backend solr: the same search on a SolrCloud generation
 
 
 def build_generation(root: str, articles: list[dict], procs: int) -> float:
@@ -370,9 +378,10 @@ def build_generation(root: str, articles: list[dict], procs: int) -> float:
     return time.perf_counter() - started
 
 
-def evaluate_search(service, queried):
+def evaluate_search(service, queried, totals=None):
     """Reciprocal ranks through SearchService: the product's own query path (stop words,
-    spelling alternatives, alias expansion when an authority file is wired in)."""
+    spelling alternatives, alias expansion when an authority file is wired in). ``totals``, a
+    dict, receives each query's total and top ids (the engines compared)."""
     from indexer.search import SearchError, SearchRequest
 
     ranks, cache = [], {}
@@ -380,11 +389,61 @@ def evaluate_search(service, queried):
         q = " ".join(words)
         if q not in cache:
             try:
-                cache[q] = [h.id for h in service.search(SearchRequest(query=q, per_page=TOP)).hits]
+                result = service.search(SearchRequest(query=q, per_page=TOP))
+                cache[q] = [h.id for h in result.hits]
+                total = result.total
             except SearchError:
-                cache[q] = []
+                cache[q], total = [], None
+            if totals is not None:
+                totals[q] = (total, cache[q])
         ranks.append(next((1.0 / r for r, doc_id in enumerate(cache[q], 1) if doc_id in relevant), 0.0))
     return ranks
+
+
+def solr_generation(articles: list[dict], solr_url: str | None, work: str):
+    """A SolrCloud generation of ``articles`` written by the real Solr build (indexer.solr):
+    (engine, build seconds, the local cluster to shut down or None)."""
+    from archive.dates import parse_date
+    from indexer.solr.build import full_rebuild
+    from indexer.solr.client import SolrClient
+    from indexer.solr.cluster import LocalCluster
+    from indexer.solr.engine import SolrEngine
+    from indexer.solr.generations import SolrGenerations
+
+    cluster = None
+    if not solr_url:
+        cluster = LocalCluster(os.path.join(work, "solr"), nodes=2).start()
+        solr_url = cluster.solr_url
+    alias = f"quality{os.getpid()}"
+    generations = SolrGenerations(SolrClient(solr_url), alias, shards=2, replicas=2)
+    started = time.perf_counter()
+    full_rebuild((dict(a, published_at=parse_date(a["date"]).when) for a in articles), generations,
+                 total=len(articles))
+    return SolrEngine(solr_url, alias), time.perf_counter() - started, cluster
+
+
+def engine_comparison(results: dict, totals: dict) -> dict:
+    """MRR@10 per variant on Whoosh and on Solr side by side, and the queries whose totals or
+    top-10 differ between the engines."""
+    whoosh, solr = totals[SEARCH_CHAIN], totals[SOLR_CHAIN]
+    queries = sorted(set(whoosh) & set(solr))
+    differ = [q for q in queries if whoosh[q][0] != solr[q][0]]
+    reordered = [q for q in queries if whoosh[q][0] == solr[q][0] and whoosh[q][1] != solr[q][1]]
+    per_variant = {}
+    for name, row in results.items():
+        w, s = row.get(SEARCH_CHAIN, {}).get("mrr10"), row.get(SOLR_CHAIN, {}).get("mrr10")
+        if w is not None and s is not None:
+            per_variant[name] = {"whoosh": w, "solr": s, "difference": round(s - w, 4)}
+    return {
+        "mrr10": per_variant,
+        "largest_mrr10_difference": max((abs(v["difference"]) for v in per_variant.values()), default=None),
+        "queries": len(queries),
+        "totals_agree": round(1 - len(differ) / len(queries), 4) if queries else None,
+        "totals_differ": [{"query": q, "whoosh": whoosh[q][0], "solr": solr[q][0]} for q in differ[:40]],
+        "same_total_other_top10": len(reordered),
+        "same_total_other_top10_examples": [
+            {"query": q, "whoosh": whoosh[q][1], "solr": solr[q][1]} for q in reordered[:5]],
+    }
 
 
 def analysis_speed(articles):
@@ -439,7 +498,13 @@ def main(argv=None) -> int:
     parser.add_argument("--index-dir", type=Path, help="keep/reuse the indexes here (development)")
     parser.add_argument("--ranks", type=Path, help="write each query's reciprocal rank here (JSON)")
     parser.add_argument("--no-speed", action="store_true", help="skip the analysis speed measurement")
+    parser.add_argument("--backend", choices=("whoosh", "solr"), default="whoosh",
+                        help="solr: also run arshif_search on a SolrCloud generation and compare")
+    parser.add_argument("--solr-url", help="an existing cluster's node URLs (default: start one)")
     args = parser.parse_args(argv)
+    if args.backend == "solr":
+        args.chains = ",".join(dict.fromkeys([*(c for c in args.chains.split(",") if c), SEARCH_CHAIN,
+                                              SOLR_CHAIN]))
 
     if not args.corpus.exists():
         print(f"bench/quality.py: the corpus is not at {args.corpus}; it is the shared 20,000-article "
@@ -447,7 +512,8 @@ def main(argv=None) -> int:
         return 2
     started = time.perf_counter()
     articles = read_corpus(args.corpus)
-    speed = None if args.no_speed else analysis_speed(articles)
+    chains = [c for c in args.chains.split(",") if c]
+    speed = None if args.no_speed or not any(c in CHAINS for c in chains) else analysis_speed(articles)
 
     rng = random.Random(args.seed)
     candidates = make_queries(articles, rng)
@@ -473,22 +539,29 @@ def main(argv=None) -> int:
     by_id = {a["id"]: a for a in articles}
     precision_results = {}
 
-    chains = [c for c in args.chains.split(",") if c]
     results = {name: {"queries": len(chosen), "supplemented": supplemented.get(name, 0)}
                for name, chosen in variant_sets.items()}
     failures = {}
     build = {}
     ranks = {chain: {} for chain in chains}
+    totals = {}
     for chain in chains:
-        if chain == SEARCH_CHAIN:
+        if chain in (SEARCH_CHAIN, SOLR_CHAIN):
             from indexer.search import SearchService
 
             with tempfile.TemporaryDirectory(prefix="arshif-quality-search-") as tmp:
-                build[chain] = round(build_generation(tmp, articles, args.procs), 1)
-                service = SearchService(tmp, cache_size=0, time_limit=60)
-                original = dict(zip(needed, evaluate_search(service, [candidates[qi] for qi in needed])))
+                cluster = None
+                if chain == SOLR_CHAIN:
+                    engine, seconds, cluster = solr_generation(articles, args.solr_url, tmp)
+                    build[chain] = round(seconds, 1)
+                    service = SearchService(tmp, cache_size=0, time_limit=60, engine=engine)
+                else:
+                    build[chain] = round(build_generation(tmp, articles, args.procs), 1)
+                    service = SearchService(tmp, cache_size=0, time_limit=60)
+                seen = totals.setdefault(chain, {})
+                original = dict(zip(needed, evaluate_search(service, [candidates[qi] for qi in needed], seen)))
                 for name, chosen in variant_sets.items():
-                    rr = evaluate_search(service, [(words, candidates[qi][1]) for qi, words in chosen])
+                    rr = evaluate_search(service, [(words, candidates[qi][1]) for qi, words in chosen], seen)
                     ranks[chain][name] = _ranked(chosen, rr)
                     orig = [original[qi] for qi, _ in chosen]
                     results[name][chain] = {
@@ -497,6 +570,8 @@ def main(argv=None) -> int:
                         "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None,
                     }
                 service.close()
+                if cluster is not None:
+                    cluster.shutdown()
             continue
         analyzer = CHAINS[chain]()
         with tempfile.TemporaryDirectory(prefix=f"arshif-quality-{chain}-") as tmp:
@@ -520,7 +595,7 @@ def main(argv=None) -> int:
                     "original_mrr10": _mean(orig),
                     "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None,
                 }
-                if chain == [c for c in chains if c != SEARCH_CHAIN][-1]:
+                if chain == _last_chain(chains):
                     failures[name] = [
                         {"original": " ".join(candidates[qi][0]), "variant": " ".join(words),
                          "original_terms": list(query_for(analyzer, candidates[qi][0])[1]),
@@ -539,7 +614,8 @@ def main(argv=None) -> int:
         "precision": precision_results,
         "example_queries": {name: " ".join(chosen[0][1]) for name, chosen in variant_sets.items()
                             if chosen},
-        f"worse_than_original_{[c for c in chains if c != SEARCH_CHAIN][-1]}": failures,
+        f"worse_than_original_{_last_chain(chains)}": failures,
+        **({"engines": engine_comparison(results, totals)} if SOLR_CHAIN in totals else {}),
         "seconds": round(time.perf_counter() - started, 1),
     }, ensure_ascii=False, indent=1))
     return 0
@@ -548,6 +624,11 @@ def main(argv=None) -> int:
 def _ranked(chosen, rr):
     """``[[query number, words as asked, reciprocal rank], …]`` for --ranks."""
     return [[qi, " ".join(words), r] for (qi, words), r in zip(chosen, rr)]
+
+
+def _last_chain(chains):
+    """The last analysis chain compared (its failures are listed)."""
+    return ([c for c in chains if c not in (SEARCH_CHAIN, SOLR_CHAIN)] or [None])[-1]
 
 
 def _mean(values):
