@@ -105,14 +105,19 @@ class IndexBuilds:
 
     def generations(self) -> list[dict]:
         """The complete generations, newest first: ``name``, ``serving``, ``meta`` (what the
-        build wrote) and ``bytes`` on disk (None where the engine keeps them elsewhere)."""
+        build wrote) and ``bytes`` (on disk; on a cluster, all replicas' indexes together)."""
         with self._plain_errors():
             store = self._generations()
-            current = store.current()
-            sizes = store.disk_usage() if self.backend == "whoosh" else None
-            return [{"name": g, "bytes": sizes.get(g, 0) if sizes is not None else None,
-                     "serving": g == current, "meta": store.read_meta(g)}
+            current, sizes = store.current(), store.disk_usage()
+            return [{"name": g, "bytes": sizes.get(g, 0), "serving": g == current, "meta": store.read_meta(g)}
                     for g in reversed(store.complete_generations())]
+
+    def location(self) -> str:
+        """Where the generations live, in words: the index directory, or the cluster's alias."""
+        if self.backend == "solr":
+            nodes = self.target.client.zk_host or ",".join(self.target.client.urls)
+            return f"SolrCloud {nodes}, collection alias {self.target.alias}"
+        return str(self.target)
 
     def rollback_choice(self) -> tuple[str | None, str | None]:
         """(serving generation, the one a rollback would serve or None), changing nothing."""

@@ -244,6 +244,28 @@ def index_group():
     """Index generations."""
 
 
+@index_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the generations as JSON.")
+@with_appcontext
+def list_command(as_json):
+    """The complete index generations, newest first, and where they live."""
+    from indexer.backends import BackendError
+
+    builds = wiring.index_builds(current_app.config)
+    try:
+        generations = builds.generations()
+    except BackendError as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        echo_json({"location": builds.location(), "generations": generations})
+        return
+    click.echo(_("Index generations in %(location)s:", location=builds.location()))
+    for g in generations:
+        articles = g["meta"].get("articles")
+        click.echo(f"{'*' if g['serving'] else ' '} {g['name']}  "
+                   f"{number(articles) if articles is not None else '—'}  {g['bytes'] / 1e6:,.1f} MB")
+
+
 @index_group.command("rollback")
 @with_appcontext
 def rollback_command():

@@ -61,6 +61,7 @@ class SolrClient:
                 raise SolrError(str(exc)) from None
         self.urls = [] if self.zk_host else node_urls(solr_url)
         self.timeout = timeout
+        self.auth = auth
         self._auth = None
         if auth:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()

@@ -446,7 +446,10 @@ class SolrEngine(Engine):
 
     def status(self) -> dict:
         """The serving collection, its documents, and the cluster's health (live nodes, the
-        serving collection's replicas that are down) for /healthz and the admin page."""
+        serving collection's replicas that are down) for /healthz and the admin page, read
+        afresh (not up to ``refresh`` seconds old: a rollback shows at once)."""
+        with self._lock:
+            self._checked = float("-inf")
         try:
             s = self.searcher()
             health = self.generations.health()

@@ -121,6 +121,25 @@ class SolrGenerations:
             if name.startswith(prefix) and name not in used:
                 self.client.request("admin/configs", {"action": "DELETE", "name": name, "wt": "json"})
 
+    def disk_usage(self) -> dict[str, int]:
+        """Bytes each generation's index takes on the cluster, all its replicas together (the
+        cores' index sizes, asked of each live node that holds one)."""
+        status = self.client.cluster_status()
+        live = set(status.get("live_nodes", []))
+        prefix = self.alias + "_g"
+        nodes = {r["base_url"] for name, c in status.get("collections", {}).items() if name.startswith(prefix)
+                 for shard in c.get("shards", {}).values() for r in shard.get("replicas", {}).values()
+                 if r.get("node_name") in live and r.get("base_url")}
+        out: dict[str, int] = {}
+        for base in sorted(nodes):
+            cores = SolrClient(base, timeout=self.client.timeout, auth=self.client.auth).request(
+                "admin/cores", {"action": "STATUS", "wt": "json"}).get("status", {})
+            for core in cores.values():
+                name = (core.get("cloud") or {}).get("collection", "")
+                if name.startswith(prefix):
+                    out[name] = out.get(name, 0) + int((core.get("index") or {}).get("sizeInBytes") or 0)
+        return out
+
     # -- health -----------------------------------------------------------------------------
     def health(self) -> dict:
         """The serving collection and the cluster's health: live nodes and the replicas of the

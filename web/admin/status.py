@@ -54,10 +54,11 @@ def archive_status() -> dict:
         "unsearchable": count_articles(db, after_change=change) if change is not None else
         (archive_counts(db)["articles"] if current is None and index_error is None else None),
         "generations": generations, "index_error": index_error,
+        "index_location": builds.location(), "cluster": index.get("cluster"),
         "last_ingest": last_run(db),
         "last_reindex": last_reindex[0] if last_reindex else None,
         "active": [j for j in jobs.recent(db, limit=10) if j.active],
-        "disk": {"database": database_bytes, "index": _tree_size(Path(current_app.config["INDEX_DIR"])),
+        "disk": {"database": database_bytes, "index": sum(g["bytes"] for g in generations),
                  "uploads": _tree_size(instance / "uploads"), "free": free},
     }
 
@@ -76,6 +77,7 @@ def api_status():
         "articles": s["articles"], "sections": s["sections"], "sources": s["sources"],
         "generation": s["generation"], "indexed": s["indexed"],
         "generations": [{"name": g["name"], "bytes": g["bytes"], "serving": g["serving"]} for g in s["generations"]],
+        "index_location": s["index_location"], "index_error": s["index_error"], "cluster": s["cluster"],
         "last_ingest": {"id": run.id, "status": run.status, "read": run.read, "added": run.added,
                         "updated": run.updated, "unchanged": run.unchanged, "duplicates": run.duplicates,
                         "rejected": run.rejected} if run else None,
