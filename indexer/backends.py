@@ -74,9 +74,10 @@ class IndexBuilds:
         return build
 
     def full_rebuild(self, articles: Iterable[dict], total: int | None, tz: str, progress: Progress | None,
-                     change: int | None, **whoosh_options) -> BuildReport:
-        """``whoosh_options`` (``procs``, ``multiprocess_min``) tune the Whoosh writer only."""
-        extra = whoosh_options if self.backend == "whoosh" else {}
+                     change: int | None, procs: int = 1, multiprocess_min: int | None = None) -> BuildReport:
+        """``procs`` processes write from ``multiprocess_min`` articles on (Whoosh's sub-writers;
+        Solr's build workers, each analysing and sending batches)."""
+        extra = {"procs": procs} | ({} if multiprocess_min is None else {"multiprocess_min": multiprocess_min})
         with self._plain_errors():
             return self._module().full_rebuild(articles, self.target, total=total, tz=tz, progress=progress,
                                                change=change, **extra)

@@ -33,7 +33,8 @@ AUTO_REINDEX = True
 # The search engine: "whoosh" (embedded, the index in INDEX_DIR) or "solr" (a SolrCloud cluster:
 # README "Growing past one machine"). Nothing but the engine changes.
 SEARCH_BACKEND = "whoosh"
-# Solr node URLs, comma-separated (a node that does not answer is skipped for the next), and the
+# Solr node URLs, comma-separated (a node that does not answer is skipped for the next), or
+# "zk:host1:2181,host2:2181/solr" (ZooKeeper's host string: the live nodes are read there), and the
 # collection alias that names the serving generation (each full reindex creates
 # <SOLR_COLLECTION>_g<time> and moves the alias). `make solr` starts these two nodes.
 SOLR_URL = "http://127.0.0.1:8983/solr,http://127.0.0.1:8984/solr"

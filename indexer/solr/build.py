@@ -11,14 +11,17 @@ id (replacing, never duplicating); the change number moves only after the commit
 that died is repeated whole by the next one."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from indexer.build import BuildReport, Progress, _feed
-from indexer.generations import NoIndex
+from indexer.build import MULTIPROCESS_MIN, BuildReport, Progress, _feed
+from indexer.generations import NoIndex, die_with_parent
 from indexer.solr.client import SolrClient
 from indexer.solr.documents import solr_document
 from indexer.solr.generations import SolrGenerations
@@ -27,37 +30,56 @@ from indexer.solr.generations import SolrGenerations
 BATCH = 100
 
 
+def _analyse_and_send(client: SolrClient, collection: str, docs: list[dict]) -> int:
+    """In a build worker process: analyse a batch (the costly part) and send it."""
+    client.add(collection, [solr_document(d) for d in docs])
+    return len(docs)
+
+
 class SolrWriter:
     """What ``indexer.build._feed`` writes into: documents are sent in batches, committed once.
-    Solr replaces a document with the same id, so adding and updating are one operation. One
-    batch is in flight while the next is analysed (the request waits on the network, not on
-    Python), and a failed request is raised at the next batch or at the commit."""
+    Solr replaces a document with the same id, so adding and updating are one operation.
 
-    def __init__(self, client: SolrClient, collection: str, batch: int = BATCH):
+    With ``procs`` 1, batches are analysed here and one is in flight while the next is analysed
+    (the request waits on the network, not on Python). With more, ``procs`` forked worker
+    processes each analyse and send whole batches (analysis is most of a build's time, and it
+    is Python's), at most two batches per worker waiting. Either way a failed request is
+    raised at a later batch or at the commit."""
+
+    def __init__(self, client: SolrClient, collection: str, batch: int = BATCH, procs: int = 1):
         self.client = client
         self.collection = collection
         self.batch = batch
+        self.procs = max(1, procs)
         self.pending: list[dict] = []
-        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solr-writer")
-        self._in_flight: Future | None = None
+        if self.procs == 1:
+            self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solr-writer")
+        else:
+            self._sender = ProcessPoolExecutor(max_workers=self.procs, mp_context=multiprocessing.get_context("fork"),
+                                               initializer=die_with_parent, initargs=(os.getpid(),))
+        self._in_flight: deque[Future] = deque()
 
     def add_document(self, **doc) -> None:
-        self.pending.append(solr_document(doc))
+        self.pending.append(solr_document(doc) if self.procs == 1 else doc)
         if len(self.pending) >= self.batch:
             self.flush()
 
     update_document = add_document
 
     def flush(self) -> None:
-        self._wait()
+        while len(self._in_flight) >= (1 if self.procs == 1 else 2 * self.procs):
+            self._in_flight.popleft().result()
         if self.pending:
-            self._in_flight = self._sender.submit(self.client.add, self.collection, self.pending)
+            if self.procs == 1:
+                sent = self._sender.submit(self.client.add, self.collection, self.pending)
+            else:
+                sent = self._sender.submit(_analyse_and_send, self.client, self.collection, self.pending)
+            self._in_flight.append(sent)
             self.pending = []
 
     def _wait(self) -> None:
-        if self._in_flight is not None:
-            sent, self._in_flight = self._in_flight, None
-            sent.result()
+        while self._in_flight:
+            self._in_flight.popleft().result()
 
     def commit(self) -> None:
         try:
@@ -75,14 +97,17 @@ class SolrWriter:
 
 
 def full_rebuild(articles: Iterable[dict], generations: SolrGenerations, total: int | None = None,
-                 tz: str = "UTC", progress: Progress | None = None, change: int | None = None) -> BuildReport:
+                 tz: str = "UTC", progress: Progress | None = None, change: int | None = None,
+                 procs: int = 1, multiprocess_min: int = MULTIPROCESS_MIN) -> BuildReport:
     """Write every article into a new collection, then move the alias to it and prune.
     ``change`` is the archive's change number read before the first article was
-    (archive/changes.py): the next incremental update takes the articles changed after it."""
+    (archive/changes.py): the next incremental update takes the articles changed after it.
+    From ``multiprocess_min`` articles on, ``procs`` worker processes analyse and send."""
     started = time.perf_counter()
     generations.prune()  # leftovers of a crashed build go first
     name = generations.new_generation()
-    writer = SolrWriter(generations.client, name)
+    writer = SolrWriter(generations.client, name,
+                        procs=procs if (total or 0) >= multiprocess_min else 1)
     if progress and total:
         progress(0, total)
     count = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total)

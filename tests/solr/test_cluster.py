@@ -274,10 +274,25 @@ def test_a_stopped_node_loses_no_search_and_no_write(solr_cluster, own_archive, 
     assert _ids(gens.client, "failover", "*:*") == before["*:*"]
 
 
-def test_a_batch_solr_refuses_fails_the_build_at_the_next_batch_or_the_commit(solr_cluster, sample_archive):
-    writer = SolrWriter(SolrClient(solr_cluster.solr_url), "no_such_collection", batch=1)
+@pytest.mark.parametrize("procs", [1, 2], ids=["in-process", "two-workers"])
+def test_a_batch_solr_refuses_fails_the_build_at_the_next_batch_or_the_commit(solr_cluster, sample_archive, procs):
+    writer = SolrWriter(SolrClient(solr_cluster.solr_url), "no_such_collection", batch=1, procs=procs)
     with sample_archive.app_context():
         article = next(iter_articles(_db()))
     writer.add_document(**to_document(article, ZoneInfo("UTC")))  # sent in the background
     with pytest.raises(SolrError, match="404|not found|no_such_collection"):
         writer.commit()
+
+
+def test_two_build_workers_write_the_same_collection_as_one(solr_cluster, sample_archive):
+    one = _generations(solr_cluster, "sample")
+    if one.current() is None:
+        _build(sample_archive, one)
+    two = _generations(solr_cluster, "twoprocs")
+    report = _build(sample_archive, two, procs=2, multiprocess_min=1)
+    assert report.articles == 48 and two.client.count("twoprocs") == 48
+    fields = "id,title,body,published,section,source,entities,year,month,person,org,place"
+    for q in ("*:*", "{!term f=body}" + analyze(stemmed_analyzer(), "الحكومة")[0],
+              'body_exact:"%s"' % " ".join(analyze(exact_analyzer(), "مجلس النواب"))):
+        params = {"q": q, "fl": fields, "rows": 100, "sort": "id asc", "wt": "json"}
+        assert two.client.select("twoprocs", params)["response"] == one.client.select("sample", params)["response"], q
