@@ -12,6 +12,7 @@ from indexer.query import ENTITY_KINDS
 # Solr field → the analyser of its terms, and whether the original text is stored with it.
 _STEMMED = stemmed_analyzer()
 _EXACT = exact_analyzer()
+TOKENLESS = '{"v":"1","tokens":[],"str":'   # how a stored value without tokens is kept
 TEXT_FIELDS = {"title": (_STEMMED, True), "body": (_STEMMED, True),
                "title_exact": (_EXACT, False), "body_exact": (_EXACT, False)}
 
@@ -32,8 +33,21 @@ def preanalysed(analyzer, text: str, store: bool) -> str:
         tokens.append(token)
     out = {"v": "1", "tokens": tokens}
     if store:
-        out["str"] = text
+        # A stored value that comes without tokens (a title of stop words only, a body of
+        # punctuation) is analysed again by Solr, with the pre-analysed parser: it would fail
+        # on plain text, so the text goes stored inside a token-less pre-analysed document.
+        out["str"] = text if tokens else TOKENLESS + json.dumps(text, ensure_ascii=False) + "}"
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def stored_text(value: str) -> str:
+    """The original text of a stored title or body (see ``preanalysed``)."""
+    if value.startswith(TOKENLESS) and value.endswith("}"):
+        try:
+            return json.loads(value[len(TOKENLESS):-1])
+        except ValueError:
+            pass
+    return value
 
 
 def solr_document(doc: dict) -> dict:

@@ -30,6 +30,7 @@ from indexer.plan import DateRange, Exact, Plan, Prefix, Stems
 from indexer.query import ENTITY_KINDS, And, Filter, Not, Or
 from indexer.request import SearchTimeout
 from indexer.solr.client import SolrClient, SolrError, SolrUnavailable
+from indexer.solr.documents import stored_text
 from indexer.solr.generations import SolrGenerations
 
 STORED = "id,title,body,published,url,author,section,source,entities,date_precision"
@@ -134,6 +135,9 @@ def _document(doc: dict) -> dict:
     """Stored fields as the search core reads them (``indexer.engine``)."""
     out = dict(doc)
     out.pop("score", None)
+    for key in ("title", "body"):
+        if key in out:
+            out[key] = stored_text(out[key])
     if "entities" in out:
         out["entities"] = json.loads(out["entities"])
     if "published" in out:
@@ -390,7 +394,7 @@ class SolrSearcher(Searcher):
         found = self._select({"q": "{!term f=id}" + article_id, "rows": 1, "fl": "body"})["response"]["docs"]
         if not found:
             return []
-        tf = Counter(t.text for t in stemmed_analyzer()(found[0]["body"], removestops=True))
+        tf = Counter(t.text for t in stemmed_analyzer()(stored_text(found[0]["body"]), removestops=True))
         candidates = [t for t, _ in tf.most_common(RELATED_CANDIDATES)]
         if not candidates:
             return []

@@ -296,3 +296,31 @@ def test_two_build_workers_write_the_same_collection_as_one(solr_cluster, sample
               'body_exact:"%s"' % " ".join(analyze(exact_analyzer(), "مجلس النواب"))):
         params = {"q": q, "fl": fields, "rows": 100, "sort": "id asc", "wt": "json"}
         assert two.client.select("twoprocs", params)["response"] == one.client.select("sample", params)["response"], q
+
+
+def test_titles_and_bodies_without_a_single_term_are_indexed_and_read_back(solr_cluster, tmp_path):
+    from datetime import datetime, timezone
+
+    from indexer.search import SearchRequest, SearchService
+    from indexer.solr.engine import SolrEngine
+
+    when = datetime(2020, 5, 1, 12, tzinfo=timezone.utc)
+
+    def article(aid, title, body):
+        return {"id": aid, "title": title, "subtitle": None, "body": body, "author": None, "url": None,
+                "published_at": when, "date_precision": "minute", "section": "culture", "section_label": None,
+                "source": "x", "updated_at": when}
+
+    # a title of stop words only and a body of punctuation: the stemmed fields get no term
+    articles = [article("stops", "من هو؟", '"'), article("plain", "وزير الثقافة", "افتتح وزير الثقافة معرضا")]
+    gens = _generations(solr_cluster, "tokenless")
+    assert full_rebuild(articles, gens).articles == 2
+    svc = SearchService(str(tmp_path), engine=SolrEngine(solr_cluster.solr_url, "tokenless"))
+    try:
+        hits = {h.id: h for h in svc.search(SearchRequest(sort="newest")).hits}
+        assert hits["stops"].title == "من هو؟" and hits["plain"].title == "وزير الثقافة"
+        assert [h.id for h in svc.search(SearchRequest(query="=هو")).hits] == ["stops"]   # the exact field
+        assert [h.id for h in svc.search(SearchRequest(query="وزير")).hits] == ["plain"]
+        assert svc.engine.searcher().documents(["stops"])[0]["body"] == '"'
+    finally:
+        svc.close()

@@ -42,3 +42,14 @@ def test_solr_document_is_the_whoosh_document_with_lists_for_entities():
     body = json.loads(doc["body"])
     assert body["str"] == "عنوان فرعي\n\nنص الخبر"
     assert "str" not in json.loads(doc["body_exact"])
+
+
+def test_a_stored_value_without_terms_goes_inside_a_tokenless_document_and_reads_back():
+    from indexer.solr.documents import stored_text
+
+    for text in ("من هو؟", '"', "؟ - « »"):
+        data = json.loads(preanalysed(stemmed_analyzer(), text, store=True))
+        assert data["tokens"] == []
+        inner = json.loads(data["str"])   # what Solr analyses again: no tokens, no error
+        assert inner["tokens"] == [] and stored_text(data["str"]) == text
+    assert stored_text("وزير الثقافة") == "وزير الثقافة"
