@@ -45,8 +45,16 @@ facets, did-you-mean, JSON, reading the section labels, the rate limiter's check
 the request (Flask/WSGI) — mean ms per stage, with
 each shape's p50 / p95 of the whole request (warmed as above, result cache off).
 
+With ``--backend solr`` the same archive is also indexed into SolrCloud (a local 2-node cluster
+from solr/launcher, 2 shards x 2 replicas, unless ``--solr-url`` names one) by the real
+``arshif reindex --full`` with ``SEARCH_BACKEND=solr``, and the same server runs on each engine in
+turn (Lucene left out): indexing articles/s of both engines back to back, p50 / p95 of both over
+HTTP in every mode, totals compared, and where the Solr path's time goes (in process, through
+the API view: Solr's round trips, Solr's own QTime, the rest Python).
+
     .venv/bin/python bench/search.py [--articles 30000] [--runs 3] [--timed 200] [--warm 100]
                                      [--work bench/.work] [--no-lucene] [--profile]
+                                     [--backend solr [--solr-url URL]]
 """
 from __future__ import annotations
 
@@ -95,8 +103,8 @@ def load() -> list[float]:
 
 # -- the archive -----------------------------------------------------------------------------
 
-def arshif(instance: Path, *args: str) -> str:
-    env = dict(os.environ, ARSHIF_INSTANCE=str(instance))
+def arshif(instance: Path, *args: str, env: dict | None = None) -> str:
+    env = dict(os.environ, ARSHIF_INSTANCE=str(instance), **(env or {}))
     return subprocess.run([ARSHIF, *args], env=env, check=True, capture_output=True, text=True,
                           cwd=ROOT).stdout
 
@@ -302,9 +310,9 @@ def api_path(req: dict) -> str:
 class Server:
     """``arshif serve`` (gunicorn with the production settings) on a free port."""
 
-    def __init__(self, instance: Path):
+    def __init__(self, instance: Path, env: dict | None = None):
         self.port = free_port()
-        env = dict(os.environ, ARSHIF_INSTANCE=str(instance))
+        env = dict(os.environ, ARSHIF_INSTANCE=str(instance), **(env or {}))
         self.proc = subprocess.Popen([ARSHIF, "serve", "--port", str(self.port)], env=env, cwd=ROOT,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
@@ -352,8 +360,9 @@ def timed(call, reqs: list[dict], threads: int) -> tuple[list[float], list[int]]
     return [ms for ms, _ in results], [total for _, total in results]
 
 
-def run_arshif(instance: Path, warm: list[dict], reqs: list[dict], mode: str, threads: int) -> dict:
-    server = Server(instance)
+def run_arshif(instance: Path, warm: list[dict], reqs: list[dict], mode: str, threads: int,
+               env: dict | None = None) -> dict:
+    server = Server(instance, env)
     try:
         if mode == "warm":
             for _ in range(3):
@@ -487,6 +496,122 @@ def print_profile(table: dict) -> None:
               + "".join(f"{line['mean_ms'][s]:>10}" for s in STAGES), file=sys.stderr)
 
 
+# -- SolrCloud beside Whoosh ------------------------------------------------------------------
+
+def solr_env(args, cluster) -> dict:
+    url = args.solr_url or cluster.solr_url
+    return {"SEARCH_BACKEND": "solr", "SOLR_URL": url, "SOLR_COLLECTION": f"bench{args.articles}"}
+
+
+def reindex_rate(instance: Path, env: dict | None = None) -> dict:
+    """A full ``arshif reindex`` of the archive: articles/s, with the load average."""
+    started = time.perf_counter()
+    report = json.loads(arshif(instance, "reindex", "--full", "--json", env=env))
+    seconds = time.perf_counter() - started
+    return {"articles": report["articles"], "seconds": round(seconds, 1),
+            "articles_per_s": round(report["articles"] / seconds, 1), "load_average": load()}
+
+
+def solr_time(instance: Path, env: dict, warm: list[dict], reqs: list[dict]) -> dict:
+    """Where the Solr path's time goes, in process through the API view (result cache off):
+    per query shape, the whole request, the time waiting on Solr's round trips (of which Solr's
+    own QTime, summed over the requests), the rest (Python: plan, JSON decoding, highlighting,
+    facets' assembly, Flask), requests per search and bytes Solr answered."""
+    from indexer.solr.client import SolrClient
+    from web import create_app
+
+    spent = {"solr_ms": 0.0, "qtime_ms": 0.0, "requests": 0, "bytes": 0}
+    request = SolrClient._request
+
+    def timed_request(self, *a, **k):
+        started = time.perf_counter()
+        data = request(self, *a, **k)
+        spent["solr_ms"] += (time.perf_counter() - started) * 1000
+        spent["qtime_ms"] += data.get("responseHeader", {}).get("QTime", 0) if isinstance(data, dict) else 0
+        spent["requests"] += 1
+        spent["bytes"] += len(json.dumps(data, ensure_ascii=False).encode())
+        return data
+
+    SolrClient._request = timed_request
+    old_env = {k: os.environ.get(k) for k in (*env, "ARSHIF_INSTANCE")}
+    os.environ.update(env, ARSHIF_INSTANCE=str(instance))
+    try:
+        client = create_app({"SEARCH_CACHE_SIZE": 0}).test_client()
+
+        def get(req: dict) -> dict:
+            for k in spent:
+                spent[k] = 0
+            started = time.perf_counter()
+            resp = client.get(api_path(req))
+            return {"total_ms": (time.perf_counter() - started) * 1000, **spent} if resp.status_code == 200 else {}
+
+        for _ in range(3):
+            for r in warm:
+                get(r)
+        rows = [(r["shape"], get(r)) for r in reqs]
+    finally:
+        SolrClient._request = request
+        for k, v in old_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    table = {}
+    for shape in sorted({sh for sh, _ in rows}) + ["all"]:
+        mine = [row for sh, row in rows if row and shape in (sh, "all")]
+        mean = {k: round(statistics.mean(row[k] for row in mine), 2) for k in ("total_ms", "solr_ms", "qtime_ms")}
+        table[shape] = {"queries": len(mine), "p50_ms": round(percentile([r["total_ms"] for r in mine], 50), 1),
+                        "mean_ms": mean, "mean_python_ms": round(mean["total_ms"] - mean["solr_ms"], 2),
+                        "requests_per_search": round(statistics.mean(r["requests"] for r in mine), 2),
+                        "kb_per_search": round(statistics.mean(r["bytes"] for r in mine) / 1024, 1)}
+    return table
+
+
+def compare_engines(args, instance: Path, warm: list[dict], reqs: list[dict], out: dict) -> None:
+    """``--backend solr``: both engines on the same archive, queries and server."""
+    from indexer.solr.cluster import LocalCluster
+
+    cluster = None if args.solr_url else LocalCluster(args.work / f"solr-{args.articles}").start()
+    try:
+        env = solr_env(args, cluster)
+        # Whoosh and Solr with the configured writer processes (REINDEX_PROCS: one per core, at
+        # most 2), then Solr with one (the build workers' speed-up); Solr's last build serves.
+        out["reindex"] = {"whoosh": reindex_rate(instance),
+                          "solr_one_process": reindex_rate(instance, {**env, "ARSHIF_REINDEX_PROCS": "1"}),
+                          "solr": reindex_rate(instance, env)}
+        print(f"reindex: {out['reindex']}", file=sys.stderr, flush=True)
+        modes = (("cold", 1), ("warm", 1), ("warm", 4))
+        runs: dict = {(e, m): [] for e in ("whoosh", "solr") for m in modes}
+        for _ in range(args.runs):
+            for mode, threads in modes:
+                for engine, engine_env in (("whoosh", None), ("solr", env)):
+                    result = run_arshif(instance, warm, reqs, mode, threads, engine_env)
+                    result["load"] = load()
+                    runs[(engine, (mode, threads))].append(result)
+                    progress(engine, mode, threads, result)
+        for mode, threads in modes:
+            name = f"{mode}_c{threads}"
+            w, s_ = figures(runs[("whoosh", (mode, threads))]), figures(runs[("solr", (mode, threads))])
+            out.setdefault("arshif_http", {})[name] = {
+                "whoosh": w, "solr": s_,
+                "solr_to_whoosh": {"p50": round(s_["p50_ms"] / w["p50_ms"], 2), "p95": round(s_["p95_ms"] / w["p95_ms"], 2)}}
+        a, b = runs[("whoosh", ("warm", 1))][0]["totals"], runs[("solr", ("warm", 1))][0]["totals"]
+        out["same_total"] = f"{sum(x == y for x, y in zip(a, b))}/{len(a)}"
+        out["totals_differ"] = [{"request": {k: v for k, v in r.items()}, "whoosh": x, "solr": y}
+                                for r, x, y in zip(reqs, a, b) if x != y][:20]
+        out["by_shape_warm_c1"] = {
+            shape: {engine: line["arshif"] for engine, line in (
+                ("whoosh", by_shape(reqs, runs[("whoosh", ("warm", 1))], [])[shape]),
+                ("solr", by_shape(reqs, runs[("solr", ("warm", 1))], [])[shape]))}
+            for shape in sorted({r["shape"] for r in reqs})}
+        out["solr_time_in_process"] = solr_time(instance, env, warm, reqs)
+        out["worker_peak_rss_mb"] = {e: max(r["rss_mb"] for (eng, _), rs in runs.items() if eng == e for r in rs)
+                                     for e in ("whoosh", "solr")}
+    finally:
+        if cluster is not None:
+            cluster.shutdown()
+
+
 # -- the run ---------------------------------------------------------------------------------
 
 def figures(runs: list[dict]) -> dict:
@@ -529,6 +654,9 @@ def main() -> None:
     ap.add_argument("--no-lucene", action="store_true")
     ap.add_argument("--profile", action="store_true",
                     help="in process: where each query shape spends its time (no HTTP, no Lucene)")
+    ap.add_argument("--backend", choices=("whoosh", "solr"), default="whoosh",
+                    help="solr: the same server on SolrCloud beside Whoosh (no Lucene)")
+    ap.add_argument("--solr-url", help="an existing cluster's node URLs (default: start a local one)")
     args = ap.parse_args()
     if not (SHARED / "news.jsonl.gz").exists():
         sys.exit(f"bench/search.py needs the corpus at {SHARED}")
@@ -541,6 +669,11 @@ def main() -> None:
     if args.profile:
         out["profile_mean_ms_per_stage"] = profile(instance, warm, reqs)
         print_profile(out["profile_mean_ms_per_stage"])
+        out["load_average_end"] = load()
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return
+    if args.backend == "solr":
+        compare_engines(args, instance, warm, reqs, out)
         out["load_average_end"] = load()
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return
