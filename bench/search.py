@@ -54,7 +54,7 @@ the API view: Solr's round trips, Solr's own QTime, the rest Python).
 
     .venv/bin/python bench/search.py [--articles 30000] [--runs 3] [--timed 200] [--warm 100]
                                      [--work bench/.work] [--no-lucene] [--profile]
-                                     [--backend solr [--solr-url URL]]
+                                     [--backend solr [--solr-url URL] [--keep-index]]
 """
 from __future__ import annotations
 
@@ -576,9 +576,12 @@ def compare_engines(args, instance: Path, warm: list[dict], reqs: list[dict], ou
         env = solr_env(args, cluster)
         # Whoosh and Solr with the configured writer processes (REINDEX_PROCS: one per core, at
         # most 2), then Solr with one (the build workers' speed-up); Solr's last build serves.
-        out["reindex"] = {"whoosh": reindex_rate(instance),
-                          "solr_one_process": reindex_rate(instance, {**env, "ARSHIF_REINDEX_PROCS": "1"}),
-                          "solr": reindex_rate(instance, env)}
+        if args.keep_index:  # both engines' indexes from an earlier run (the cluster keeps its data)
+            out["reindex"] = "not measured: --keep-index"
+        else:
+            out["reindex"] = {"whoosh": reindex_rate(instance),
+                              "solr_one_process": reindex_rate(instance, {**env, "ARSHIF_REINDEX_PROCS": "1"}),
+                              "solr": reindex_rate(instance, env)}
         print(f"reindex: {out['reindex']}", file=sys.stderr, flush=True)
         modes = (("cold", 1), ("warm", 1), ("warm", 4))
         runs: dict = {(e, m): [] for e in ("whoosh", "solr") for m in modes}
@@ -657,6 +660,8 @@ def main() -> None:
     ap.add_argument("--backend", choices=("whoosh", "solr"), default="whoosh",
                     help="solr: the same server on SolrCloud beside Whoosh (no Lucene)")
     ap.add_argument("--solr-url", help="an existing cluster's node URLs (default: start a local one)")
+    ap.add_argument("--keep-index", action="store_true",
+                    help="with --backend solr: search the indexes an earlier run built (no reindex timing)")
     args = ap.parse_args()
     if not (SHARED / "news.jsonl.gz").exists():
         sys.exit(f"bench/search.py needs the corpus at {SHARED}")

@@ -71,9 +71,20 @@ class DateRange:
 
 
 class Lexicon(Protocol):
-    """What the rewrites need from an index: in how many documents a field holds a term."""
+    """What the rewrites need from an index: in how many documents a field holds a term
+    (``Searcher`` also answers ``doc_frequencies``, many terms at once, which ``frequencies``
+    uses when it is there: one request to an engine across the network)."""
 
     def doc_frequency(self, field: str, term: str) -> int: ...
+
+
+def frequencies(lexicon: Lexicon, field: str, terms) -> dict[str, int]:
+    """``doc_frequency`` of each of ``terms``, asked at once where the lexicon can."""
+    terms = list(dict.fromkeys(terms))
+    many = getattr(lexicon, "doc_frequencies", None)
+    if many is not None:
+        return dict(many(field, terms)) if terms else {}
+    return {t: lexicon.doc_frequency(field, t) for t in terms}
 
 
 @dataclass
@@ -216,18 +227,41 @@ def add_spellings(tree, lexicon: Lexicon, deadline: float = float("inf")):
     """Give plain words the other spellings readers mean by them, when the archive uses
     those much more: a hamza seat typed as و or ي (مسوول → مسءول, i.e. مسؤول), and a
     leading ب (by, with) typed onto a word (بدمج → دمج), which the stemmer leaves alone."""
-    def df(text: str) -> int:
-        check_deadline(deadline)
+    def plain(node) -> bool:
+        return isinstance(node, Word) and not (node.exact or node.prefix or node.alternatives)
+
+    def words(node):
+        if isinstance(node, (And, Or)):
+            for c in node.children:
+                yield from words(c)
+        elif plain(node):
+            yield node
+
+    def term(text: str) -> str | None:
         terms = stems(text)
-        return lexicon.doc_frequency("body", terms[0]) if len(terms) == 1 else 0
+        return terms[0] if len(terms) == 1 else None
+
+    # Every word's spellings first, then all their frequencies in one lexicon call.
+    variants = {}
+    for node in words(tree):
+        check_deadline(deadline)
+        if node.text not in variants:
+            variants[node.text] = spelling_variants(arabic.normalize(node.text))
+    check_deadline(deadline)
+    wanted = [term(t) for text, vs in variants.items() for t in (text, *vs)]
+    counts = frequencies(lexicon, "body", [t for t in wanted if t])
+
+    def df(text: str) -> int:
+        t = term(text)
+        return counts.get(t, 0) if t else 0
 
     def visit(node):
         if isinstance(node, (And, Or)):
             return type(node)(tuple(visit(c) for c in node.children))
-        if not isinstance(node, Word) or node.exact or node.prefix or node.alternatives:
+        if not plain(node):
             return node
         base = df(node.text)
-        found = tuple(v for v in spelling_variants(arabic.normalize(node.text)) if df(v) > 2 * base)
+        found = tuple(v for v in variants[node.text] if df(v) > 2 * base)
         return Word(node.text, node.exact, node.prefix, node.field, found) if found else node
 
     return visit(tree)

@@ -31,11 +31,13 @@ def suggest(searcher: Searcher, query: str, words: list[str]) -> str | None:
     None when there is nothing better."""
     changed = query
     better = False
+    norms = {word: arabic.normalize(word) for word in words}
+    known = searcher.doc_frequencies("body_exact", [n for n in norms.values() if len(n) >= 3 and n.isalpha()])
     for word in words:
-        norm = arabic.normalize(word)
+        norm = norms[word]
         if len(norm) < 3 or not norm.isalpha():
             continue
-        df = searcher.doc_frequency("body_exact", norm)
+        df = known[norm]
         if df >= SUGGEST_KNOWN_DF:
             continue  # a word that many articles use is spelled as people spell it
         best, best_df = None, max(SUGGEST_FACTOR * df, SUGGEST_MIN_DF)

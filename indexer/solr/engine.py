@@ -147,7 +147,7 @@ def _document(doc: dict) -> dict:
 
 class SolrSelection(Selection):
     """A compiled query and its filters. Nothing is asked of Solr until something is needed:
-    ranking (or the facets) brings ``total`` along, so a search costs two requests, not four."""
+    ranking a page brings ``total`` and every facet along, so a search costs one request."""
 
     def __init__(self, searcher: "SolrSearcher", q: str | None, fqs: list[str], deadline: float,
                  filters: Filters = Filters()):
@@ -237,12 +237,21 @@ class SolrSearcher(Searcher):
             order = "score desc,published desc,id asc"
         else:
             order = "published asc,id asc" if sort == "oldest" else "published desc,id desc"
-        # A page of results brings its stored fields along (no second request for the hits).
+        # A page of results brings its stored fields and every facet along: a search is one
+        # request (the facets are counted by the same distributed query, not a second one).
         params = {**self._base(selection), "sort": order, "fl": "score," + STORED if stop <= PAGE_WITH_TEXT else "id,score"}
         if stop <= PAGE:
+            read_facets = None
+            if stop <= PAGE_WITH_TEXT and selection.facets is None:
+                facet_params, read_facets = self._facet_request(selection, dict(FACETS))
+                params.update(facet_params)
             data = self._select({**params, "rows": stop}, deadline)
             selection.total = data["response"]["numFound"]
             docs = data["response"]["docs"]
+            if read_facets is not None:
+                with selection.lock:
+                    if selection.facets is None:
+                        selection.facets = read_facets(data)
             if stop <= PAGE_WITH_TEXT:
                 with self._lock:
                     for doc in docs:
@@ -279,12 +288,18 @@ class SolrSearcher(Searcher):
         return out
 
     def _facets(self, selection: SolrSelection, wanted: dict[str, str]) -> dict[str, dict[str, int]]:
-        """Counts of every value of each field under every filter but its own (one request).
-        Served in another zone than the collection was built in, years and months are counted
-        as ``published`` ranges of the serving zone (``_date_buckets``)."""
+        """Counts of every value of each field under every filter but its own (one request)."""
+        params, read = self._facet_request(selection, wanted)
+        return read(self._select({**self._base(selection), "rows": 0, **params}))
+
+    def _facet_request(self, selection: SolrSelection, wanted: dict[str, str]):
+        """The facet parameters that count ``wanted`` (field → the filter it ignores), and how
+        to read the counts from the answer (which also brings the selection's total). Served in
+        another zone than the collection was built in, years and months are counted as
+        ``published`` ranges of the serving zone (``_date_buckets``)."""
         by_range = self._date_buckets(selection, wanted) if self.zoned else {}
         fields = [f for f in wanted if f not in by_range]
-        params = {**self._base(selection), "rows": 0, "facet": "true", "facet.mincount": 1,
+        params = {"facet": "true", "facet.mincount": 1,
                   "facet.field": [f"{{!ex={wanted[f]} key={f}}}{f}" for f in fields]}
         for f in fields:
             params[f"f.{f}.facet.limit"] = FACET_LIMIT if f in ENTITY_KINDS else -1
@@ -292,15 +307,17 @@ class SolrSearcher(Searcher):
                    for i, (f, value) in enumerate((f, v) for f, values in by_range.items() for v in values)]
         if queries:
             params["facet.query"] = [q for _, _, q in queries]
-        data = self._select(params)
-        selection.total = data["response"]["numFound"]
-        counts = data["facet_counts"]
-        out = {f: dict(zip(counts["facet_fields"][f][::2], counts["facet_fields"][f][1::2])) for f in fields}
-        for i, (f, value, _) in enumerate(queries):
-            n = counts["facet_queries"].get(f"d{i}", 0)  # facet.mincount leaves out zeros
-            if n:
-                out.setdefault(f, {})[value] = n
-        return {f: out.get(f, {}) for f in wanted}
+
+        def read(data: dict) -> dict[str, dict[str, int]]:
+            selection.total = data["response"]["numFound"]
+            counts = data["facet_counts"]
+            out = {f: dict(zip(counts["facet_fields"][f][::2], counts["facet_fields"][f][1::2])) for f in fields}
+            for i, (f, value, _) in enumerate(queries):
+                n = counts["facet_queries"].get(f"d{i}", 0)  # facet.mincount leaves out zeros
+                if n:
+                    out.setdefault(f, {})[value] = n
+            return {f: out.get(f, {}) for f in wanted}
+        return params, read
 
     def _date_buckets(self, selection: SolrSelection, wanted: dict[str, str]) -> dict[str, list[str]]:
         """The years (and months) to count as ranges: every year the collection spans, one
@@ -431,7 +448,9 @@ class SolrEngine(Engine):
             if self._searcher is not None and now - self._checked < self.refresh:
                 return self._searcher
             try:
-                name = self.generations.current_collection()
+                name = self.generations.current()
+                if self._searcher is None or name != self._searcher.name:
+                    name = self.generations.current_collection()  # complete? (once known, it stays)
                 data = self.client.request(f"{name}/select", {"q": "*:*", "rows": 1, "sort": "_version_ desc",
                                                               "fl": "_version_", "wt": "json"})
             except SolrUnavailable as exc:

@@ -92,3 +92,17 @@ def test_search_with_alias_expansion_needs_no_crf_tagger():
             "assert p.expanded; import indexer.search, web; print('pycrfsuite' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_words_spellings_are_asked_of_the_lexicon_in_one_call():
+    class Batched(Lexicon):
+        calls = 0
+
+        def doc_frequencies(self, field, terms):
+            Batched.calls += 1
+            return {t: self.doc_frequency(field, t) for t in terms}
+
+    lexicon = Batched({stems("مءقت")[0]: 40})
+    plan = prepare(parse("موقت مسوول بدمج"), lexicon=lexicon)
+    assert Batched.calls == 1 and len(lexicon.asked) == len(set(lexicon.asked)) > 3
+    assert Stems(stems("موقت"), stems("مءقت")) in plan.query.children
