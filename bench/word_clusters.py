@@ -108,7 +108,8 @@ def kmeans(vectors: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 
     return np.argmax(vectors @ centres.T, axis=1)
 
 
-def build(corpus: str, n_words: int) -> tuple[list[str], np.ndarray]:
+def build(corpus: str, n_words: int, sizes: tuple[int, ...] = SIZES, dimensions: int = DIMENSIONS
+          ) -> tuple[list[str], np.ndarray]:
     docs, vocabulary = read_corpus(corpus)
     tokens = np.concatenate([part for doc in docs for part in (doc, np.array([-1]))])
     freq = np.bincount(tokens[tokens >= 0], minlength=len(vocabulary))
@@ -120,9 +121,9 @@ def build(corpus: str, n_words: int) -> tuple[list[str], np.ndarray]:
     cols[order[:CONTEXTS]] = np.arange(CONTEXTS)
     counts = cooccurrences(tokens, rows, cols, len(words), CONTEXTS)
     rng = np.random.default_rng(SEED)
-    vectors = randomized_svd(ppmi(counts), DIMENSIONS, rng).astype(np.float32)
+    vectors = randomized_svd(ppmi(counts), dimensions, rng).astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    labels = np.stack([kmeans(vectors, k, np.random.default_rng(SEED + k)) for k in SIZES], axis=1)
+    labels = np.stack([kmeans(vectors, k, np.random.default_rng(SEED + k)) for k in sizes], axis=1)
     return [vocabulary[i] for i in words], labels
 
 
@@ -131,13 +132,18 @@ def main() -> None:
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--words", type=int, default=30000)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="cluster counts, coarse to fine, one column each (the tagger reads two)")
+    parser.add_argument("--dimensions", type=int, default=DIMENSIONS)
     args = parser.parse_args()
     began = time.perf_counter()
-    words, labels = build(args.corpus, args.words)
+    sizes = tuple(int(k) for k in args.sizes.split(","))
+    words, labels = build(args.corpus, args.words, sizes, args.dimensions)
     with open(args.out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
-        packed.write("".join(f"{w}\t{a}\t{b}\n" for w, (a, b) in zip(words, labels.tolist())).encode("utf-8"))
-    sizes = Counter(labels[:, 1].tolist())
-    print(json.dumps({"words": len(words), "clusters": SIZES, "largest_fine_cluster": max(sizes.values()),
+        packed.write("".join(w + "".join(f"\t{c}" for c in row) + "\n"
+                             for w, row in zip(words, labels.tolist())).encode("utf-8"))
+    fine = Counter(labels[:, -1].tolist())
+    print(json.dumps({"words": len(words), "clusters": sizes, "largest_fine_cluster": max(fine.values()),
                       "seconds": round(time.perf_counter() - began, 1), "bytes": os.path.getsize(args.out),
                       "out": os.path.relpath(args.out, ROOT)}))
 

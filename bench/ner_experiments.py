@@ -1,0 +1,300 @@
+"""Compare feature sets and training set-ups for the entity tagger by 5-fold CV (issue 12).
+
+Each variant adds features to (or changes the training of) the shipped feature set
+(``indexer.entities.sentence_features``); the folds are bench/ner_eval.py's (contiguous fifths of
+the ANERcorp training part). The measure is the tagger plus the span cleaning every extraction
+does (ner_eval's "crf" set-up), over token spans: PER/ORG/LOC micro P/R/F1 and per label. The
+features of every sentence are computed once; the folds share them.
+
+    python bench/ner_experiments.py VARIANT [VARIANT ...] [--max-iterations 100] [--jobs 2]
+    python bench/ner_experiments.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+import pycrfsuite  # noqa: E402
+
+import train_ner  # noqa: E402
+from indexer.entities import bio_spans, clean_spans, sentence_features, word_clusters  # noqa: E402
+from indexer.entity_keys import clitic_forms  # noqa: E402
+
+LABELS = ("PER", "ORG", "LOC", "MISC")
+
+# Words that announce a name a word or two later (beyond the title list the base features know).
+TRIGGERS = {
+    "PER": "السيد السيدة الرئيس رئيس وزير وزيرة الوزير الملك الامير الشيخ الدكتور د المستشار النائب "
+           "الجنرال العقيد اللواء قال قالت اكد اكدت صرح اعلن المتحدث الناطق المدرب اللاعب الكاتب "
+           "الفنان الفنانة الممثل المخرج",
+    "ORG": "شركة شركه مؤسسة منظمة حركة حزب جمعية وكالة صحيفة جريدة مجلة قناة اذاعة جامعة بنك "
+           "مصرف نادي فريق منتخب مجلس اتحاد هيئة لجنة",
+    "LOC": "مدينة مدينه بلدة قرية محافظة ولاية منطقة عاصمة دولة جزيرة نهر جبل بحر مطار ميناء "
+           "في الى من عاصمه",
+}
+
+
+def _trigger_table() -> dict[str, str]:
+    from indexer.arabic import normalize
+    table = {}
+    for label, words in TRIGGERS.items():
+        for word in words.split():
+            table.setdefault(normalize(word), label)
+    return table
+
+
+_TRIGGER = None
+_EXTRA_CLUSTERS: dict[str, list[str]] = {}
+
+
+def extra_clusters(path: str) -> list[str] | None:
+    """A clusters table with any number of columns: word TAB c1 TAB c2 ..."""
+    if path not in _EXTRA_CLUSTERS:
+        table = {}
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                word, *columns = line.rstrip("\n").split("\t")
+                table[word] = columns
+        _EXTRA_CLUSTERS[path] = table
+    return _EXTRA_CLUSTERS[path]
+
+
+def _cluster_of(word: str, table) -> list[str] | None:
+    for form in clitic_forms(word):
+        found = table.get(form)
+        if found is not None:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Feature additions: each takes the sentence's words and the base features (changed in place).
+# ---------------------------------------------------------------------------------------------
+
+def add_affixes(words, feats):
+    for i, w in enumerate(words):
+        bare = clitic_forms(w)[-1]
+        feats[i] += ["p4=" + w[:4], "x4=" + w[-4:], "cp2=" + bare[:2], "cp3=" + bare[:3],
+                     "cx2=" + bare[-2:], "cx3=" + bare[-3:], "cx4=" + bare[-4:]]
+
+
+def add_neighbour_clusters(words, feats):
+    clusters = word_clusters()
+    own = [clusters.get(w) or clusters.get(clitic_forms(w)[-1]) for w in words]
+    n = len(words)
+    for i in range(n):
+        for off in (-2, 2):
+            j = i + off
+            if 0 <= j < n and own[j] is not None:
+                feats[i] += [f"{off:+d}k1=" + own[j][0], f"{off:+d}k2=" + own[j][1]]
+        left = own[i - 1][0] if i > 0 and own[i - 1] else "_"
+        right = own[i + 1][0] if i + 1 < n and own[i + 1] else "_"
+        mid = own[i][0] if own[i] else "_"
+        feats[i] += ["k1-1|0=" + left + "|" + mid, "k10|+1=" + mid + "|" + right]
+
+
+def add_triggers(words, feats):
+    global _TRIGGER
+    if _TRIGGER is None:
+        _TRIGGER = _trigger_table()
+    n = len(words)
+    for i in range(n):
+        for off in (-3, -2, -1, 1):
+            j = i + off
+            if 0 <= j < n:
+                w = words[j]
+                label = _TRIGGER.get(w) or _TRIGGER.get(clitic_forms(w)[-1])
+                if label:
+                    feats[i].append(f"trig{off:+d}={label}")
+                    if off == -1:
+                        feats[i].append("trigw-1=" + w)
+
+
+def add_latin(words, feats):
+    n = len(words)
+    for i in range(n):
+        for off in (-1, 1):
+            j = i + off
+            if 0 <= j < n and words[j][:1].isascii() and words[j][:1].isalpha():
+                feats[i].append(f"latin{off:+d}")
+
+
+def add_bigrams(words, feats):
+    n = len(words)
+    for i in range(n):
+        prev = words[i - 1] if i else "<s>"
+        nxt = words[i + 1] if i + 1 < n else "</s>"
+        feats[i] += ["w-1|0=" + prev + "|" + words[i], "w0|+1=" + words[i] + "|" + nxt]
+
+
+def make_multi_clusters(path: str, prefix: str, window=(-1, 0, 1)):
+    def add(words, feats):
+        table = extra_clusters(path)
+        own = [_cluster_of(w, table) for w in words]
+        n = len(words)
+        for i in range(n):
+            for off in window:
+                j = i + off
+                if 0 <= j < n and own[j] is not None:
+                    feats[i] += [f"{prefix}{off:+d}.{k}={c}" for k, c in enumerate(own[j])]
+    return add
+
+
+def drop_base_clusters(words, feats):
+    for i, token in enumerate(feats):
+        feats[i] = [f for f in token if "k1=" not in f and "k2=" not in f]
+
+
+# ---------------------------------------------------------------------------------------------
+
+CLUSTERS_WIDE = os.path.join(ROOT, "instance", "clusters-wide.tsv.gz")
+
+VARIANTS = {
+    "shipped": ([], {}),
+    "affixes": ([add_affixes], {}),
+    "neighbour-clusters": ([add_neighbour_clusters], {}),
+    "triggers": ([add_triggers], {}),
+    "latin": ([add_latin], {}),
+    "bigrams": ([add_bigrams], {}),
+    "c1=0.1,c2=0.01": ([], {"c1": 0.1, "c2": 0.01}),
+    "c1=0.02,c2=0.01": ([], {"c1": 0.02, "c2": 0.01}),
+    "c1=0.05,c2=0.05": ([], {"c1": 0.05, "c2": 0.05}),
+    "c1=0.1,c2=0.1": ([], {"c1": 0.1, "c2": 0.1}),
+    "c1=0,c2=0.1": ([], {"c1": 0.0, "c2": 0.1}),
+    "c1=0.2,c2=0.001": ([], {"c1": 0.2, "c2": 0.001}),
+    "ap": ([], {"algorithm": "ap"}),
+    "pa": ([], {"algorithm": "pa"}),
+    "wide-clusters": ([make_multi_clusters(CLUSTERS_WIDE, "m")], {}),
+    "wide-clusters-only": ([drop_base_clusters, make_multi_clusters(CLUSTERS_WIDE, "m")], {}),
+    "all-features": ([add_affixes, add_neighbour_clusters, add_triggers, add_latin], {}),
+}
+
+_DATA = None
+_FEATURES: dict[str, list] = {}
+
+
+def features_of(name: str):
+    if name not in _FEATURES:
+        additions, _ = VARIANTS[name] if name in VARIANTS else (_combined(name), {})
+        out = []
+        for _, _, words, _ in _DATA:
+            feats, _, _ = sentence_features(words)
+            feats = [list(f) for f in feats]
+            for add in additions:
+                add(words, feats)
+            out.append(feats)
+        _FEATURES[name] = out
+    return _FEATURES[name]
+
+
+def _combined(name: str):
+    """"a+b": the feature additions of variants a and b together."""
+    additions = []
+    for part in name.split("+"):
+        additions += VARIANTS[part][0]
+    return additions
+
+
+def _params(name: str, max_iterations: int) -> dict:
+    params = dict(train_ner.PARAMS)
+    params["max_iterations"] = max_iterations
+    for part in name.split("+"):
+        params.update(VARIANTS[part][1])
+    if params.get("algorithm") in ("ap", "pa"):
+        params.pop("c1", None)
+        params.pop("c2", None)
+        params["max_iterations"] = min(params["max_iterations"], 30)
+        params.pop("feature.possible_transitions", None)
+        params["feature.possible_transitions"] = True
+    return params
+
+
+def run_fold(job):
+    name, fold, folds, params = job
+    feats = features_of(name)
+    size = len(_DATA)
+    lo, hi = size * fold // folds, size * (fold + 1) // folds
+    algorithm = params.pop("algorithm", "lbfgs")
+    trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
+    for k in range(size):
+        if not lo <= k < hi:
+            trainer.append(feats[k], _DATA[k][3])
+    trainer.set_params(params)
+    began = time.process_time()
+    tp, fp, fn = Counter(), Counter(), Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "fold.crfsuite")
+        trainer.train(path)
+        seconds = time.process_time() - began
+        tagger = pycrfsuite.Tagger()
+        tagger.open(path)
+        for k in range(lo, hi):
+            words, tags = _DATA[k][2], _DATA[k][3]
+            gold = set(bio_spans(tags))
+            found = set(clean_spans(bio_spans(tagger.tag(feats[k])), words))
+            for span in found & gold:
+                tp[span[2]] += 1
+            for span in found - gold:
+                fp[span[2]] += 1
+            for span in gold - found:
+                fn[span[2]] += 1
+        tagger.close()
+    return tp, fp, fn, seconds
+
+
+def scores(tp, fp, fn, labels):
+    t, p, n = (sum(c[label] for label in labels) for c in (tp, fp, fn))
+    precision = t / (t + p) if t + p else 0.0
+    recall = t / (t + n) if t + n else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return [round(precision, 4), round(recall, 4), round(f1, 4)]
+
+
+def main() -> None:
+    global _DATA
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="*")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--max-iterations", type=int, default=100)
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(VARIANTS))
+        return
+    _DATA = train_ner.prepared(train_ner.read_conll(train_ner.DEFAULT_DATA))
+    for name in args.variants:
+        features_of(name)  # computed before the workers fork, shared by them
+        params = _params(name, args.max_iterations)
+        totals = (Counter(), Counter(), Counter())
+        seconds = []
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for tp, fp, fn, s in pool.map(run_fold, [(name, f, args.folds, dict(params))
+                                                     for f in range(args.folds)]):
+                for total, part in zip(totals, (tp, fp, fn)):
+                    total.update(part)
+                seconds.append(s)
+        row = {"variant": name, "params": {k: v for k, v in params.items()
+                                           if k not in ("feature.possible_transitions", "feature.minfreq")},
+               "PER_ORG_LOC": scores(*totals, ["PER", "ORG", "LOC"]),
+               **{label: scores(*totals, [label]) for label in LABELS},
+               "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+        _FEATURES.pop(name, None)
+
+
+if __name__ == "__main__":
+    main()
