@@ -49,22 +49,25 @@ class Resolver:
                     self.confirmed.append((k, kind, eid))
         return self._ids
 
-    def resolve(self, session, text: str, label: str, key: str | None = None) -> int | None:
-        """The entry of a mention (``key``: its lookup form when the extractor gave one)."""
-        k = key or self.key(text)
-        if len(k) < 2:
-            return None
+    def resolve_all(self, session, mentions: list[tuple[str, str, str]]) -> list[int | None]:
+        """The entries of mentions given as (key, text, label), in order (None for a key too
+        short to link). Unknown keys become provisional entries named after their first mention,
+        created together: one statement for the entries, one for their aliases."""
         ids = self._load(session)
-        eid = ids.get(k)
-        if eid is None:
+        new: dict[str, tuple[str, str]] = {}
+        for k, text, label in mentions:
+            if len(k) >= 2 and k not in ids and k not in new:
+                new[k] = (LABEL_KIND.get(label, "misc"), self.display(text).strip() or text)
+        if new:
             now = utcnow()
-            name = self.display(text).strip() or text
-            eid = session.execute(insert(Entity).values(kind=LABEL_KIND.get(label, "misc"), name=name,
-                                                        provisional=True, created_at=now, updated_at=now)
-                                  .returning(Entity.id)).scalar_one()
-            session.execute(insert(EntityAlias).values(entity_id=eid, alias=name, key=k))
-            ids[k] = eid
-        return eid
+            created = session.scalars(
+                insert(Entity).returning(Entity.id, sort_by_parameter_order=True),
+                [{"kind": kind, "name": name, "provisional": True, "created_at": now, "updated_at": now}
+                 for kind, name in new.values()]).all()
+            session.execute(insert(EntityAlias), [{"entity_id": eid, "alias": name, "key": k}
+                                                  for (k, (_, name)), eid in zip(new.items(), created)])
+            ids.update(zip(new, created))
+        return [ids[k] if len(k) >= 2 else None for k, _, _ in mentions]
 
 
 class EntityLinker:
@@ -93,21 +96,23 @@ class EntityLinker:
 
     def __call__(self, session, articles: Iterable[Article]) -> None:
         articles = list(articles)
-        rows = []
+        found: list[tuple[str, str, str]] = []  # (key, text, label) of every mention, article by article
+        ends = []
         with session.no_autoflush:
             for article in articles:
-                counts: Counter[int] = Counter()
                 text = article.title + "\n" + (article.subtitle + "\n" if article.subtitle else "") + article.body
-                mentions = [(getattr(m, "key", None) or self.resolver.key(m.text), m) for m in
-                            self._mentions(session, text)]
+                mentions = [(getattr(m, "key", None) or self.resolver.key(m.text), m.text, m.label)
+                            for m in self._mentions(session, text)]
                 # Full names first: a provisional entry takes its name from its longest mention.
-                mentions.sort(key=lambda km: -len(km[1].text.split()))
-                for k, mention in mentions:
-                    eid = self.resolver.resolve(session, mention.text, mention.label, k)
-                    if eid is not None:
-                        counts[eid] += 1
-                rows += [{"article_id": article.id, "entity_id": eid, "mentions": n}
-                         for eid, n in counts.items()]
+                mentions.sort(key=lambda m: -len(m[1].split()))
+                found += mentions
+                ends.append(len(found))
+            ids = self.resolver.resolve_all(session, found)
+        rows, start = [], 0
+        for article, end in zip(articles, ends):
+            counts = Counter(eid for eid in ids[start:end] if eid is not None)
+            rows += [{"article_id": article.id, "entity_id": eid, "mentions": n} for eid, n in counts.items()]
+            start = end
         session.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_([a.id for a in articles])))
         if rows:
             session.execute(insert(ArticleEntity), rows)

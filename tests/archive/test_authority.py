@@ -149,3 +149,36 @@ def test_a_re_run_after_a_kill_links_exactly_like_a_clean_run(db, tmp_path):
     ingest_lines(db, tmp_path, RUN[:3], "part.jsonl")
     ingest_lines(db, tmp_path, RUN, "all.jsonl")
     assert linked(db) == linked(clean)
+
+
+def test_a_batch_creates_its_new_entries_together_in_the_order_they_are_met(db):
+    from sqlalchemy import event
+    seed(db, SEED, entity_key)
+    add_article(db, "b1", "قال ترمب إن جو بايدن وبايدن و كامالا هاريس")
+    add_article(db, "b2", "هاريس وبايدن في نيروبي")
+    mentions = [("ترمب", "PER"), ("بايدن", "PER"), ("جو بايدن", "PER"), ("كامالا هاريس", "PER"),
+                ("هاريس", "PER"), ("نيروبي", "LOC")]
+    inserts = []
+
+    def count(conn, statement, *args):
+        if getattr(statement, "is_insert", False) and statement.table.name.startswith("entit"):
+            inserts.append(statement.table.name)
+
+    event.listen(db.engine, "before_execute", count)
+    try:
+        linker = EntityLinker(fake_extract(mentions), entity_key, display_name)
+        with db.session() as s:
+            linker(s, [s.get(Article, "b1"), s.get(Article, "b2")])
+    finally:
+        event.remove(db.engine, "before_execute", count)
+    # One statement for the new entries of the batch and one for their aliases, not one per name
+    # (SQLite runs the first row by row, under one compiled statement).
+    assert inserts == ["entities", "entity_aliases"]
+    b1 = {e["name"] for e in get_article(db, "b1")["entities"]}
+    b2 = {e["name"] for e in get_article(db, "b2")["entities"]}
+    # Keys as met: the longest mention of an article first, so جو بايدن is named before بايدن.
+    assert b1 == {"دونالد ترامب", "جو بايدن", "بايدن", "كامالا هاريس", "هاريس"}
+    assert b2 == {"بايدن", "هاريس", "نيروبي"}
+    ids = {e["name"]: e["id"] for a in ("b1", "b2") for e in get_article(db, a)["entities"]}
+    order = sorted(["جو بايدن", "كامالا هاريس", "بايدن", "هاريس", "نيروبي"], key=lambda n: int(ids[n][1:]))
+    assert order[:2] == ["جو بايدن", "كامالا هاريس"] and order[-1] == "نيروبي"
