@@ -234,7 +234,7 @@ def run_fold(job):
             trainer.append(feats[k], _DATA[k][3])
     trainer.set_params(params)
     began = time.process_time()
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "fold.crfsuite")
         trainer.train(path)
@@ -251,8 +251,23 @@ def run_fold(job):
                 fp[span[2]] += 1
             for span in gold - found:
                 fn[span[2]] += 1
+                errors[span[2] + ":" + _error_class(span, found)] += 1
         tagger.close()
-    return tp, fp, fn, seconds
+    return tp, fp, fn, errors, seconds
+
+
+def _error_class(gold, found) -> str:
+    """How a gold span was missed: another label on the same span, a span of the same label
+    overlapping it with other bounds, one of another label, or nothing there at all."""
+    s, e, label = gold
+    overlapping = [f for f in found if f[0] < e and f[1] > s]
+    if any(f[:2] == (s, e) for f in overlapping):
+        return "label"
+    if any(f[2] == label for f in overlapping):
+        return "bounds"
+    if overlapping:
+        return "bounds+label"
+    return "missed"
 
 
 def scores(tp, fp, fn, labels):
@@ -280,18 +295,21 @@ def main() -> None:
         features_of(name)  # computed before the workers fork, shared by them
         params = _params(name, args.max_iterations)
         totals = (Counter(), Counter(), Counter())
+        errors = Counter()
         seconds = []
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for tp, fp, fn, s in pool.map(run_fold, [(name, f, args.folds, dict(params))
+            for tp, fp, fn, err, s in pool.map(run_fold, [(name, f, args.folds, dict(params))
                                                      for f in range(args.folds)]):
                 for total, part in zip(totals, (tp, fp, fn)):
                     total.update(part)
                 seconds.append(s)
+                errors.update(err)
         row = {"variant": name, "params": {k: v for k, v in params.items()
                                            if k not in ("feature.possible_transitions", "feature.minfreq")},
                "PER_ORG_LOC": scores(*totals, ["PER", "ORG", "LOC"]),
                **{label: scores(*totals, [label]) for label in LABELS},
-               "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1)}
+               "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
+               "recall_errors": dict(sorted(errors.items()))}
         print(json.dumps(row, ensure_ascii=False), flush=True)
         _FEATURES.pop(name, None)
 
