@@ -44,7 +44,7 @@ from archive.db import Database  # noqa: E402
 from archive.models import Article, ArticleEntity, Entity, EntityAlias  # noqa: E402
 from indexer.arabic import normalize, tokenize  # noqa: E402
 from indexer.entities import KnownNames, entity_key  # noqa: E402
-from indexer.gazetteers import NATIONALITIES  # noqa: E402
+from indexer.gazetteers import NATIONALITIES, person_first_names  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 ARSHIF = str(Path(sys.executable).with_name("arshif"))
@@ -88,13 +88,18 @@ def first_word_forms(word: str) -> list[str]:
 
 
 def text_matches(db: Database, spellings: dict[int, list[tuple[tuple[str, ...], bool]]],
-                 generic: set[int]) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+                 generic: set[int], persons: set[int] = frozenset()
+                 ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     """entry → articles naming it by any spelling, and by an unambiguous one.
 
     Read as a person reads: the longest spelling at a word wins (ريال مدريد names the club, not
     the city; تنظيم الدولة الإسلامية is not تنظيم الدولة), and a generic body's spelling (a ministry,
     council, parliament or army: ``generic``) followed by a nationality adjective names that
-    country's body (وزارة الخارجية الأمريكية is not the entry وزارة الخارجية)."""
+    country's body (وزارة الخارجية الأمريكية is not the entry وزارة الخارجية); a person's one-word
+    spelling after a first name that is none of the entry's words names someone else (رفيق الحريري
+    is not سعد الحريري, بيل كلينتون not هيلاري كلينتون)."""
+    first_names = person_first_names()
+    own_words = {eid: {w for words, _ in forms for w in words} for eid, forms in spellings.items()}
     starts: dict[str, list[tuple[int, tuple[str, ...], bool]]] = defaultdict(list)
     for eid, forms in spellings.items():
         for words, ambiguous in forms:
@@ -116,6 +121,10 @@ def text_matches(db: Database, spellings: dict[int, list[tuple[tuple[str, ...], 
                     i += 1
                     continue
                 eid, rest, ambiguous = best
+                if eid in persons and not rest and i > 0 and words[i - 1] in first_names \
+                        and words[i - 1] not in own_words[eid]:
+                    i += 1
+                    continue
                 i += 1 + len(rest)
                 if eid in generic and i < len(words) and words[i] in NATIONALITIES:
                     continue
@@ -143,7 +152,8 @@ def facet_table(db: Database, top: int) -> dict:
                        if name.ref == eid] for eid in entries}
     generic = {eid for eid in entries if entries[eid][1] == "org"
                and normalize(entries[eid][0]).split()[0] in GENERIC_BODIES}
-    any_match, sure_match = text_matches(db, spellings, generic)
+    persons = {eid for eid in entries if entries[eid][1] == "person"}
+    any_match, sure_match = text_matches(db, spellings, generic, persons)
     result: dict = {}
     for kind in KINDS:
         ranked = sorted((eid for eid in entries if entries[eid][1] == kind and sure_match.get(eid)),
