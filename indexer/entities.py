@@ -30,6 +30,7 @@ the CRF features are in ``indexer.entity_features``, the dictionary pass in
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ MODEL_FILE = "ner.crfsuite"
 # A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
 # length anyway; the cut only bounds one call on text without punctuation).
 _MAX_SEQUENCE = 120
+
+# ``normalize`` of a token, kept for the words met most (news repeats its words).
+_normalized = functools.lru_cache(maxsize=1 << 18)(normalize)
 
 # Characters between two tokens that end a sentence: . ! ? ؟ ؛ : and line breaks.
 _SENTENCE_BREAK = re.compile(r"[.!?\u061F\u061B:\n]")
@@ -107,6 +111,8 @@ def sentences(text: str) -> Iterable[list[tuple[str, int, int]]]:
 
 def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     """(start, end, label) spans of a BIO tag sequence; a stray I- opens a span (conlleval)."""
+    if tags.count("O") == len(tags):
+        return []  # most sentences
     spans = []
     start, label = None, None
     for i, tag in enumerate(tags + ["O"]):
@@ -145,7 +151,7 @@ class Extractor:
             return []
         found: list[tuple[int, int, str, str, KnownName | None, bool]] = []
         for tokens in sentences(text):
-            words = [normalize(t) for t, _, _ in tokens]
+            words = [_normalized(t) for t, _, _ in tokens]
             spans = clean_spans(self.tag_sentence(words), words)
             merged = known.merge(spans, words) if known is not None else \
                 [(s, e, label, None, False) for s, e, label in spans]

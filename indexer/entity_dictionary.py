@@ -11,6 +11,11 @@ from indexer.arabic import is_stop
 from indexer.entity_keys import clitic_forms
 from indexer.gazetteers import Gazetteer, common_word_aliases
 
+# Conjunctions written onto a word (و "and", ف "so").
+_CONJUNCTIONS = ("و", "ف")
+# Words whose start forms KnownNames keeps at once (cleared when full).
+_MAX_CACHED_WORDS = 1 << 18
+
 # The authority file's kinds of entry and the extractor's labels.
 KIND_LABEL = {"person": "PER", "org": "ORG", "place": "LOC", "misc": "MISC"}
 
@@ -51,6 +56,7 @@ class KnownNames:
                 phrases[words] = KnownName(key, label, ref, ambiguous)
                 self._words_of.setdefault(ref, set()).update(words)
         self.table = Gazetteer(phrases)
+        self._starts: dict[str, tuple[tuple[str, bool, bool], ...]] = {}
 
     def _spelled_like(self, extra: list[str], name: KnownName) -> bool:
         """Whether every word a longer name adds around a known spelling is a word of the same
@@ -62,6 +68,27 @@ class KnownNames:
     def __len__(self) -> int:
         return len(self.table.phrases)
 
+    def _start_forms(self, word: str) -> tuple[tuple[str, bool, bool], ...]:
+        """The forms of ``word`` a known spelling may start with, as (form, whether it is the
+        word without the text's article ال, whether only a spelling of two words or more may
+        start there); cached per word. A word of three letters or fewer keeps a leading و/ف
+        (وبي is a word of its own) except before a longer spelling: وبي بي سي is و + بي بي سي."""
+        starts = self._starts.get(word)
+        if starts is None:
+            forms = clitic_forms(word)
+            bare = forms[-1]
+            if bare.startswith("ال") and len(bare) > 4:
+                forms = (*forms, bare[2:])
+            firsts = self.table.first_tokens
+            starts = tuple((form, f == len(forms) - 1 and form != bare, False)
+                           for f, form in enumerate(forms) if form in firsts)
+            if len(word) <= 3 and word[:1] in _CONJUNCTIONS and word[1:] in firsts:
+                starts += ((word[1:], False, True),)
+            if len(self._starts) >= _MAX_CACHED_WORDS:
+                self._starts.clear()
+            self._starts[word] = starts
+        return starts
+
     def find(self, words: list[str]) -> list[tuple[int, int, KnownName, bool]]:
         """Longest known spellings in ``words``, left to right: (start, end, KnownName, whether
         it matched only without the article ال of the text)."""
@@ -70,18 +97,11 @@ class KnownNames:
         i, n = 0, len(words)
         while i < n:
             found = None
-            forms = clitic_forms(words[i])
-            bare = forms[-1]
-            if bare.startswith("ال") and len(bare) > 4:
-                forms = (*forms, bare[2:])
-            for f, form in enumerate(forms):
-                if form not in table.first_tokens:
-                    continue
-                for j in range(min(n, i + table.max_len), i, -1):
+            for form, without_article, longer_only in self._start_forms(words[i]):
+                for j in range(min(n, i + table.max_len), i + 1 if longer_only else i, -1):
                     if found is not None and j <= found[1]:
                         break
                     name = table.phrases.get((form, *words[i + 1:j]))
-                    without_article = f == len(forms) - 1 and form != bare
                     if name is not None and not (without_article and name.label == "PER"):
                         found = (i, j, name, without_article)
                         break
@@ -99,13 +119,21 @@ class KnownNames:
         spans it overlaps, except a longer name of another label around it, which stays beside
         it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
         جونيور is not دونالد ترامب) unless every word it adds is a word of the entry's spellings
-        (جواد ظريف is محمد جواد ظريف)."""
+        (جواد ظريف is محمد جواد ظريف). A tagger's span that runs into a known spelling written
+        with و/ف in front joined two names at the conjunction (إن بي سي وبي بي سي): it ends there."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
+        spans = list(spans)
         for start, end, name, without_article in self.find(words):
             agreed, inside, overlapped = False, False, []
+            conjunction = words[start][:1]
+            joined = conjunction in _CONJUNCTIONS and not name.key.startswith(conjunction) \
+                and not name.ambiguous
             for k, (s, e, label) in enumerate(spans):
                 if e <= start or s >= end:
+                    continue
+                if joined and s < start:
+                    spans[k] = (s, start, label)
                     continue
                 if s <= start and e >= end and (s, e) != (start, end):
                     if label == name.label:

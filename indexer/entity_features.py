@@ -94,17 +94,21 @@ def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
 _PAD = ((), (), (), (), ())
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _gazetteer_starts(word: str) -> tuple[str, ...]:
+    """The forms of ``word`` (itself, without clitics) a gazetteer phrase starts with."""
+    firsts = default_gazetteer().first_tokens
+    return tuple(form for form in clitic_forms(word) if form in firsts)
+
+
 def gazetteer_matches(words: list[str]) -> list[tuple[int, int, str]]:
     """Longest gazetteer phrases in ``words`` (normalised), left to right: (start, end, label)."""
     gazetteer = default_gazetteer()
-    firsts = gazetteer.first_tokens
     matches = []
     i, n = 0, len(words)
     while i < n:
         found = None
-        for form in clitic_forms(words[i]):
-            if form not in firsts:
-                continue
+        for form in _gazetteer_starts(words[i]):
             for j in range(min(n, i + gazetteer.max_len), i, -1):
                 label = gazetteer.phrases.get((form, *words[i + 1:j]))
                 if label and (found is None or j > found[1]):

@@ -217,3 +217,13 @@ def test_a_longer_name_around_a_known_surname_is_the_entry_only_when_spelled_lik
 
     found_ = [(e.text, e.key) for e in WholeNames().extract("قال جواد ظريف ثم إيفانكا ترامب", known)]
     assert found_ == [("جواد ظريف", "ظريف"), ("إيفانكا ترامب", normalize("إيفانكا ترامب"))]
+
+
+def test_a_short_word_with_a_conjunction_starts_a_longer_known_name():
+    known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc"), (entity_key("سي إن إن"), "org", "cnn")])
+    words = [normalize(w) for w in "قالت إن بي سي وبي بي سي وسي إن إن وبي".split()]
+    assert [(s, e, n.ref) for s, e, n, _ in known.find(words)] == [(4, 7, "bbc"), (7, 10, "cnn")]
+    # A tagger's span over both names is cut at the conjunction; the first name stays.
+    merged = known.merge([(1, 7, "ORG")], words)
+    assert [(s, e, label, n.ref if n else None) for s, e, label, n, _ in merged] == \
+        [(1, 4, "ORG", None), (4, 7, "ORG", "bbc"), (7, 10, "ORG", "cnn")]
