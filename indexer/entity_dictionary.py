@@ -13,6 +13,8 @@ from indexer.gazetteers import Gazetteer, common_word_aliases
 
 # Conjunctions written onto a word (و "and", ف "so").
 _CONJUNCTIONS = ("و", "ف")
+# Clitics read off a short word that starts a longer known spelling (longest first).
+_SHORT_WORD_CLITICS = ("ول", "وب", "وك", "فل", "فب", "فك", "و", "ف", "ب", "ل", "ك")
 # Words whose start forms KnownNames keeps at once (cleared when full).
 _MAX_CACHED_WORDS = 1 << 18
 
@@ -71,8 +73,9 @@ class KnownNames:
     def _start_forms(self, word: str) -> tuple[tuple[str, bool, bool], ...]:
         """The forms of ``word`` a known spelling may start with, as (form, whether it is the
         word without the text's article ال, whether only a spelling of two words or more may
-        start there); cached per word. A word of three letters or fewer keeps a leading و/ف
-        (وبي is a word of its own) except before a longer spelling: وبي بي سي is و + بي بي سي."""
+        start there); cached per word. ``clitic_forms`` leaves a word of two or three letters
+        after a clitic whole (وبي could be a word); before a longer spelling it is read as clitic
+        + word: وبي بي سي is و + بي بي سي, لبي بي سي is ل + بي بي سي."""
         starts = self._starts.get(word)
         if starts is None:
             forms = clitic_forms(word)
@@ -82,8 +85,9 @@ class KnownNames:
             firsts = self.table.first_tokens
             starts = tuple((form, f == len(forms) - 1 and form != bare, False)
                            for f, form in enumerate(forms) if form in firsts)
-            if len(word) <= 3 and word[:1] in _CONJUNCTIONS and word[1:] in firsts:
-                starts += ((word[1:], False, True),)
+            starts += tuple((word[len(p):], False, True) for p in _SHORT_WORD_CLITICS
+                            if word.startswith(p) and 2 <= len(word) - len(p) <= 3
+                            and word[len(p):] in firsts and word[len(p):] not in forms)
             if len(self._starts) >= _MAX_CACHED_WORDS:
                 self._starts.clear()
             self._starts[word] = starts

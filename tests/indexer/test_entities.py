@@ -219,7 +219,7 @@ def test_a_longer_name_around_a_known_surname_is_the_entry_only_when_spelled_lik
     assert found_ == [("جواد ظريف", "ظريف"), ("إيفانكا ترامب", normalize("إيفانكا ترامب"))]
 
 
-def test_a_short_word_with_a_conjunction_starts_a_longer_known_name():
+def test_a_short_word_with_a_clitic_starts_a_longer_known_name():
     known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc"), (entity_key("سي إن إن"), "org", "cnn")])
     words = [normalize(w) for w in "قالت إن بي سي وبي بي سي وسي إن إن وبي".split()]
     assert [(s, e, n.ref) for s, e, n, _ in known.find(words)] == [(4, 7, "bbc"), (7, 10, "cnn")]
@@ -227,3 +227,5 @@ def test_a_short_word_with_a_conjunction_starts_a_longer_known_name():
     merged = known.merge([(1, 7, "ORG")], words)
     assert [(s, e, label, n.ref if n else None) for s, e, label, n, _ in merged] == \
         [(1, 4, "ORG", None), (4, 7, "ORG", "bbc"), (7, 10, "ORG", "cnn")]
+    words = [normalize(w) for w in "قال لبي بي سي ولبي بي سي بي".split()]
+    assert [(s, e, n.ref) for s, e, n, _ in known.find(words)] == [(1, 4, "bbc"), (4, 7, "bbc")]
