@@ -157,14 +157,19 @@ def to_z(dt: datetime) -> str:
 
 # --------------------------------------------------------------------------- the 0001 → 0002 upgrade
 
+def upgrade_to(db: Database, revision: str) -> None:
+    """The archive's schema as it was at ``revision`` (an old archive to upgrade from)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
 def test_upgrade_from_0001_with_data(db_url, tmp_path):
     db = Database(db_url)
     try:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        with db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0001")
+        upgrade_to(db, "0001")
         assert "article_revisions" not in inspect(db.engine).get_table_names()
         now = datetime(2025, 1, 1)
         with db.engine.begin() as conn:
@@ -206,11 +211,7 @@ def test_upgrade_from_0006_keeps_every_row_that_references_a_rebuilt_table(db_ur
     keeps its sections, runs, articles and rejections, and its links between them."""
     db = Database(db_url)
     try:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        with db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0006")
+        upgrade_to(db, "0006")
         now = datetime(2025, 1, 1)
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO sections (code, label) VALUES ('politic', 'سياسة')"))
@@ -256,11 +257,7 @@ def test_a_failed_sqlite_upgrade_leaves_the_archive_as_it_was(tmp_path):
     path = tmp_path / "archive.sqlite3"
     db = Database(f"sqlite:///{path}")
     try:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        with db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0006")
+        upgrade_to(db, "0006")
         raw = sqlite3.connect(path)  # foreign keys are off by default in a plain connection
         raw.execute("INSERT INTO sections (code) VALUES ('politic')")
         raw.execute("INSERT INTO articles (id, title, body, published_at, date_precision, content_hash, record_hash, "
