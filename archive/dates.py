@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hijridate import Hijri
 
 from arabic_text import FOLD_MAP
+from archive.errors import N_, Message, UserError
 
 __all__ = ["DateParseError", "ParsedDate", "parse_date", "to_iso_z", "period", "parse_bound", "bucket_of",
            "check_timezone"]
@@ -52,13 +53,17 @@ MAX_YEAR = 2100
 _MAX_LEN = 200  # longer text is not a date; also bounds the regex work
 
 _MONTH_NAMES_EN = (
-    "", "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "", N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+    N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
 )
 
 
-class DateParseError(ValueError):
-    """A date (or a date bound) could not be read; the message says why in plain words."""
+_UNRECOGNISED = N_("unrecognised date %(value)r")
+
+
+class DateParseError(UserError, ValueError):
+    """A date (or a date bound) could not be read; the message says why in plain words (a
+    template and its parameters, archive/errors.py, so ingest can store it translatable)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def _offset(text: str) -> timedelta:
     hours = int(digits[:-2]) if len(digits) > 2 else int(digits)
     minutes = int(digits[-2:]) if len(digits) > 2 else 0
     if hours > 23 or minutes > 59:
-        raise DateParseError(f"time-zone offset {text!r} out of range")
+        raise DateParseError("time-zone offset %(offset)r out of range", offset=text)
     return sign * timedelta(hours=hours, minutes=minutes)
 
 
@@ -114,21 +119,21 @@ def _short(value: str) -> str:
 def _check(value: str, y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> None:
     """Raise a DateParseError naming the first out-of-range field (no-op when all are fine)."""
     if not MIN_YEAR <= y <= MAX_YEAR:
-        raise DateParseError(f"year {y} out of range ({MIN_YEAR}-{MAX_YEAR}) in {_short(value)!r}")
+        raise DateParseError("year %(year)s out of range (%(min)s-%(max)s) in %(value)r", year=y, min=MIN_YEAR,
+                             max=MAX_YEAR, value=_short(value))
     if not 1 <= mo <= 12:
-        raise DateParseError(f"month {mo} out of range in {_short(value)!r}")
+        raise DateParseError("month %(month)s out of range in %(value)r", month=mo, value=_short(value))
     days = calendar.monthrange(y, mo)[1]
     if not 1 <= d <= days:
-        raise DateParseError(
-            f"invalid date {_short(value)!r}: day {d} out of range, "
-            f"{_MONTH_NAMES_EN[mo]} {y} has {days} days"
-        )
+        raise DateParseError("invalid date %(value)r: day %(day)s out of range, %(month_name)s %(year)s has "
+                             "%(days)s days", value=_short(value), day=d, month_name=Message(_MONTH_NAMES_EN[mo]),
+                             year=y, days=days)
     if not 0 <= h <= 23:
-        raise DateParseError(f"hour {h} out of range in {_short(value)!r}")
+        raise DateParseError("hour %(hour)s out of range in %(value)r", hour=h, value=_short(value))
     if not 0 <= mi <= 59:
-        raise DateParseError(f"minute {mi} out of range in {_short(value)!r}")
+        raise DateParseError("minute %(minute)s out of range in %(value)r", minute=mi, value=_short(value))
     if not 0 <= s <= 59:
-        raise DateParseError(f"second {s} out of range in {_short(value)!r}")
+        raise DateParseError("second %(second)s out of range in %(value)r", second=s, value=_short(value))
 
 
 # --------------------------------------------------------------------------- ISO-8601 (fast path)
@@ -165,7 +170,7 @@ def _from_iso(m: re.Match, value: str, zone: tzinfo) -> ParsedDate:
         if isinstance(exc, DateParseError):
             raise
         _check(value, y, mo, d, h, mi, sec)
-        raise DateParseError(f"unrecognised date {_short(value)!r}") from None
+        raise DateParseError(_UNRECOGNISED, value=_short(value)) from None
     return ParsedDate(when, "minute" if s is None else "second")
 
 
@@ -259,10 +264,9 @@ _TEXTUAL = re.compile(
 def _month_of(first: str, second: str | None, value: str) -> int:
     month = _MONTHS[first]
     if second is not None and _MONTHS[second] != month:
-        raise DateParseError(
-            f"month names disagree in {_short(value)!r}: {first} is month {month}, "
-            f"{second} is month {_MONTHS[second]}"
-        )
+        raise DateParseError("month names disagree in %(value)r: %(first)s is month %(month)s, %(second)s is "
+                             "month %(other)s", value=_short(value), first=first, month=month, second=second,
+                             other=_MONTHS[second])
     return month
 
 
@@ -278,10 +282,10 @@ def _hijri_to_gregorian(m: re.Match, value: str) -> tuple[int, int, int]:
     try:
         day = Hijri(y, mo, d).to_gregorian()
     except OverflowError:
-        raise DateParseError(f"Hijri year {y} out of range (1343-1500, the Umm al-Qura calendar) "
-                             f"in {_short(value)!r}") from None
+        raise DateParseError("Hijri year %(year)s out of range (1343-1500, the Umm al-Qura calendar) in "
+                             "%(value)r", year=y, value=_short(value)) from None
     except ValueError as exc:
-        raise DateParseError(f"invalid Hijri date {_short(value)!r}: {exc}") from None
+        raise DateParseError("invalid Hijri date %(value)r: %(detail)s", value=_short(value), detail=str(exc)) from None
     return day.year, day.month, day.day
 
 
@@ -299,12 +303,12 @@ def _parse_text(value: str, norm: str, zone: tzinfo) -> ParsedDate:
         if marker:
             if marker in _PM:
                 if h == 0 or h > 23:
-                    raise DateParseError(f"hour {h} is not a valid PM hour in {_short(value)!r}")
+                    raise DateParseError("hour %(hour)s is not a valid PM hour in %(value)r", hour=h, value=_short(value))
                 if h < 12:
                     h += 12
             else:
                 if h > 12:
-                    raise DateParseError(f"hour {h} is not a valid AM hour in {_short(value)!r}")
+                    raise DateParseError("hour %(hour)s is not a valid AM hour in %(value)r", hour=h, value=_short(value))
                 if h == 12:
                     h = 0
         off = off1 or off2
@@ -316,7 +320,7 @@ def _parse_text(value: str, norm: str, zone: tzinfo) -> ParsedDate:
             when_zone = UTC
         rest = norm[: tm.start()] + " " + norm[tm.end():]
         if _TIME.search(rest):
-            raise DateParseError(f"unrecognised date {_short(value)!r}: more than one time of day")
+            raise DateParseError("unrecognised date %(value)r: more than one time of day", value=_short(value))
 
     if "الموافق" in rest:  # "... 1447 هـ الموافق 6 يناير 2026م": keep the Gregorian part
         rest = rest.rsplit("الموافق", 1)[1]
@@ -346,7 +350,7 @@ def _parse_text(value: str, norm: str, zone: tzinfo) -> ParsedDate:
             words = _PUNCT.sub(" ", rest).strip()
             m = _TEXTUAL.fullmatch(words)
             if not m:
-                raise DateParseError(f"unrecognised date {_short(value)!r}")
+                raise DateParseError(_UNRECOGNISED, value=_short(value))
             d1, m1, m2, m3, m4, d2, y = m.groups()
             if d1 is not None:
                 d, mo = int(d1), _month_of(m1, m2, value)
@@ -368,7 +372,7 @@ def parse_date(value: str, tz: str = "UTC") -> ParsedDate:
     if not isinstance(value, str):
         if value is None:
             raise DateParseError("date is missing")
-        raise DateParseError(f"date must be text, not {type(value).__name__}")
+        raise DateParseError("date must be text, not %(type)s", type=type(value).__name__)
     zone = _zone(tz)
     s = value.strip()
     m = _ISO.fullmatch(s)
@@ -377,7 +381,7 @@ def parse_date(value: str, tz: str = "UTC") -> ParsedDate:
     if not s:
         raise DateParseError("date is empty")
     if len(s) > _MAX_LEN:
-        raise DateParseError(f"date text too long ({len(s)} characters) to be a date")
+        raise DateParseError("date text too long (%(length)s characters) to be a date", length=len(s))
     norm = " ".join(s.translate(_TABLE).lower().split())
     m = _ISO.fullmatch(norm)
     if m:
@@ -399,7 +403,7 @@ def to_iso_z(dt: datetime) -> str:
 
 
 _BOUND = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_BOUND_FORMS = "expected YYYY, YYYY-MM or YYYY-MM-DD"
+_BOUND_FORMS = Message("expected YYYY, YYYY-MM or YYYY-MM-DD")
 
 
 def period(value: str, tz: str = "UTC") -> tuple[datetime, datetime]:
@@ -412,20 +416,20 @@ def period(value: str, tz: str = "UTC") -> tuple[datetime, datetime]:
     """
     zone = _zone(tz)
     if not isinstance(value, str):
-        raise DateParseError(f"invalid date bound {value!r}: {_BOUND_FORMS}")
+        raise DateParseError("invalid date bound %(value)r: %(forms)s", value=value, forms=_BOUND_FORMS)
     s = value.strip().translate(_TABLE)
     m = _BOUND.fullmatch(s)
     if not m:
         if not s:
-            raise DateParseError(f"empty date bound: {_BOUND_FORMS}")
-        raise DateParseError(f"invalid date bound {_short(value)!r}: {_BOUND_FORMS}")
+            raise DateParseError("empty date bound: %(forms)s", forms=_BOUND_FORMS)
+        raise DateParseError("invalid date bound %(value)r: %(forms)s", value=_short(value), forms=_BOUND_FORMS)
     y = int(m.group(1))
     mo = int(m.group(2)) if m.group(2) else None
     d = int(m.group(3)) if m.group(3) else None
     try:
         _check(value, y, mo or 1, d or 1)
     except DateParseError as exc:
-        raise DateParseError(f"{exc} ({_BOUND_FORMS})") from None
+        raise DateParseError("%(error)s (%(forms)s)", error=exc.message, forms=_BOUND_FORMS) from None
     if mo is None:
         ny, nmo, nd = y + 1, 1, 1
     elif d is None:

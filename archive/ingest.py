@@ -36,6 +36,7 @@ from sqlalchemy import insert, select
 from archive.changes import mark_changed
 from archive.dates import DateParseError, check_timezone, parse_date
 from archive.db import Database
+from archive.errors import N_, Message, message_json
 from archive.models import Article, ArticleRevision, IngestRun, Rejection, Section, Source, utcnow
 from archive.uploads import skipped_members
 from archive.urls import is_web_url, url_key
@@ -64,11 +65,11 @@ class IngestReport:
     rejected: int = 0
     rejections: list[dict] = field(default_factory=list)
     # Paths that could not be read at all (not records: a run with only these read nothing).
-    errors: list[str] = field(default_factory=list)
+    errors: list[Message] = field(default_factory=list)
     # Of ``read``: whole files that could not be read (unreadable, damaged archive, format not
     # read), each one rejection. A run that read nothing else failed, and ``failed`` says why.
     unreadable_files: int = 0
-    failed: str | None = None
+    failed: Message | None = None
 
     def to_dict(self) -> dict:
         return {"read": self.read, "added": self.added, "updated": self.updated,
@@ -77,9 +78,10 @@ class IngestReport:
 
 
 class RejectedRecord(Exception):
-    """Validation failure of one record: ``code`` (short stable word) and plain-words reason."""
+    """Validation failure of one record: ``code`` (short stable word) and the reason, a Message
+    (archive/errors.py: English text that keeps its template and parameters for translation)."""
 
-    def __init__(self, code: str, reason: str):
+    def __init__(self, code: str, reason: Message):
         super().__init__(reason)
         self.code = code
         self.reason = reason
@@ -113,15 +115,15 @@ def article_id(raw: RawArticle) -> str:
         return "u-" + key[:20]
     if raw.origin_path:
         return "f-" + hashlib.sha1(raw.origin_path.encode("utf-8")).hexdigest()[:20]
-    raise RejectedRecord("no-id", "the record has no id, no URL and no file path to derive one from")
+    raise RejectedRecord("no-id", Message("the record has no id, no URL and no file path to derive one from"))
 
 
 # Fields a revision keeps (and compares to say what changed).
 REVISED_FIELDS = ("title", "subtitle", "body", "author", "url", "published_at", "date_precision",
                   "section_id", "source_id")
 # What an empty file of each format is, in plain words.
-EMPTY_FILE = {"jsonl": "the file holds no JSON lines", "csv": "the file holds no data rows",
-              "warc": "the WARC file holds no HTML response records"}
+EMPTY_FILE = {"jsonl": N_("the file holds no JSON lines"), "csv": N_("the file holds no data rows"),
+              "warc": N_("the WARC file holds no HTML response records")}
 
 
 @dataclass
@@ -182,7 +184,7 @@ class Ingester:
             raise
         report.failed = _why_nothing_was_read(paths, report)
         self._finish(report, "failed" if report.failed else "completed",
-                     report.failed or "; ".join(report.errors) or None)
+                     report.failed or (Message("%(reasons)s", reasons=report.errors) if report.errors else None))
         if report.added + report.updated >= ANALYZE_AFTER:
             self.db.analyze("articles", "article_revisions")
         return report
@@ -192,6 +194,7 @@ class Ingester:
             run = s.get(IngestRun, report.run_id)
             run.status = status
             run.error = error
+            run.error_params = message_json(error)
             run.finished_at = utcnow()
             for name in ("read", "added", "updated", "unchanged", "duplicates", "rejected"):
                 setattr(run, name, getattr(report, name))
@@ -202,7 +205,7 @@ class Ingester:
             try:
                 files = list(iter_files([p]))
             except UnreadablePath as exc:
-                report.errors.append(str(exc))
+                report.errors.append(exc.message)
                 continue
             for record in skipped_members(Path(p)):  # zip members an upload left out
                 report.unreadable_files += 1
@@ -232,18 +235,21 @@ class Ingester:
                         record.origin_path = str(path.relative_to(root)) if root != path else path.name
                 count += 1
                 yield record
-        except NotImplementedError as exc:
+        except NotImplementedError:
             count += 1
-            yield BadRecord(ref, "unsupported-format", str(exc))
+            yield BadRecord(ref, "unsupported-format", Message("the %(format)s reader is not available yet",
+                                                               format=file_fmt))
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             count += 1
-            yield BadRecord(ref, "bad-gzip", f"the compressed file is damaged or cut short "
-                                             f"after {count - 1} records: {exc}")
+            yield BadRecord(ref, "bad-gzip", Message("the compressed file is damaged or cut short after "
+                                                     "%(count)s records: %(detail)s", count=count - 1,
+                                                     detail=str(exc)))
         except OSError as exc:
             count += 1
-            yield BadRecord(ref, "unreadable", f"the file could not be read: {exc.strerror or exc}")
+            yield BadRecord(ref, "unreadable", Message("the file could not be read: %(detail)s",
+                                                       detail=exc.strerror or str(exc)))
         if count == 0 and file_fmt in EMPTY_FILE:
-            yield BadRecord(ref, "empty-file", EMPTY_FILE[file_fmt])
+            yield BadRecord(ref, "empty-file", Message(EMPTY_FILE[file_fmt]))
 
     # -- one batch -----------------------------------------------------------------------
     def _store(self, batch: list[Record], report: IngestReport) -> None:
@@ -343,32 +349,35 @@ class Ingester:
         report.rejected += 1
         report.rejections.append({"ref": ref, "code": code, "reason": reason})
         s.add(Rejection(run_id=report.run_id, ref=ref.replace("\x00", ""), code=code,
-                        reason=reason.replace("\x00", ""),
+                        reason=reason.replace("\x00", ""), reason_params=message_json(reason),
                         raw=(raw or "")[:RAW_EXCERPT].replace("\x00", "\ufffd")))
 
     def _validate(self, s, raw: RawArticle) -> dict:
         title = _clean(raw.title)
         body = _clean(raw.body)
         if not body:
-            raise RejectedRecord("no-body", "the record has no body text")
+            raise RejectedRecord("no-body", Message("the record has no body text"))
         if not title:
-            raise RejectedRecord("no-title", "the record has no title")
+            raise RejectedRecord("no-title", Message("the record has no title"))
         if len(title) > MAX_TITLE:
-            raise RejectedRecord("too-long", f"the title has {len(title)} characters (at most {MAX_TITLE})")
+            raise RejectedRecord("too-long", Message("the title has %(length)s characters (at most %(max)s)",
+                                                     length=len(title), max=MAX_TITLE))
         if len(body) > MAX_BODY:
-            raise RejectedRecord("too-long", f"the body has {len(body)} characters (at most {MAX_BODY})")
+            raise RejectedRecord("too-long", Message("the body has %(length)s characters (at most %(max)s)",
+                                                     length=len(body), max=MAX_BODY))
         if not raw.date:
-            raise RejectedRecord("no-date", "the record has no publication date")
+            raise RejectedRecord("no-date", Message("the record has no publication date"))
         source_name = _clean(raw.source)
         source_id, source_tz = self._source(s, source_name) if source_name else (None, None)
         try:
             parsed = parse_date(raw.date, source_tz or self.default_tz)
         except DateParseError as exc:
-            raise RejectedRecord("bad-date", str(exc)) from None
+            raise RejectedRecord("bad-date", exc.message) from None
         section = _clean(raw.section)
         url = _clean(raw.url)
         if url and not is_web_url(url):  # javascript:, data:, relative: never stored nor linked
-            raise RejectedRecord("bad-url", f"the url is not an http or https address: {url[:100]}")
+            raise RejectedRecord("bad-url", Message("the url is not an http or https address: %(url)s",
+                                                    url=url[:100]))
         values = {
             "id": article_id(raw),
             "title": title,
@@ -420,22 +429,26 @@ class Ingester:
 INPUTS = ".jsonl, .ndjson, .json, .csv, .warc, .arc, .html, .htm, .xhtml and .txt files (each also .gz)"
 
 
-def _not_an_input(path: Path) -> str:
+def _not_an_input(path: Path) -> Message:
     if path.name.lower().endswith(".zip"):
-        return "ingest does not read .zip files: unpack it first (an upload on the admin pages unpacks zips)"
-    return f"ingest reads {INPUTS}; use --format to read this file as one of them"
+        return Message("ingest does not read .zip files: unpack it first (an upload on the admin pages "
+                       "unpacks zips)")
+    return Message("ingest reads %(inputs)s; use --format to read this file as one of them", inputs=INPUTS)
 
 
-def _why_nothing_was_read(paths: list[str], report: IngestReport) -> str | None:
+def _why_nothing_was_read(paths: list[str], report: IngestReport) -> Message | None:
     """Why a run failed, or None: it failed when every record it read was a whole file it could
     not read (or there was nothing to read at all)."""
     if report.read > report.unreadable_files:
         return None
-    file_reasons = [f"{r['ref']}: {r['reason']}" for r in report.rejections]
+    file_reasons = [Message("%(ref)s: %(reason)s", ref=r["ref"], reason=r["reason"]) for r in report.rejections]
     reasons = report.errors + file_reasons
     if not reasons:
-        return f"no file to read in {', '.join(paths)}: ingest reads {INPUTS}"
-    return "nothing could be read: " + "; ".join(reasons[:5]) + (f"; … {len(reasons) - 5} more" if len(reasons) > 5 else "")
+        return Message("no file to read in %(paths)s: ingest reads %(inputs)s", paths=", ".join(paths),
+                       inputs=INPUTS)
+    if len(reasons) > 5:
+        reasons = reasons[:5] + [Message("… %(num)s more", num=len(reasons) - 5)]
+    return Message("nothing could be read: %(reasons)s", reasons=reasons)
 
 
 def ingest(db: Database, paths: Iterable[str], fmt: str = "auto", source: str | None = None,

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from archive.dates import to_iso_z
 from archive.db import Database
-from archive.errors import N_, UserError
+from archive.errors import N_, Message, UserError, message_json, stored_message
 from archive.models import Article, IngestRun, Job, Rejection, utcnow
 
 KINDS = ("reindex", "ingest", "reextract")
@@ -36,6 +36,8 @@ BUSY = {"reindex": N_("a reindex is already running, started at %(started)s UTC 
 # reporting) is given up after this long.
 QUEUED_GRACE = timedelta(minutes=5)
 SILENT_GRACE = timedelta(minutes=30)
+# Where a job's result keeps its message's template and parameters (archive/errors.py).
+MESSAGE_PARAMS = "message_params"
 
 
 class JobBusy(UserError):
@@ -95,9 +97,10 @@ class JobInfo:
 
 
 def _info(j: Job) -> JobInfo:
+    result = json.loads(j.result) if j.result else {}
+    message = stored_message(j.message, result.pop(MESSAGE_PARAMS, None))
     return JobInfo(j.id, j.kind, j.status, j.started_by, j.created_at, j.started_at, j.finished_at,
-                   j.done, j.total, j.rate, j.message, j.pid, j.host, json.loads(j.params or "{}"),
-                   json.loads(j.result) if j.result else {})
+                   j.done, j.total, j.rate, message, j.pid, j.host, json.loads(j.params or "{}"), result)
 
 
 def hostname() -> str:
@@ -121,14 +124,15 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
-def _stale(j: Job, now: datetime) -> str | None:
+def _stale(j: Job, now: datetime) -> Message | None:
     """Why an active job is dead, or None when it may still be working."""
     if j.pid and j.host == hostname():
-        return None if pid_alive(j.pid) else f"the {j.kind} process ({j.pid}) stopped before finishing"
+        return None if pid_alive(j.pid) else Message("the %(kind)s process (%(pid)s) stopped before finishing",
+                                                     kind=j.kind, pid=j.pid)
     if j.pid is None and now - j.created_at > QUEUED_GRACE:
-        return "the job's process never started"
+        return Message("the job's process never started")
     if j.pid and j.host != hostname() and now - (j.heartbeat_at or j.created_at) > SILENT_GRACE:
-        return f"the {j.kind} process on {j.host} stopped reporting"
+        return Message("the %(kind)s process on %(host)s stopped reporting", kind=j.kind, host=j.host)
     return None
 
 
@@ -143,16 +147,21 @@ def sweep(db: Database) -> list[int]:
             if why is None:
                 continue
             j.status, j.lock_key, j.finished_at = "failed", None, now
-            j.message = why + (f" (at {j.done:,}/{j.total:,})" if j.total else "")
+            if j.total:
+                why = Message("%(why)s (at %(done)s/%(total)s)", why=why, done=format(j.done, ","),
+                              total=format(j.total, ","))
+            j.message = why
+            j.result = json.dumps({**(json.loads(j.result) if j.result else {}), MESSAGE_PARAMS: why.to_json()},
+                                  ensure_ascii=False)
             failed.append((j.id, j.kind, j.created_at, j.finished_at))
     for job_id, kind, _, _ in failed:
         if kind == "ingest":
-            fail_orphaned_runs(db, job_id, "the ingest process stopped before finishing "
-                                           f"(job {job_id}); the counts are what it had stored")
+            fail_orphaned_runs(db, job_id, Message("the ingest process stopped before finishing (job %(job)s); the "
+                                                   "counts are what it had stored", job=job_id))
     return [f[0] for f in failed]
 
 
-def fail_orphaned_runs(db: Database, job_id: int, error: str) -> list[int]:
+def fail_orphaned_runs(db: Database, job_id: int, error: Message) -> list[int]:
     """The ingest runs of job ``job_id`` still 'running' become 'failed'; their counts are
     completed from what the database holds (committed batches only)."""
     closed = []
@@ -170,6 +179,7 @@ def fail_orphaned_runs(db: Database, job_id: int, error: str) -> list[int]:
             run.updated = max(run.updated, updated)
             run.read = run.added + run.updated + run.unchanged + run.duplicates + run.rejected
             run.status, run.error, run.finished_at = "failed", error, utcnow()
+            run.error_params = message_json(error)
             closed.append(run.id)
     return closed
 
@@ -243,6 +253,8 @@ def finish(db: Database, job_id: int, status: str, message: str | None = None,
         j.status, j.lock_key, j.finished_at = status, None, utcnow()
         if message is not None:
             j.message = message
+            if isinstance(message, Message):  # kept translatable beside the English text
+                result = {**(result or {}), MESSAGE_PARAMS: message.to_json()}
         if result is not None:
             j.result = json.dumps(result, ensure_ascii=False)
 
@@ -337,7 +349,7 @@ def run(db: Database, kind: str, started_by: str, params: dict | None = None,
     except BaseException as exc:
         words = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         if isinstance(exc, KeyboardInterrupt):
-            words = "interrupted"
+            words = Message("interrupted")
         job._reporter.flush()
         finish(db, job.id, "failed", message=job.failed or words, result=job.result)
         raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -57,7 +57,10 @@ class IngestRun(Base):
     source_override: Mapped[str | None] = mapped_column(String(300))
     # The job that ran it (None: an ingest called from Python, not as a job).
     job_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Why it failed (or the paths it could not read), in English; ``error_params``: the same
+    # as a message template and its parameters (archive/errors.py), for translation.
     error: Mapped[str | None] = mapped_column(Text)
+    error_params: Mapped[dict | None] = mapped_column(JSON)
     # sha256 of the files read (names, sizes, contents): see archive.ingest.fingerprint.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     read: Mapped[int] = mapped_column(Integer, default=0)
@@ -79,7 +82,10 @@ class Rejection(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id", ondelete="CASCADE"), index=True)
     ref: Mapped[str] = mapped_column(Text)
     code: Mapped[str] = mapped_column(String(40))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # in English
+    # The reason as a message template and its parameters (archive/errors.py), for translation;
+    # None in rows stored before 0009 (their English reason is shown as it is).
+    reason_params: Mapped[dict | None] = mapped_column(JSON)
     raw: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from archive.db import Database
+from archive.errors import stored_message
 from archive.models import IngestRun, Rejection
 
 COUNTS = ("read", "added", "updated", "unchanged", "duplicates", "rejected")
@@ -43,7 +44,13 @@ class RejectionInfo:
 
 def _run(r: IngestRun) -> RunInfo:
     return RunInfo(r.id, r.status, r.started_at, r.finished_at, [p for p in r.paths.split("\n") if p],
-                   r.format, r.source_override, r.error, *(getattr(r, c) for c in COUNTS))
+                   r.format, r.source_override, stored_message(r.error, r.error_params),
+                   *(getattr(r, c) for c in COUNTS))
+
+
+def rejection_info(r: Rejection) -> "RejectionInfo":
+    """A stored rejection, its reason a Message when the row keeps its template (else English)."""
+    return RejectionInfo(r.id, r.run_id, r.ref, r.code, stored_message(r.reason, r.reason_params), r.raw or "")
 
 
 def record_counts(db: Database, run_id: int, counts: dict) -> None:
@@ -79,10 +86,10 @@ def run_rejections(db: Database, run_id: int, offset: int = 0, limit: int = 100)
         total = s.scalar(select(func.count(Rejection.id)).where(Rejection.run_id == run_id)) or 0
         rows = s.scalars(select(Rejection).where(Rejection.run_id == run_id).order_by(Rejection.id)
                          .offset(offset).limit(limit))
-        return total, [RejectionInfo(r.id, r.run_id, r.ref, r.code, r.reason, r.raw or "") for r in rows]
+        return total, [rejection_info(r) for r in rows]
 
 
 def get_rejection(db: Database, rejection_id: int) -> RejectionInfo | None:
     with db.session() as s:
         r = s.get(Rejection, rejection_id)
-        return RejectionInfo(r.id, r.run_id, r.ref, r.code, r.reason, r.raw or "") if r else None
+        return rejection_info(r) if r else None

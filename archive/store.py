@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from archive.authority import entities_of
 from archive.db import Database
+from archive.errors import stored_message
 from archive.models import FACET_KINDS, Article, ArticleRevision, IngestRun, Rejection, Section, Source
 
 
@@ -87,7 +88,8 @@ def list_rejections(db: Database, run_id: int | None = None) -> tuple[int | None
             if run_id is None:
                 return None, []
         rows = s.scalars(select(Rejection).where(Rejection.run_id == run_id).order_by(Rejection.id)).all()
-        return run_id, [{"ref": r.ref, "code": r.code, "reason": r.reason} for r in rows]
+        return run_id, [{"ref": r.ref, "code": r.code, "reason": stored_message(r.reason, r.reason_params)}
+                        for r in rows]
 
 
 def archive_counts(db: Database) -> dict:

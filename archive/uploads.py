@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Protocol
 
-from archive.errors import UserError
+from archive.errors import Message, UserError, message_json, stored_message
 from archive.sources import BadRecord
 
 # Written into an upload folder; a dot file, so ingest never reads it as an input file.
@@ -51,15 +51,15 @@ def _unique(path: Path) -> Path:
     return candidate
 
 
-def _skipped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, kind: int, archive: Path) -> tuple[str, str]:
+def _skipped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, kind: int, archive: Path) -> tuple[str, Message]:
     """(code, reason) for a zip member that is not a regular file."""
     if kind == stat.S_IFLNK:
         with zf.open(info) as src:  # a link's data is its target path
             target = src.read(LINK_TARGET_MAX).decode("utf-8", "replace").replace("\x00", "")
-        return "symlink", (f"{archive.name} holds a symbolic link to '{target}' here, not a file; links "
-                           f"are never unpacked, so nothing was read from it")
-    return "not-a-file", (f"{archive.name} holds a special file here (a device or pipe), not a regular "
-                          f"file; it was not unpacked")
+        return "symlink", Message("%(zip)s holds a symbolic link to '%(target)s' here, not a file; links are "
+                                  "never unpacked, so nothing was read from it", zip=archive.name, target=target)
+    return "not-a-file", Message("%(zip)s holds a special file here (a device or pipe), not a regular file; it "
+                                 "was not unpacked", zip=archive.name)
 
 
 def extract_zip(archive: Path, into: Path, budget: list[int]) -> tuple[int, list[dict]]:
@@ -83,7 +83,8 @@ def extract_zip(archive: Path, into: Path, budget: list[int]) -> tuple[int, list
             kind = stat.S_IFMT(info.external_attr >> 16)
             if kind and kind != stat.S_IFREG:  # no type bits: a plain file
                 code, reason = _skipped(zf, info, kind, archive)
-                skipped.append({"ref": str(target), "code": code, "reason": reason})
+                skipped.append({"ref": str(target), "code": code, "reason": reason,
+                                "reason_params": message_json(reason)})
                 continue
             budget[1] -= 1
             if budget[1] < 0:
@@ -142,4 +143,4 @@ def skipped_members(folder: Path) -> Iterator[BadRecord]:
     for line in notes.read_text(encoding="utf-8").splitlines():
         if line.strip():
             note = json.loads(line)
-            yield BadRecord(note["ref"], note["code"], note["reason"])
+            yield BadRecord(note["ref"], note["code"], stored_message(note["reason"], note.get("reason_params")))

@@ -30,7 +30,8 @@ METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**/templates/
 # (archive/errors.py), plus N_() for templates chosen before they are raised.
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2),
             "UserError": None, "AuthorityError": None, "AccountError": None, "UploadError": None,
-            "SectionError": None, "QueryError": None, "SearchError": None, "Message": None}
+            "SectionError": None, "QueryError": None, "SearchError": None, "Message": None,
+            "DateParseError": None, "UnreadablePath": None, "UndecodableText": None, "nmessage": (1, 2)}
 
 
 def _key(message) -> str:

@@ -14,6 +14,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from archive.errors import Message
 from archive.sources import FORMATS
 from archive.store import count_articles, iter_articles, list_rejections
 from web import wiring
@@ -100,23 +101,24 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
         raise click.ClickException(str(exc))
     progress.done()
     for error in report.errors:
-        click.echo(_("error: %(error)s", error=error), err=True)
+        click.echo(_("error: %(error)s", error=error_text(error)), err=True)
     if not as_json:
-        status = _("failed: %(reason)s", reason=report.failed) if report.failed else _("completed")
+        status = _("failed: %(reason)s", reason=error_text(report.failed)) if report.failed else _("completed")
         click.echo(_("ingest run %(run)s %(status)s: read %(read)s, added %(added)s, updated %(updated)s, "
                      "unchanged %(unchanged)s, duplicates %(duplicates)s, rejected %(rejected)s",
                      run=report.run_id, status=status, read=report.read, added=report.added,
                      updated=report.updated, unchanged=report.unchanged, duplicates=report.duplicates,
                      rejected=report.rejected))
         for r in report.rejections[:50]:
-            click.echo(_("  rejected %(ref)s: %(code)s: %(reason)s", ref=r["ref"], code=r["code"], reason=r["reason"]))
+            click.echo(_("  rejected %(ref)s: %(code)s: %(reason)s", ref=r["ref"], code=r["code"],
+                         reason=error_text(r["reason"])))
         if len(report.rejections) > 50:
             click.echo(_("  … and %(num)s more: arshif rejections --run %(run)s",
                          num=len(report.rejections) - 50, run=report.run_id))
     if report.failed:
         if as_json:
             echo_json({**report.to_dict(), "reindex": None})
-        current_job().failed = f"ingest run {report.run_id} failed: {report.failed}"
+        current_job().failed = Message("ingest run %(run)s failed: %(reason)s", run=report.run_id, reason=report.failed)
         raise click.exceptions.Exit(1)
     return report, (_queue_reindex(current_job()) if reindex else None)
 
@@ -178,7 +180,7 @@ def rejections_command(run_id, as_json):
         return
     click.echo(_("ingest run %(run)s: %(num)s rejected", run=run_id, num=len(rows)))
     for r in rows:
-        click.echo(f"  {r['ref']}: {r['code']}: {r['reason']}")
+        click.echo(f"  {r['ref']}: {r['code']}: {error_text(r['reason'])}")
 
 
 @click.command("reindex")

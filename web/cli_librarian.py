@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from web import wiring
 from web.console import Progress, archive_db, echo_json
 from web.jobs import job_command, note_result, with_job_progress
-from web.labels import error_text
+from web.labels import error_text, job_summary, label
 
 
 @click.group("entities")
@@ -245,13 +245,14 @@ def jobs_command(as_json, limit):
         echo_json([j.to_dict() for j in rows])
         return
     for j in rows:
-        line = f"{j.id:>5} {j.kind:<8} {j.status:<10} {j.created_at:%Y-%m-%d %H:%M:%S} {j.started_by}"
+        line = f"{j.id:>5} {label('job', j.kind):<8} {label('status', j.status):<10} " \
+               f"{j.created_at:%Y-%m-%d %H:%M:%S} {j.started_by}"
         if j.total:
             line += f"  {j.done:,}/{j.total:,}"
         elif j.done:
             line += f"  {j.done:,}"
         if j.active and j.rate:
             line += f" ({j.rate:,.0f}/s" + (f", ETA {j.eta_seconds:,.0f} s)" if j.eta_seconds is not None else ")")
-        if j.message:
-            line += f"  {j.message}"
+        if summary := job_summary(j):
+            line += f"  {summary}"
         click.echo(line)

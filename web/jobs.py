@@ -16,6 +16,7 @@ from flask import Flask, g
 from sqlalchemy import inspect
 
 from archive import jobs
+from archive.errors import Message
 from archive.runs import record_counts
 from indexer.generations import IndexBusy
 from web.console import archive_db
@@ -60,7 +61,7 @@ def job_command(kind: str, fill=("paths", "fmt", "source", "full")):
                         return fn(*args, **kwargs)
                     except click.exceptions.Exit as exc:
                         if exc.exit_code:
-                            job.failed = job.failed or job.message or "nothing could be read"
+                            job.failed = job.failed or job.message or Message("nothing could be read")
                         raise
                     except click.ClickException as exc:
                         job.failed = exc.message
@@ -159,6 +160,7 @@ def start_job(app: Flask, kind: str, started_by: str, params: dict, args: list[s
     try:
         spawn(app, job, args)
     except OSError as exc:
-        jobs.finish(db, job.id, "failed", message=f"the job's process could not start: {exc}")
+        jobs.finish(db, job.id, "failed", message=Message("the job's process could not start: %(error)s",
+                                                                     error=str(exc)))
         raise
     return jobs.get(db, job.id)

@@ -4,8 +4,8 @@ codes and message templates into words (templates reach it through ``label`` and
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext, lazy_gettext, ngettext
-from markupsafe import Markup
+from flask_babel import get_translations, gettext, lazy_gettext, ngettext
+from markupsafe import Markup, escape
 
 from archive.errors import Message, UserError
 from web.i18n import number
@@ -30,11 +30,56 @@ def label(kind: str, code) -> str:
     return str(text) if text is not None else ("" if code is None else str(code))
 
 
-def error_text(exc: BaseException | Message) -> str:
-    """A user's error or a notice in the interface's language (their templates are msgids)."""
+def error_text(exc: BaseException | Message | str | None) -> str:
+    """A user's error, a notice or a stored reason in the interface's language (their templates
+    are msgids; a parameter that is a Message, or a list of them, is translated too). Plain text
+    (a reason stored before reasons kept their template) is shown as it is."""
+    if exc is None:
+        return ""
     if isinstance(exc, (UserError, Message)):
-        return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
+        if not exc.params:
+            return gettext(exc.template)
+        params = {k: _param_text(v) for k, v in exc.params.items()}
+        if getattr(exc, "plural", None) is not None:
+            return ngettext(exc.template, exc.plural, **params)
+        return gettext(exc.template, **params)
     return getattr(exc, "message", None) or str(exc)
+
+
+def _param_text(value):
+    if isinstance(value, Message):
+        return error_text(value)
+    if isinstance(value, (list, tuple)):
+        return gettext("; ").join(_param_text(v) for v in value)
+    return value
+
+
+def error_html(exc: BaseException | Message | str | None) -> Markup:
+    """``error_text`` for a page: escaped, each parameter (a path, a quoted value, a number)
+    isolated in ``<bdi>`` so it keeps its own direction inside the translated sentence; plain
+    stored text (English, from before reasons kept their template) isolated as a whole."""
+    if exc is None:
+        return Markup("")
+    if not isinstance(exc, (UserError, Message)):
+        return bdi(getattr(exc, "message", None) or str(exc))
+    if getattr(exc, "plural", None) is not None:  # the translated template itself, unfilled
+        template = get_translations().ungettext(exc.template, exc.plural, exc.params["num"])
+    else:
+        template = get_translations().ugettext(exc.template)
+    params = {}
+    for key, value in exc.params.items():
+        if f"%({key})r" in template:  # a quoted value: quoted as the English says it, then isolated
+            template, value = template.replace(f"%({key})r", f"%({key})s"), repr(value)
+        params[key] = _param_html(value)
+    return Markup(escape(template)) % params if params else Markup(escape(template.replace("%%", "%")))
+
+
+def _param_html(value) -> Markup:
+    if isinstance(value, Message):
+        return error_html(value)
+    if isinstance(value, (list, tuple)):
+        return Markup(escape(gettext("; "))).join(_param_html(v) for v in value)
+    return bdi(value)
 
 
 def ingest_counts(counts: dict) -> str:
@@ -68,7 +113,7 @@ def job_summary(job) -> str:
             return ngettext("re-extracted %(count)s article, %(changed)s linked differently",
                             "re-extracted %(count)s articles, %(changed)s linked differently", n,
                             count=number(n), changed=number(result["changed"]))
-    return job.message or ""
+    return error_text(job.message)
 
 
 def bdi(text) -> Markup:
@@ -77,5 +122,5 @@ def bdi(text) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(label=label, error_text=error_text, job_summary=job_summary,
+    app.jinja_env.globals.update(label=label, error_text=error_text, error_html=error_html, job_summary=job_summary,
                                  ingest_counts=ingest_counts, bdi=bdi)

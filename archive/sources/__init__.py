@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Union
 
+from archive.errors import UserError
+
 FORMATS = ("auto", "page", "html", "jsonl", "csv", "warc")
 
 
@@ -36,7 +38,8 @@ class RawArticle:
 
 @dataclass
 class BadRecord:
-    """A record that could not be read, and why (``code`` is a short stable word)."""
+    """A record that could not be read, and why (``code`` is a short stable word; ``reason`` a
+    Message, archive/errors.py: English text that keeps its template for translation)."""
 
     ref: str
     code: str
@@ -47,7 +50,7 @@ class BadRecord:
 Record = Union[RawArticle, BadRecord]
 
 
-class UnreadablePath(Exception):
+class UnreadablePath(UserError):
     """A path given to ingest that is not there or cannot be read at all."""
 
 
@@ -94,7 +97,7 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Path]
         elif path.is_file():
             yield path, path.parent
         else:
-            raise UnreadablePath(f"{path}: no such file or directory")
+            raise UnreadablePath("%(path)s: no such file or directory", path=str(path))
 
 
 def reader_for(fmt: str) -> Callable[[Path, str], Iterator[Record]]:

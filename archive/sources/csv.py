@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
+from archive.errors import Message
 from archive.sources import BadRecord, Record
 from archive.sources.encoding import read_whole_text
 from archive.sources.fields import record_from_mapping
@@ -33,7 +34,7 @@ def read_csv(path: Path, ref: str) -> Iterator[Record]:
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        yield BadRecord(ref, "bad-csv", "the file has no header row", text[:2000])
+        yield BadRecord(ref, "bad-csv", Message("the file has no header row"), text[:2000])
         return
     header = [h.strip() for h in header]
     while True:
@@ -43,13 +44,14 @@ def read_csv(path: Path, ref: str) -> Iterator[Record]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRecord(f"{ref}:{line}", "bad-csv", f"unreadable CSV row: {exc}", "")
+            yield BadRecord(f"{ref}:{line}", "bad-csv", Message("unreadable CSV row: %(detail)s", detail=str(exc)), "")
             return
         if not any(cell.strip() for cell in row):
             continue
         raw = json.dumps(dict(zip(header, row)), ensure_ascii=False)
         if len(row) != len(header):
             yield BadRecord(f"{ref}:{line}", "bad-csv",
-                            f"row has {len(row)} columns, the header has {len(header)}", raw)
+                            Message("row has %(columns)s columns, the header has %(header)s", columns=len(row),
+                                    header=len(header)), raw)
             continue
         yield record_from_mapping(dict(zip(header, row)), f"{ref}:{line}", raw)

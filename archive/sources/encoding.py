@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from archive.errors import UserError
+
 # C0/C1 control characters other than tab, newline, carriage return and form feed: binary data or
 # a wrong decoding, never Arabic prose.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
@@ -22,7 +24,7 @@ MAX_CONTROL_SHARE = 0.01    # share of control characters tolerated (and removed
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-class UndecodableText(ValueError):
+class UndecodableText(UserError, ValueError):
     """Bytes that no candidate encoding decodes into plausible text."""
 
 
@@ -133,4 +135,4 @@ def read_whole_text(path, ref: str):
     try:
         return decode_text(data), None
     except UndecodableText as exc:
-        return None, BadRecord(ref, "bad-encoding", str(exc), printable_excerpt(data))
+        return None, BadRecord(ref, "bad-encoding", exc.message, printable_excerpt(data))

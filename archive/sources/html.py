@@ -146,7 +146,7 @@ def parse_html(data: bytes, ref: str, *, url: str | None = None,
     try:
         text = decode_html(data, charset)
     except UndecodableText as exc:
-        return BadRecord(ref, "bad-encoding", str(exc), printable_excerpt(data))
+        return BadRecord(ref, "bad-encoding", exc.message, printable_excerpt(data))
     record = RawArticle(ref=ref, raw=text)
     markup = _XML_DECLARATION.sub("", text, count=1)
     try:

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import IO, Iterator
 
+from archive.errors import N_, Message
 from archive.sources import BadRecord, Record, open_bytes
 from archive.sources.encoding import (UndecodableText, decode_text, looks_binary, printable_excerpt,
                                       utf16_encoding)
@@ -22,6 +23,8 @@ from archive.sources.fields import record_from_mapping
 MAX_LINE_BYTES = 16 * 1024 * 1024  # a 2M-character body with JSON escapes fits
 HEAD_BYTES = 64 * 1024             # what binary files and UTF-16 are recognised by
 EXCERPT = 2000
+TOO_LONG = {"bytes": N_("the line is %(length)s bytes long (at most %(max)s)"),
+            "characters": N_("the line is %(length)s characters long (at most %(max)s)")}
 
 
 def capped_lines(stream: IO, cap: int) -> Iterator[tuple[int, bytes | str, int | None]]:
@@ -61,13 +64,23 @@ def _head(fh: IO[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def json_error(exc: json.JSONDecodeError, line: str) -> str:
+# What Python's json module says, translatable (anything else it says is shown as it is).
+JSON_DETAILS = {N_("Expecting value"), N_("Expecting ':' delimiter"), N_("Expecting ',' delimiter"),
+                N_("Expecting property name enclosed in double quotes"), N_("Unterminated string starting at"),
+                N_("Invalid control character at"), N_("Invalid \\escape"), N_("Extra data"),
+                N_("Invalid \\uXXXX escape")}
+
+
+def json_error(exc: json.JSONDecodeError, line: str) -> Message:
     """The reason for a line json cannot read, its column counted in characters from the start of
     the line (1: the first), with the text found there."""
     column = exc.pos + 1
+    detail = Message(exc.msg) if exc.msg in JSON_DETAILS else exc.msg
     if exc.pos >= len(line):
-        return f"not valid JSON: {exc.msg} at column {column}, the end of the line (is it cut short?)"
-    return f"not valid JSON: {exc.msg} at column {column}, at «{line[exc.pos:exc.pos + 20]}»"
+        return Message("not valid JSON: %(detail)s at column %(column)s, the end of the line (is it cut short?)",
+                       detail=detail, column=column)
+    return Message("not valid JSON: %(detail)s at column %(column)s, at «%(found)s»", detail=detail,
+                   column=column, found=line[exc.pos:exc.pos + 20])
 
 
 def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
@@ -75,8 +88,8 @@ def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
     with open_bytes(path) as fh:
         head = _head(fh)
         if looks_binary(head):
-            yield BadRecord(ref, "bad-encoding", "the file is binary, not text in a known encoding "
-                                                 "(UTF-8, UTF-16, Windows-1256)", printable_excerpt(head))
+            yield BadRecord(ref, "bad-encoding", Message("the file is binary, not text in a known encoding "
+                                                         "(UTF-8, UTF-16, Windows-1256)"), printable_excerpt(head))
             return
         fh.seek(0)
         utf16 = utf16_encoding(head)
@@ -87,9 +100,8 @@ def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
             line_ref = f"{ref}:{lineno}"
             if length is not None:
                 excerpt = raw_line if isinstance(raw_line, str) else printable_excerpt(raw_line)
-                yield BadRecord(line_ref, "too-long",
-                                f"the line is {length:,} {unit} long (at most {MAX_LINE_BYTES:,})",
-                                excerpt)
+                yield BadRecord(line_ref, "too-long", Message(TOO_LONG[unit], length=format(length, ","),
+                                                              max=format(MAX_LINE_BYTES, ",")), excerpt)
                 continue
             if not raw_line.strip():
                 continue
@@ -98,11 +110,12 @@ def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
                     line = decode_text(raw_line)
                 except UndecodableText:
                     yield BadRecord(line_ref, "bad-encoding",
-                                    "the line is not text in a known encoding "
-                                    "(UTF-8, UTF-16, Windows-1256)", printable_excerpt(raw_line))
+                                    Message("the line is not text in a known encoding (UTF-8, UTF-16, Windows-1256)"),
+                                    printable_excerpt(raw_line))
                     continue
             elif "\ufffd" in raw_line:
-                yield BadRecord(line_ref, "bad-encoding", f"the line is not valid {utf16} text", raw_line)
+                yield BadRecord(line_ref, "bad-encoding", Message("the line is not valid %(encoding)s text",
+                                                                  encoding=utf16), raw_line)
                 continue
             else:
                 line = raw_line.lstrip("\ufeff")
@@ -114,6 +127,6 @@ def read_jsonl(path: Path, ref: str) -> Iterator[Record]:
                 continue
             if not isinstance(obj, dict):
                 yield BadRecord(line_ref, "bad-json",
-                                f"expected a JSON object, found {type(obj).__name__}", line)
+                                Message("expected a JSON object, found %(type)s", type=type(obj).__name__), line)
                 continue
             yield record_from_mapping(obj, line_ref, line)

@@ -19,6 +19,7 @@ from typing import Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from archive.errors import Message, nmessage
 from archive.sources import BadRecord, Record
 from archive.sources.html import parse_html
 
@@ -50,14 +51,14 @@ def _missing_bytes(record) -> int | None:
 
 
 def _damage(exc: Exception) -> str:
-    """Plain words for what warcio tripped on."""
+    """Plain words for what warcio tripped on (warcio's own words are English)."""
     if isinstance(exc, ArchiveLoadFailed):
         return " ".join(str(exc).split())[:300]
-    return f"a record's headers or compressed data are unreadable ({type(exc).__name__})"
+    return Message("a record's headers or compressed data are unreadable (%(error)s)", error=type(exc).__name__)
 
 
-def _records(n: int) -> str:
-    return f"{n} complete record" + ("" if n == 1 else "s")
+def _records(n: int) -> Message:
+    return nmessage("%(num)s complete record", "%(num)s complete records", n)
 
 
 def read_warc(path: Path, ref: str) -> Iterator[Record]:
@@ -83,8 +84,9 @@ def read_warc(path: Path, ref: str) -> Iterator[Record]:
                 break
             except Exception as exc:  # noqa: BLE001 - see above
                 yield BadRecord(ref, "bad-warc",
-                                f"the WARC file is damaged after {_records(read)} "
-                                f"(near byte {records.offset} of {size}): {_damage(exc)}")
+                                Message("the WARC file is damaged after %(records)s (near byte %(offset)s of "
+                                        "%(size)s): %(damage)s", records=_records(read), offset=records.offset,
+                                        size=size, damage=_damage(exc)))
                 return
             read += 1
             last_start = records.get_record_offset()
@@ -92,27 +94,29 @@ def read_warc(path: Path, ref: str) -> Iterator[Record]:
             if missing is None or missing:
                 damaged = True
                 yield BadRecord(record_ref, "bad-warc",
-                                f"the WARC file is cut short inside record {read}: " +
-                                ("its header has no Content-Length" if missing is None
-                                 else f"{missing} of its bytes are missing"))
+                                Message("the WARC file is cut short inside record %(record)s: %(detail)s",
+                                        record=read, detail=Message("its header has no Content-Length")
+                                        if missing is None else Message("%(num)s of its bytes are missing",
+                                                                        num=missing)))
                 continue
             if not wanted:
                 continue
             url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")
             if not url:
-                yield BadRecord(record_ref, "no-url", "the response record has no WARC-Target-URI")
+                yield BadRecord(record_ref, "no-url", Message("the response record has no WARC-Target-URI"))
                 continue
             yield parse_html(content, record_ref, url=url, charset=charset)
     if damaged:
         return
     if records.offset < size:
         yield BadRecord(ref, "bad-warc",
-                        f"the WARC file is damaged or cut short after {_records(read)}: "
-                        f"bytes {records.offset} to {size} hold no complete record")
+                        Message("the WARC file is damaged or cut short after %(records)s: bytes %(offset)s to "
+                                "%(size)s hold no complete record", records=_records(read),
+                                offset=records.offset, size=size))
     elif read and not _last_member_whole(path, last_start):
         yield BadRecord(ref, "bad-warc",
-                        f"the WARC file is cut short: the compressed data of its last record "
-                        f"(record {read}) ends early")
+                        Message("the WARC file is cut short: the compressed data of its last record "
+                                "(record %(record)s) ends early", record=read))
 
 
 def _last_member_whole(path: Path, start: int) -> bool:

@@ -278,3 +278,44 @@ def test_a_failed_sqlite_upgrade_leaves_the_archive_as_it_was(tmp_path):
         assert "label_en" in {c["name"] for c in inspect(db.engine).get_columns("sections")}
     finally:
         db.dispose()
+
+
+def test_upgrade_to_0009_keeps_old_english_reasons_and_new_ones_keep_their_template(db_url, tmp_path):
+    """0009 adds ``reason_params`` / ``error_params``: a populated 0008 archive keeps its English
+    reasons (read back as they are), and what ingest rejects from then on keeps its template."""
+    from archive.errors import Message
+    from archive.runs import get_run, run_rejections
+
+    db = Database(db_url)
+    try:
+        upgrade_to(db, "0008")
+        now = datetime(2025, 1, 1)
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO ingest_runs (started_at, status, paths, format, error, read, added, "
+                              "updated, unchanged, duplicates, rejected) VALUES (:now, 'failed', 'a.jsonl', "
+                              "'auto', 'nothing could be read: a.jsonl: no such file', 1, 0, 0, 0, 0, 1)"),
+                         {"now": now})
+            old = conn.execute(text("SELECT max(id) FROM ingest_runs")).scalar()
+            conn.execute(text("INSERT INTO rejections (run_id, ref, code, reason, created_at) "
+                              "VALUES (:run, 'a.jsonl:3', 'bad-json', 'not valid JSON: old words', :now)"),
+                         {"run": old, "now": now})
+        db.upgrade()
+        [rejection] = run_rejections(db, old)[1]
+        assert rejection.reason == "not valid JSON: old words" and not isinstance(rejection.reason, Message)
+        assert get_run(db, old).error == "nothing could be read: a.jsonl: no such file"
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text('{"id": "x", "title": "t", "body": "b", "date": "31 فبراير 2019"}\n{"id": "y", "title": "t"\n',
+                       encoding="utf-8")
+        report = ingest(db, [str(bad)])
+        first, second = run_rejections(db, report.run_id)[1]
+        assert isinstance(first.reason, Message) and first.reason.template.startswith("invalid date %(value)r")
+        assert first.reason == report.rejections[0]["reason"]      # the same English text as before
+        assert first.reason.params["month_name"].template == "February"
+        assert second.reason.template.startswith("not valid JSON: %(detail)s at column %(column)s")
+        assert second.reason.params["column"] == len('{"id": "y", "title": "t"') + 1  # just past its end
+        missing = tmp_path / "gone.jsonl"
+        failed = get_run(db, ingest(db, [str(missing)]).run_id)
+        assert failed.error == f"nothing could be read: {missing}: no such file or directory"
+        assert failed.error.params["reasons"][0].template == "%(path)s: no such file or directory"
+    finally:
+        db.dispose()

@@ -247,6 +247,8 @@ def test_a_failed_upload_says_why_on_the_arabic_runs_page(page, server_app, arti
     expect(page.locator("main")).to_contain_text("فشل", timeout=60_000)   # the page refreshes itself
     page.goto("/admin/runs")
     failed = page.locator("table.admin-table tr").filter(has=page.locator(".run-error")).first
-    expect(failed).to_contain_text("the file is binary")
+    expect(failed).to_contain_text("لم يمكن قراءة شيء")                 # the stored reason, in Arabic
+    expect(failed).to_contain_text("الملف ثنائي، لا نص بترميز معروف")
+    expect(failed).not_to_contain_text("binary")
     _no_english(page)
     page.screenshot(path=str(artifacts / "admin-runs-failed-ar.png"), full_page=True)

@@ -28,7 +28,7 @@ def test_ingest_json_report_and_exit_codes(tmp_path):
     assert r.exit_code != 0 and "no such file" in r.output
 
 
-def test_a_failed_ingest_says_why_here_in_the_jobs_and_on_the_runs_page(tmp_path):
+def test_a_failed_ingest_says_why_here_in_the_jobs_and_on_the_runs_page(tmp_path, monkeypatch):
     from tests.web.test_admin import sign_in
 
     app = build_instance(tmp_path / "instance", RATELIMIT_ENABLED=False)
@@ -49,8 +49,17 @@ def test_a_failed_ingest_says_why_here_in_the_jobs_and_on_the_runs_page(tmp_path
     client = app.test_client()
     sign_in(client, lang="en")
     page = client.get("/admin/runs").get_data(as_text=True)
-    assert page.count(">failed<") == 2 and f"{missing}: no such file or directory" in page
+    assert page.count(">failed<") == 2 and f"<bdi>{missing}</bdi>: no such file or directory" in page
     assert "the file is binary" in page
+    # the reasons are stored as templates with parameters, and said in the reader's language
+    page = client.get("/admin/runs?lang=ar").get_data(as_text=True)
+    assert f"لم يمكن قراءة شيء: <bdi>{missing}</bdi>: لا ملف ولا مجلد بهذا الاسم" in page
+    assert "الملف ثنائي" in page and "no such file" not in page and "binary" not in page
+    monkeypatch.setenv("ARSHIF_LANG", "ar")
+    arabic = runner.invoke(args=["ingest", str(missing)]).output
+    assert f"عملية الإدخال 3 فشلت: لم يمكن قراءة شيء: {missing}: لا ملف ولا مجلد بهذا الاسم" in arabic, arabic
+    jobs = runner.invoke(args=["jobs"]).output
+    assert f"فشلت عملية الإدخال 3: لم يمكن قراءة شيء: {missing}" in jobs and " failed " not in jobs, jobs
 
 
 def test_new_articles_are_searchable_after_ingest_unless_told_otherwise(tmp_path):

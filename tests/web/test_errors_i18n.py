@@ -47,3 +47,41 @@ def test_a_query_of_only_common_words_is_searched_as_written_and_the_reader_told
     nothing = client.get("/api/v1/search?q=؟؟").get_json()
     assert nothing["total"] == len(rows) and nothing["notices"] == [
         "The query has no word that can be searched; showing all articles."]
+
+
+def test_stored_rejection_reasons_are_said_in_the_readers_language(tmp_path, monkeypatch):
+    """Rejections and a run's reason are stored as template + parameters: the run page says them
+    in Arabic or English (each parameter isolated in <bdi>), the JSON column is the same number in
+    both, a row stored before 0009 (English text only) still shows, and the CLI follows ARSHIF_LANG."""
+    from sqlalchemy import text
+
+    from tests.conftest import FIXTURES, build_instance
+    from tests.web.test_admin import PASSWORD, sign_in
+
+    app = build_instance(tmp_path / "instance", RATELIMIT_ENABLED=False)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["user", "add", "mona", "--password-stdin"], input=PASSWORD + "\n")
+    assert runner.invoke(args=["ingest", str(FIXTURES / "bad.jsonl")]).exit_code == 0
+    db = app.extensions["arshif.db"]
+    with db.engine.begin() as conn:  # as 0008 and earlier stored it: English words only
+        conn.execute(text("INSERT INTO rejections (run_id, ref, code, reason, created_at) VALUES "
+                          "(1, 'old.jsonl:9', 'bad-json', 'an old reason in English', '2025-01-01')"))
+    client = app.test_client()
+    sign_in(client, lang="ar")
+    ar = client.get("/admin/runs/1").get_data(as_text=True)
+    column = len('{"id": "b-002", "title": "سطر مكسور", "body": ') + 1
+    assert f"ليس JSON صالحًا: كان المتوقع قيمة عند العمود <bdi>{column}</bdi>، نهاية السطر" in ar
+    assert "ليس للسجل نص" in ar
+    assert "تاريخ غير صالح <bdi>&#39;31 فبراير 2019&#39;</bdi>: اليوم <bdi>31</bdi> خارج النطاق" in ar
+    assert "فعدد أيام فبراير <bdi>2019</bdi> هو <bdi>28</bdi>" in ar
+    assert "<bdi>an old reason in English</bdi>" in ar                      # never lost
+    assert not [w for w in ("not valid JSON", "Expecting", "no body", "out of range", "February") if w in ar]
+    en = client.get("/admin/runs/1?lang=en").get_data(as_text=True)
+    assert f"not valid JSON: Expecting value at column <bdi>{column}</bdi>, the end of the line" in en
+    assert "February <bdi>2019</bdi> has <bdi>28</bdi> days" in en
+    monkeypatch.setenv("ARSHIF_LANG", "ar")
+    listed = runner.invoke(args=["rejections", "--run", "1"]).output
+    assert f"bad-json: ليس JSON صالحًا: كان المتوقع قيمة عند العمود {column}" in listed
+    assert "no-body: ليس للسجل نص" in listed and "an old reason in English" in listed
+    monkeypatch.setenv("ARSHIF_LANG", "en")
+    assert "no-body: the record has no body text" in runner.invoke(args=["rejections", "--run", "1"]).output
