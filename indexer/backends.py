@@ -7,20 +7,21 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterable, Mapping
 
+from archive.errors import UserError
 from indexer.build import BuildReport, Progress
 from indexer.engine import Engine
 
 BACKENDS = ("whoosh", "solr")
 
 
-class BackendError(ValueError):
+class BackendError(UserError, ValueError):
     """The configuration names an engine Arshif does not have, or leaves out what it needs."""
 
 
 def backend(config: Mapping) -> str:
     name = (config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
     if name not in BACKENDS:
-        raise BackendError(f"SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+        raise BackendError("SEARCH_BACKEND must be one of %(names)s, not %(name)r", names=", ".join(BACKENDS), name=name)
     if name == "solr" and not (config.get("SOLR_URL") and config.get("SOLR_COLLECTION")):
         raise BackendError("SEARCH_BACKEND = 'solr' needs SOLR_URL and SOLR_COLLECTION")
     return name
@@ -64,7 +65,7 @@ class IndexBuilds:
         try:
             yield
         except SolrError as exc:
-            raise BackendError(f"the Solr cluster: {exc}") from None
+            raise BackendError("the Solr cluster: %(detail)s", detail=str(exc)) from None
 
     def _module(self):
         if self.backend == "solr":

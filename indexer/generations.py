@@ -29,6 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from archive.errors import UserError
+
 CURRENT = "CURRENT"
 COMPLETE = "COMPLETE"
 META = "meta.json"
@@ -55,11 +57,11 @@ STALE_KILL_WAIT = 5.0
 log = logging.getLogger(__name__)
 
 
-class NoIndex(Exception):
+class NoIndex(UserError):
     """There is no complete index generation yet (run ``arshif reindex``)."""
 
 
-class IndexBusy(Exception):
+class IndexBusy(UserError):
     """Another process is writing the index (a build, an update or a rollback)."""
 
 
@@ -223,8 +225,9 @@ class IndexRoot:
             except ProcessLookupError:
                 pass
             except PermissionError:
-                raise IndexBusy(f"the search index lock is held by processes {holders} left over from a "
-                                f"reindex (process {owner}) that died; stop them and try again") from None
+                raise IndexBusy("the search index lock is held by processes %(holders)s left over from a reindex "
+                                "(process %(owner)s) that died; stop them and try again",
+                                holders=", ".join(map(str, holders)), owner=owner) from None
         deadline = time.monotonic() + STALE_KILL_WAIT
         while any(pid_alive(p) for p in holders) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -275,7 +278,7 @@ class IndexRoot:
     def switch(self, name: str) -> None:
         """Make ``name`` the serving generation (atomic: readers see the old or the new)."""
         if not (self.root / name / COMPLETE).exists():
-            raise NoIndex(f"generation {name} is not complete")
+            raise NoIndex("generation %(name)s is not complete", name=name)
         _atomic_write(self.root / CURRENT, name + "\n", before_replace=lambda: checkpoint("switch"))
 
     def complete_generations(self) -> list[str]:

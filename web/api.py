@@ -40,7 +40,7 @@ def search():
     except SearchTimeout as exc:
         return _error(_message(exc), 503)
     except NoIndex as exc:
-        return _error(str(exc), 503)
+        return _error(_message(exc), 503)
     data = result.to_dict()
     for v in data["facets"].get("section", []):
         v["label"] = section_label(v["value"], _lang())

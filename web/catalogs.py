@@ -31,7 +31,8 @@ METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**/templates/
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2),
             "UserError": None, "AuthorityError": None, "AccountError": None, "UploadError": None,
             "SectionError": None, "QueryError": None, "SearchError": None, "Message": None,
-            "DateParseError": None, "UnreadablePath": None, "UndecodableText": None, "nmessage": (1, 2)}
+            "DateParseError": None, "UnreadablePath": None, "UndecodableText": None, "nmessage": (1, 2),
+            "NoIndex": None, "IndexBusy": None, "BackendError": None}
 
 
 def _key(message) -> str:

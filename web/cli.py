@@ -98,7 +98,7 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
                         progress=ingest_progress(progress), on_stored=wiring.entity_linker(),
                         job_id=current_job().id, fingerprint=fingerprint)
     except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     progress.done()
     for error in report.errors:
         click.echo(_("error: %(error)s", error=error_text(error)), err=True)
@@ -135,7 +135,7 @@ def _queue_reindex(after=None) -> int | None:
     try:
         since = wiring.index_builds(current_app.config).indexed_change()
     except BackendError as exc:
-        click.echo(_("not searchable yet: %(error)s", error=exc), err=True)
+        click.echo(_("not searchable yet: %(error)s", error=error_text(exc)), err=True)
         return None
     waiting = count_articles(db, after_change=since) if since is not None else count_articles(db)
     if not waiting:
@@ -233,7 +233,7 @@ def _reindex(full, as_json):
             report = builds.incremental_update(iter_articles(db, after_change=since), count_articles(db, since),
                                                tz, on_progress, change)
     except BackendError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     progress.done()
     kind = "full rebuild" if report.full else "incremental update"
     note_result({**report.to_dict(), "full": report.full},
@@ -257,7 +257,7 @@ def list_command(as_json):
     try:
         generations = builds.generations()
     except BackendError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     if as_json:
         echo_json({"location": builds.location(), "generations": generations})
         return
@@ -278,7 +278,7 @@ def rollback_command():
     try:
         name = wiring.index_builds(current_app.config).rollback()
     except (NoIndex, IndexBusy, BackendError) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(error_text(exc))
     click.echo(_("now serving generation %(name)s", name=name))
 
 

@@ -58,7 +58,7 @@ def _hits(req: SearchRequest, limit: int, snippets: bool = False):
     except SearchTimeout as exc:
         return None, (jsonify(error=_message(exc)), 503)
     except NoIndex as exc:
-        return None, (jsonify(error=str(exc)), 503)
+        return None, (jsonify(error=_message(exc)), 503)
 
     def chained():
         if first is not None:

@@ -20,6 +20,7 @@ from archive.errors import Message
 from archive.runs import record_counts
 from indexer.generations import IndexBusy
 from web.console import archive_db
+from web.labels import error_text
 
 # How a spawned job starts the arshif CLI: this interpreter, so the same environment.
 ARSHIF = [sys.executable, "-c", "from web.cli import main; main()"]
@@ -73,7 +74,7 @@ def job_command(kind: str, fill=("paths", "fmt", "source", "full")):
             except LookupError as exc:  # --job N that is not queued
                 raise click.ClickException(str(exc)) from None
             except IndexBusy as exc:
-                raise click.ClickException(str(exc)) from None
+                raise click.ClickException(error_text(exc)) from None
         return wrapper
     return decorate
 

@@ -89,7 +89,7 @@ class SolrGenerations:
     def switch(self, name: str) -> None:
         """Make ``name`` the serving generation (one alias move)."""
         if not self.is_complete(name):
-            raise NoIndex(f"generation {name} is not complete")
+            raise NoIndex("generation %(name)s is not complete", name=name)
         self.client.set_alias(self.alias, name)
 
     def rollback(self) -> str:

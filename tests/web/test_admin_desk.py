@@ -43,3 +43,33 @@ def test_rollback_button_asks_then_switches(admin_app):  # noqa: F811
     assert r.status_code == 303
     assert client.get("/healthz").get_json()["generation"] == before
     assert f"Now serving generation {before}." in client.get(r.location).get_data(as_text=True)
+
+
+def test_engine_errors_are_said_in_the_readers_language(admin_app, tmp_path, monkeypatch):  # noqa: F811
+    """No earlier generation, a search cluster that does not answer, no index yet: the status and
+    rollback pages, the API and the CLI say them in Arabic or English (codes + parameters)."""
+    client = admin_app.test_client()
+    csrf = sign_in(client)                                                   # Arabic pages
+    r = client.post("/admin/rollback", data={"csrf_token": csrf})            # one generation only
+    assert r.status_code == 409 and "لا يوجد جيل كامل أقدم للعودة إليه" in r.get_data(as_text=True)
+    monkeypatch.setenv("ARSHIF_LANG", "ar")
+    out = admin_app.test_cli_runner().invoke(args=["index", "rollback"]).output
+    assert "لا يوجد جيل كامل أقدم للعودة إليه" in out and "earlier" not in out, out
+    monkeypatch.setitem(admin_app.config, "SEARCH_BACKEND", "solr")          # a cluster nobody answers at
+    monkeypatch.setitem(admin_app.config, "SOLR_URL", "http://127.0.0.1:9/solr")
+    monkeypatch.setitem(admin_app.config, "SOLR_COLLECTION", "arshif")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "عنقود Solr: " in page and "the Solr cluster" not in page
+    assert client.get("/admin/api/status").get_json()["index_error"].startswith("the Solr cluster: ")  # programs: English
+    page = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "the Solr cluster: " in page
+
+
+def test_no_index_yet_is_said_in_the_asked_language(tmp_path):
+    from tests.conftest import build_instance
+
+    app = build_instance(tmp_path / "instance")
+    client = app.test_client()
+    r = client.get("/api/v1/search?q=العراق&lang=ar")
+    assert r.status_code == 503 and r.get_json()["error"] == "لا فهرس بحث بعد: شغّل 'arshif reindex'"
+    assert client.get("/api/v1/search?q=العراق").get_json()["error"] == "there is no search index yet: run 'arshif reindex'"

@@ -16,7 +16,7 @@ from indexer.backends import BackendError
 from indexer.generations import IndexBusy, NoIndex
 from web.admin.common import archive_db, bp, render_page
 from web.jobs import start_job
-from web.labels import error_text
+from web.labels import error_html, error_text
 from web.wiring import index_builds
 
 
@@ -38,7 +38,7 @@ def archive_status() -> dict:
         current, generations, change, index_error = (builds.current(), builds.generations(),
                                                      builds.indexed_change(), None)
     except BackendError as exc:  # a SolrCloud cluster that does not answer: the page still shows
-        current, generations, change, index_error = None, [], None, str(exc)
+        current, generations, change, index_error = None, [], None, exc.message
     db_file = db.engine.url.database if db.url.startswith("sqlite") else None
     database_bytes = sum(_tree_size(Path(db_file + suffix)) for suffix in ("", "-wal", "-shm")) if db_file else None
     last_reindex = jobs.recent(db, limit=1, kind="reindex")
@@ -66,7 +66,7 @@ def archive_status() -> dict:
 @bp.route("/")
 def status():
     s = archive_status()
-    return render_page("admin/status.html", s=s, error=s["index_error"])
+    return render_page("admin/status.html", s=s, error=error_html(s["index_error"]))
 
 
 @bp.route("/api/status")
@@ -125,7 +125,7 @@ def rollback():
                                if previous else _("there is no earlier complete generation to roll back to"))
         name = builds.rollback()
     except (NoIndex, IndexBusy, BackendError) as exc:
-        return render_page("admin/status.html", 409, s=archive_status(), error=str(exc))
+        return render_page("admin/status.html", 409, s=archive_status(), error=error_html(exc))
     current_app.logger.info("%s rolled the index back to %s", current_user.name, name)
     flash(_("Now serving generation %(name)s.", name=name), "status")
     return redirect(url_for("admin.status"), code=303)
