@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import force_locale, gettext, lazy_gettext
+from markupsafe import Markup, escape
 
 from archive.dates import to_iso_z
 from archive.db import unavailable
@@ -106,14 +107,26 @@ def api_page():
 WHERE = {"query": lazy_gettext("query string"), "header": lazy_gettext("header"), "path": lazy_gettext("path")}
 
 
-def _say(text: str) -> str:
+def _say(text: str) -> Markup:
     """A description from the OpenAPI document in the reader's language: each sentence it
-    shares with others (openapi.SHARED) and the rest translated on their own."""
+    shares with others (openapi.SHARED) and the rest translated on their own; its `code`
+    (CommonMark, as openapi.json has it) as code isolated from the sentence around it."""
     for shared in openapi.SHARED:
         if shared in text and shared != text:
             before, after = text.split(shared, 1)
-            return " ".join(p for p in (_say(before.strip()), gettext(shared), _say(after.strip())) if p)
-    return gettext(text) if text else ""
+            return Markup(" ").join(p for p in (_say(before.strip()), _say(shared), _say(after.strip())) if p)
+    return code_spans(gettext(text)) if text else Markup("")
+
+
+def code_spans(text: str) -> Markup:
+    """Escaped text whose `backticked` parts are ``<code dir="auto">``: a syntax token (title:,
+    OR, -كلمة) keeps its own direction and reads as code inside an Arabic or English sentence.
+    An unpaired backtick is left as it is."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return escape(text)
+    return Markup("").join(Markup('<code dir="auto">%s</code>') % p if i % 2 else escape(p)
+                           for i, p in enumerate(parts))
 
 
 def _type_of(schema: dict) -> dict:

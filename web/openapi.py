@@ -31,8 +31,9 @@ def _param(name: str, description: str, schema: dict, repeat: bool = False) -> d
 
 
 SEARCH_PARAMS = [
-    _param("q", N_("The query: words (all must match), \"phrases\", OR/أو, -word or NOT, word*, =exact, "
-                   "title:word, section:X, source:X, date:2018-01..2018-06."), {"type": "string", "maxLength": 1000}),
+    _param("q", N_("The query: words (all must match), `\"phrases\"`, `OR`/`أو`, `-word` or `NOT`, `word*`, "
+                   "`=exact`, `title:word`, `section:X`, `source:X`, `date:2018-01..2018-06`."),
+           {"type": "string", "maxLength": 1000}),
     _param("section", N_("Section code or its Arabic or English label; repeated values are OR."), FILTER_VALUE,
            repeat=True),
     _param("source", N_("Outlet name; repeated values are OR."), FILTER_VALUE, repeat=True),

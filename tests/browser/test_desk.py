@@ -180,11 +180,27 @@ def test_month_bars_are_named_by_month(page, artifacts):
     assert page.locator(".histogram text.label").nth(0).text_content() == "Jan"
 
 
+def _char_x(element, i: int) -> float:
+    """Where the element's i-th character is drawn (its left edge, px)."""
+    return element.evaluate("(e, i) => { const r = document.createRange(); r.setStart(e.firstChild, i); "
+                            "r.setEnd(e.firstChild, i + 1); return r.getBoundingClientRect().x; }", i)
+
+
 def test_api_page_in_arabic(page, artifacts):
     page.goto("/api?lang=ar")
     expect(page.locator("h1")).to_have_text("واجهة برمجة أرشيف")
     expect(page.locator("#search table thead")).to_contain_text("معناه")
     expect(page.locator("#search")).not_to_contain_text("repeated values")
+    meaning = page.locator("#search tbody tr").first.locator("td").nth(3)     # q: the query language
+    expect(meaning.locator("code")).to_have_count(11)
+    title = meaning.locator("code", has_text="title:كلمة")
+    assert title.evaluate("e => e.matches(':dir(ltr)')")                   # Latin first: left to right
+    assert _char_x(title, 0) < _char_x(title, 5) < _char_x(title, 6)          # title, then :, then the word
+    minus = meaning.locator("code", has_text="-كلمة")
+    assert minus.evaluate("e => e.matches(':dir(rtl)')")
+    assert _char_x(minus, 0) > _char_x(minus, 1)                              # the minus stands before the word
+    path = page.locator("main p code", has_text="/search").first
+    assert _char_x(path, 0) < _char_x(path, 1)                                # /search, not search/
     page.screenshot(path=str(artifacts / "api-ar.png"), full_page=False)
 
 

@@ -83,3 +83,19 @@ def test_api_page_in_arabic_says_every_description_in_arabic(client):
     assert not [e for e in english if e in text]
     # The machine-readable document stays in English.
     assert "repeated values are OR" in client.get("/api/v1/openapi.json?lang=ar").get_data(as_text=True)
+
+
+def test_syntax_tokens_in_descriptions_are_isolated_code(client):
+    """The q parameter's meaning (and every `token` a description holds) reads cleanly in Arabic:
+    each syntax token is its own <code dir="auto">, never loose Latin in the Arabic sentence;
+    openapi.json keeps them as CommonMark backticks."""
+    ar = client.get("/api?lang=ar").get_data(as_text=True)
+    for token in ("title:كلمة", "-كلمة", "NOT", "OR", "أو", "=كلمة", "كلمة*", "date:2018-01..2018-06"):
+        assert f'<code dir="auto">{token}</code>' in ar, token
+    assert "استبدل <code dir=\"ltr\">/search</code> بأحد العناوين" in ar
+    assert '<code dir="auto">ar</code> لرسائل الأخطاء' in ar and "`" not in ar
+    en = client.get("/api?lang=en").get_data(as_text=True)
+    assert '<code dir="auto">title:word</code>, <code dir="auto">section:X</code>' in en
+    doc = client.get("/api/v1/openapi.json").get_json()
+    q = next(p for p in doc["paths"]["/api/v1/search"]["get"]["parameters"] if p["name"] == "q")
+    assert "`title:word`" in q["description"]
