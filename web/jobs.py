@@ -20,7 +20,7 @@ from archive.errors import Message
 from archive.runs import record_counts
 from indexer.generations import IndexBusy
 from web.console import archive_db
-from web.labels import error_text
+from web.labels import COMMAND_LINE, error_text
 
 # How a spawned job starts the arshif CLI: this interpreter, so the same environment.
 ARSHIF = [sys.executable, "-c", "from web.cli import main; main()"]
@@ -31,7 +31,7 @@ def cli_user() -> str:
         user = getpass.getuser()
     except Exception:  # no name for this uid (containers)
         user = str(os.getuid())
-    return f"{user} (command line)"
+    return f"{user}{COMMAND_LINE}"
 
 
 def jobs_db():

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import get_translations, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
-from archive.errors import Message, UserError
+from archive.errors import N_, Message, UserError
 from web.i18n import number
 
 LABELS = {
@@ -116,11 +116,36 @@ def job_summary(job) -> str:
     return error_text(job.message)
 
 
+# How cli_user() (web/jobs.py) marks a job started at the command line, after the user's name.
+COMMAND_LINE = " (command line)"
+
+
+def who(started_by: str) -> Markup:
+    """Who started a job, the name isolated: "huda", or "root (command line)" in the page's language."""
+    if started_by and started_by.endswith(COMMAND_LINE):
+        return Markup(escape(gettext("%(user)s (command line)"))) % {"user": bdi(started_by[:-len(COMMAND_LINE)])}
+    return bdi(started_by)
+
+
+def size(n: int | float | None) -> str:
+    """A size in bytes as people read it (1.3 MB), its unit in the interface's language."""
+    if n is None:
+        return "—"
+    if n < 1024:
+        return gettext("%(num)s B", num=number(int(n)))
+    for unit in (N_("%(num)s KB"), N_("%(num)s MB"), N_("%(num)s GB")):
+        n /= 1024
+        if n < 1024 or unit == "%(num)s GB":
+            return gettext(unit, num=number(round(n, 1)))
+    return str(n)
+
+
 def bdi(text) -> Markup:
     """User or Arabic text isolated for a sentence in either direction (escaped)."""
     return Markup("<bdi>%s</bdi>") % text
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(label=label, error_text=error_text, error_html=error_html, job_summary=job_summary,
+    app.jinja_env.filters["bytes"] = size
+    app.jinja_env.globals.update(label=label, error_text=error_text, error_html=error_html, job_summary=job_summary, who=who,
                                  ingest_counts=ingest_counts, bdi=bdi)

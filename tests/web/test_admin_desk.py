@@ -73,3 +73,16 @@ def test_no_index_yet_is_said_in_the_asked_language(tmp_path):
     r = client.get("/api/v1/search?q=العراق&lang=ar")
     assert r.status_code == 503 and r.get_json()["error"] == "لا فهرس بحث بعد: شغّل 'arshif reindex'"
     assert client.get("/api/v1/search?q=العراق").get_json()["error"] == "there is no search index yet: run 'arshif reindex'"
+
+
+def test_sizes_and_who_started_a_job_are_in_the_page_language(admin_app):  # noqa: F811
+    import re
+
+    client = admin_app.test_client()
+    sign_in(client)
+    ar = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"<td>[\d.,]+ (بايت|كيلوبايت|ميغابايت|غيغابايت)</td>", ar)
+    assert not re.search(r"\d (B|KB|MB|GB)<", ar)
+    assert "(من سطر الأوامر)" in ar and "(command line)" not in ar          # the reindex build_instance ran
+    en = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert re.search(r"<td>[\d.,]+ (B|KB|MB|GB)</td>", en) and "</bdi> (command line)" in en

@@ -34,17 +34,6 @@ def render_page(template: str, status: int = 200, **context):
     return render_template(template, user=current_user, **context), status
 
 
-@bp.app_template_filter("bytes")
-def human_bytes(n) -> str:
-    if n is None:
-        return "—"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 @bp.app_template_filter("when")
 def when(d) -> str:
     return d.strftime("%Y-%m-%d %H:%M:%S UTC") if d else "—"
