@@ -19,7 +19,7 @@ from archive.sources import FORMATS
 from archive.store import count_articles, iter_articles, list_rejections
 from web import wiring
 from web.cli_librarian import entities_group, jobs_command, sections_group, user_group
-from web.console import Progress, archive_db, echo_json
+from web.console import ConsoleError, Progress, archive_db, echo_json
 from web.i18n import number
 from web.labels import error_text
 from web.jobs import current_job, ingest_progress, job_command, note_result, with_job_progress
@@ -98,7 +98,7 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
                         progress=ingest_progress(progress), on_stored=wiring.entity_linker(),
                         job_id=current_job().id, fingerprint=fingerprint)
     except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     progress.done()
     for error in report.errors:
         click.echo(_("error: %(error)s", error=error_text(error)), err=True)
@@ -233,7 +233,7 @@ def _reindex(full, as_json):
             report = builds.incremental_update(iter_articles(db, after_change=since), count_articles(db, since),
                                                tz, on_progress, change)
     except BackendError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     progress.done()
     kind = "full rebuild" if report.full else "incremental update"
     note_result({**report.to_dict(), "full": report.full},
@@ -257,7 +257,7 @@ def list_command(as_json):
     try:
         generations = builds.generations()
     except BackendError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     if as_json:
         echo_json({"location": builds.location(), "generations": generations})
         return
@@ -278,7 +278,7 @@ def rollback_command():
     try:
         name = wiring.index_builds(current_app.config).rollback()
     except (NoIndex, IndexBusy, BackendError) as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(_("now serving generation %(name)s", name=name))
 
 
@@ -312,7 +312,7 @@ def search_command(query, section, source, person, org, place, date_from, date_t
         req = SearchRequest.from_params(lambda name: params.get(name, []))
         result = current_app.extensions["arshif.search"].search(resolve(req))
     except (SearchError, SearchTimeout, NoIndex) as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     if as_json:
         echo_json(result.to_dict())
         return

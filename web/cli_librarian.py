@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from web import wiring
-from web.console import Progress, archive_db, echo_json
+from web.console import ConsoleError, Progress, archive_db, echo_json
 from web.jobs import job_command, note_result, with_job_progress
-from web.labels import error_text, job_summary, label
+from web.labels import job_summary, label
 
 
 @click.group("entities")
@@ -51,7 +51,7 @@ def entities_import(path):
         rows = load(Path(path).read_text(encoding="utf-8"), _format_of(path))
         report = import_entities(archive_db(), rows, wiring.entity_key)
     except (AuthorityError, ValueError) as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(_("created %(created)s, updated %(updated)s, aliases added %(aliases)s; run 'arshif reindex' to "
                  "apply them to the index", created=report.created, updated=report.updated, aliases=report.aliases))
 
@@ -96,7 +96,7 @@ def entities_merge(keep, other):
     try:
         result = merge(archive_db(), keep, other)
     except AuthorityError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(ngettext("merged %(merged)s into %(kept)s: %(num)s article changed; run 'arshif reindex' to apply",
                         "merged %(merged)s into %(kept)s: %(num)s articles changed; run 'arshif reindex' to apply",
                         result["articles"], merged=result["merged"], kept=result["kept"]))
@@ -137,7 +137,7 @@ def sections_label(code, label_ar, label_en):
     try:
         info = set_labels(archive_db(), code, label_ar, label_en)
     except SectionError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(f"{info.code}\t{info.label_ar or '-'}\t{info.label_en or '-'}")
 
 
@@ -168,7 +168,7 @@ def user_add_command(name, role, password_stdin):
     try:
         account = add_user(db, name, password, role)
     except AccountError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(_("added %(role)s %(name)s", role=account.role, name=account.name))
 
 
@@ -197,7 +197,7 @@ def user_password_command(name, password_stdin):
     try:
         set_password(db, name, password)
     except AccountError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(_("new password for %(name)s; its sign-ins have ended", name=name))
 
 
@@ -224,7 +224,7 @@ def _set_active(name: str, active: bool) -> None:
     try:
         set_active(jobs_db(), name, active)
     except AccountError as exc:
-        raise click.ClickException(error_text(exc))
+        raise ConsoleError(exc)
     click.echo(_("%(name)s enabled", name=name) if active
                else _("%(name)s disabled; its sign-ins have ended", name=name))
 

@@ -10,12 +10,25 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
+from archive.errors import UserError
+from web.labels import error_text
+
 
 def archive_db():
     db = current_app.extensions["arshif.db"].batch()  # long work waits on a busy database
     if not db.is_initialised():
         raise click.ClickException(_("the archive database is not set up yet: run 'arshif init' first"))
     return db
+
+
+class ConsoleError(click.ClickException):
+    """An error for the console, said in the command line's language (ARSHIF_LANG); a user's
+    error (archive/errors.py) also keeps its template and parameters in ``reason``, so a job
+    that fails with it is shown in each reader's language on the admin pages."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(error_text(error))
+        self.reason = error.message if isinstance(error, UserError) else None
 
 
 def echo_json(data) -> None:

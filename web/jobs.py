@@ -19,8 +19,8 @@ from archive import jobs
 from archive.errors import Message
 from archive.runs import record_counts
 from indexer.generations import IndexBusy
-from web.console import archive_db
-from web.labels import COMMAND_LINE, error_text
+from web.console import ConsoleError, archive_db
+from web.labels import COMMAND_LINE
 
 # How a spawned job starts the arshif CLI: this interpreter, so the same environment.
 ARSHIF = [sys.executable, "-c", "from web.cli import main; main()"]
@@ -65,7 +65,7 @@ def job_command(kind: str, fill=("paths", "fmt", "source", "full")):
                             job.failed = job.failed or job.message or Message("nothing could be read")
                         raise
                     except click.ClickException as exc:
-                        job.failed = exc.message
+                        job.failed = getattr(exc, "reason", None) or exc.message
                         raise
                     finally:
                         g.pop("arshif_job", None)
@@ -74,7 +74,7 @@ def job_command(kind: str, fill=("paths", "fmt", "source", "full")):
             except LookupError as exc:  # --job N that is not queued
                 raise click.ClickException(str(exc)) from None
             except IndexBusy as exc:
-                raise click.ClickException(error_text(exc)) from None
+                raise ConsoleError(exc) from None
         return wrapper
     return decorate
 

@@ -63,6 +63,13 @@ def test_engine_errors_are_said_in_the_readers_language(admin_app, tmp_path, mon
     assert client.get("/admin/api/status").get_json()["index_error"].startswith("the Solr cluster: ")  # programs: English
     page = client.get("/admin/?lang=en").get_data(as_text=True)
     assert "the Solr cluster: " in page
+    monkeypatch.setenv("ARSHIF_LANG", "en")               # a job that fails at the command line, in English …
+    out = admin_app.test_cli_runner().invoke(args=["reindex"])
+    assert out.exit_code != 0 and "the Solr cluster: " in out.output
+    job = client.get("/admin/api/jobs/3").get_json()
+    assert job["status"] == "failed" and job["message"].startswith("the Solr cluster: ")
+    page = client.get("/admin/jobs/3?lang=ar").get_data(as_text=True)  # … is said in Arabic on its page
+    assert "عنقود Solr: " in page and "the Solr cluster" not in page
 
 
 def test_no_index_yet_is_said_in_the_asked_language(tmp_path):
