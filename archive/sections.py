@@ -3,7 +3,10 @@
 the ``section:`` filter (which accepts the code or either label)."""
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import func, select
 
@@ -46,15 +49,49 @@ def list_sections(db: Database) -> list[SectionInfo]:
         return [SectionInfo(r.code, r.label_ar, r.label_en, r.articles) for r in s.execute(query)]
 
 
-def section_labels(db: Database) -> dict[str, tuple[str | None, str | None]]:
+Labels = dict[str, tuple[str | None, str | None]]
+
+
+def section_labels(db: Database) -> Labels:
     """code → (Arabic label, English label), for the sections that have a label."""
     with db.session() as s:
         rows = s.execute(select(Section.code, Section.label_ar, Section.label_en)
                          .where(Section.label_ar.is_not(None) | Section.label_en.is_not(None)))
         return {r.code: (r.label_ar, r.label_en) for r in rows}
 
+# Bumped by every relabel made in this process: each LabelCache here reloads at its next read.
+_relabels = 0
+_relabels_lock = threading.Lock()
 
-def code_for(labels: dict[str, tuple[str | None, str | None]], value: str) -> str:
+
+def _relabelled() -> None:
+    global _relabels
+    with _relabels_lock:
+        _relabels += 1
+
+
+class LabelCache:
+    """``section_labels(db)`` kept in memory, so that a request reads no SQL for them (every
+    search, facet and page names its sections): read again at most every ``ttl`` seconds, and at
+    once after a relabel made in this process. A relabel made by another process (another worker
+    of ``arshif serve``, the CLI) shows here within ``ttl`` seconds. A read that fails is not
+    kept: the error is the caller's, and the next call reads again."""
+
+    def __init__(self, db: Database, ttl: float, clock: Callable[[], float] = time.monotonic):
+        self.db, self.ttl, self.clock = db, ttl, clock
+        self._state: tuple[int, float, Labels] | None = None  # (relabels seen, read at, table)
+
+    def get(self) -> Labels:
+        state, now = self._state, self.clock()
+        if state is not None and state[0] == _relabels and now - state[1] < self.ttl:
+            return state[2]
+        seen = _relabels  # before reading: a relabel during the read triggers another read
+        table = section_labels(self.db)
+        self._state = (seen, now, table)
+        return table
+
+
+def code_for(labels: Labels, value: str) -> str:
     """The section code a ``section:`` value names: the code itself, or the code whose
     Arabic or English label it is (spacing and letter case aside); else the value unchanged."""
     if value in labels:
@@ -89,4 +126,6 @@ def set_labels(db: Database, code: str, label_ar: str | None = None, label_en: s
             setattr(row, column, value or None)
         s.flush()
         articles = s.scalar(select(func.count()).select_from(Article).where(Article.section_id == row.id)) or 0
-        return SectionInfo(row.code, row.label_ar, row.label_en, articles)
+        info = SectionInfo(row.code, row.label_ar, row.label_en, articles)
+    _relabelled()  # after the commit: a cache that reads now sees the new labels
+    return info

@@ -428,7 +428,7 @@ def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
 
     import indexer.search as service_module
     import web.api
-    import web.sections
+    import archive.sections
     from indexer.reader import WhooshGeneration
     from web import create_app
 
@@ -454,7 +454,7 @@ def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
     service_module.suggest = timing("suggest", service_module.suggest)
     web.api.jsonify = timing("json", flask.jsonify)
     service_module.SearchResult.to_dict = timing("json", service_module.SearchResult.to_dict)
-    web.sections.section_labels = timing("sections", web.sections.section_labels)  # the labels' query
+    archive.sections.section_labels = timing("sections", archive.sections.section_labels)  # the labels' query
     flask_limiter.Limiter._check_request_limit = timing("ratelimit", flask_limiter.Limiter._check_request_limit)
 
     os.environ["ARSHIF_INSTANCE"] = str(instance)

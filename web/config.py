@@ -53,6 +53,9 @@ AUTHORITY_TTL = 60
 AUTHORITY_TIMEOUT = 1.0
 # Search results cached per index generation (repeated queries).
 SEARCH_CACHE_SIZE = 256
+# Seconds a worker keeps the section labels before reading them again (web/sections.py): a
+# relabel shows at once in the process that made it, within this many seconds in the others.
+SECTION_LABELS_TTL = 5.0
 # Seconds a search may run before it is stopped with a "too long" answer (HTTP 503).
 SEARCH_TIME_LIMIT = 2.0
 # Seconds all facets together may take after the hits are ready; a facet past it is left out

@@ -7,18 +7,19 @@ from dataclasses import replace
 
 from flask import Flask, current_app, g, has_request_context
 
-from archive.sections import code_for, section_labels
+from archive.sections import LabelCache, code_for
 from indexer.query import replace_filter_values
 from indexer.search import SearchRequest
 from web.i18n import current_lang
 
 
 def labels() -> dict[str, tuple[str | None, str | None]]:
-    """code → (Arabic, English) labels, read once per request (an empty table before init)."""
+    """code → (Arabic, English) labels, the same table for a whole request (an empty table
+    before init), from the worker's cache (SECTION_LABELS_TTL), not a query per request."""
     if has_request_context() and "arshif_sections" in g:
         return g.arshif_sections
     try:
-        table = section_labels(current_app.extensions["arshif.db"])
+        table = current_app.extensions["arshif.section_labels"].get()
     except Exception as exc:  # no database yet: codes are shown as they are
         current_app.logger.warning("section labels unavailable: %s", exc)
         table = {}
@@ -49,4 +50,6 @@ def resolve(req: SearchRequest) -> SearchRequest:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["arshif.section_labels"] = LabelCache(app.extensions["arshif.db"],
+                                                         float(app.config["SECTION_LABELS_TTL"]))
     app.jinja_env.globals.update(section_label=section_label)

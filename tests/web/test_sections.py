@@ -101,6 +101,40 @@ def test_admin_page_names_sections(tmp_path):
     assert json.loads(runner.invoke(args=["sections", "list", "--json"]).output)[-1]["label_ar"] is None
 
 
+def test_labels_are_cached_per_worker_and_a_relabel_shows(tmp_path):
+    """No SQL per request for the labels: a change written by another process shows after
+    SECTION_LABELS_TTL seconds; a relabel made in this process shows at once."""
+    from sqlalchemy import update
+
+    from archive.db import Database
+    from archive.models import Section
+    from archive.sections import set_labels
+
+    app = build_instance(tmp_path / "instance", FIXTURES / "news.jsonl", RATELIMIT_ENABLED=False,
+                         SECTION_LABELS_TTL=60)
+    cache = app.extensions["arshif.section_labels"]
+    now = [1000.0]
+    cache.clock = lambda: now[0]
+    client = app.test_client()
+
+    def label(code: str) -> str:
+        facets = client.get("/api/v1/search?lang=en").get_json()["facets"]["section"]
+        return {v["value"]: v["label"] for v in facets}[code]
+
+    assert label("sport") == "sport"
+    other = Database(app.config["DATABASE_URL"])  # another worker, or the CLI, in its own process
+    with other.session() as s:
+        s.execute(update(Section).where(Section.code == "sport").values(label_en="Sport"))
+    other.dispose()
+    now[0] += 59
+    assert label("sport") == "sport"                 # kept: no query while the table is fresh
+    now[0] += 2
+    assert label("sport") == "Sport"                 # read again after the TTL
+    set_labels(Database(app.config["DATABASE_URL"]), "sport", label_en="Sports")
+    assert label("sport") == "Sports"                # a relabel in this process: at once
+    assert ids(client, "/api/v1/search?q=section:Sports") == ids(client, "/api/v1/search?section=sport")
+
+
 @pytest.mark.parametrize("q, expected", [
     ("section:سياسة", "section:politic"),
     ("وزارة section:سياسة -section:Politics", "وزارة section:politic -section:politic"),
