@@ -20,6 +20,14 @@ class ValueColumn:
         self.codes = np.asarray(codes, dtype=np.int32)
         self.labels = list(labels)
         self.index = labels
+        self._rank: np.ndarray | None = None
+
+    @property
+    def rank(self) -> np.ndarray:
+        """Each value code's place in the values' sorted order (ties in a facet go by value)."""
+        if self._rank is None:
+            self._rank = label_ranks(self.labels)
+        return self._rank
 
     @classmethod
     def of_codes(cls, codes: np.ndarray, labels: list[str]) -> "ValueColumn":
@@ -62,8 +70,14 @@ class EntityColumn:
     def __init__(self, ids: list[str], docs: np.ndarray, codes: np.ndarray):
         self.ids = ids              # sorted, as the index lists its terms
         self.index = {eid: i for i, eid in enumerate(ids)}
+        self.rank = label_ranks(ids)
         self.docs = docs
         self.codes = codes
+        # The pairs in document order, and where each document's run of them starts: a facet
+        # over k documents reads their pairs only, not every pair of the archive.
+        order = np.argsort(docs, kind="stable")
+        self._codes_by_doc = codes[order]
+        self._starts = np.searchsorted(docs[order], np.arange(int(docs.max()) + 2 if docs.size else 1))
 
     @classmethod
     def read(cls, terms: Iterable[str], postings) -> "EntityColumn":
@@ -80,10 +94,18 @@ class EntityColumn:
                    np.concatenate(codes) if codes else np.zeros(0, np.int32))
 
     def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
-        """Documents of ``docs`` (of ``n``) per entity code."""
-        selected = np.zeros(n, dtype=bool)
-        selected[docs] = True
-        return np.bincount(self.codes[selected[self.docs]], minlength=len(self.ids))
+        """Documents of ``docs`` (docnums of ``n``) per entity code."""
+        if docs.size > 1 and not (docs[1:] > docs[:-1]).all():
+            docs = np.unique(docs)  # each document counts once
+        docs = docs[docs < self._starts.size - 1]  # past the last document that mentions one
+        first = self._starts[docs]
+        sizes = self._starts[docs + 1] - first
+        total = int(sizes.sum())
+        if total == self._codes_by_doc.size:  # every pair: no gathering
+            return np.bincount(self._codes_by_doc, minlength=len(self.ids))
+        # The positions of the chosen documents' pairs: each run's start, then +1 along it.
+        at = np.repeat(first - (np.cumsum(sizes) - sizes), sizes) + np.arange(total)
+        return np.bincount(self._codes_by_doc[at], minlength=len(self.ids))
 
     def mask(self, wanted: Iterable[str], n: int) -> np.ndarray:
         """Documents (of ``n``) that mention every one of ``wanted``."""
@@ -97,15 +119,22 @@ class EntityColumn:
         return result
 
 
+def label_ranks(labels: list[str]) -> np.ndarray:
+    """Each code's place when ``labels`` (the codes' values) are sorted."""
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[sorted(range(len(labels)), key=labels.__getitem__)] = np.arange(len(labels))
+    return rank
+
+
 def top_counts(labels: list[str], index: dict[str, int], counts: np.ndarray, limit: int | None,
-               keep: Iterable[str]) -> dict[str, int]:
+               keep: Iterable[str], rank: np.ndarray | None = None) -> dict[str, int]:
     """value → count (``counts`` by code, ``labels`` the codes' values, ``index`` the reverse)
     for the values with documents (the ``limit`` most frequent, ties by value), and for every
-    value of ``keep`` (0 when absent)."""
+    value of ``keep`` (0 when absent). ``rank``: ``label_ranks(labels)``, when kept."""
     codes = np.flatnonzero(counts)
     if limit is not None and codes.size > limit:
-        codes = np.asarray(sorted(codes.tolist(), key=labels.__getitem__), dtype=np.int64)
-        codes = codes[np.argsort(-counts[codes], kind="stable")[:limit]]
+        rank = label_ranks(labels) if rank is None else rank
+        codes = codes[np.lexsort((rank[codes], -counts[codes]))[:limit]]
     out = {labels[c]: int(counts[c]) for c in codes.tolist() if labels[c]}
     for value in keep:
         if value not in out:

@@ -270,7 +270,7 @@ class WhooshGeneration(Searcher):
         col = self.column(query.field)
         counts = col.counts(selection.restrict(query.exclude), self.n)
         return top_counts(col.ids if query.field in ENTITY_KINDS else col.labels, col.index, counts,
-                          query.limit, query.keep)
+                          query.limit, query.keep, col.rank)
 
     def documents(self, docs: Sequence[int]) -> list[dict]:
         return [self.searcher.stored_fields(int(d)) for d in docs]

@@ -99,3 +99,32 @@ def test_a_timed_out_facet_leaves_the_counts_and_is_never_cached(index_dir):
         assert service.search(SearchRequest(query="الاجتماع")).facets is again.facets
     finally:
         service.close()
+
+
+def test_entity_counts_and_top_values_match_a_plain_count():
+    """A facet reads only the chosen documents' (document, entity) pairs; the counts and the
+    top values (most frequent first, ties by value) are what counting every pair gives."""
+    import numpy as np
+
+    from indexer.columns import EntityColumn, top_counts
+
+    rng = np.random.default_rng(7)
+    n = 500
+    pairs = {(int(d), int(e)) for d, e in zip(rng.integers(0, n - 20, 3000), rng.integers(0, 60, 3000))}
+    ids = sorted(f"e{i:03d}" for i in range(60))
+    docs = np.asarray([d for d, _ in sorted(pairs, key=lambda p: p[1])], dtype=np.int32)  # term by term
+    codes = np.asarray([e for _, e in sorted(pairs, key=lambda p: p[1])], dtype=np.int32)
+    col = EntityColumn(ids, docs, codes)
+    for chosen in (np.arange(n), np.zeros(0, np.int32), np.asarray([3, 3, 1, n - 1]),
+                   np.sort(rng.choice(n, 40, replace=False)), np.asarray([n - 5, n - 1])):
+        expected = np.zeros(len(ids), dtype=np.int64)
+        for d, e in pairs:
+            expected[e] += d in set(chosen.tolist())
+        got = col.counts(chosen.astype(np.int32), n)
+        assert got.tolist() == expected.tolist()
+        top = top_counts(ids, col.index, got, 10, ["e059"], col.rank)
+        plain = sorted((eid for eid in ids if expected[col.index[eid]]),
+                       key=lambda eid: (-expected[col.index[eid]], eid))[:10]
+        assert list(top)[:len(plain)] == plain and top["e059"] == expected[59]
+    empty = EntityColumn([], np.zeros(0, np.int32), np.zeros(0, np.int32))
+    assert empty.counts(np.arange(5, dtype=np.int32), 5).tolist() == []
