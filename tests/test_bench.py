@@ -76,3 +76,23 @@ def test_ingest_benchmark_times_the_real_command_with_entity_extraction(tmp_path
     assert sqlite["entity_links"] > 0
     assert sqlite["target_articles_per_s"] == 300
     assert sqlite["target_met"] == (sqlite["ingest"]["articles_per_s"] >= 300)
+
+
+def test_ratelimit_benchmark_times_each_storage_and_counts_its_calls(tmp_path):
+    """bench/ratelimit.py times the limiter's check per storage and counts the storage calls
+    a request makes: one count per limit (loopback one, public readers two), and the reads
+    behind the X-RateLimit headers."""
+    import json
+    import subprocess
+
+    from tests.conftest import FIXTURES, build_instance
+
+    build_instance(tmp_path / "instance", FIXTURES / "news.jsonl")
+    done = subprocess.run([sys.executable, str(BENCH / "ratelimit.py"), "--instance", str(tmp_path / "instance"),
+                           "--requests", "5", "--rounds", "1"], capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout)
+    assert set(out["check_ms"]) == {f"{s}_{w}" for s in ("sqlite_file", "memory") for w in ("loopback", "public")}
+    assert all(v["p50"] > 0 for v in out["check_ms"].values())
+    calls = out["storage_calls_per_request"]
+    assert calls["sqlite_file_loopback"] == {"incr": 1.0, "get": 1.0, "get_expiry": 1.0}
+    assert calls["sqlite_file_public"]["incr"] == 2.0
