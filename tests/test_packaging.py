@@ -4,6 +4,10 @@ catalogue, migration and model, including those in sub-folders added later."""
 from __future__ import annotations
 
 import configparser
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path, PurePosixPath
 
 from tests.conftest import ROOT
@@ -12,7 +16,7 @@ from tests.conftest import ROOT
 READ_AT_RUN_TIME = {
     "web": ("templates", "static", "translations"),
     "archive": ("migrations",),
-    "indexer": ("data",),
+    "indexer": ("data", "solr/configset"),
 }
 SKIP_SUFFIXES = {".pyc"}
 
@@ -41,3 +45,33 @@ def test_package_data_names_every_file_read_at_run_time():
                            for g in globs.get(package, [])):
                     missing.append(f"{package}/{relative}")
     assert not missing, f"not in setup.cfg's [options.package_data]: {missing}"
+
+
+# What a wheel is built from: the packages and the files setup.cfg names beside them.
+SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "LICENSE", "NOTICE", "arabic_text", "archive", "indexer", "web")
+
+
+def test_a_built_wheel_carries_the_solr_configset(tmp_path):
+    """A wheel built from the tree (offline, as `pip wheel` does) holds the Solr configset a
+    SolrCloud build uploads, byte for byte, beside the package that reads it."""
+    source = tmp_path / "source"
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy2(path, source / name)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                            "--no-index", "--wheel-dir", str(tmp_path / "dist"), str(source)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = (tmp_path / "dist").glob("arshif-*.whl")
+    configset = ROOT / "indexer" / "solr" / "configset"
+    expected = sorted(f.name for f in configset.iterdir() if f.is_file())
+    assert expected == ["schema.xml", "solrconfig.xml"]
+    with zipfile.ZipFile(wheel) as z:
+        shipped = sorted(PurePosixPath(n).name for n in z.namelist() if n.startswith("indexer/solr/configset/"))
+        assert shipped == expected
+        for name in expected:
+            assert z.read(f"indexer/solr/configset/{name}") == (configset / name).read_bytes()

@@ -17,7 +17,9 @@ from typing import Any, Iterable
 
 from indexer.solr.zookeeper import ZooKeeperError, is_zk_host, live_node_urls, parse_zk_host
 
-CONFIGSET_DIR = Path(__file__).resolve().parent.parent.parent / "solr" / "configset" / "conf"
+# Arshif's schema and solrconfig, shipped inside the package (package_data) so that an install
+# from a wheel uploads them too.
+CONFIGSET_DIR = Path(__file__).resolve().parent / "configset"
 
 
 class SolrError(Exception):
