@@ -2,19 +2,20 @@
 the cluster (a node that does not answer is skipped for the next one), the Collections,
 Configsets and ZooKeeper-read APIs, and errors in plain words. The nodes are listed URLs, or
 read from ZooKeeper (``zk:host:2181/solr``, ``indexer.solr.zookeeper``) and read again when
-none of those last read answers."""
+none of those last read answers. Connections to the nodes are kept alive between requests
+(``indexer.solr.connections``)."""
 from __future__ import annotations
 
 import base64
+import http.client
 import io
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from indexer.solr.connections import ConnectionPool
 from indexer.solr.zookeeper import ZooKeeperError, is_zk_host, live_node_urls, parse_zk_host
 
 # Arshif's schema and solrconfig, shipped inside the package (package_data) so that an install
@@ -69,6 +70,7 @@ class SolrClient:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             self._auth = f"Basic {token}"
         self._first = 0  # the node that answered last is asked first
+        self._pool = ConnectionPool()  # kept-alive connections to the nodes
 
     # -- transport ------------------------------------------------------------------------
     def live_nodes(self) -> list[str]:
@@ -105,12 +107,17 @@ class SolrClient:
     def _request(self, path, params, body, content_type, timeout, api, form) -> dict:
         query = urllib.parse.urlencode(params or {}, doseq=True)
         data = None
+        headers = {"Accept": "application/json"}
         if form:
             data, query = query.encode("utf-8"), ""
             content_type = "application/x-www-form-urlencoded"
         elif body is not None:
             data = body if isinstance(body, (bytes, bytearray)) else \
                 json.dumps(body, ensure_ascii=False).encode("utf-8")
+        if data is not None:
+            headers["Content-Type"] = content_type
+        if self._auth:
+            headers["Authorization"] = self._auth
         errors = []
         urls = self.urls  # read again from ZooKeeper by another thread meanwhile, perhaps
         n = len(urls)
@@ -119,27 +126,26 @@ class SolrClient:
             base = urls[i]
             if api == "api":
                 base = base.rsplit("/solr", 1)[0] + "/api"
-            url = f"{base}/{path.lstrip('/')}" + (f"?{query}" if query else "")
-            req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
-            if data is not None:
-                req.add_header("Content-Type", content_type)
-            if self._auth:
-                req.add_header("Authorization", self._auth)
+            url = urllib.parse.urlsplit(f"{base}/{path.lstrip('/')}")
+            target = url.path + (f"?{query}" if query else "")
             try:
-                with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
-                    payload = resp.read()
-            except urllib.error.HTTPError as exc:
-                payload = exc.read()
-                if exc.code in (502, 503, 504) and k + 1 < n:
-                    errors.append(f"{base}: HTTP {exc.code}")
-                    continue
-                raise SolrError(_error_message(payload, exc.code), exc.code) from None
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-                errors.append(f"{base}: {getattr(exc, 'reason', exc)}")
+                status, payload = self._pool.request(url.scheme, url.netloc, "POST" if data is not None else "GET",
+                                                     target, data, headers, timeout or self.timeout)
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(f"{base}: {str(exc) or type(exc).__name__}")
                 continue
+            if status >= 400:
+                if status in (502, 503, 504) and k + 1 < n:
+                    errors.append(f"{base}: HTTP {status}")
+                    continue
+                raise SolrError(_error_message(payload, status), status)
             self._first = i
             return json.loads(payload) if payload else {}
         raise SolrUnavailable("no Solr node answered (" + "; ".join(errors) + ")")
+
+    def close(self) -> None:
+        """Close the kept-alive connections (they are also closed with the process)."""
+        self._pool.close()
 
     def collections_api(self, action: str, **params) -> dict:
         return self.request("admin/collections", {"action": action, "wt": "json", **params},

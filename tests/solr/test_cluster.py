@@ -236,6 +236,8 @@ def test_a_stopped_node_loses_no_search_and_no_write(solr_cluster, own_archive, 
     assert len(before["*:*"]) == 40
 
     node2 = solr_cluster.node_urls[1]
+    node2_client = SolrClient(node2)  # keeps its connection to node 2 across the restart
+    assert node2_client.count("failover") == 40 and node2_client._pool.opened == 1
     solr_cluster.stop_node(2)
     try:
         _wait_for(lambda: len(gens.health()["live_nodes"]) == 1, what="node 2's departure")
@@ -264,13 +266,14 @@ def test_a_stopped_node_loses_no_search_and_no_write(solr_cluster, own_archive, 
     on_node2 = [r["core"] for s in shards.values() for r in s["replicas"].values()
                 if r["base_url"].rstrip("/") == node2]
     assert len(on_node2) == 2
-    node2_client = SolrClient(node2)
     found = set()
     total = 0
     for core in on_node2:
         found |= _ids(node2_client, core, written, distrib="false")
         total += node2_client.select(core, {"q": "*:*", "rows": 0, "distrib": "false"})["response"]["numFound"]
     assert found == {record["id"]} and total == 40
+    # the connection the restart closed was replaced once, then kept for the four requests
+    assert node2_client._pool.opened == 2
     assert _ids(gens.client, "failover", "*:*") == before["*:*"]
 
 
