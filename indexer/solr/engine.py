@@ -40,6 +40,10 @@ FACETS = {"section": "section", "source": "source", "year": "date", "month": "da
 
 PAGE = 1000                  # documents per request when ranking deep (exports: cursor paging)
 PAGE_WITH_TEXT = 100         # rankings up to this deep bring their stored fields along
+# Stored fields in the distributed query's first pass: each shard sends its best rows whole
+# (shards × rows documents, rows <= PAGE_WITH_TEXT), which saves the second pass that fetches
+# the chosen rows' fields, one more round trip to every shard per search.
+WITH_TEXT = {"fl": STORED, "distrib.singlePass": "true"}
 CACHE = 4096                 # lexicon statistics and stored documents kept per searcher
 RELATED_TERMS = 12           # distinctive words of an article that "related" searches for
 RELATED_CANDIDATES = 40      # its most frequent words, among which they are chosen
@@ -239,7 +243,9 @@ class SolrSearcher(Searcher):
             order = "published asc,id asc" if sort == "oldest" else "published desc,id desc"
         # A page of results brings its stored fields and every facet along: a search is one
         # request (the facets are counted by the same distributed query, not a second one).
-        params = {**self._base(selection), "sort": order, "fl": "score," + STORED if stop <= PAGE_WITH_TEXT else "id,score"}
+        params = {**self._base(selection), "sort": order, "fl": "id,score"}
+        if stop <= PAGE_WITH_TEXT:
+            params.update(WITH_TEXT, fl="score," + STORED)
         if stop <= PAGE:
             read_facets = None
             if stop <= PAGE_WITH_TEXT and selection.facets is None:
@@ -360,7 +366,7 @@ class SolrSearcher(Searcher):
         wanted = [d for d, doc in out.items() if doc is None]
         for i in range(0, len(wanted), PAGE):
             chunk = wanted[i:i + PAGE]
-            data = self._select({"q": "{!terms f=id}" + ",".join(chunk), "rows": len(chunk), "fl": STORED})
+            data = self._select({"q": "{!terms f=id}" + ",".join(chunk), "rows": len(chunk), **WITH_TEXT})
             with self._lock:
                 for doc in data["response"]["docs"]:
                     out[doc["id"]] = self._docs.put(doc["id"], _document(doc))

@@ -77,3 +77,24 @@ def test_a_search_is_one_request_to_the_cluster(service, monkeypatch):
     asked.clear()
     run(service, q="مسوول الشباب بدمج", sort="oldest")
     assert asked[0].endswith("/terms") and asked[1].endswith("/select")   # (then did-you-mean's)
+
+def test_a_page_comes_in_one_pass_over_the_shards_with_the_same_hits(service, monkeypatch):
+    """The page's stored fields come with each shard's first answer (distrib.singlePass): no
+    second round of shard requests to fetch them (Solr's request tracking lists each phase),
+    and the same hits, in the same order, as the two-pass query."""
+    from tests.indexer.test_search import run
+
+    sent = []
+    request = service.engine.client.request
+    monkeypatch.setattr(service.engine.client, "request",
+                        lambda path, params=None, *a, **k: sent.append((path, params)) or request(path, params, *a, **k))
+    r = run(service, q="الشباب OR وزارة", sort="relevance")
+    assert r.total == len(r.hits) == 3
+    (path, params), = [(p, q) for p, q in sent if p.endswith("/select") and "facet" in q]
+    phases = request(path, {**params, "debug": "track"}, form=True)["debug"]["track"]
+    assert "EXECUTE_QUERY" in phases and "GET_FIELDS" not in phases
+    two_pass = {k: v for k, v in params.items() if k != "distrib.singlePass"}
+    assert "GET_FIELDS" in request(path, {**two_pass, "debug": "track"}, form=True)["debug"]["track"]
+    hits = [[(d["id"], d["score"], d["body"]) for d in request(path, p, form=True)["response"]["docs"]]
+            for p in (params, two_pass)]
+    assert hits[0] == hits[1] and [h.id for h in r.hits] == [d for d, _, _ in hits[0]]
