@@ -7,6 +7,13 @@ or body) in each index, compared, HTTP query times with every facet, and Arshif'
 (plan, engine, snippets, facets) on each engine: times and totals for the same queries.
 
     .venv/bin/python bench/solr_index.py [--articles 2000] [--solr-url URL] [--corpus PATH]
+                                         [--workers 1,2]
+
+With ``--workers 1,2`` it measures the parallel Solr build instead: one full rebuild per count of
+build workers given (1 = in process; ``1,2,1,2`` repeats them), each into its own alias, with articles/s, the CPU seconds of the
+process and its workers, and the load average beside each; then the collections are compared
+(every document with every stored field, and each indexed field's terms with their document
+frequencies), so the speed-up is shown on an index that is the same.
 
 Timings are wall clock on a shared machine; runs under neither ``make test`` nor ``make bench``.
 """
@@ -16,6 +23,8 @@ import argparse
 import gzip
 import itertools
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -46,6 +55,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--solr-url", default=None)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--workers", help="comma-separated build worker counts: time the parallel build only")
     args = parser.parse_args()
     out: dict = {"articles": args.articles}
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,6 +76,10 @@ def main() -> None:
             out["cluster_start_s"] = round(cluster.started_in, 1)
             solr_url = cluster.solr_url
         try:
+            if args.workers:
+                out["builds"] = _builds(db, total, solr_url, [int(n) for n in args.workers.split(",")],
+                                        cluster.proc.pid if cluster else None)
+                return
             gens = SolrGenerations(SolrClient(solr_url), "bench", shards=2, replicas=2)
             started = time.perf_counter()
             report = solr_rebuild(iter_articles(db), gens, total=total)
@@ -87,7 +101,67 @@ def main() -> None:
         finally:
             if cluster:
                 cluster.shutdown()
-    print(json.dumps(out, ensure_ascii=False, indent=1))
+            print(json.dumps(out, ensure_ascii=False, indent=1))
+
+
+def _cpu_seconds() -> float:
+    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
+def _jvm_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds the local cluster's JVM has used (user + system, /proc/<pid>/stat)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _builds(db: Database, total: int, solr_url: str, workers: list[int], jvm_pid: int | None) -> dict:
+    """One full rebuild per worker count in the order given (a count may come back: ``1,2,1,2``
+    shows what is the JVM warming up), each into an alias of its own; then every collection
+    compared with the first. CPU seconds of the Python side (this process and its build workers)
+    and of the local cluster's JVM."""
+    out, collections = {}, []
+    for i, n in enumerate(workers, 1):
+        gens = SolrGenerations(SolrClient(solr_url), f"build{i}", shards=2, replicas=2)
+        cpu, jvm, started = _cpu_seconds(), _jvm_cpu_seconds(jvm_pid), time.perf_counter()
+        report = solr_rebuild(iter_articles(db), gens, total=total, procs=n, multiprocess_min=1)
+        seconds = time.perf_counter() - started
+        out[f"build{i}"] = {"workers": n, "seconds": round(seconds, 1), "articles_per_s": round(total / seconds, 1),
+                            "cpu_s_python": round(_cpu_seconds() - cpu, 1),
+                            "cpu_s_solr": round(_jvm_cpu_seconds(jvm_pid) - jvm, 1) if jvm_pid else None,
+                            "load_average": [round(x, 1) for x in os.getloadavg()]}
+        collections.append((gens.client, report.generation))
+    client, first = collections[0]
+    for i, (_, name) in enumerate(collections[1:], 2):
+        out[f"build{i}"]["same_as_build1"] = _same_index(client, first, name)
+    for client, name in collections:
+        client.delete_alias(name.rsplit("_", 1)[0])
+        client.delete_collection(name)
+    return out
+
+
+def _same_index(client: SolrClient, a: str, b: str) -> dict:
+    """Both collections hold the same documents (every stored and facet field) and the same
+    terms with the same document frequencies in each indexed field."""
+    fields = "id,title,body,published,url,author,section,source,entities,date_precision,year,month,person,org,place"
+    docs = {}
+    for name in (a, b):
+        docs[name], cursor = [], "*"
+        while True:
+            data = client.select(name, {"q": "*:*", "fl": fields, "rows": 1000, "sort": "id asc", "cursorMark": cursor})
+            docs[name] += data["response"]["docs"]
+            if data["nextCursorMark"] == cursor:
+                break
+            cursor = data["nextCursorMark"]
+    out = {"documents": len(docs[a]), "same_documents": docs[a] == docs[b]}
+    for field in ("title", "body", "title_exact", "body_exact"):  # (entities: in the documents above)
+        terms = [client.request(f"{name}/terms", {"terms.fl": field, "terms.limit": -1, "terms.sort": "index",
+                                                  "wt": "json"}, form=True)["terms"][field] for name in (a, b)]
+        out[f"{field}_terms"] = len(terms[0]) // 2
+        out[f"{field}_same"] = terms[0] == terms[1]
+    return out
 
 
 def _shard_sizes(client: SolrClient, collection: str) -> list[dict]:

@@ -299,6 +299,12 @@ def test_two_build_workers_write_the_same_collection_as_one(solr_cluster, sample
               'body_exact:"%s"' % " ".join(analyze(exact_analyzer(), "مجلس النواب"))):
         params = {"q": q, "fl": fields, "rows": 100, "sort": "id asc", "wt": "json"}
         assert two.client.select("twoprocs", params)["response"] == one.client.select("sample", params)["response"], q
+    # every field's terms, with their document frequencies
+    for field in ("title", "body", "title_exact", "body_exact", "person", "org", "place"):
+        params = {"terms.fl": field, "terms.limit": -1, "terms.sort": "index", "wt": "json"}
+        terms = [c.request(f"{name}/terms", params, form=True)["terms"][field]
+                 for c, name in ((one.client, "sample"), (two.client, "twoprocs"))]
+        assert terms[0] == terms[1] and terms[0], field
 
 
 def test_titles_and_bodies_without_a_single_term_are_indexed_and_read_back(solr_cluster, tmp_path):
