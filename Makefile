@@ -23,6 +23,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/arshif init
 	$(BIN)/arshif ingest --if-changed sample/
+	$(BIN)/arshif sections import sample/sections.tsv
 	PORT=$(PORT) $(BIN)/arshif serve
 
 # System packages the tests need (Debian, as root): Chromium and an Arabic font for the browser tests,

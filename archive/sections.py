@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import func, select
 
@@ -129,3 +129,21 @@ def set_labels(db: Database, code: str, label_ar: str | None = None, label_en: s
         info = SectionInfo(row.code, row.label_ar, row.label_en, articles)
     _relabelled()  # after the commit: a cache that reads now sees the new labels
     return info
+
+
+def fill_labels(db: Database, labels: Iterable[tuple[str, str | None, str | None]],
+                replace: bool = False) -> list[SectionInfo]:
+    """Give each (code, Arabic label, English label) to its section: only the labels the section
+    lacks (a librarian's own labels stay) unless ``replace``. Codes no section has are skipped.
+    Returns the sections that changed."""
+    known = {info.code: info for info in list_sections(db)}
+    changed = []
+    for code, label_ar, label_en in labels:
+        info = known.get(code)
+        if info is None:
+            continue
+        ar = label_ar if label_ar and (replace or not info.label_ar) else None
+        en = label_en if label_en and (replace or not info.label_en) else None
+        if (ar or en) and (ar, en) != (info.label_ar if ar else None, info.label_en if en else None):
+            changed.append(set_labels(db, code, ar, en))
+    return changed

@@ -141,6 +141,31 @@ def sections_label(code, label_ar, label_en):
     click.echo(f"{info.code}\t{info.label_ar or '-'}\t{info.label_en or '-'}")
 
 
+@sections_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Replace the labels sections already have (default: fill in only "
+                                               "the missing ones).")
+@with_appcontext
+def sections_import(path, replace):
+    """Label sections from a CSV (or, named .tsv, tab-separated) file with the columns code,
+    label_ar, label_en (make run labels the sample's sections from sample/sections.tsv, a name
+    ingest does not read). Codes no article uses are skipped."""
+    import csv
+
+    from archive.sections import SectionError, fill_labels
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t" if path.endswith(".tsv") else ","))
+    if rows and "code" not in rows[0]:
+        raise click.UsageError(_("%(path)s has no code column", path=path))
+    try:
+        changed = fill_labels(archive_db(), [(r["code"].strip(), r.get("label_ar"), r.get("label_en")) for r in rows],
+                              replace)
+    except SectionError as exc:
+        raise ConsoleError(exc)
+    click.echo(ngettext("labelled %(num)s section", "labelled %(num)s sections", len(changed)))
+
+
 @click.group("user")
 def user_group():
     """Librarian accounts."""

@@ -82,10 +82,12 @@ def test_restarting_make_run_adds_no_run_and_keeps_the_sample_searchable(tmp_pat
     db = app.extensions["arshif.db"]
 
     def make_run():
+        out = ""
         for step in make_run_steps():
             r = runner.invoke(args=step)
             assert r.exit_code == 0, (step, r.output)
-        return r.output
+            out += r.output
+        return out
 
     make_run()
     loaded = app.test_client().get("/healthz").get_json()["indexed"]
@@ -100,3 +102,31 @@ def test_restarting_make_run_adds_no_run_and_keeps_the_sample_searchable(tmp_pat
     make_run()
     assert len(list_runs(db)) == 1 and jobs.recent(db)[0].kind == "reindex"
     assert app.test_client().get("/healthz").get_json()["indexed"] == loaded
+
+
+def test_make_run_labels_the_samples_sections_and_keeps_a_librarians_labels(tmp_path, monkeypatch):
+    """The sample's section codes (politic, internationalNews…) are shown by name in both
+    languages after make run, and a label a librarian gave since is not overwritten."""
+    import csv
+
+    monkeypatch.chdir(ROOT)
+    app = make_app(tmp_path / "instance")
+    runner = app.test_cli_runner()
+    for step in make_run_steps():
+        assert runner.invoke(args=step).exit_code == 0, step
+    with open(ROOT / "sample" / "sections.tsv", encoding="utf-8") as f:
+        labels = {r["code"]: (r["label_ar"], r["label_en"]) for r in csv.DictReader(f, delimiter="\t")}
+    sections = json.loads(runner.invoke(args=["sections", "list", "--json"]).stdout)
+    assert {s["code"]: (s["label_ar"], s["label_en"]) for s in sections} == labels   # every code the sample uses
+    client = app.test_client()
+    facet = client.get("/api/v1/search?lang=ar").get_json()["facets"]["section"]
+    assert {v["label"] for v in facet} == {ar for ar, _ in labels.values()}
+    assert client.get("/api/v1/search?q=section:سياسة").get_json()["total"] == 10
+    assert runner.invoke(args=["sections", "label", "politic", "--ar", "الشأن السياسي"]).exit_code == 0
+    for step in make_run_steps():
+        assert runner.invoke(args=step).exit_code == 0, step
+    politic = next(s for s in json.loads(runner.invoke(args=["sections", "list", "--json"]).stdout)
+                   if s["code"] == "politic")
+    assert politic["label_ar"] == "الشأن السياسي" and politic["label_en"] == "Politics"
+    assert runner.invoke(args=["sections", "import", str(ROOT / "sample" / "sections.tsv"), "--replace"]).output \
+        .startswith("labelled 1 section")
