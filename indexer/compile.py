@@ -1,5 +1,7 @@
 """The Whoosh engine's query compiler: an analysed plan query (``indexer.plan``) → a Whoosh
-query over the schema's fields (``title`` weighted ``TITLE_BOOST`` above ``body``)."""
+query over the schema's fields (``title`` weighted ``TITLE_BOOST`` above ``body``). A word's
+spelling as typed is an optional clause on the exact fields beside its required stems: it
+matches nothing by itself, and adds its score where the article holds that spelling."""
 from __future__ import annotations
 
 from whoosh import query as wq
@@ -15,6 +17,15 @@ def fields(field_name: str | None, exact: bool) -> list[tuple[str, float]]:
     if field_name == "title":
         return [("title" + suffix, 1.0)]
     return [("title" + suffix, TITLE_BOOST), ("body" + suffix, 1.0)]
+
+
+# The typed spelling's clause, relative to the field boosts of ``fields``.
+SPELLING_BOOST = 1.0
+
+
+def spelling_fields(field_name: str | None) -> list[tuple[str, float]]:
+    """The (field, boost) pairs where a word's typed spelling adds to its score."""
+    return [(name, boost * SPELLING_BOOST) for name, boost in fields(field_name, exact=True)]
 
 
 def _any(parts: list[wq.Query]) -> wq.Query:
@@ -34,7 +45,10 @@ def compile_plan(node) -> wq.Query | None:
         qs = [_terms_query(fields(node.field, False), [t]) for t in node.terms]
         if node.alternatives and len(qs) == 1:
             qs = [wq.Or([qs[0]] + [_terms_query(fields(node.field, False), [t]) for t in node.alternatives])]
-        return qs[0] if len(qs) == 1 else wq.And(qs)
+        required = qs[0] if len(qs) == 1 else wq.And(qs)
+        if node.spelling is None:
+            return required
+        return wq.AndMaybe(required, _terms_query(spelling_fields(node.field), [node.spelling]))
     if isinstance(node, Exact):
         return _terms_query(fields(node.field, True), node.words, slop=node.slop)
     if isinstance(node, Prefix):

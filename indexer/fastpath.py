@@ -6,7 +6,7 @@ generation), matches are array intersections, unions and differences, and scores
 BM25F formula evaluated on whole arrays, using Whoosh's own idf, field lengths and averages,
 so totals, scores and the top 10 are the same:
 
-- plain words (``plain_groups``, most searches): intersections, scored on the final page only;
+- plain words (``plain_words``, most searches): intersections, scored on the final page only;
 - other shapes (``TermArrays.evaluate``): OR is a union of doc arrays (scores added), NOT a
   difference (each NOT adds Whoosh's constant 1.0), a prefix the union of the terms it expands
   to (kept per generation), a phrase the intersection of its words with positions read for those
@@ -27,7 +27,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from indexer.compile import fields
+from indexer.compile import fields, spelling_fields
 from indexer.plan import Exact, Prefix, Stems, analyse
 from indexer.query import And, Not, Or
 from indexer.request import SearchTimeout
@@ -35,6 +35,7 @@ from indexer.request import SearchTimeout
 CACHE_BYTES = 96 * 2**20
 
 Group = tuple[tuple[str, str, float], ...]   # one query term: (field, term, boost) alternatives
+PlainWord = tuple[tuple[Group, ...], Group]  # a word's required groups, and its spelling's terms
 Scored = tuple[np.ndarray, np.ndarray]       # sorted docnums and each one's score
 NOTHING: Scored = (np.zeros(0, np.int32), np.zeros(0, np.float64))
 NOT_SCORE = 1.0   # what Whoosh's inverse matcher adds for each NOT a document passes
@@ -43,23 +44,25 @@ OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
 OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
 
 
-def plain_groups(tree) -> list[Group] | None:
-    """The query as AND-ed groups of OR-ed field terms, or None when it is not plain words
-    (``tree``: an analysed plan query, or a parsed tree, analysed here)."""
+def plain_words(tree) -> list[PlainWord] | None:
+    """The query as AND-ed words, each its AND-ed groups of OR-ed field terms and the terms its
+    typed spelling adds to the score (``indexer.compile``), or None when it is not plain words
+    (``tree``: an analysed plan query, or a parsed tree, analysed here). A word said twice with
+    the same spelling counts once, as Whoosh drops the repeated clause."""
     tree = analyse(tree)
-    words = tree.children if isinstance(tree, And) else (tree,)
-    groups: list[Group] = []
-    for w in words:
-        if not isinstance(w, Stems):
+    found = tree.children if isinstance(tree, And) else (tree,)
+    words: list[PlainWord] = []
+    for w in found:
+        if not isinstance(w, Stems) or w.spelling is None:
             return None  # exact spellings, stop words, prefixes, phrases: Whoosh's path
         if w.alternatives and len(w.terms) != 1:
             return None
-        for t in w.terms:
-            group = tuple((name, term, boost) for term in (t, *w.alternatives)
-                          for name, boost in fields(w.field, exact=False))
-            if group not in groups:
-                groups.append(group)
-    return groups or None
+        groups = tuple(tuple((name, term, boost) for term in (t, *w.alternatives)
+                             for name, boost in fields(w.field, exact=False)) for t in w.terms)
+        word = (groups, tuple((name, w.spelling, boost) for name, boost in spelling_fields(w.field)))
+        if word not in words:
+            words.append(word)
+    return words or None
 
 
 class TermArrays:
@@ -144,8 +147,10 @@ class TermArrays:
             self._bytes -= i.nbytes + t.nbytes
         return value
 
-    def match(self, groups: list[Group]) -> np.ndarray:
-        """Sorted docnums containing every group (a group: any of its field terms)."""
+    def match(self, words: list[PlainWord]) -> np.ndarray:
+        """Sorted docnums containing every required group of every word (a group: any of its
+        field terms)."""
+        groups = list(dict.fromkeys(g for required, _spelling in words for g in required))
         result = None
         # Rarest first keeps the intersections small.
         sized = sorted(groups, key=lambda g: sum(self.postings(f, t)[0].size for f, t, _b in g))
@@ -158,11 +163,12 @@ class TermArrays:
                 break
         return result if result is not None else np.zeros(0, np.int32)
 
-    def scores(self, groups: list[Group], docs: np.ndarray) -> np.ndarray:
-        """Whoosh's BM25F score of each doc in ``docs`` (sorted) for the AND of ``groups``."""
+    def scores(self, words: list[PlainWord], docs: np.ndarray) -> np.ndarray:
+        """Whoosh's BM25F score of each doc in ``docs`` (sorted, each matching every word): each
+        word's groups, and its spelling's terms where a doc holds them."""
         total = np.zeros(docs.size, dtype=np.float64)
-        for group in groups:
-            for field, term, boost in group:
+        for required, spelling in words:
+            for field, term, boost in (*(t for group in required for t in group), *spelling):
                 ids, tfs = self.postings(field, term)
                 if ids.size == 0:
                     continue
@@ -273,10 +279,14 @@ class TermArrays:
         if isinstance(node, Stems):
             # compile_plan: each stem in title or body (alternatives only for a one-stem word)
             spellings = (node.terms[0], *node.alternatives) if len(node.terms) == 1 else None
-            return _intersection([
+            required = _intersection([
                 _union([self.term_scores(f, t, b) for t in (spellings or (term,))
                         for f, b in fields(node.field, exact=False)])
                 for term in node.terms])
+            if node.spelling is None:
+                return required
+            return _maybe(required, _union([self.term_scores(f, node.spelling, b)
+                                            for f, b in spelling_fields(node.field)]))
         if isinstance(node, Exact):
             return _union([self.term_scores(f, node.words[0], b) if len(node.words) == 1
                            else self.phrase(f, node.words, node.slop, b, deadline)
@@ -364,6 +374,18 @@ def _concatenate(parts: list[Scored]) -> Scored:
     if len(parts) <= 1:
         return parts[0] if parts else NOTHING
     return np.concatenate([i for i, _ in parts]), np.concatenate([s for _, s in parts])
+
+
+def _maybe(required: Scored, optional: Scored) -> Scored:
+    """The documents of ``required``, with ``optional``'s score added where they are in it too
+    (Whoosh's AndMaybe)."""
+    ids, scores = required
+    if ids.size == 0 or optional[0].size == 0:
+        return required
+    _common, mine, theirs = np.intersect1d(ids, optional[0], assume_unique=True, return_indices=True)
+    scores = scores.copy()
+    scores[mine] += optional[1][theirs]
+    return ids, scores
 
 
 def _intersection(parts: list[Scored]) -> Scored:

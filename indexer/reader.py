@@ -19,7 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 from indexer.columns import EntityColumn, ValueColumn, date_columns, top_counts
 from indexer.compile import compile_plan
 from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
-from indexer.fastpath import TermArrays, plain_groups
+from indexer.fastpath import TermArrays, plain_words
 from indexer.generations import IndexRoot, NoIndex
 from indexer.plan import Plan
 from indexer.query import ENTITY_KINDS
@@ -221,13 +221,13 @@ class WhooshGeneration(Searcher):
     def select(self, plan: Plan, filters: Filters, deadline: float) -> WhooshSelection:
         query = compile_plan(plan.query)
         fast = self.fast and self.n and query is not None
-        groups = plain_groups(plan.query) if fast else None
-        scored = self.arrays.evaluate(plan.query, deadline) if fast and groups is None else None
+        words = plain_words(plan.query) if fast else None
+        scored = self.arrays.evaluate(plan.query, deadline) if fast and words is None else None
         scores = None
         if query is None:
             base = self.all_docs
-        elif groups is not None:
-            base = self.arrays.match(groups)
+        elif words is not None:
+            base = self.arrays.match(words)
         elif scored is not None:
             base, scores = scored
         else:
@@ -246,9 +246,9 @@ class WhooshGeneration(Searcher):
             if sort != "oldest":
                 order = order[::-1]
             return [Ranked(d, None) for d in final[order[:stop]].tolist()]
-        groups = plain_groups(plan.query) if self.fast and selection.scores is None else None
-        if groups is not None or selection.scores is not None:
-            scores = self.arrays.scores(groups, final) if groups is not None \
+        words = plain_words(plan.query) if self.fast and selection.scores is None else None
+        if words is not None or selection.scores is not None:
+            scores = self.arrays.scores(words, final) if words is not None \
                 else selection.scores[np.searchsorted(selection.base, final)]
             order = np.lexsort((-self.published[final], -np.round(scores, 6)))[:stop]
             return [Ranked(d, round(float(s), 4)) for d, s in zip(final[order].tolist(), scores[order])]

@@ -22,7 +22,7 @@ from typing import Hashable, Sequence
 
 from archive.dates import period
 from indexer.analysis import stemmed_analyzer
-from indexer.compile import fields
+from indexer.compile import fields, spelling_fields
 from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
 from indexer.facets import FACET_LIMIT
 from indexer.generations import NoIndex
@@ -79,15 +79,26 @@ def _terms(pairs, words, slop: int = 1) -> str:
     return _any([_boost(f"{name}:{phrase}~{max(slop - 1, 0)}", b) for name, b in pairs])
 
 
+# Every connective is written out, so the default operator only decides the one clause that
+# has none: a word's typed spelling beside its required stems, optional (SHOULD) under OR.
+OPERATOR = "{!lucene q.op=OR}"
+
+
 def compile_solr(node) -> str | None:
     """A Lucene query (Solr's standard parser) for an analysed plan query; None for None."""
-    if node is None:
-        return None
+    return None if node is None else OPERATOR + _compile(node)
+
+
+def _compile(node) -> str:
     if isinstance(node, Stems):
         parts = [_terms(fields(node.field, False), [t]) for t in node.terms]
         if node.alternatives and len(parts) == 1:
             parts = [_any(parts + [_terms(fields(node.field, False), [t]) for t in node.alternatives])]
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+        required = parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+        if node.spelling is None:
+            return required
+        # as Whoosh's AndMaybe: the stems must match, the spelling adds its score where it does
+        return f"(+{required} {_terms(spelling_fields(node.field), [node.spelling])})"
     if isinstance(node, Exact):
         return _terms(fields(node.field, True), node.words, node.slop)
     if isinstance(node, Prefix):
@@ -97,9 +108,9 @@ def compile_solr(node) -> str | None:
     if isinstance(node, Filter):
         return f"{node.field}:{quote(node.value)}"
     if isinstance(node, Not):
-        return f"(*:* -{compile_solr(node.child)})"
+        return f"(*:* -{_compile(node.child)})"
     if isinstance(node, (And, Or)):
-        kids = [compile_solr(c) for c in node.children]
+        kids = [_compile(c) for c in node.children]
         if len(kids) == 1:
             return kids[0]
         return "(" + (" OR " if isinstance(node, Or) else " AND ").join(kids) + ")"

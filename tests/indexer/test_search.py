@@ -123,6 +123,15 @@ def test_relevance_prefers_title_matches(service):
     assert r.hits[0].score > 0
 
 
+@pytest.mark.parametrize("q, first", [("الشباب", "t-003"), ("للشباب", "t-006")])
+def test_the_spelling_typed_ranks_above_other_forms_of_its_stem(service, q, first):
+    # t-003 has الشباب, t-006 للشباب, each once in its body: both match either query, and the
+    # article holding the spelling typed comes first
+    r = run(service, q=q)
+    assert ids(r) == ["t-003", "t-006"]
+    assert r.hits[0].id == first and r.hits[0].score > r.hits[1].score
+
+
 def test_snippets_escape_the_article_text(service):
     r = run(service, q="وسوم")
     assert r.hits[0].id == "t-004"
@@ -219,12 +228,12 @@ def test_export_streams_hits_in_sort_order_past_the_paging_window(service):
 
 
 def test_stop_words_are_dropped_from_and_queries_but_kept_alone(service):
-    from indexer.fastpath import plain_groups
+    from indexer.fastpath import plain_words
     from indexer.query import parse
     from indexer.search import drop_stop_words
 
     assert ids(run(service, q="البنك في السوق")) == ["t-002"]
-    assert plain_groups(drop_stop_words(parse("التخلص من النفايات"))) is not None
+    assert plain_words(drop_stop_words(parse("التخلص من النفايات"))) is not None
     assert ids(run(service, q="في")) == ["t-002", "t-003", "t-006"]  # alone, searched as written
 
 

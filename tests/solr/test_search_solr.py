@@ -27,7 +27,8 @@ from tests.indexer.test_search import (  # noqa: F401  (collected here, against 
     test_hamzaless_query_finds_hamza_spelling_and_marks_the_original, test_hostile_queries_are_answered_or_refused_never_crash,
     test_phrase_and_word_order, test_prefix_query, test_related_articles, test_relevance_prefers_title_matches,
     test_repeated_section_values_are_ored, test_snippets_escape_the_article_text, test_sorting_and_paging,
-    test_stop_words_are_dropped_from_and_queries_but_kept_alone, test_unclosed_quote_message_points_at_the_position,
+    test_stop_words_are_dropped_from_and_queries_but_kept_alone, test_the_spelling_typed_ranks_above_other_forms_of_its_stem,
+    test_unclosed_quote_message_points_at_the_position,
     test_undiacritised_query_finds_vocalised_word, test_vocalised_query_finds_plain_text)
 
 _aliases = itertools.count(1)
