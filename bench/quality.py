@@ -10,10 +10,14 @@ docs/quality.md.
 
     .venv/bin/python bench/quality.py [--queries 500] [--min-per-variant 100] [--seed 20260301]
         [--precision-queries 200] [--corpus PATH] [--ranks FILE] [--no-speed]
-        [--backend solr [--solr-url URL]]
+        [--backend solr [--solr-url URL]] [--spelling-boosts 0,1]
 
 ``--ranks FILE`` also writes every query's reciprocal rank per chain and variant (JSON), so two
 runs (before and after a change) can be compared query by query.
+
+``--spelling-boosts 0,1`` asks the product's search again on the same generation with each weight
+of the typed spelling's clause (``indexer.compile.SPELLING_BOOST``; 0 ranks as before it existed),
+reported as ``arshif_search@0``, ``arshif_search@1``.
 
 ``--backend solr`` runs the product's search (``arshif_search``) on both engines over the same
 corpus and queries: the Whoosh generation and a SolrCloud generation written by the real Solr
@@ -46,6 +50,7 @@ from whoosh.analysis import Filter, StandardAnalyzer, StopFilter  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
 from indexer import arabic  # noqa: E402
+from indexer import compile as compile_module  # noqa: E402
 from indexer.analysis import (ArabicTokenizer, NormalizeFilter, analyze,  # noqa: E402
                               stemmed_analyzer)
 from indexer.schema import TITLE_BOOST  # noqa: E402
@@ -332,32 +337,47 @@ def precision_queries(articles, rng, n):
     return rng.sample(words, min(n, len(words)))
 
 
-def precision(ix, analyzer, words, by_id):
-    """For each word, the share of its top-10 hits (AND query as in ``evaluate``) whose title or
+def precision(search, words, by_id):
+    """For each word, the share of its top-10 hits (``search(word)``: their ids) whose title or
     body holds a form of the word itself (``family_pattern``), not just a word with its stem.
     Returns the mean over words with hits, the pooled share, and the worst words."""
     shares, family_hits, total_hits, worst = [], 0, 0, []
-    with ix.searcher() as searcher:
-        for word in words:
-            q, _terms = query_for(analyzer, [word])
-            hits = [hit["id"] for hit in searcher.search(q, limit=TOP)] if q else []
-            if not hits:
-                continue
-            pattern = family_pattern(word)
-            own = 0
-            for doc_id in hits:
-                text = article_text(by_id[doc_id])
-                if any(pattern.fullmatch(arabic.normalize(tok)) for tok, _, _ in arabic.tokenize(text)):
-                    own += 1
-            shares.append(own / len(hits))
-            family_hits += own
-            total_hits += len(hits)
-            if own < len(hits):
-                worst.append((own / len(hits), word, _terms))
+    for word in words:
+        hits = search(word)
+        if not hits:
+            continue
+        pattern = family_pattern(word)
+        own = 0
+        for doc_id in hits:
+            text = article_text(by_id[doc_id])
+            if any(pattern.fullmatch(arabic.normalize(tok)) for tok, _, _ in arabic.tokenize(text)):
+                own += 1
+        shares.append(own / len(hits))
+        family_hits += own
+        total_hits += len(hits)
+        if own < len(hits):
+            worst.append((own / len(hits), word))
     worst.sort()
     return {"queries": len(words), "with_hits": len(shares), "mean_share": _mean(shares),
             "pooled_share": round(family_hits / total_hits, 4) if total_hits else None,
-            "below_1": [{"word": w, "terms": list(t), "share": round(s, 2)} for s, w, t in worst[:15]]}
+            "below_1": [{"word": w, "share": round(s, 2)} for s, w in worst[:15]]}
+
+
+def chain_search(searcher, analyzer):
+    """A one-word search of an analysis chain's index (the AND query of ``evaluate``)."""
+    def search(word):
+        q, _terms = query_for(analyzer, [word])
+        return [hit["id"] for hit in searcher.search(q, limit=TOP)] if q else []
+    return search
+
+
+def product_search(service):
+    """A one-word search through SearchService, the product's own query path."""
+    from indexer.search import SearchRequest
+
+    def search(word):
+        return [h.id for h in service.search(SearchRequest(query=word, per_page=TOP)).hits]
+    return search
 
 
 SEARCH_CHAIN = "arshif_search"
@@ -501,6 +521,9 @@ def main(argv=None) -> int:
     parser.add_argument("--backend", choices=("whoosh", "solr"), default="whoosh",
                         help="solr: also run arshif_search on a SolrCloud generation and compare")
     parser.add_argument("--solr-url", help="an existing cluster's node URLs (default: start one)")
+    parser.add_argument("--spelling-boosts", type=lambda v: [float(b) for b in v.split(",")],
+                        help="the product's search again with each of these SPELLING_BOOSTs (0: the "
+                             "typed spelling adds nothing) on the same generation, as CHAIN@BOOST")
     args = parser.parse_args(argv)
     if args.backend == "solr":
         args.chains = ",".join(dict.fromkeys([*(c for c in args.chains.split(",") if c), SEARCH_CHAIN,
@@ -543,7 +566,8 @@ def main(argv=None) -> int:
                for name, chosen in variant_sets.items()}
     failures = {}
     build = {}
-    ranks = {chain: {} for chain in chains}
+    ranks = {chain: {} for chain in chains if chain not in (SEARCH_CHAIN, SOLR_CHAIN)}
+    default_boost = compile_module.SPELLING_BOOST
     totals = {}
     for chain in chains:
         if chain in (SEARCH_CHAIN, SOLR_CHAIN):
@@ -558,17 +582,23 @@ def main(argv=None) -> int:
                 else:
                     build[chain] = round(build_generation(tmp, articles, args.procs), 1)
                     service = SearchService(tmp, cache_size=0, time_limit=60)
-                seen = totals.setdefault(chain, {})
-                original = dict(zip(needed, evaluate_search(service, [candidates[qi] for qi in needed], seen)))
-                for name, chosen in variant_sets.items():
-                    rr = evaluate_search(service, [(words, candidates[qi][1]) for qi, words in chosen], seen)
-                    ranks[chain][name] = _ranked(chosen, rr)
-                    orig = [original[qi] for qi, _ in chosen]
-                    results[name][chain] = {
-                        "mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]),
-                        "original_mrr10": _mean(orig),
-                        "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None,
-                    }
+                for key, boost in spelling_runs(chain, args.spelling_boosts):
+                    if boost is not None:
+                        compile_module.SPELLING_BOOST = boost
+                    ranks[key] = {}
+                    precision_results[key] = precision(product_search(service), precision_words, by_id)
+                    seen = totals.setdefault(key, {})
+                    original = dict(zip(needed, evaluate_search(service, [candidates[qi] for qi in needed], seen)))
+                    for name, chosen in variant_sets.items():
+                        rr = evaluate_search(service, [(words, candidates[qi][1]) for qi, words in chosen], seen)
+                        ranks[key][name] = _ranked(chosen, rr)
+                        orig = [original[qi] for qi, _ in chosen]
+                        results[name][key] = {
+                            "mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]),
+                            "original_mrr10": _mean(orig),
+                            "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None,
+                        }
+                compile_module.SPELLING_BOOST = default_boost
                 service.close()
                 if cluster is not None:
                     cluster.shutdown()
@@ -584,7 +614,8 @@ def main(argv=None) -> int:
             else:
                 build[chain] = round(build_index(directory, analyzer, articles, args.procs), 1)
             ix = windex.open_dir(directory)
-            precision_results[chain] = precision(ix, analyzer, precision_words, by_id)
+            with ix.searcher() as searcher:
+                precision_results[chain] = precision(chain_search(searcher, analyzer), precision_words, by_id)
             original = dict(zip(needed, evaluate(ix, analyzer, [candidates[qi] for qi in needed])))
             for name, chosen in variant_sets.items():
                 rr = evaluate(ix, analyzer, [(words, candidates[qi][1]) for qi, words in chosen])
@@ -619,6 +650,11 @@ def main(argv=None) -> int:
         "seconds": round(time.perf_counter() - started, 1),
     }, ensure_ascii=False, indent=1))
     return 0
+
+
+def spelling_runs(chain, boosts):
+    """(result key, SPELLING_BOOST or None for the shipped one) of each run of an engine chain."""
+    return [(chain, None)] if not boosts else [(f"{chain}@{b:g}", b) for b in boosts]
 
 
 def _ranked(chosen, rr):
