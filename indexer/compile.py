@@ -1,7 +1,8 @@
 """The Whoosh engine's query compiler: an analysed plan query (``indexer.plan``) → a Whoosh
 query over the schema's fields (``title`` weighted ``TITLE_BOOST`` above ``body``). A word's
-spelling as typed is an optional clause on the exact fields beside its required stems: it
-matches nothing by itself, and adds its score where the article holds that spelling."""
+spellings (as typed, and those the plan adds for it) are an optional clause on the exact fields
+beside its required stems: it matches nothing by itself, and adds its score where the article holds
+one of them."""
 from __future__ import annotations
 
 from whoosh import query as wq
@@ -19,12 +20,12 @@ def fields(field_name: str | None, exact: bool) -> list[tuple[str, float]]:
     return [("title" + suffix, TITLE_BOOST), ("body" + suffix, 1.0)]
 
 
-# The typed spelling's clause, relative to the field boosts of ``fields``.
-SPELLING_BOOST = 1.0
+# The spellings' clause, relative to the field boosts of ``fields``.
+SPELLING_BOOST = 0.5
 
 
 def spelling_fields(field_name: str | None) -> list[tuple[str, float]]:
-    """The (field, boost) pairs where a word's typed spelling adds to its score."""
+    """The (field, boost) pairs where a word's spellings add to its score."""
     return [(name, boost * SPELLING_BOOST) for name, boost in fields(field_name, exact=True)]
 
 
@@ -46,9 +47,10 @@ def compile_plan(node) -> wq.Query | None:
         if node.alternatives and len(qs) == 1:
             qs = [wq.Or([qs[0]] + [_terms_query(fields(node.field, False), [t]) for t in node.alternatives])]
         required = qs[0] if len(qs) == 1 else wq.And(qs)
-        if node.spelling is None:
+        if not node.spellings:
             return required
-        return wq.AndMaybe(required, _terms_query(spelling_fields(node.field), [node.spelling]))
+        return wq.AndMaybe(required, _any([_terms_query(spelling_fields(node.field), [s])
+                                           for s in node.spellings]))
     if isinstance(node, Exact):
         return _terms_query(fields(node.field, True), node.words, slop=node.slop)
     if isinstance(node, Prefix):

@@ -35,7 +35,7 @@ from indexer.request import SearchTimeout
 CACHE_BYTES = 96 * 2**20
 
 Group = tuple[tuple[str, str, float], ...]   # one query term: (field, term, boost) alternatives
-PlainWord = tuple[tuple[Group, ...], Group]  # a word's required groups, and its spelling's terms
+PlainWord = tuple[tuple[Group, ...], Group]  # a word's required groups, and its spellings' terms
 Scored = tuple[np.ndarray, np.ndarray]       # sorted docnums and each one's score
 NOTHING: Scored = (np.zeros(0, np.int32), np.zeros(0, np.float64))
 NOT_SCORE = 1.0   # what Whoosh's inverse matcher adds for each NOT a document passes
@@ -46,20 +46,21 @@ OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.
 
 def plain_words(tree) -> list[PlainWord] | None:
     """The query as AND-ed words, each its AND-ed groups of OR-ed field terms and the terms its
-    typed spelling adds to the score (``indexer.compile``), or None when it is not plain words
+    spellings add to the score (``indexer.compile``), or None when it is not plain words
     (``tree``: an analysed plan query, or a parsed tree, analysed here). A word said twice with
-    the same spelling counts once, as Whoosh drops the repeated clause."""
+    the same spellings counts once, as Whoosh drops the repeated clause."""
     tree = analyse(tree)
     found = tree.children if isinstance(tree, And) else (tree,)
     words: list[PlainWord] = []
     for w in found:
-        if not isinstance(w, Stems) or w.spelling is None:
+        if not isinstance(w, Stems) or not w.spellings:
             return None  # exact spellings, stop words, prefixes, phrases: Whoosh's path
         if w.alternatives and len(w.terms) != 1:
             return None
         groups = tuple(tuple((name, term, boost) for term in (t, *w.alternatives)
                              for name, boost in fields(w.field, exact=False)) for t in w.terms)
-        word = (groups, tuple((name, w.spelling, boost) for name, boost in spelling_fields(w.field)))
+        word = (groups, tuple((name, s, boost) for s in w.spellings
+                              for name, boost in spelling_fields(w.field)))
         if word not in words:
             words.append(word)
     return words or None
@@ -165,7 +166,7 @@ class TermArrays:
 
     def scores(self, words: list[PlainWord], docs: np.ndarray) -> np.ndarray:
         """Whoosh's BM25F score of each doc in ``docs`` (sorted, each matching every word): each
-        word's groups, and its spelling's terms where a doc holds them."""
+        word's groups, and its spellings' terms where a doc holds them."""
         total = np.zeros(docs.size, dtype=np.float64)
         for required, spelling in words:
             for field, term, boost in (*(t for group in required for t in group), *spelling):
@@ -283,9 +284,9 @@ class TermArrays:
                 _union([self.term_scores(f, t, b) for t in (spellings or (term,))
                         for f, b in fields(node.field, exact=False)])
                 for term in node.terms])
-            if node.spelling is None:
+            if not node.spellings:
                 return required
-            return _maybe(required, _union([self.term_scores(f, node.spelling, b)
+            return _maybe(required, _union([self.term_scores(f, s, b) for s in node.spellings
                                             for f, b in spelling_fields(node.field)]))
         if isinstance(node, Exact):
             return _union([self.term_scores(f, node.words[0], b) if len(node.words) == 1

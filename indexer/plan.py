@@ -6,13 +6,13 @@ the plan too, so nothing walks the query tree or analyses a word again. Engine-n
 The analysed tree keeps ``And``/``Or``/``Not``/``Filter`` from ``indexer.query`` and replaces
 words and phrases by what the index holds:
 
-    Stems(terms, alternatives, spelling)
+    Stems(terms, alternatives, spellings)
                                  an ordinary word: its stems in ``title``/``body`` (all required),
                                  or, for a one-stem word, any of the stems of its other spellings;
-                                 ``spelling``, the word as typed (normalised, unstemmed), is not
-                                 required but adds its ``title_exact``/``body_exact`` score, so an
-                                 article with the spelling typed ranks above one that only shares
-                                 its stem
+                                 ``spellings``, the word as typed and the other spellings meant by
+                                 it (normalised, unstemmed), are not required but add their
+                                 ``title_exact``/``body_exact`` score, so an article with the
+                                 spelling typed or meant ranks above one that only shares its stem
     Exact(words, slop)           words as written (normalised, unstemmed) in ``title_exact``/
                                  ``body_exact``: ``=word``, phrases, and stop words searched alone
     Prefix(prefix)               ``word*``: a normalised prefix of the exact fields
@@ -54,7 +54,8 @@ class Stems:
     terms: tuple[str, ...]
     alternatives: tuple[str, ...] = ()
     field: str | None = None       # None: title and body; "title": title only
-    spelling: str | None = None    # the exact fields' term for the word typed (ranking only)
+    # The exact fields' terms for the word typed and its other spellings (ranking only).
+    spellings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,10 @@ def analyse(node, tz: str = "UTC"):
             terms = stems(node.text)
             if terms:
                 alternatives = tuple(t for alt in node.alternatives for t in stems(alt))
-                spelling = exact_words(node.text)
-                return Stems(terms, alternatives, node.field, spelling[0] if len(spelling) == 1 else None)
+                forms = [exact_words(text) for text in (node.text, *node.alternatives)]
+                spellings = tuple(dict.fromkeys(f[0] for f in forms)) \
+                    if all(len(f) == 1 for f in forms) else ()
+                return Stems(terms, alternatives, node.field, spellings)
         # exact spelling, or a word the stemmed field drops (a stop word): the exact field
         words = exact_words(node.text)
         return Exact(words, 1, node.field) if words else None

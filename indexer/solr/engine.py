@@ -80,7 +80,7 @@ def _terms(pairs, words, slop: int = 1) -> str:
 
 
 # Every connective is written out, so the default operator only decides the one clause that
-# has none: a word's typed spelling beside its required stems, optional (SHOULD) under OR.
+# has none: a word's spellings beside its required stems, optional (SHOULD) under OR.
 OPERATOR = "{!lucene q.op=OR}"
 
 
@@ -95,10 +95,10 @@ def _compile(node) -> str:
         if node.alternatives and len(parts) == 1:
             parts = [_any(parts + [_terms(fields(node.field, False), [t]) for t in node.alternatives])]
         required = parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
-        if node.spelling is None:
+        if not node.spellings:
             return required
-        # as Whoosh's AndMaybe: the stems must match, the spelling adds its score where it does
-        return f"(+{required} {_terms(spelling_fields(node.field), [node.spelling])})"
+        # as Whoosh's AndMaybe: the stems must match, the spellings add their score where they do
+        return f"(+{required} {_any([_terms(spelling_fields(node.field), [s]) for s in node.spellings])})"
     if isinstance(node, Exact):
         return _terms(fields(node.field, True), node.words, node.slop)
     if isinstance(node, Prefix):

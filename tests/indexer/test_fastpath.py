@@ -58,6 +58,16 @@ def test_same_results_with_filters_and_pages(services):
     compare(*services, q="الرئيس", page="2", per_page="3")
 
 
+def test_a_word_with_the_spellings_it_means_same_results_as_whoosh(services):
+    # الجايحة: the hamza seat typed as ي; the sample writes الجائحة, so the plan adds that spelling
+    fast, _slow = services
+    plan = prepare(parse("الجايحة العراق"), lexicon=_generation(fast))
+    word = plan.query.children[0]
+    assert word.alternatives and word.spellings == ("الجايحه", "الجاءحه")
+    assert plain_words(plan.query) is not None
+    assert compare(*services, q="الجايحة العراق", per_page="20").total > 0
+
+
 def test_other_shapes_are_not_plain_words():
     for q in ('"خلية اتصال"', "سوريا OR لبنان", "سوريا -لبنان", "=وزارة", "وزار*", "في"):
         assert plain_words(parse(q)) is None

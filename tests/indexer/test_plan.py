@@ -46,7 +46,7 @@ def test_spellings_readers_mean_are_asked_of_the_lexicon_once_per_word():
     # (it reads مسوول as مسؤول already) and the archive's own counts decide
     lexicon = Lexicon({stems("مءقت")[0]: 40})
     plan = prepare(parse("موقت"), lexicon=lexicon)
-    assert plan.query == Stems(stems("موقت"), stems("مءقت"), spelling="موقت")
+    assert plan.query == Stems(stems("موقت"), stems("مءقت"), spellings=("موقت", "مءقت"))
     assert len(lexicon.asked) == len(set(lexicon.asked))
     assert prepare(parse("=موقت"), lexicon=lexicon).query == Exact(("موقت",))
 
@@ -105,4 +105,4 @@ def test_every_words_spellings_are_asked_of_the_lexicon_in_one_call():
     lexicon = Batched({stems("مءقت")[0]: 40})
     plan = prepare(parse("موقت مسوول بدمج"), lexicon=lexicon)
     assert Batched.calls == 1 and len(lexicon.asked) == len(set(lexicon.asked)) > 3
-    assert Stems(stems("موقت"), stems("مءقت"), spelling="موقت") in plan.query.children
+    assert Stems(stems("موقت"), stems("مءقت"), spellings=("موقت", "مءقت")) in plan.query.children
