@@ -22,7 +22,7 @@ reported as ``arshif_search@0``, ``arshif_search@1``.
 ``--backend solr`` runs the product's search (``arshif_search``) on both engines over the same
 corpus and queries: the Whoosh generation and a SolrCloud generation written by the real Solr
 build (a local 2-node cluster from solr/launcher, 2 shards x 2 replicas, unless ``--solr-url``
-names one), and adds ``engines``: MRR@10 per variant side by side, the share of queries whose
+names one), and adds ``engines`` (with --spelling-boosts, ``engines@BOOST`` for each): MRR@10 per variant side by side, the share of queries whose
 totals agree, and the queries where they do not.
 
 Runs under ``make bench``, never under ``make test``.
@@ -442,16 +442,17 @@ def solr_generation(articles: list[dict], solr_url: str | None, work: str):
     return SolrEngine(solr_url, alias), time.perf_counter() - started, cluster
 
 
-def engine_comparison(results: dict, totals: dict) -> dict:
+def engine_comparison(results: dict, totals: dict, suffix: str = "") -> dict:
     """MRR@10 per variant on Whoosh and on Solr side by side, and the queries whose totals or
-    top-10 differ between the engines."""
-    whoosh, solr = totals[SEARCH_CHAIN], totals[SOLR_CHAIN]
+    top-10 differ between the engines (``suffix``: the runs' ``@BOOST``, --spelling-boosts)."""
+    whoosh_key, solr_key = SEARCH_CHAIN + suffix, SOLR_CHAIN + suffix
+    whoosh, solr = totals[whoosh_key], totals[solr_key]
     queries = sorted(set(whoosh) & set(solr))
     differ = [q for q in queries if whoosh[q][0] != solr[q][0]]
     reordered = [q for q in queries if whoosh[q][0] == solr[q][0] and whoosh[q][1] != solr[q][1]]
     per_variant = {}
     for name, row in results.items():
-        w, s = row.get(SEARCH_CHAIN, {}).get("mrr10"), row.get(SOLR_CHAIN, {}).get("mrr10")
+        w, s = row.get(whoosh_key, {}).get("mrr10"), row.get(solr_key, {}).get("mrr10")
         if w is not None and s is not None:
             per_variant[name] = {"whoosh": w, "solr": s, "difference": round(s - w, 4)}
     return {
@@ -647,6 +648,9 @@ def main(argv=None) -> int:
                             if chosen},
         f"worse_than_original_{_last_chain(chains)}": failures,
         **({"engines": engine_comparison(results, totals)} if SOLR_CHAIN in totals else {}),
+        **{f"engines{key[len(SOLR_CHAIN):]}": engine_comparison(results, totals, key[len(SOLR_CHAIN):])
+           for key, boost in spelling_runs(SOLR_CHAIN, args.spelling_boosts)
+           if boost is not None and key in totals},
         "seconds": round(time.perf_counter() - started, 1),
     }, ensure_ascii=False, indent=1))
     return 0
