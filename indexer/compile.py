@@ -6,6 +6,7 @@ one of them."""
 from __future__ import annotations
 
 from whoosh import query as wq
+from whoosh.matching import AndMaybeMatcher
 
 from indexer.plan import DateRange, Exact, Prefix, Stems, analyse
 from indexer.query import And, Filter, Not, Or
@@ -29,6 +30,24 @@ def spelling_fields(field_name: str | None) -> list[tuple[str, float]]:
     return [(name, boost * SPELLING_BOOST) for name, boost in fields(field_name, exact=True)]
 
 
+class _AndMaybeMatcher(AndMaybeMatcher):
+    """Whoosh's AndMaybe matcher without its quality shortcuts: once a top 10 has a lowest
+    score, Whoosh's version narrows itself by the sides' maximum scores (to an intersection,
+    to blocks by the optional side's current block), and on the corpus that left out an article
+    that belongs in the top 10 (الحكومة's second hit). Every match is scored instead."""
+
+    def supports_block_quality(self):
+        return False
+
+    def replace(self, minquality=0):
+        return super().replace(0)
+
+
+class AndMaybe(wq.AndMaybe):
+    """``a`` required, ``b``'s score added where it matches too (see ``_AndMaybeMatcher``)."""
+    matcherclass = _AndMaybeMatcher
+
+
 def _any(parts: list[wq.Query]) -> wq.Query:
     return parts[0] if len(parts) == 1 else wq.Or(parts)
 
@@ -49,7 +68,7 @@ def compile_plan(node) -> wq.Query | None:
         required = qs[0] if len(qs) == 1 else wq.And(qs)
         if not node.spellings:
             return required
-        return wq.AndMaybe(required, _any([_terms_query(spelling_fields(node.field), [s])
+        return AndMaybe(required, _any([_terms_query(spelling_fields(node.field), [s])
                                            for s in node.spellings]))
     if isinstance(node, Exact):
         return _terms_query(fields(node.field, True), node.words, slop=node.slop)
