@@ -13,6 +13,7 @@ from itertools import count
 from typing import Sequence
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.filedb.filestore import FileStorage
 
@@ -28,6 +29,8 @@ from indexer.request import SearchTimeout
 # Documents between two looks at the clock while Whoosh matches: its matchers can spend a
 # millisecond on one document of a long query, so thousands between looks overran the limit.
 TIME_CHECK_EVERY = 64
+RELATED_TERMS = 12        # an article's key words that "related" searches for
+RELATED_CANDIDATES = 40   # its best key words by Bo1, among which those are chosen
 log = logging.getLogger(__name__)
 
 
@@ -289,7 +292,16 @@ class WhooshGeneration(Searcher):
         if docnum is None:
             return []
         body = self.searcher.stored_fields(docnum)["body"]
-        results = self.searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
+        # Whoosh's more_like, except that the key terms are those another article holds too:
+        # Bo1 ranks an article's own rarest words first, and twelve words no other article has
+        # find nothing (an article with a "related" list empty beside others on its subject).
+        reader = self.searcher.reader()
+        shared = [(t, w) for t, w in self.searcher.key_terms_from_text("body", body, numterms=RELATED_CANDIDATES)
+                  if reader.doc_frequency("body", t) > 1][:RELATED_TERMS]
+        if not shared:
+            return []
+        q = wq.Or([wq.Term("body", t, boost=w) for t, w in shared])
+        results = self.searcher.search(q, limit=limit, mask={docnum})
         return [Ranked(r.docnum, round(float(r.score), 4)) for r in results]
 
 

@@ -215,6 +215,26 @@ def test_related_articles(service):
     assert service.related("no-such-article") == []
 
 
+def test_related_articles_of_an_article_whose_rarest_words_are_its_own(tmp_path):
+    # Every word t-2 has that t-3 lacks is in t-2 alone (and rarer than what they share):
+    # the related list still finds t-3 through the words they share.
+    from indexer.build import full_rebuild as build
+    from datetime import datetime, timezone
+
+    when = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    shared = "الموازنة العراقية النفط الحكومة البرلمان"
+    own = " ".join(f"كلمةفريدة{c}" for c in "ابتثجحخدذرزسشصضطظعغفقكلمنهوي")
+    articles = [{"id": "t-1", "title": "الطقس", "body": "أمطار غزيرة في الشمال", "published_at": when},
+                {"id": "t-2", "title": "الموازنة", "body": shared + " " + own, "published_at": when},
+                {"id": "t-3", "title": "النفط", "body": shared + " وأسعار", "published_at": when}]
+    build(articles, str(tmp_path / "index"))
+    svc = SearchService(str(tmp_path / "index"))
+    try:
+        assert [h.id for h in svc.related("t-2")] == ["t-3"]
+    finally:
+        svc.close()
+
+
 def test_export_streams_hits_in_sort_order_past_the_paging_window(service):
     def req(**params):
         params = {k: [v] for k, v in params.items()}
