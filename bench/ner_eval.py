@@ -12,8 +12,12 @@ Speed: tokens per second of ``Extractor.extract`` on title + body of the first 2
 of ../shared/corpus/news.jsonl.gz, in this one process pinned to one core (cold caches, then a
 second pass). Prints one JSON object.
 
+--check-decoder: the tags of indexer.crf_tagger (the extractor's CRF decoder) against
+python-crfsuite's Tagger on every sentence of the news corpus, with the shipped model.
+
     python bench/ner_eval.py [--folds 5] [--articles 2000] [--jobs 2] [--variant clusters]
                              [--max-iterations N] [--setups crf,combined] [--skip-cv|--skip-speed]
+    python bench/ner_eval.py --check-decoder [ARTICLES]
 """
 
 from __future__ import annotations
@@ -35,8 +39,13 @@ sys.path.insert(0, HERE)
 
 import train_ner  # noqa: E402
 
-from indexer.arabic import tokenize  # noqa: E402
-from indexer.entities import LABELS, Extractor, bio_spans, model_path  # noqa: E402
+import pycrfsuite  # noqa: E402
+
+from indexer.arabic import normalize, tokenize  # noqa: E402
+from indexer.crf_tagger import CrfTagger  # noqa: E402
+from indexer.entities import LABELS, Extractor, bio_spans, model_path, sentence_features  # noqa: E402
+from indexer.entities import sentences as entity_sentences  # noqa: E402
+from indexer.entity_features import read_sentence  # noqa: E402
 
 NEWS = os.path.join(ROOT, "..", "shared", "corpus", "news.jsonl.gz")
 
@@ -113,16 +122,50 @@ def cross_validate(folds: int, jobs: int, variant: str = train_ner.VARIANT, para
             "scores": result}
 
 
-def speed(articles: int) -> dict:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+def news_texts(articles: int | None) -> list[str]:
+    """Title + body of the first ``articles`` of the news corpus (all of them for None)."""
     texts = []
     with gzip.open(NEWS, "rt", encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
             texts.append((record.get("title") or "") + "\n" + (record.get("body") or ""))
-            if len(texts) >= articles:
+            if articles is not None and len(texts) >= articles:
                 break
+    return texts
+
+
+def check_decoder(articles: int | None) -> dict:
+    """indexer.crf_tagger against python-crfsuite's own Tagger with the shipped model: the tags
+    of every sentence of the news corpus's articles, and the CPU seconds of each."""
+    reference = pycrfsuite.Tagger()
+    reference.open(model_path())
+    tagger = CrfTagger(model_path())
+    sentences = differ = tokens = 0
+    seconds = {"crfsuite": 0.0, "decoder": 0.0}
+    first = []
+    for text in news_texts(articles):
+        read = [read_sentence([normalize(t) for t, _, _ in tokens_]) for tokens_ in entity_sentences(text)]
+        began = time.process_time()
+        expected = [reference.tag(sentence_features(s.words)[0]) for s in read]
+        seconds["crfsuite"] += time.process_time() - began
+        began = time.process_time()
+        got = tagger.tag(read)
+        seconds["decoder"] += time.process_time() - began
+        for sentence, a, b in zip(read, expected, got):
+            if a != b:
+                differ += 1
+                if len(first) < 5:
+                    first.append({"words": " ".join(sentence.words), "crfsuite": a, "decoder": b})
+        sentences += len(read)
+        tokens += sum(len(s.words) for s in read)
+    return {"sentences": sentences, "tokens": tokens, "sentences_differing": differ, "first_differences": first,
+            "cpu_seconds_with_features": {k: round(v, 1) for k, v in seconds.items()}}
+
+
+def speed(articles: int) -> dict:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    texts = news_texts(articles)
     tokens = sum(1 for text in texts for _ in tokenize(text))
     began = time.perf_counter()
     extractor = Extractor()
@@ -154,7 +197,14 @@ def main() -> None:
     parser.add_argument("--max-iterations", type=int, default=None,
                         help="L-BFGS iterations per fold (fewer: a quicker, slightly lower estimate)")
     parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated subset of " + ", ".join(SETUPS))
+    parser.add_argument("--check-decoder", type=int, nargs="?", const=-1, default=None, metavar="ARTICLES",
+                        help="compare indexer.crf_tagger's tags with python-crfsuite's on the news corpus "
+                             "(all articles, or the first ARTICLES) and stop")
     args = parser.parse_args()
+    if args.check_decoder is not None:
+        result = check_decoder(None if args.check_decoder < 0 else args.check_decoder)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
     report = {"model": os.path.relpath(model_path(), ROOT),
               "model_bytes": os.path.getsize(model_path())}
     if not args.skip_cv:

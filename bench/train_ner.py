@@ -14,7 +14,6 @@ runs both). Prints the training figures as JSON.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -27,7 +26,7 @@ sys.path.insert(0, ROOT)
 import pycrfsuite  # noqa: E402
 
 from indexer.arabic import normalize, tokenize  # noqa: E402
-from indexer.entities import MODEL_FILE, attributes_path, sentence_features  # noqa: E402
+from indexer.entities import MODEL_FILE, sentence_features  # noqa: E402
 
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "corpus", "ner", "anercorp_train.conll")
 DEFAULT_OUT = os.path.join(ROOT, "indexer", "data", MODEL_FILE)
@@ -130,14 +129,6 @@ def train(data, out_path: str, params: dict = PARAMS, variant: str = VARIANT) ->
     trainer.train(out_path)
     seconds = time.perf_counter() - began
     last = trainer.logparser.last_iteration or {}
-    tagger = pycrfsuite.Tagger()
-    tagger.open(out_path)
-    attributes = sorted({attribute for attribute, _ in tagger.info().state_features})
-    tagger.close()
-    # gzip without a timestamp (mtime=0): the same model gives the same bytes.
-    with open(attributes_path(out_path), "wb") as raw, \
-            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
-        packed.write("".join(a + "\n" for a in attributes).encode("utf-8"))
     return {
         "sentences": len(data),
         "tokens": sum(len(d[2]) for d in data),
@@ -146,8 +137,6 @@ def train(data, out_path: str, params: dict = PARAMS, variant: str = VARIANT) ->
         "loss": round(last.get("loss", 0.0), 1),
         "active_features": last.get("active_features"),
         "model_bytes": os.path.getsize(out_path),
-        "attributes": len(attributes),
-        "attributes_bytes": os.path.getsize(attributes_path(out_path)),
         "params": params,
         "variant": variant,
     }

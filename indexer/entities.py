@@ -3,8 +3,9 @@
 ``extract(text)`` returns ``Entity`` spans with exact character offsets into ``text``. Three
 sources are combined, in this order of trust:
 
-1. a linear-chain CRF (python-crfsuite) trained on ANERcorp by ``bench/train_ner.py``; its
-   features come from ``arabic.normalize``, ``arabic.stem``/``light10``, affixes, word shape,
+1. a tagger of the sentences' words (``Tagger``): the shipped one is a linear-chain CRF trained
+   on ANERcorp by ``bench/train_ner.py`` (python-crfsuite) and decoded by ``indexer.crf_tagger``;
+   its features come from ``arabic.normalize``, ``arabic.stem``/``light10``, affixes, word shape,
    the gazetteers and the words around (±2);
 2. gazetteer phrases the CRF missed (``indexer.gazetteers``: CLDR places, curated
    organisations), longest match on normalised tokens, a leading و/ف/ب/ل/ك on the first word
@@ -35,23 +36,21 @@ import os
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable
-
-import pycrfsuite
+from typing import Iterable, Protocol
 
 from indexer.arabic import is_stop, normalize, tokenize
 from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_in_full
-from indexer.entity_features import (CLUSTERS_FILE, attributes_path, model_word_features, sentence_features,
-                                     word_clusters)
+from indexer.crf_tagger import CrfTagger
+from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
 from indexer.gazetteers import (GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
                                 PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, person_first_names)
 
 # Re-exported: the keys, features and dictionary pass live in indexer.entity_keys,
 # indexer.entity_features and indexer.entity_dictionary.
-__all__ = ["Entity", "Extractor", "KnownNames", "extract", "entity_key", "display_name", "sentence_features",
-           "clean_spans", "word_clusters", "LABELS", "KIND_LABEL", "MODEL_FILE", "CLUSTERS_FILE",
-           "model_path", "attributes_path"]
+__all__ = ["Entity", "Extractor", "Tagger", "Sentence", "KnownNames", "extract", "entity_key", "display_name",
+           "sentence_features", "clean_spans", "word_clusters", "LABELS", "KIND_LABEL", "MODEL_FILE",
+           "CLUSTERS_FILE", "model_path", "load_tagger"]
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
 MODEL_FILE = "ner.crfsuite"
@@ -78,9 +77,25 @@ class Entity:
     key: str
 
 
+class Tagger(Protocol):
+    """What the extractor needs of a model: BIO tags (``B-PER``, ``I-ORG``, ``O``; labels of
+    LABELS) for every word of every sentence. All sentences of a text come in one call."""
+
+    def tag(self, sentences: list[Sentence]) -> list[list[str]]: ...
+
+
 def model_path() -> str:
     """The shipped model file inside the installed ``indexer`` package."""
     return str(resources.files("indexer") / "data" / MODEL_FILE)
+
+
+def load_tagger(path: str) -> Tagger:
+    """The tagger stored in the model file ``path`` (a CRFsuite model: ``*.crfsuite``)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"entity model not found: {path} (run `make model`)")
+    if path.endswith(".crfsuite"):
+        return CrfTagger(path)
+    raise ValueError(f"unknown entity model format: {path}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,17 +143,14 @@ def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
 class Extractor:
     """Named-entity extractor; load once, call ``extract`` for each text.
 
+    ``model``: a model file (the shipped one by default); ``tagger``: a Tagger object instead.
     ``use_gazetteer`` and ``use_patterns`` switch steps 2 and 3 off (for measurements).
     """
 
-    def __init__(self, model: str | None = None, *, use_gazetteer: bool = True,
+    def __init__(self, model: str | None = None, *, tagger: Tagger | None = None, use_gazetteer: bool = True,
                  use_patterns: bool = True):
         self.model = model or model_path()
-        if not os.path.exists(self.model):
-            raise FileNotFoundError(f"entity model not found: {self.model} (run `make model`)")
-        self._tagger = pycrfsuite.Tagger()
-        self._tagger.open(self.model)
-        self._word_features = model_word_features(self.model)
+        self.tagger = tagger if tagger is not None else load_tagger(self.model)
         self.use_gazetteer = use_gazetteer
         self.use_patterns = use_patterns
 
@@ -150,9 +162,11 @@ class Extractor:
         if not text:
             return []
         found: list[tuple[int, int, str, str, KnownName | None, bool]] = []
-        for tokens in sentences(text):
-            words = [_normalized(t) for t, _, _ in tokens]
-            spans = clean_spans(self.tag_sentence(words), words)
+        token_lists = list(sentences(text))
+        read = [read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in token_lists]
+        for tokens, sentence, tags in zip(token_lists, read, self.tagger.tag(read)):
+            words = sentence.words
+            spans = clean_spans(self.sentence_spans(sentence, tags), words)
             merged = known.merge(spans, words) if known is not None else \
                 [(s, e, label, None, False) for s, e, label in spans]
             for start, end, label, name, agreed in merged:
@@ -164,10 +178,10 @@ class Extractor:
             found = named_in_full(found)
         return [Entity(text[b:f], label, b, f, key) for b, f, label, key, _, _ in found]
 
-    def tag_sentence(self, words: list[str]) -> list[tuple[int, int, str]]:
-        """Entity spans (start, end, label) over one sentence of normalised words."""
-        features, matches, after_title = sentence_features(words, self._word_features)
-        tags = self._tagger.tag(features)
+    def sentence_spans(self, sentence: Sentence, tags: list[str]) -> list[tuple[int, int, str]]:
+        """Entity spans (start, end, label) of one sentence: the tagger's, then gazetteer phrases
+        and names after titles where it found nothing."""
+        words = sentence.words
         spans = bio_spans(tags)
         if self.use_patterns:
             spans = _join_name_parts(spans, words)
@@ -175,7 +189,7 @@ class Extractor:
         for s, e, _ in spans:
             taken[s:e] = [True] * (e - s)
         if self.use_gazetteer:
-            for s, e, label in matches:
+            for s, e, label in sentence.matches:
                 if not any(taken[s:e]):
                     if label == "ORG" and e < len(words) and words[e] in NATIONALITIES \
                             and not taken[e]:
@@ -183,10 +197,9 @@ class Extractor:
                     spans.append((s, e, label))
                     taken[s:e] = [True] * (e - s)
         if self.use_patterns:
-            spans += _names_after_titles(words, after_title, taken)
+            spans += _names_after_titles(words, sentence.after_title, taken)
         spans.sort()
         return spans
-
 
 
 def _join_name_parts(spans, words):

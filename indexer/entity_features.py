@@ -1,13 +1,14 @@
 """The CRF tagger's features of a sentence of normalised words (``sentence_features``), the
-gazetteer phrases and office titles they mark, the word-cluster table, and the model's attribute
-list that prunes them (``attributes_path``). Used by ``indexer.entities`` to tag and by
-``bench/train_ner.py`` to train, so both see exactly the same features."""
+gazetteer phrases and office titles they mark, and the word-cluster table. Used by
+``indexer.crf_tagger`` to tag (a word's features from ``word_feature_parts``, the sentence's from
+``context_features``) and by ``bench/train_ner.py`` to train, so both see exactly the same
+features."""
 
 from __future__ import annotations
 
 import functools
 import gzip
-import os
+from dataclasses import dataclass
 from importlib import resources
 
 from indexer.arabic import is_stop, light10, stem
@@ -142,56 +143,46 @@ def title_ends(words: list[str]) -> set[int]:
     return ends
 
 
-def sentence_features(words: list[str], word_features=None
-                      ) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
-    """CRF features of a sentence of normalised words, with its gazetteer matches and the
-    positions after titles (reused by the extractor's later steps). ``word_features`` replaces
-    the per-word feature function (the extractor passes one pruned to its model)."""
-    cached = list(map(word_features or _word_features, words))
-    matches = gazetteer_matches(words)
-    after_title = title_ends(words)
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence as a tagger reads it: its normalised words, the gazetteer phrases in them and
+    the positions right after an office title (the extractor's later steps use both too)."""
+
+    words: list[str]
+    matches: list[tuple[int, int, str]]
+    after_title: set[int]
+
+
+def read_sentence(words: list[str]) -> Sentence:
+    return Sentence(words, gazetteer_matches(words), title_ends(words))
+
+
+def context_features(sentence: Sentence) -> list[tuple[int, str]]:
+    """(position, feature) of the CRF features that depend on the sentence, not on one word."""
+    n = len(sentence.words)
+    out = [(0, "-1BOS"), (n - 1, "+1EOS")] if n else []
+    out += [(i, "aftertitle") for i in sorted(sentence.after_title) if i < n]
+    for start, end, label in sentence.matches:
+        out.append((start, "gB=" + label))
+        out += [(k, "gI=" + label) for k in range(start + 1, end)]
+    return out
+
+
+# The features of one word, uncached (indexer.crf_tagger caches its own score vectors instead).
+word_feature_parts = _word_features.__wrapped__
+
+
+def sentence_features(words: list[str]) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
+    """CRF features of a sentence of normalised words (as training gives them to CRFsuite), with
+    its gazetteer matches and the positions after titles."""
+    sentence = read_sentence(words)
+    cached = list(map(_word_features, words))
     n = len(words)
     features = []
     padded = [_PAD, _PAD, *cached, _PAD, _PAD]
     for i in range(n):
         features.append([*padded[i + 2][0], *padded[i + 1][2], *padded[i + 3][3],
                          *padded[i][1], *padded[i + 4][4]])
-    if n:
-        features[0].append("-1BOS")
-        features[-1].append("+1EOS")
-    for i in after_title:
-        if i < n:
-            features[i].append("aftertitle")
-    for start, end, label in matches:
-        features[start].append("gB=" + label)
-        for k in range(start + 1, end):
-            features[k].append("gI=" + label)
-    return features, matches, after_title
-
-
-def attributes_path(model: str) -> str:
-    """The list of the model's attributes (feature names), written next to it by training."""
-    return os.path.splitext(model)[0] + ".attributes.gz"
-
-
-def _read_attributes(model: str) -> frozenset[str] | None:
-    path = attributes_path(model)
-    if not os.path.exists(path):
-        return None
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        return frozenset(line.rstrip("\n") for line in lines)
-
-
-def _pruned_word_features(attributes: frozenset[str], word: str) -> tuple[tuple[str, ...], ...]:
-    """``_word_features`` without the features the model has no weight for. CRFsuite ignores
-    those anyway, so the tags are the same; passing fewer strings to the tagger is faster."""
-    return tuple(tuple(f for f in part if f in attributes) for part in _word_features(word))
-
-
-def model_word_features(model: str):
-    """The per-word feature function to tag with ``model``: pruned to the model's attributes when
-    training wrote their list next to it, else all of them."""
-    attributes = _read_attributes(model)
-    if attributes is None:
-        return _word_features
-    return functools.lru_cache(maxsize=1 << 18)(functools.partial(_pruned_word_features, attributes))
+    for i, feature in context_features(sentence):
+        features[i].append(feature)
+    return features, sentence.matches, sentence.after_title

@@ -1,0 +1,118 @@
+"""indexer.crf_tagger decodes a CRFsuite model itself: the same tags as python-crfsuite's Tagger."""
+
+import gzip
+import itertools
+import json
+import random
+
+import pycrfsuite
+import pytest
+
+from indexer import entities
+from indexer.crf_tagger import CrfTagger, read_model
+from indexer.entities import Extractor, Sentence, load_tagger, model_path, sentence_features
+from indexer.entity_features import read_sentence
+
+LABELS = ["O", "B-PER", "I-PER", "B-LOC"]
+
+
+def random_sentence(rng, size):
+    return [[f"w={rng.randrange(30)}", f"s={rng.randrange(5)}"] + (["x"] if rng.random() < 0.3 else [])
+            for _ in range(size)]
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    """A CRF trained on random sequences (features → tags), so its weights are arbitrary."""
+    rng = random.Random(7)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for _ in range(200):
+        items = random_sentence(rng, rng.randrange(1, 12))
+        trainer.append(items, [rng.choice(LABELS) for _ in items])
+    trainer.set_params({"c1": 0.0, "c2": 0.1, "max_iterations": 30, "feature.possible_transitions": True})
+    path = str(tmp_path_factory.mktemp("crf") / "small.crfsuite")
+    trainer.train(path)
+    return path
+
+
+def test_the_weights_read_are_the_model_s(small_model):
+    labels, weights, transitions = read_model(small_model)
+    info = pycrfsuite.Tagger()
+    info.open(small_model)
+    dump = info.info()
+    assert sorted(labels) == sorted(LABELS)
+    # The dump prints six decimals; the file holds the exact float64 the tagger adds.
+    for (attribute, label), weight in dump.state_features.items():
+        assert weights[attribute][labels.index(label)] == pytest.approx(weight, abs=1e-6)
+    assert len(weights) == len({a for a, _ in dump.state_features})
+    for (source, target), weight in dump.transitions.items():
+        assert transitions[labels.index(source), labels.index(target)] == pytest.approx(weight, abs=1e-6)
+
+
+class FixedWords(CrfTagger):
+    """The decoder over hand-made feature lists (a word is the index of its features)."""
+
+    def __init__(self, path, items):
+        super().__init__(path)
+        self.items = items
+
+    def word_scores(self, words):
+        import numpy as np
+        return np.stack([[self._sum(self.items[int(w)]), self._zero, self._zero, self._zero, self._zero]
+                         for w in words])
+
+
+def test_same_tags_as_crfsuite_on_random_sequences(small_model, monkeypatch):
+    monkeypatch.setattr("indexer.crf_tagger.context_features", lambda sentence: [])
+    reference = pycrfsuite.Tagger()
+    reference.open(small_model)
+    rng = random.Random(11)
+    batches = [[random_sentence(rng, rng.randrange(1, 25)) for _ in range(rng.randrange(1, 8))]
+               for _ in range(100)]
+    for batch in batches:
+        items = [item for sentence in batch for item in sentence]
+        tagger, start, sentences = FixedWords(small_model, items), 0, []
+        for sentence in batch:
+            sentences.append(Sentence([str(i) for i in range(start, start + len(sentence))], [], set()))
+            start += len(sentence)
+        assert tagger.tag(sentences) == [reference.tag(sentence) for sentence in batch]
+
+
+def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir):
+    """The shipped model on the sentences of 250 news articles (bench/ner_eval.py
+    --check-decoder compares all of the corpus)."""
+    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
+        texts = [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, 250))]
+    reference = pycrfsuite.Tagger()
+    reference.open(model_path())
+    tagger = CrfTagger(model_path())
+    compared = 0
+    for text in texts:
+        sentences = [read_sentence([entities.normalize(t) for t, _, _ in tokens])
+                     for tokens in entities.sentences(text)]
+        expected = [reference.tag(sentence_features(s.words)[0]) for s in sentences]
+        assert tagger.tag(sentences) == expected
+        compared += len(sentences)
+    assert compared > 2000
+
+
+def test_another_tagger_plugs_into_the_extractor():
+    class Everything:  # every word its own place
+        def tag(self, sentences):
+            return [["B-LOC"] * len(s.words) for s in sentences]
+
+    found = Extractor(tagger=Everything(), use_gazetteer=False, use_patterns=False).extract("زرت بغداد والبصرة")
+    assert [(e.text, e.label) for e in found] == [("زرت", "LOC"), ("بغداد", "LOC"), ("والبصرة", "LOC")]
+
+
+def test_a_model_file_of_another_kind_is_refused(tmp_path):
+    other = tmp_path / "model.bin"
+    other.write_bytes(b"\0" * 64)
+    with pytest.raises(ValueError, match="unknown entity model format"):
+        load_tagger(str(other))
+    fake = tmp_path / "fake.crfsuite"
+    fake.write_bytes(b"\0" * 64)
+    with pytest.raises(ValueError, match="not a CRFsuite model"):
+        load_tagger(str(fake))
+    with pytest.raises(FileNotFoundError, match="make model"):
+        load_tagger(str(tmp_path / "missing.crfsuite"))
