@@ -64,6 +64,8 @@ _normalized = functools.lru_cache(maxsize=1 << 18)(normalize)
 
 # Characters between two tokens that end a sentence: . ! ? ؟ ؛ : and line breaks.
 _SENTENCE_BREAK = re.compile(r"[.!?\u061F\u061B:\n]")
+# Characters between two tokens that no name runs across: commas, brackets, quotation marks.
+_NAME_BREAK = re.compile(r"[,\u060C()\[\]{}«»\"“”]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,8 @@ class Extractor:
         read = [read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in token_lists]
         for tokens, sentence, tags in zip(token_lists, read, self.tagger.tag(read)):
             words = sentence.words
-            spans = clean_spans(self.sentence_spans(sentence, tags), words)
+            spans = self.sentence_spans(sentence, tags)
+            spans = clean_spans(split_at_punctuation(spans, words, text, tokens), words)
             merged = known.merge(spans, words) if known is not None else \
                 [(s, e, label, None, False) for s, e, label in spans]
             for start, end, label, name, agreed in merged:
@@ -239,6 +242,22 @@ def _names_after_titles(words, after_title, taken):
 # ---------------------------------------------------------------------------------------------
 # Cleaning the tagger's spans before they are linked.
 # ---------------------------------------------------------------------------------------------
+
+def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], text: str,
+                         tokens: list[tuple[str, int, int]]) -> list[tuple[int, int, str]]:
+    """Spans cut where a comma, bracket or quotation mark stands between two of their words
+    (a tagger's ORG over "بي بي سي)، السبت، أن سكريبال"); a piece of stop words, day and month
+    names only is dropped (السبت)."""
+    out = []
+    for start, end, label in spans:
+        cuts = [i for i in range(start + 1, end) if _NAME_BREAK.search(text, tokens[i - 1][2], tokens[i][1])]
+        if not cuts:
+            out.append((start, end, label))
+            continue
+        bounds = [start, *cuts, end]
+        out += [(s, e, label) for s, e in zip(bounds, bounds[1:])
+                if not all(is_stop(w) or w in TRAILING_WORDS for w in words[s:e])]
+    return out
 
 def _is_generic_place(words: list[str]) -> bool:
     return all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words)

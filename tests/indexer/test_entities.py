@@ -233,3 +233,28 @@ def test_a_short_word_with_a_clitic_starts_a_longer_known_name():
     words = [normalize(w) for w in "قال لبي بي سي ولبي بي سي بي".split()]
     assert [(s, e, n.ref) for s, e, n, _ in known.find(words)] == [(1, 4, "bbc"), (4, 7, "bbc")]
 
+
+class WholeSentence:
+    """A tagger that makes each sentence one name of ``label``."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def tag(self, sentences):
+        return [["B-" + self.label] + ["I-" + self.label] * (len(s.words) - 1) for s in sentences]
+
+
+def test_a_name_does_not_run_across_a_comma_or_a_bracket():
+    extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
+    found_ = [(e.text, e.label) for e in extractor.extract("بي بي سي)، السبت، أن سكريبال")]
+    assert found_ == [("بي بي سي", "ORG"), ("أن سكريبال", "ORG")]  # السبت alone is dropped
+    quoted = [e.text for e in extractor.extract("حزب العمال الكردستاني «بي كا كا»")]
+    assert quoted == ["حزب العمال الكردستاني", "بي كا كا"]
+    assert [e.text for e in extractor.extract("هيئة الإذاعة البريطانية")] == ["هيئة الإذاعة البريطانية"]
+
+
+def test_the_bbc_is_found_before_a_comma_and_a_bracket_with_the_known_names():
+    known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc")])
+    extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
+    found_ = [(e.text, e.key) for e in extractor.extract("بي بي سي)، السبت، أن سكريبال", known)]
+    assert found_[0] == ("بي بي سي", entity_key("بي بي سي"))
