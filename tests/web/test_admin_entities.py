@@ -6,10 +6,11 @@ import html
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from archive import authority
-from archive.models import ArticleEntity, Entity, EntityAlias
+from archive.models import Article, ArticleEntity, Entity, EntityAlias
 from tests.conftest import ROOT, build_instance
 from tests.web.test_admin import PASSWORD, sign_in, token
 
@@ -207,6 +208,29 @@ def test_merge_preview_changes_nothing_and_confirm_merges(app):
         r = client.post(f"/admin/entities/{keep['id']}/merge", data={"other": other, "csrf_token": csrf})
         assert r.status_code == 400 and message in text(r), other
     assert counts(app) == before
+
+
+def test_merge_preview_lists_the_articles_that_change_with_links(app, monkeypatch):
+    client = app.test_client()
+    csrf = sign_in(client, lang="en")
+    keep, gone = find(app, "حيدر العبادي"), find(app, "عادل عبد المهدي")
+    with _db(app).session() as s:
+        changing = {a.id: a.title for a in s.scalars(select(Article).join(ArticleEntity).where(
+            ArticleEntity.entity_id == int(gone["id"][1:])))}
+    assert len(changing) > 1
+    page = text(client.post(f"/admin/entities/{keep['id']}/merge", data={"other": gone["id"], "csrf_token": csrf}))
+    preview = preview_of(page)
+    assert "The articles that change:" in preview
+    assert set(re.findall(r'<a href="/article/([^"]+)">', preview)) == set(changing)
+    for title in changing.values():
+        assert str(escape(title)) in preview
+    assert f'/admin/entities/{gone["id"]}#articles' not in preview  # all of them are on the page
+    # more than a page: the newest page, and a link to the merged entry's own list of them
+    monkeypatch.setattr("web.admin.entities.ARTICLES_PER_PAGE", 1)
+    preview = preview_of(text(client.post(f"/admin/entities/{keep['id']}/merge",
+                                          data={"other": gone["id"], "csrf_token": csrf})))
+    assert len(re.findall(r'<a href="/article/', preview)) == 1
+    assert f'<a href="/admin/entities/{gone["id"]}#articles">All {len(changing)} articles of {gone["id"]}</a>' in preview
 
 
 

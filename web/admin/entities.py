@@ -116,6 +116,9 @@ def entity_merge(entity_id: str):
     try:
         preview = authority.merge_preview(archive_db(), entity_id, other)
         if request.form.get("confirm") != "1":
+            # The articles that change are those of the merged entry: the newest page of them.
+            _total, preview["changing"] = authority.articles_of(archive_db(), preview["merged"],
+                                                                limit=ARTICLES_PER_PAGE)
             return _entity_page(entity_id, preview=preview, other=other)
         result = authority.merge(archive_db(), entity_id, other)
     except authority.AuthorityError as exc:
