@@ -95,9 +95,9 @@ def _ingest(paths, fmt, source, as_json, reindex, fingerprint):
         report = ingest(archive_db(), paths, fmt=fmt, source=source,
                         default_tz=current_app.config["ARSHIF_TIMEZONE"],
                         source_timezones=current_app.config.get("SOURCE_TIMEZONES") or {},
-                        progress=ingest_progress(progress), on_stored=wiring.entity_linker(),
+                        progress=ingest_progress(progress), on_stored=wiring.entity_linker(current_app.config),
                         job_id=current_job().id, fingerprint=fingerprint)
-    except ValueError as exc:  # a time-zone name in the configuration that zoneinfo does not know
+    except (ValueError, OSError) as exc:  # a time-zone name zoneinfo does not know, ENTITY_MODEL unreadable
         raise ConsoleError(exc)
     progress.done()
     for error in report.errors:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -71,7 +72,11 @@ def entities_reextract(since, as_json):
 
     db = archive_db()
     progress = Progress(_("re-extracted"), quiet=as_json)
-    result = reextract(db, wiring.entity_linker(), since=since, progress=with_job_progress(progress))
+    try:
+        linker = wiring.entity_linker(current_app.config)
+    except (ValueError, OSError) as exc:  # ENTITY_MODEL missing or not a model
+        raise ConsoleError(exc)
+    result = reextract(db, linker, since=since, progress=with_job_progress(progress))
     progress.done()
     note_result(result, f"re-extracted {result['articles']:,} articles, {result['changed']:,} changed")
     if as_json:

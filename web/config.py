@@ -45,6 +45,9 @@ SOLR_REPLICAS = 2
 # Basic authentication, when the cluster uses it (None: none).
 SOLR_USER = None
 SOLR_PASSWORD = None
+# The entity tagger's model file (ingest and `arshif entities reextract`; env ARSHIF_ENTITY_MODEL);
+# None: the model shipped in indexer/data. After changing it, run `arshif entities reextract`.
+ENTITY_MODEL = None
 # Seconds search keeps the authority file (entity names, aliases, merges) before re-reading it
 # (in the background: searches go on with the last good copy meanwhile, and through an outage).
 AUTHORITY_TTL = 60

@@ -43,13 +43,15 @@ def index_builds(config: Mapping) -> IndexBuilds:
     return IndexBuilds(config)
 
 
-def entity_linker():
-    """Entity extraction at ingest: the extractor and key from indexer, stored by archive
-    (loads the CRF model, so only the commands that extract call it)."""
+def entity_linker(config: Mapping):
+    """Entity extraction at ingest: the extractor (with the model ENTITY_MODEL names, or the
+    shipped one) and key from indexer, stored by archive (loads the model, so only the commands
+    that extract call it)."""
     from archive.authority import EntityLinker
     from indexer.entities import Extractor, KnownNames
 
-    return EntityLinker(Extractor().extract, entity_key, display_name, known_names=KnownNames)
+    return EntityLinker(Extractor(config.get("ENTITY_MODEL") or None).extract, entity_key, display_name,
+                        known_names=KnownNames)
 
 
 def seed_authority(db: Database) -> int:

@@ -128,7 +128,30 @@ def test_the_sample_links_the_names_a_reader_sees(client):
             assert "دونالد ترامب" in [e["name"] for e in hit["entities"]], hit["title"]
 
 
-def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path):
+def another_model(path) -> str:
+    """A CRF of its own (trained on a few sample articles as the shipped model tags them, for a
+    few iterations), so it tags differently: a model change."""
+    import pycrfsuite
+
+    from indexer.arabic import normalize
+    from indexer.entities import Extractor, sentence_features, sentences
+    from indexer.entity_features import read_sentence
+
+    tagger = Extractor().tagger
+    trainer = pycrfsuite.Trainer(verbose=False)
+    lines = (ROOT / "sample" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    for record in map(json.loads, lines[:12]):
+        text = record["title"] + "\n" + record["body"]
+        read = [read_sentence([normalize(t) for t, _, _ in tokens]) for tokens in sentences(text)]
+        for sentence, tags in zip(read, tagger.tag(read)):
+            trainer.append(sentence_features(sentence.words)[0], tags)
+    trainer.set_params({"c1": 0.1, "c2": 0.01, "max_iterations": 15})
+    trainer.train(str(path))
+    return str(path)
+
+
+@pytest.mark.parametrize("model_change", [False, True], ids=["same-model", "new-model"])
+def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path, model_change):
     from archive.authority import export_entities
 
     app = build_instance(tmp_path / "instance", ROOT / "sample", RATELIMIT_ENABLED=False)
@@ -148,10 +171,13 @@ def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path):
               for k, i in (("harris", harris["id"]), ("tedros", kept))}
     assert before["harris"] > 0 and before["tedros"] > 0
 
+    if model_change:  # the archive moves to another model (ENTITY_MODEL) and extracts again
+        app.config["ENTITY_MODEL"] = another_model(tmp_path / "other.crfsuite")
     result = runner.invoke(args=["entities", "reextract", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.splitlines()[0])
     assert report["articles"] == 48
+    assert (report["changed"] > 0) == model_change
     for key, eid, name in (("harris", harris["id"], renamed["name"]), ("tedros", kept, new["name"])):
         data = client.get(f"/api/v1/search?person={eid}").get_json()
         assert data["total"] == before[key], key
@@ -163,3 +189,6 @@ def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path):
     assert again == {"articles": 48, "changed": 0}
     bad = runner.invoke(args=["entities", "reextract", "--since", "yesterday"])
     assert bad.exit_code != 0 and "Invalid value" in bad.output
+    app.config["ENTITY_MODEL"] = str(tmp_path / "missing.crfsuite")
+    bad = runner.invoke(args=["entities", "reextract"])
+    assert bad.exit_code == 1 and "entity model not found" in bad.output and "Traceback" not in bad.output
