@@ -109,7 +109,8 @@ def kmeans(vectors: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 
 
 
 def build(corpus: str, n_words: int, sizes: tuple[int, ...] = SIZES, dimensions: int = DIMENSIONS
-          ) -> tuple[list[str], np.ndarray]:
+          ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The most frequent words, their cluster at each size (one column each) and their unit vectors."""
     docs, vocabulary = read_corpus(corpus)
     tokens = np.concatenate([part for doc in docs for part in (doc, np.array([-1]))])
     freq = np.bincount(tokens[tokens >= 0], minlength=len(vocabulary))
@@ -124,7 +125,7 @@ def build(corpus: str, n_words: int, sizes: tuple[int, ...] = SIZES, dimensions:
     vectors = randomized_svd(ppmi(counts), dimensions, rng).astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     labels = np.stack([kmeans(vectors, k, np.random.default_rng(SEED + k)) for k in sizes], axis=1)
-    return [vocabulary[i] for i in words], labels
+    return [vocabulary[i] for i in words], labels, vectors
 
 
 def main() -> None:
@@ -135,10 +136,16 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="cluster counts, coarse to fine, one column each (the tagger reads two)")
     parser.add_argument("--dimensions", type=int, default=DIMENSIONS)
+    parser.add_argument("--vectors", default=None,
+                        help="also write the words' vectors here (.npz: words, vectors as float16), "
+                             "the network tagger's input (bench/train_ner_network.py)")
     args = parser.parse_args()
     began = time.perf_counter()
     sizes = tuple(int(k) for k in args.sizes.split(","))
-    words, labels = build(args.corpus, args.words, sizes, args.dimensions)
+    words, labels, vectors = build(args.corpus, args.words, sizes, args.dimensions)
+    if args.vectors:
+        with open(args.vectors, "wb") as out:  # np.savez_compressed of a file object: no timestamp
+            np.savez_compressed(out, words=np.array(words), vectors=vectors.astype(np.float16))
     with open(args.out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
         packed.write("".join(w + "".join(f"\t{c}" for c in row) + "\n"
                              for w, row in zip(words, labels.tolist())).encode("utf-8"))
