@@ -15,7 +15,7 @@ second pass). Prints one JSON object.
 --check-decoder: the tags of indexer.crf_tagger (the extractor's CRF decoder) against
 python-crfsuite's Tagger on every sentence of the news corpus, with the shipped model.
 
-    python bench/ner_eval.py [--folds 5] [--articles 2000] [--jobs 2] [--variant clusters]
+    python bench/ner_eval.py [--folds 5] [--articles 2000] [--jobs 2] [--variant clusters] [--model PATH]
                              [--max-iterations N] [--setups crf,combined] [--skip-cv|--skip-speed]
     python bench/ner_eval.py --check-decoder [ARTICLES]
 """
@@ -162,13 +162,13 @@ def check_decoder(articles: int | None) -> dict:
             "cpu_seconds_with_features": {k: round(v, 1) for k, v in seconds.items()}}
 
 
-def speed(articles: int) -> dict:
+def speed(articles: int, model: str | None = None) -> dict:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     texts = news_texts(articles)
     tokens = sum(1 for text in texts for _ in tokenize(text))
     began = time.perf_counter()
-    extractor = Extractor()
+    extractor = Extractor(model)
     load_seconds = time.perf_counter() - began
     passes = []
     entities = 0
@@ -193,6 +193,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--skip-cv", action="store_true", help="measure speed only")
     parser.add_argument("--skip-speed", action="store_true", help="cross-validate only")
+    parser.add_argument("--model", default=None, help="the model whose speed to measure (default: the shipped one; "
+                                                       "a .npz is the network tagger)")
     parser.add_argument("--variant", default=train_ner.VARIANT, choices=sorted(train_ner.VARIANTS))
     parser.add_argument("--max-iterations", type=int, default=None,
                         help="L-BFGS iterations per fold (fewer: a quicker, slightly lower estimate)")
@@ -205,8 +207,8 @@ def main() -> None:
         result = check_decoder(None if args.check_decoder < 0 else args.check_decoder)
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    report = {"model": os.path.relpath(model_path(), ROOT),
-              "model_bytes": os.path.getsize(model_path())}
+    model = args.model or model_path()
+    report = {"model": os.path.relpath(model, ROOT), "model_bytes": os.path.getsize(model)}
     if not args.skip_cv:
         params = dict(train_ner.PARAMS)
         if args.max_iterations:
@@ -216,7 +218,7 @@ def main() -> None:
     if args.skip_speed:
         pass
     elif os.path.exists(NEWS):
-        report["speed"] = speed(args.articles)
+        report["speed"] = speed(args.articles, model)
     else:
         report["speed"] = {"skipped": f"{NEWS} not found"}
     print(json.dumps(report, ensure_ascii=False, indent=2))

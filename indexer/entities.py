@@ -41,6 +41,7 @@ from typing import Iterable, Protocol
 from indexer.arabic import is_stop, normalize, tokenize
 from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_in_full
 from indexer.crf_tagger import CrfTagger
+from indexer.entity_network import NetworkTagger
 from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
 from indexer.gazetteers import (GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
@@ -92,11 +93,14 @@ def model_path() -> str:
 
 
 def load_tagger(path: str) -> Tagger:
-    """The tagger stored in the model file ``path`` (a CRFsuite model: ``*.crfsuite``)."""
+    """The tagger stored in the model file ``path`` (a CRFsuite model: ``*.crfsuite``; the network
+    tagger of ``indexer.entity_network``: ``*.npz``)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"entity model not found: {path} (run `make model`)")
     if path.endswith(".crfsuite"):
         return CrfTagger(path)
+    if path.endswith(".npz"):
+        return NetworkTagger(path)
     raise ValueError(f"unknown entity model format: {path}")
 
 
