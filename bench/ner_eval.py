@@ -78,12 +78,7 @@ def run_fold(args):
             for text, offsets, _, tags in held_out:
                 gold = gold_spans(offsets, tags)
                 found = {(e.start, e.end, e.label) for e in extractor.extract(text)}
-                for span in found & gold:
-                    tp[span[2]] += 1
-                for span in found - gold:
-                    fp[span[2]] += 1
-                for span in gold - found:
-                    fn[span[2]] += 1
+                train_ner.tally(found, gold, tp, fp, fn)
             counts[name] = (tp, fp, fn)
     return fold, figures["seconds"], counts
 

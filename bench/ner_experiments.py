@@ -245,12 +245,8 @@ def run_fold(job):
             words, tags = _DATA[k][2], _DATA[k][3]
             gold = set(bio_spans(tags))
             found = set(clean_spans(bio_spans(tagger.tag(feats[k])), words))
-            for span in found & gold:
-                tp[span[2]] += 1
-            for span in found - gold:
-                fp[span[2]] += 1
+            train_ner.tally(found, gold, tp, fp, fn)
             for span in gold - found:
-                fn[span[2]] += 1
                 errors[span[2] + ":" + _error_class(span, found)] += 1
         tagger.close()
     return tp, fp, fn, errors, seconds

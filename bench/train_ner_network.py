@@ -221,13 +221,7 @@ def run_fold(job):
                 piece = words[start:start + MAX_SEQUENCE]
                 found |= {(s + start, e + start, label) for s, e, label in
                           clean_spans(bio_spans(tagger.tag([read_sentence(piece)])[0]), piece)}
-            gold = set(bio_spans(tags))
-            for span in found & gold:
-                tp[span[2]] += 1
-            for span in found - gold:
-                fp[span[2]] += 1
-            for span in gold - found:
-                fn[span[2]] += 1
+            train_ner.tally(found, set(bio_spans(tags)), tp, fp, fn)
     return tp, fp, fn, seconds
 
 
