@@ -49,6 +49,13 @@ def extract() -> Catalog:
                 directory_filter=lambda d: "__pycache__" not in d and "migrations" not in d):
             template.add(message, None, [(f"{package}/{filename}", lineno)], auto_comments=comments,
                          context=context)
+    # The command line's help pages: its commands' help texts as Click shows them, and Click's
+    # own words (web/console.py translate_help looks both up).
+    from web.cli import arshif
+    from web.console import CLICK_WORDS, help_texts
+
+    for text in (*help_texts(arshif), *CLICK_WORDS):
+        template.add(text, None, [("web/cli.py", 0)])
     return template
 
 

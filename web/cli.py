@@ -19,8 +19,8 @@ from archive.sources import FORMATS
 from archive.store import count_articles, iter_articles, list_rejections
 from web import wiring
 from web.cli_librarian import entities_group, jobs_command, sections_group, user_group
-from web.console import ConsoleError, Progress, archive_db, echo_json
-from web.i18n import number
+from web.console import ConsoleError, Progress, archive_db, echo_json, translate_help
+from web.i18n import cli_lang, number
 from web.labels import error_text
 from web.jobs import current_job, ingest_progress, job_command, note_result, with_job_progress
 from web.sections import resolve, section_label
@@ -49,7 +49,7 @@ def init_command():
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=False)
-@click.option("--format", "fmt", default="auto", show_default=True, help="The input format (auto: by file name and content).",
+@click.option("--format", "fmt", default="auto", help="The input format (default auto: by file name and content).",
               type=click.Choice(FORMATS))
 @click.option("--source", default=None, help="Outlet name for every record (overrides the input).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
@@ -374,5 +374,7 @@ for _command in COMMANDS:
 
 def main() -> None:
     """The ``arshif`` command: Arshif's commands only (``flask --app web`` keeps Flask's own);
-    each command loads the app from the instance folder when it needs it."""
+    each command loads the app from the instance folder when it needs it. Help pages speak the
+    command line's language (ARSHIF_LANG, else the locale)."""
+    translate_help(arshif, cli_lang())
     arshif.main(prog_name="arshif", obj=ScriptInfo(create_app=_create_app, load_dotenv_defaults=False))

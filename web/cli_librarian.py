@@ -184,8 +184,8 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
 
 @user_group.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian", show_default=True,
-              help="What the account may do (admins also manage accounts).")
+@click.option("--role", type=click.Choice(["librarian", "admin"]), default="librarian",
+              help="What the account may do (default librarian; admins also manage accounts).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @with_appcontext
 def user_add_command(name, role, password_stdin):
@@ -261,7 +261,7 @@ def _set_active(name: str, active: bool) -> None:
 
 @click.command("jobs")
 @click.option("--json", "as_json", is_flag=True, help="Print the jobs as a JSON list.")
-@click.option("--limit", type=int, default=10, show_default=True, help="How many recent jobs.")
+@click.option("--limit", type=int, default=10, help="How many recent jobs (default 10).")
 @with_appcontext
 def jobs_command(as_json, limit):
     """Recent jobs (reindex, ingest) with their progress; finds jobs whose process died."""

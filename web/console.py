@@ -2,9 +2,11 @@
 ``arshif init`` has set it up), one-line JSON output, progress lines on stderr."""
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -63,3 +65,53 @@ class Progress:
     def done(self) -> None:
         if not self.quiet:
             click.echo("", err=True)
+
+
+# Click's own words in a help page (click formats them with its own, untranslated gettext).
+CLICK_WORDS = ("Usage:", "Options", "Commands", "Show this message and exit.")
+
+
+def help_texts(command: click.Command):
+    """Every help text of ``command`` and its subcommands, as Click shows them (the docstring
+    cleaned, up to a form feed): what web/catalogs.py extracts and ``translate_help`` looks up."""
+    if command.help:
+        yield inspect.cleandoc(command.help).partition("\f")[0]
+    for param in command.params:
+        if getattr(param, "help", None) and not getattr(param, "hidden", False):
+            yield param.help
+    for sub in getattr(command, "commands", {}).values():
+        yield from help_texts(sub)
+
+
+def translate_help(command: click.Command, lang: str) -> None:
+    """Put ``command``'s help pages (its subcommands' too) in the command line's language, once,
+    when ``arshif`` starts: help texts are read from the catalogue without a Flask app, and Click's
+    own words through a help formatter that looks them up."""
+    from babel.support import Translations
+
+    tr = Translations.load(str(Path(__file__).resolve().parent / "translations"), [lang]).gettext
+
+    class Formatter(click.HelpFormatter):
+        def write_usage(self, prog, args="", prefix=None):
+            super().write_usage(prog, args, prefix if prefix is not None else tr("Usage:") + " ")
+
+        def write_heading(self, heading):
+            super().write_heading(tr(heading))
+
+        def write_dl(self, rows, *args, **kwargs):
+            super().write_dl([(term, tr(text)) for term, text in rows], *args, **kwargs)
+
+    class Context(click.Context):
+        formatter_class = Formatter
+
+    def walk(cmd):
+        cmd.context_class = Context
+        if cmd.help:
+            cmd.help = tr(inspect.cleandoc(cmd.help).partition("\f")[0])
+        for param in cmd.params:
+            if getattr(param, "help", None):
+                param.help = tr(param.help)
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(command)
