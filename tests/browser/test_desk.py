@@ -70,6 +70,18 @@ def _reads_in_order(boxes: list[dict], rtl: bool = False) -> bool:
     return all(after(a, b) for a, b in zip(boxes, boxes[1:]))
 
 
+def _first_article_of_page_2(page, search: str) -> str:
+    """Open ``search``, go to its second page of results and open the first article there;
+    returns the results page's address."""
+    page.goto(search)
+    page.locator('.pages a[href*="page=2"]').first.click()
+    page.wait_for_url(re.compile(r"page=2"))
+    results = page.url
+    page.locator(".hits h2 a").first.click()
+    page.wait_for_url(re.compile(r"/article/"))
+    return results
+
+
 def test_entity_chip_in_a_result_adds_a_filter(page, artifacts):
     page.goto("/search?q=الموصل")
     total = _count(page)
@@ -85,12 +97,7 @@ def test_entity_chip_in_a_result_adds_a_filter(page, artifacts):
 
 
 def test_back_to_the_same_page_of_results_with_words_marked(page, artifacts):
-    page.goto("/search?q=العراق")
-    page.locator('.pages a[href*="page=2"]').first.click()
-    page.wait_for_url(re.compile(r"page=2"))
-    results = page.url
-    page.locator(".hits h2 a").first.click()
-    page.wait_for_url(re.compile(r"/article/"))
+    results = _first_article_of_page_2(page, "/search?q=العراق")
     expect(page.locator("article mark").first).to_be_visible()
     expect(page.locator("#q")).to_have_value("العراق")
     page.screenshot(path=str(artifacts / "desk-article-marked-ar.png"), full_page=True)
@@ -152,12 +159,7 @@ def test_arabic_entity_page_has_no_english(page, artifacts):
 
 
 def test_entity_page_leads_back_to_the_same_page_of_results(page, artifacts):
-    page.goto("/search?q=بغداد&per_page=5")
-    page.locator('.pages a[href*="page=2"]').first.click()
-    page.wait_for_url(re.compile(r"page=2"))
-    results = page.url
-    page.locator(".hits h2 a").first.click()
-    page.wait_for_url(re.compile(r"/article/"))
+    results = _first_article_of_page_2(page, "/search?q=بغداد&per_page=5")
     page.locator(".chips .chip-place a, .chips .chip-person a, .chips .chip-org a").first.click()
     page.wait_for_url(re.compile(r"/entity/e\d+"))
     expect(page.locator("#q")).to_have_value("بغداد")
