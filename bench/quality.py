@@ -593,12 +593,7 @@ def main(argv=None) -> int:
                     for name, chosen in variant_sets.items():
                         rr = evaluate_search(service, [(words, candidates[qi][1]) for qi, words in chosen], seen)
                         ranks[key][name] = _ranked(chosen, rr)
-                        orig = [original[qi] for qi, _ in chosen]
-                        results[name][key] = {
-                            "mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]),
-                            "original_mrr10": _mean(orig),
-                            "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None,
-                        }
+                        results[name][key] = _variant_figures(rr, [original[qi] for qi, _ in chosen])
                 compile_module.SPELLING_BOOST = default_boost
                 service.close()
                 if cluster is not None:
@@ -621,12 +616,7 @@ def main(argv=None) -> int:
             for name, chosen in variant_sets.items():
                 rr = evaluate(ix, analyzer, [(words, candidates[qi][1]) for qi, words in chosen])
                 ranks[chain][name] = _ranked(chosen, rr)
-                orig = [original[qi] for qi, _ in chosen]
-                results[name][chain] = {
-                    "mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]),
-                    "original_mrr10": _mean(orig),
-                    "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None,
-                }
+                results[name][chain] = _variant_figures(rr, [original[qi] for qi, _ in chosen])
                 if chain == _last_chain(chains):
                     failures[name] = [
                         {"original": " ".join(candidates[qi][0]), "variant": " ".join(words),
@@ -659,6 +649,13 @@ def main(argv=None) -> int:
 def spelling_runs(chain, boosts):
     """(result key, SPELLING_BOOST or None for the shipped one) of each run of an engine chain."""
     return [(chain, None)] if not boosts else [(f"{chain}@{b:g}", b) for b in boosts]
+
+
+def _variant_figures(rr: list[float], orig: list[float]) -> dict:
+    """MRR@10 and success@10 of a variant's reciprocal ranks ``rr``, beside the same queries typed
+    plainly (``orig``) and their ratio."""
+    return {"mrr10": _mean(rr), "success10": _mean([r > 0 for r in rr]), "original_mrr10": _mean(orig),
+            "ratio": round(_mean(rr) / _mean(orig), 4) if orig and _mean(orig) else None}
 
 
 def _ranked(chosen, rr):
