@@ -90,10 +90,14 @@ def main() -> None:
     args = ap.parse_args()
     if not args.corpus.exists():
         sys.exit(f"bench/corpus.py needs the corpus at {args.corpus}")
+    # Written under another name and renamed when whole: a run stopped half-way leaves no file
+    # that bench/search.py would take for the corpus.
     opener = gzip.open if args.out.suffix == ".gz" else open
-    with opener(args.out, "wt", encoding="utf-8") as out:
+    part = args.out.with_name(args.out.name + ".part")
+    with opener(part, "wt", encoding="utf-8") as out:
         for record in generate(load(args.corpus), args.articles, args.seed, args.keep):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    part.replace(args.out)
     print(json.dumps({"out": str(args.out), "articles": args.articles, "seed": args.seed}))
 
 

@@ -96,3 +96,78 @@ def test_ratelimit_benchmark_times_each_storage_and_counts_its_calls(tmp_path):
     calls = out["storage_calls_per_request"]
     assert calls["sqlite_file_loopback"] == {"incr": 1.0, "get": 1.0, "get_expiry": 1.0}
     assert calls["sqlite_file_public"]["incr"] == 2.0
+
+
+def test_corpus_file_is_named_only_when_whole(tmp_path, monkeypatch):
+    """A generation stopped half-way leaves no file under the corpus's name (bench/search.py
+    takes an existing file for the whole corpus), and a finished one leaves no part behind."""
+    import gzip
+    import json
+
+    import pytest
+
+    corpus = _module("corpus")
+    source = tmp_path / "news.jsonl.gz"
+    with gzip.open(source, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS)
+    out = tmp_path / "corpus-30.jsonl.gz"
+    argv = ["corpus.py", str(out), "--articles", "30", "--corpus", str(source)]
+    real = corpus.generate
+
+    def stops_half_way(*args):
+        for n, record in enumerate(real(*args)):
+            if n == 15:
+                raise KeyboardInterrupt
+            yield record
+
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(corpus, "generate", stops_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        corpus.main()
+    assert not out.exists()
+    monkeypatch.setattr(corpus, "generate", real)
+    corpus.main()
+    assert len(gzip.open(out, "rt", encoding="utf-8").read().splitlines()) == 30
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_archive_build_keeps_its_ingest_when_the_reindex_stops(tmp_path, monkeypatch):
+    """bench/search.py's archive: a build stopped during the reindex keeps the ingest and only
+    indexes again; both steps report wall and CPU seconds and their rates."""
+    import gzip
+
+    import pytest
+
+    search = _module("search")
+    work = tmp_path / "work"
+    work.mkdir()
+    with gzip.open(work / "corpus-4.jsonl.gz", "wb") as f:
+        f.writelines((BENCH.parent / "sample" / "articles.jsonl").read_bytes().splitlines(True)[:4])
+    real, calls = search.arshif, []
+
+    def stopped_reindex(instance, *args, **kwargs):
+        calls.append(args[0])
+        if args[0] == "reindex":
+            raise KeyboardInterrupt
+        return real(instance, *args, **kwargs)
+
+    monkeypatch.setattr(search, "arshif", stopped_reindex)
+    with pytest.raises(KeyboardInterrupt):
+        search.build(work, 4)
+    assert calls == ["init", "ingest", "reindex"]
+
+    def counted(instance, *args, **kwargs):
+        calls.append(args[0])
+        return real(instance, *args, **kwargs)
+
+    calls.clear()
+    monkeypatch.setattr(search, "arshif", counted)
+    info = search.build(work, 4)
+    assert calls == ["reindex"]  # the ingest was kept
+    assert info["articles"] == 4
+    for step in ("ingest", "reindex"):
+        assert info[step]["cpu_s"] > 0 and info[step]["wall_s"] > 0
+        assert info[step]["articles_per_cpu_s"] == round(4 / info[step]["cpu_s"], 1)
+    assert info["reindex_articles_per_s"] == info["reindex"]["articles_per_s"]
+    calls.clear()
+    assert search.build(work, 4) == info and calls == []  # built: reused as it is
