@@ -16,9 +16,11 @@ What is compared, exactly:
 - **The same prepared query on both sides**: each query is parsed and rewritten by Arshif's own
   plan step (indexer.plan: stop words out of AND, spelling alternatives from the archive's
   lexicon) and that rewritten tree is what Lucene receives, written in QueryParser syntax
-  (a word as title OR body with its alternatives; ``=word``, phrases and prefixes on the exact
-  fields; filters as non-scoring clauses). Entity-alias expansion is not applied to the Lucene
-  side (the authority file is Arshif's own).
+  (a word as title OR body with its alternatives; ``=word``, phrases, prefixes and a stop word
+  searched alone on the exact fields, as the plan searches them; filters as non-scoring
+  clauses). A word Arshif searches but ArabicAnalyzer drops as one of its own stop words (أنها،
+  عند) goes to Lucene's exact fields rather than out of the query. Entity-alias expansion is
+  not applied to the Lucene side (the authority file is Arshif's own).
 - **The same work per query**: a page of 10 hits with stored fields, the title and a body
   snippet highlighted, the total and the six facets (section, source, year, person, org,
   place). Arshif counts each facet under every filter but its own; Lucene counts all six under
@@ -274,15 +276,19 @@ def _fields(field: str | None, exact: bool) -> tuple[str, ...]:
 
 def _lucene(node, filters: list[str]) -> str | None:
     from indexer import arabic
+    from indexer.plan import stems
     from indexer.query import And, Filter, Not, Or, Phrase, Word
 
     if isinstance(node, Word):
         if node.prefix:
             norm = SPECIAL.sub(r"\\\1", arabic.normalize(node.text))
             return "(" + " OR ".join(f"{f}:{norm}*" for f in _fields(node.field, True)) + ")"
-        texts = (node.text,) if node.exact else (node.text, *node.alternatives)
+        # As indexer.plan.analyse: a word the stemmed fields drop (a stop word searched alone,
+        # ``في``) is searched as written in the exact fields.
+        exact = node.exact or not stems(node.text)
+        texts = (node.text,) if exact else (node.text, *node.alternatives)
         return "(" + " OR ".join(f"{f}:{_quoted(t)}" for t in texts
-                                 for f in _fields(node.field, node.exact)) + ")"
+                                 for f in _fields(node.field, exact)) + ")"
     if isinstance(node, Phrase):
         return "(" + " OR ".join(f"{f}:{_quoted(' '.join(node.words))}~{node.slop}"
                                  for f in _fields(node.field, True)) + ")"

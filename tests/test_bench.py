@@ -56,6 +56,13 @@ def test_lucene_gets_the_rewritten_query():
     q, flt = search.prepared({"q": "مصر source:BBC", "date": "2010"}, Lexicon())
     assert q == '(+(title:"مصر" OR body:"مصر"))'
     assert flt == '+date:[20100101 TO 20101231] +source:"BBC"'
+    # A stop word searched alone (or beside NOTs only) is searched as written, in the exact
+    # fields, as Arshif's plan searches it (it was sent to the stemmed fields, where neither
+    # engine holds it: Lucene found nothing).
+    q, _ = search.prepared({"q": "الذين"}, Lexicon())
+    assert q == '(title_exact:"الذين" OR body_exact:"الذين")'
+    q, _ = search.prepared({"q": "وبين -سوريا"}, Lexicon())
+    assert q == '(+(title_exact:"وبين" OR body_exact:"وبين") -(title:"سوريا" OR body:"سوريا"))'
 
 
 def test_ingest_benchmark_times_the_real_command_with_entity_extraction(tmp_path):
@@ -171,3 +178,27 @@ def test_archive_build_keeps_its_ingest_when_the_reindex_stops(tmp_path, monkeyp
     assert info["reindex_articles_per_s"] == info["reindex"]["articles_per_s"]
     calls.clear()
     assert search.build(work, 4) == info and calls == []  # built: reused as it is
+
+
+def test_lucene_searches_a_word_arshif_keeps_and_its_analyser_drops(tmp_path):
+    """bench/lucene: a prepared word that ArabicAnalyzer drops from title/body as one of its own
+    stop words (أنها) is searched as written in the exact fields, not left out of the query
+    (which matched every article with the other words). Skips without Java and Maven."""
+    import shutil
+
+    import pytest
+
+    search = _module("search")
+    if not (shutil.which("java") and shutil.which("mvn")):
+        pytest.skip("bench/lucene needs java and mvn")
+    classpath = search.lucene_ready()
+    if classpath is None:
+        pytest.skip("bench/lucene did not compile (no Maven repository here)")
+    articles = tmp_path / "articles.tsv"
+    articles.write_text("a1\t1577836800\tpolitics\tS\tالوزير\tقال الوزير أنها مستعدة\t\t\t\n"
+                        "a2\t1577836800\tpolitics\tS\tالوزير\tقال الوزير إنه مستعد\t\t\t\n", encoding="utf-8")
+    search.java(classpath, "index", str(articles), str(tmp_path / "index"))
+    queries = tmp_path / "queries.tsv"
+    queries.write_text('timed\t(+(title:"الوزير" OR body:"الوزير") +(title:"أنها" OR body:"أنها"))\t\t'
+                       "relevance\t1\t10\n", encoding="utf-8")
+    assert search.run_lucene(classpath, tmp_path / "index", queries, "cold", 1)["totals"] == [1]

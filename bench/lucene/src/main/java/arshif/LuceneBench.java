@@ -43,6 +43,7 @@ import org.apache.lucene.facet.sortedset.SortedSetDocValuesReaderState;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.queryparser.classic.ParseException;
 import org.apache.lucene.queryparser.classic.QueryParser;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -172,6 +173,27 @@ public final class LuceneBench {
         return out;
     }
 
+    /**
+     * The prepared query's words, as Arshif searches them: a word Arshif keeps but
+     * ArabicAnalyzer drops from title/body as one of its own stop words (أنها، عند، إلا…) is
+     * searched as written in title_exact/body_exact, the nearest field Lucene holds it in,
+     * instead of leaving the clause out (which made Lucene's query looser than Arshif's).
+     */
+    static final class PreparedQueryParser extends QueryParser {
+        PreparedQueryParser(Analyzer analyzer) {
+            super("body", analyzer);
+        }
+
+        @Override
+        protected Query getFieldQuery(String field, String text, boolean quoted) throws ParseException {
+            Query q = super.getFieldQuery(field, text, quoted);
+            if (q == null && (field.equals("title") || field.equals("body"))) {
+                return super.getFieldQuery(field + "_exact", text, quoted);
+            }
+            return q;
+        }
+    }
+
     static final class Engine {
         final IndexSearcher searcher;
         final SortedSetDocValuesReaderState state;
@@ -187,7 +209,7 @@ public final class LuceneBench {
 
         Query parse(Request r) throws Exception {
             // QueryParser is not thread-safe: one per call (cheap).
-            QueryParser text = new QueryParser("body", analyzer);
+            QueryParser text = new PreparedQueryParser(analyzer);
             text.setDefaultOperator(QueryParser.Operator.AND);
             Query q = r.query().isBlank() ? new MatchAllDocsQuery() : text.parse(r.query());
             if (r.filter().isBlank()) {
