@@ -683,7 +683,8 @@ def by_shape(reqs: list[dict], ours: list[dict], theirs: list[dict]) -> dict:
 def progress(engine: str, mode: str, threads: int, result: dict) -> None:
     print(f"{engine} {mode} c{threads}: p50 {percentile(result['ms'], 50):.1f} ms, "
           f"p95 {percentile(result['ms'], 95):.1f} ms, errors {sum(t < 0 for t in result['totals'])}, "
-          f"load {result['load']}", file=sys.stderr, flush=True)
+          f"load {result['load']}" + (f", worker peak RSS {result['rss_mb']} MB" if "rss_mb" in result else ""),
+          file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -706,6 +707,7 @@ def main() -> None:
         sys.exit(f"bench/search.py needs the corpus at {SHARED}")
     out: dict = {"articles": args.articles, "cpus": os.cpu_count(), "load_average_start": load()}
     out["build"] = build(args.work, args.articles)
+    print(f"build: {json.dumps(out['build'])}", file=sys.stderr, flush=True)  # a long run's steps as they end
     instance = args.work / f"i{args.articles}"
     mix = query_mix(args.work / f"corpus-{args.articles}.jsonl.gz", args.warm + args.timed)
     warm, reqs = mix[:args.warm], mix[args.warm:]
@@ -738,6 +740,7 @@ def main() -> None:
     lucene_index = args.work / f"lucene-{args.articles}"
     if classpath:
         out["lucene_index"] = lucene_index_of(classpath, instance, lucene_index)
+        print(f"lucene index: {json.dumps(out['lucene_index'])}", file=sys.stderr, flush=True)
     else:
         out["lucene"] = "skipped: no java/mvn, or bench/lucene did not compile"
     rss = []
