@@ -49,13 +49,15 @@ def extract() -> Catalog:
                 directory_filter=lambda d: "__pycache__" not in d and "migrations" not in d):
             template.add(message, None, [(f"{package}/{filename}", lineno)], auto_comments=comments,
                          context=context)
-    # The command line's help pages: its commands' help texts as Click shows them, and Click's
-    # own words (web/console.py translate_help looks both up).
+    # The command line: its commands' help texts as Click shows them, and Click's own messages
+    # (web/console.py translate_help looks both up).
     from web.cli import arshif
-    from web.console import CLICK_WORDS, help_texts
+    from web.console import click_messages, help_texts
 
-    for text in (*help_texts(arshif), *CLICK_WORDS):
+    for text in help_texts(arshif):
         template.add(text, None, [("web/cli.py", 0)])
+    for message in click_messages():
+        template.add(message, None, [("click", 0)])
     return template
 
 

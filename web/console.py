@@ -67,8 +67,22 @@ class Progress:
             click.echo("", err=True)
 
 
-# Click's own words in a help page (click formats them with its own, untranslated gettext).
-CLICK_WORDS = ("Usage:", "Options", "Commands", "Show this message and exit.")
+# Click's own messages (usage errors, "Error:", "Usage:", headings, prompts): the modules that
+# write them through gettext. Click calls the standard library's gettext, which knows nothing of
+# our catalogues, so ``translate_help`` points these modules' ``_`` and ``ngettext`` at the catalogue.
+CLICK_MODULES = ("core", "exceptions", "types", "parser", "decorators", "formatting", "termui")
+
+
+def click_messages():
+    """The messages Click writes through gettext in ``CLICK_MODULES`` (a plural as its (singular,
+    plural) pair), read from the installed Click's source: what web/catalogs.py extracts."""
+    from babel.messages.extract import extract_from_file
+
+    folder = Path(click.__file__).resolve().parent
+    for name in CLICK_MODULES:
+        for _line, message, _comments, _context in extract_from_file(
+                "python", str(folder / f"{name}.py"), keywords={"_": None, "ngettext": (1, 2)}):
+            yield message
 
 
 def help_texts(command: click.Command):
@@ -84,28 +98,22 @@ def help_texts(command: click.Command):
 
 
 def translate_help(command: click.Command, lang: str) -> None:
-    """Put ``command``'s help pages (its subcommands' too) in the command line's language, once,
-    when ``arshif`` starts: help texts are read from the catalogue without a Flask app, and Click's
-    own words through a help formatter that looks them up."""
+    """Make ``command`` speak the command line's language, once, when ``arshif`` starts: its help
+    texts (its subcommands' too) and Click's own messages (usage errors, "Error:", help page
+    headings) are read from the catalogue without a Flask app."""
+    import importlib
+
     from babel.support import Translations
 
-    tr = Translations.load(str(Path(__file__).resolve().parent / "translations"), [lang]).gettext
-
-    class Formatter(click.HelpFormatter):
-        def write_usage(self, prog, args="", prefix=None):
-            super().write_usage(prog, args, prefix if prefix is not None else tr("Usage:") + " ")
-
-        def write_heading(self, heading):
-            super().write_heading(tr(heading))
-
-        def write_dl(self, rows, *args, **kwargs):
-            super().write_dl([(term, tr(text)) for term, text in rows], *args, **kwargs)
-
-    class Context(click.Context):
-        formatter_class = Formatter
+    catalogue = Translations.load(str(Path(__file__).resolve().parent / "translations"), [lang])
+    tr = catalogue.gettext
+    for name in CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        module._ = tr
+        if hasattr(module, "ngettext"):
+            module.ngettext = catalogue.ngettext
 
     def walk(cmd):
-        cmd.context_class = Context
         if cmd.help:
             cmd.help = tr(inspect.cleandoc(cmd.help).partition("\f")[0])
         for param in cmd.params:

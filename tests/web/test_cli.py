@@ -219,6 +219,35 @@ def test_help_pages_speak_the_language_of_arshif_lang():
     assert inspect.cleandoc(ingest_command.help).split()[0] in page and "Print the report as one JSON object." in page
 
 
+def _usage_error(lang: str, *args: str) -> str:
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "ARSHIF_LANG": lang}
+    done = subprocess.run([sys.executable, "-c", "from web.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2, done
+    return done.stderr
+
+
+def test_click_usage_errors_speak_the_language_of_arshif_lang():
+    """Click's own messages (an unknown option or command, a bad value, "Error:", "Try … for
+    help") come from the catalogue too: web/catalogs.py extracts them from Click's source."""
+    from web.console import click_messages
+
+    page = _usage_error("ar", "ingest", "--bogus")
+    assert "خطأ: لا يوجد خيار باسم '--bogus'." in page and "للمساعدة جرّب 'arshif ingest --help'." in page
+    assert page.startswith("الاستخدام: arshif ingest")
+    assert not any(english in page for english in ("Error", "No such option", "Try ", "Usage"))
+    page = _usage_error("ar", "nosuch")
+    assert "لا يوجد أمر باسم 'nosuch'." in page and "No such command" not in page
+    page = _usage_error("ar", "ingest", "--format", "xml", "x")
+    assert "قيمة غير صالحة لـ" in page and "Invalid value" not in page
+    assert "Error: No such option '--bogus'." in _usage_error("en", "ingest", "--bogus")
+    messages = [m[0] if isinstance(m, tuple) else m for m in click_messages()]
+    assert "Error: {message}" in messages and "Got unexpected extra argument ({args})" in messages
+
+
 def test_ingest_if_changed_reads_a_folder_again_only_when_its_files_changed(tmp_path):
     import shutil
 
