@@ -5,12 +5,19 @@ Two chains (RESEARCH.md §1):
 - ``stemmed_analyzer()``: tokenize → normalise → drop stop words → Arshif's light stem.
   Ordinary query words search it.
 - ``exact_analyzer()``: tokenize → normalise. Phrases, ``=word`` and ``word*`` search it.
+
+``index_terms(text)`` gives what both chains index of one text from a single pass (the writer
+of full rebuilds, ``indexer.writer``, uses it for a title or body that feeds both fields).
 """
 from __future__ import annotations
+
+import re
 
 from whoosh.analysis import Filter, StopFilter, Token, Tokenizer
 
 from indexer import arabic
+
+_WORD = re.compile(arabic.TOKEN_PATTERN)
 
 
 class ArabicTokenizer(Tokenizer):
@@ -89,3 +96,28 @@ def exact_analyzer():
 def analyze(analyzer, text: str) -> list[str]:
     """The index terms ``analyzer`` makes of ``text`` (stop words removed)."""
     return [t.text for t in analyzer(text, mode="query") if not t.stopped]
+
+
+def index_terms(text: str) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """What ``exact_analyzer()`` and ``stemmed_analyzer()`` index of ``text``, from one
+    tokenisation: each normalised word with its positions (the exact field's postings), and
+    each stem with how many words of the text it stands for, stop words left out (the stemmed
+    field's frequencies). Each distinct word is stemmed once, not each occurrence."""
+    normalize = arabic.normalize
+    positions: dict[str, list[int]] = {}
+    for pos, token in enumerate(_WORD.findall(text)):
+        word = normalize(token)
+        if word:
+            seen = positions.get(word)
+            if seen is None:
+                positions[word] = [pos]
+            else:
+                seen.append(pos)
+    stop_words = arabic.STOP_WORDS
+    stem = arabic.stem
+    counts: dict[str, int] = {}
+    for word, seen in positions.items():
+        if word not in stop_words:
+            term = stem(word)
+            counts[term] = counts.get(term, 0) + len(seen)
+    return positions, counts
