@@ -18,6 +18,7 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from indexer.generations import IndexRoot, NoIndex, checkpoint
 from indexer.schema import make_schema, to_document
+from indexer.writer import ArticleMpWriter, ArticleWriter
 
 # Builds smaller than this use one process: forking writers costs more than it saves.
 MULTIPROCESS_MIN = 5000
@@ -86,11 +87,14 @@ def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Pro
 def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = None,
                  tz: str = "UTC", procs: int = 1, limitmb: int = 256,
                  progress: Progress | None = None, change: int | None = None,
-                 multiprocess_min: int = MULTIPROCESS_MIN, write_codec: W3Codec | None = None) -> BuildReport:
+                 multiprocess_min: int = MULTIPROCESS_MIN, write_codec: W3Codec | None = None,
+                 whoosh_writer: bool = False) -> BuildReport:
     """Write every article into a new generation, then switch to it and prune old ones.
     ``change`` is the archive's change number read before the first article was
     (archive/changes.py): the next incremental update takes the articles changed after it.
-    From ``multiprocess_min`` articles on, ``procs`` processes write (Whoosh's MpWriter).
+    The segments are written by ``indexer.writer`` (Whoosh's format; ``whoosh_writer``: by
+    Whoosh's own writer, which benchmarks and tests compare it with); from
+    ``multiprocess_min`` articles on, by ``procs`` processes, each writing its own segments.
     ``write_codec``: the posting format (``codec()`` by default; benchmarks compare others).
     IndexBusy when another process is writing the index."""
     started = time.perf_counter()
@@ -102,7 +106,10 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
         ix = whoosh_index.create_in(str(path), make_schema())
         multi = procs > 1 and (total or 0) >= multiprocess_min
         options = {"limitmb": limitmb, "codec": write_codec or codec()}
-        writer = ix.writer(procs=procs, multisegment=True, **options) if multi else ix.writer(**options)
+        if whoosh_writer:
+            writer = ix.writer(procs=procs, multisegment=True, **options) if multi else ix.writer(**options)
+        else:
+            writer = ArticleMpWriter(ix, procs=procs, **options) if multi else ArticleWriter(ix, **options)
         if progress and total:
             progress(0, total)
         count = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total,

@@ -1,0 +1,362 @@
+"""The segment writer of full rebuilds: the files Whoosh's own writer makes (its W3 format:
+terms, posting blocks, field lengths, stored fields, columns), from postings gathered in
+compact arrays instead of Whoosh's per-posting pool.
+
+Whoosh's ``SegmentWriter`` analyses each text field on its own, adds every posting to a pool
+(sorted at commit, spilled to disk when full) and writes the postings one at a time, reading
+each document's field length back from the file it has just written. ``ArticleWriter``:
+
+- analyses a title or a body once for its stemmed and its exact field (``SHARED_ANALYSIS``,
+  ``analysis.index_terms``) when both fields hold the same text;
+- appends each field's postings, as documents arrive in order, to flat arrays keyed by term
+  number, so every posting list is already in document order;
+- at commit sorts the terms and writes each posting list a block at a time
+  (``write_postings``), with the field lengths it kept when the documents were added.
+
+Stored fields, field lengths and columns go through Whoosh's per-document writer as before. The
+files are the same bytes Whoosh's writer makes of the same documents (tests/indexer/
+test_writer.py), so readers, ``indexer.fastpath``, highlighting and incremental updates (which
+keep Whoosh's writer) need nothing new. A writer whose postings pass ``limitmb`` finishes its
+segment and starts another, so memory stays bounded whatever the archive's size.
+
+``ArticleMpWriter`` runs ArticleWriters in processes, as Whoosh's ``MpWriter`` runs its own
+writers (the parent hands out batches of documents; every process writes its own segments).
+
+This writes ``whoosh.codec.whoosh3`` blocks itself: it depends on the pinned Whoosh, and the
+tests compare its files with Whoosh's.
+"""
+from __future__ import annotations
+
+import queue
+import zlib
+from array import array
+from operator import sub
+from pickle import dumps
+
+import numpy as np
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.formats import Frequency, Positions
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.system import pack_int as _pack_int
+from whoosh.system import pack_uint, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+from indexer.analysis import exact_analyzer, index_terms, stemmed_analyzer
+
+# (stemmed field, exact field) pairs that index the same text of a document.
+SHARED_ANALYSIS = (("title", "title_exact"), ("body", "body_exact"))
+# What one posting held in memory costs, roughly (its four array entries, the value's bytes
+# object or a share of it): a writer finishes its segment when its postings would pass limitmb.
+POSTING_BYTES = 60
+# Seconds a writer process may wait to hand its segments to the parent.
+RESULT_WAIT = 30.0
+
+
+class _Postings:
+    """One field's postings in the order they were added (document order): the term number,
+    document number, weight and encoded value of each."""
+
+    __slots__ = ("terms", "term", "doc", "weight", "value")
+
+    def __init__(self):
+        self.terms: dict[bytes, int] = {}
+        self.term = array("I")
+        self.doc = array("I")
+        self.weight = array("d")
+        self.value: list[bytes] = []
+
+    def add(self, docnum: int, items, boost: float, scorable: bool) -> int:
+        """Add a document's ``(term bytes, frequency, weight, value)`` items; return the
+        field's length in that document (the frequencies' sum when it is scorable)."""
+        terms = self.terms
+        term, doc, weight, value = self.term.append, self.doc.append, self.weight.append, self.value.append
+        length = 0
+        for tbytes, freq, w, vbytes in items:
+            if scorable:
+                length += freq
+            number = terms.get(tbytes)
+            if number is None:
+                number = terms[tbytes] = len(terms)
+            term(number)
+            doc(docnum)
+            weight(w * boost)
+            value(vbytes if vbytes is not None else b"")
+        return length
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def grouped(self, lengths: array | None):
+        """Each term in byte order with its postings' document numbers, weights, values and
+        field lengths (lists, in document order)."""
+        term = np.frombuffer(self.term, np.uint32)
+        order = np.argsort(term, kind="stable")
+        ends = np.cumsum(np.bincount(term, minlength=len(self.terms))).tolist()
+        docs = np.frombuffer(self.doc, np.uint32)[order]
+        doc_list = docs.tolist()
+        weights = np.frombuffer(self.weight, np.float64)[order].tolist()
+        values = self.value
+        values = [values[i] for i in order.tolist()]
+        field_lengths = np.frombuffer(lengths, np.uint32)[docs].tolist() if lengths is not None else None
+        for tbytes, number in sorted(self.terms.items()):
+            end = ends[number]
+            start = ends[number - 1] if number else 0
+            yield (tbytes, doc_list[start:end], weights[start:end], values[start:end],
+                   field_lengths[start:end] if field_lengths is not None else None)
+
+
+def write_postings(postfile, ids: list[int], weights: list[float], values: list[bytes],
+                   lengths: list[int] | None, fixed_size: int | None, blocklimit: int,
+                   compression: int) -> W3TermInfo:
+    """Write one term's posting list as ``whoosh.codec.whoosh3.W3PostingsWriter`` does (the
+    same bytes: blocks of ``blocklimit`` pickled postings, each behind its pickled statistics)
+    and return its term info. ``lengths``: each posting's field length as Whoosh reads it back
+    (``byte_to_length(length_to_byte(n))``; 0 for none), None for an unscored field."""
+    info = W3TermInfo()
+    start = postfile.tell()
+    pieces = [WHOOSH3_HEADER_MAGIC]
+    n = len(ids)
+    for first in range(0, n, blocklimit):
+        last = min(first + blocklimit, n)
+        block_ids = ids[first:last]
+        block_weights = array("f", weights[first:last])
+        if block_weights.count(1.0) == len(block_weights):
+            mini_weights = None
+        elif block_weights.count(block_weights[0]) == len(block_weights):
+            mini_weights = block_weights[0]
+        else:
+            mini_weights = tuple(block_weights)
+        if fixed_size is None or fixed_size < 0:
+            mini_values = tuple(values[first:last])
+        elif fixed_size == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(values[first:last])
+        deltas = tuple(map(sub, block_ids, [0, *block_ids[:-1]]))
+        data = dumps((deltas, mini_weights, mini_values), 2)
+        level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if level:
+            data = zlib.compress(data, level)
+        if lengths is None:
+            min_length, max_length = None, 0
+        else:
+            block_lengths = lengths[first:last]
+            if 0 in block_lengths:
+                block_lengths = [x for x in block_lengths if x]
+            min_length = min(block_lengths, default=None)
+            max_length = max(block_lengths, default=0)
+        max_weight = max(weights[first:last])
+        if not max_weight > 0:
+            max_weight = 0  # Whoosh's running maximum starts at 0
+        head = dumps((last - first, block_ids[-1], max_weight, level, length_to_byte(min_length),
+                      length_to_byte(max_length)), 2)
+        size = len(head) + len(data)
+        pieces += (_pack_int(-size if last == n else size), head, data)
+        # W3TermInfo.add_block, from the same figures
+        info._weight += sum(block_weights)
+        info._df += last - first
+        info._minlength = min_length if info._minlength is None else min(info._minlength, min_length)
+        info._maxlength = max(info._maxlength, max_length)
+        info._maxweight = max(info._maxweight, max_weight)
+        if info._minid is None:
+            info._minid = block_ids[0]
+        info._maxid = block_ids[-1]
+    data = b"".join(pieces)
+    postfile.write(data)
+    info.set_extent(start, len(data))
+    return info
+
+
+def _shared_fields(schema) -> tuple[tuple[str, str], ...]:
+    """The SHARED_ANALYSIS pairs this schema indexes as index_terms does (others are analysed
+    field by field)."""
+    pairs = []
+    for stemmed, exact in SHARED_ANALYSIS:
+        if stemmed in schema and exact in schema:
+            s, e = schema[stemmed], schema[exact]
+            if (s.analyzer == stemmed_analyzer() and type(s.format) is Frequency
+                    and e.analyzer == exact_analyzer() and type(e.format) is Positions):
+                pairs.append((stemmed, exact))
+    return tuple(pairs)
+
+
+class ArticleWriter(SegmentWriter):
+    """A Whoosh segment writer for new documents (see the module docstring). Takes
+    SegmentWriter's arguments; ``limitmb`` bounds the postings held in memory."""
+
+    def __init__(self, ix, limitmb: int = 256, **kwargs):
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        for name, field in self.schema.items():
+            if field.vector or field.separate_spelling():
+                raise ValueError(f"field {name!r}: term vectors and spelling fields are not written here")
+        self._max_postings = limitmb * 2**20 // POSTING_BYTES
+        self._shared = _shared_fields(self.schema)
+        self._finished: list = []  # segments finished when the postings filled limitmb
+        self._new_postings()
+
+    def _new_postings(self) -> None:
+        self._postings: dict[str, _Postings] = {}
+        self._lengths: dict[str, array] = {name: array("I") for name, field in self.schema.items()
+                                           if field.indexed and field.scorable}
+        self._held = 0
+
+    def _shared_items(self, fields: dict) -> dict[str, list]:
+        """The items ``field.index`` would give for the fields of SHARED_ANALYSIS pairs whose
+        texts are the same, from one analysis of that text."""
+        out = {}
+        for stemmed, exact in self._shared:
+            text = fields.get(stemmed)
+            if not isinstance(text, str) or fields.get(exact) != text:
+                continue
+            positions, counts = index_terms(text)
+            # Positions.word_values and Frequency.word_values: weight = the tokens' boosts
+            # (1.0 each) times the format's field boost
+            encode = self.schema[exact].format.encode
+            boost = self.schema[exact].format.field_boost
+            out[exact] = [(w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p))
+                          for w, p in positions.items()]
+            boost = self.schema[stemmed].format.field_boost
+            out[stemmed] = [(t.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for t, n in counts.items()]
+        return out
+
+    def add_document(self, **fields):
+        """Whoosh's SegmentWriter.add_document, with the postings kept in ``_Postings``. Every
+        field is analysed before anything is written, so a document a field refuses (Whoosh's
+        ValueError) leaves nothing behind (Whoosh's writer keeps part of it)."""
+        self._check_state()
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        fieldnames = [name for name in fieldnames if fields[name] is not None]
+        items = self._shared_items(fields)
+        for fieldname in fieldnames:
+            if schema[fieldname].indexed and fieldname not in items:
+                items[fieldname] = list(schema[fieldname].index(fields[fieldname]))
+        perdocwriter = self.perdocwriter
+        perdocwriter.start_doc(docnum)
+        lengths = {}
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                postings = self._postings.get(fieldname)
+                if postings is None:
+                    postings = self._postings[fieldname] = _Postings()
+                length = postings.add(docnum, items[fieldname], self._field_boost(fields, fieldname, docboost),
+                                      field.scorable)
+                self._held += len(items[fieldname])
+                if length:
+                    lengths[fieldname] = byte_to_length(length_to_byte(length))
+            customval = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        for fieldname, column in self._lengths.items():
+            column.append(lengths.get(fieldname, 0))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if self._held > self._max_postings:
+            self._finished.append(self._finalize_segment())
+            self._next_segment()
+
+    def _next_segment(self) -> None:
+        """Start a new segment after finishing one (as SegmentWriter.__init__ starts its first)."""
+        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
+        self.perdocwriter = self.codec.per_document_writer(self.storage, self.newsegment)
+        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
+        self.docnum = self.docbase
+        self._added = False
+        self._new_postings()
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        fieldwriter = self.fieldwriter
+        codec = self.codec
+        for fieldname in sorted(self._postings):
+            postings = self._postings[fieldname]
+            if not len(postings):
+                continue
+            fieldobj = self.schema[fieldname]
+            fixed_size = fieldobj.format.fixed_value_size()
+            fieldwriter.start_field(fieldname, fieldobj)
+            prefix = pack_ushort(fieldwriter._fieldid)
+            for tbytes, ids, weights, values, lengths in postings.grouped(self._lengths.get(fieldname)):
+                info = write_postings(fieldwriter._postfile, ids, weights, values, lengths, fixed_size,
+                                      codec._blocklimit, codec._compression)
+                fieldwriter._tindex.add(prefix + tbytes, info.to_bytes())
+            fieldwriter.finish_field()
+        fieldwriter.close()
+        self._new_postings()
+
+    def _merge_segments(self, mergetype, optimize, merge):
+        # The segments finished when the postings filled limitmb join the new table of
+        # contents beside the last one.
+        return super()._merge_segments(mergetype, optimize, merge) + self._finished
+
+    def finish_segments(self) -> list:
+        """Finish writing and return every segment written (for a writer process's parent)."""
+        segments = self._finished
+        if self._added:
+            segments = segments + [self._finalize_segment()]
+        else:
+            self._close_segment()
+        return segments
+
+
+class _ArticleWriterTask(SubWriterTask):
+    """A writer process: an ArticleWriter fed the parent's batches of documents."""
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = ArticleWriter(ix, _lk=False, **self.kwargs)
+        while True:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        self.resultqueue.put(writer.finish_segments(), timeout=RESULT_WAIT)
+
+
+class ArticleMpWriter(MpWriter):
+    """Whoosh's MpWriter (multisegment: each process's segments are kept as they are) with
+    ArticleWriters in its processes."""
+
+    def __init__(self, ix, procs: int, **kwargs):
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+
+    def _new_task(self):
+        task = _ArticleWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                                  self.subargs, True)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        segments = self._merge_segments(mergetype, optimize, merge)
+        received = 0
+        while received < len(self.tasks):
+            try:
+                segments += self.resultqueue.get(timeout=1.0)
+                received += 1
+            except queue.Empty:
+                # Whoosh's MpWriter gives up after a second and leaves a slow process's
+                # documents out; here only a process that ended without its segments stops it.
+                if any(task.exitcode for task in self.tasks):
+                    raise RuntimeError("a writer process failed") from None
+                if all(task.exitcode is not None for task in self.tasks) and self.resultqueue.empty():
+                    raise RuntimeError("a writer process ended without its segments") from None
+        for task in self.tasks:
+            task.join()
+        self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
