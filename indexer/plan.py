@@ -110,10 +110,11 @@ class Plan:
 
 
 def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None,
-            tz: str = "UTC", deadline: float = float("inf")) -> Plan:
+            tz: str = "UTC", deadline: float = float("inf"), every_seat: bool = False) -> Plan:
     """The plan for a parsed query: repeated words folded, stop words dropped from AND, entity
     names expanded to their aliases (``aliases``: alias key → (entity id, [names])), other
-    spellings added where ``lexicon`` shows the archive uses them much more, then every word
+    spellings added where ``lexicon`` shows the archive uses them much more (``every_seat``:
+    also every hamza seat reading of each word, see ``add_spellings``), then every word
     analysed once. Raises QueryError for a ``date:`` range that is not one, SearchTimeout when
     ``deadline`` (a ``time.perf_counter`` value) passes between two steps."""
     if tree is None:
@@ -124,7 +125,7 @@ def prepare(tree, *, lexicon: Lexicon | None = None, aliases: dict | None = None
     tree, expanded = expand_aliases(tree, aliases or {})
     check_deadline(deadline)
     if lexicon is not None:
-        tree = add_spellings(tree, lexicon, deadline)
+        tree = add_spellings(tree, lexicon, deadline, every_seat)
     query = analyse(tree, tz)
     check_deadline(deadline)
     return Plan(query, expanded, typed_words(tree), matcher_for(query), _has_text(query),
@@ -214,9 +215,8 @@ def expand_aliases(tree, by_key: dict) -> tuple[object, list[dict]]:
     return visit(tree), expanded
 
 
-def spelling_variants(norm: str) -> list[str]:
-    """Candidate spellings of a normalised word: و/ي inside it as a hamza seat (ء), at most
-    three places; and the word without a leading ب when at least three letters remain."""
+def seat_readings(norm: str) -> list[str]:
+    """A normalised word with و/ي inside it read as a hamza seat (ء), at most three places."""
     out = []
     seats = [i for i, c in enumerate(norm) if c in "وي" and 0 < i][:3]
     for mask in range(1, 1 << len(seats)):
@@ -225,15 +225,32 @@ def spelling_variants(norm: str) -> list[str]:
             if mask >> bit & 1:
                 chars[i] = "ء"
         out.append("".join(chars))
+    return out
+
+
+def spelling_variants(norm: str) -> list[str]:
+    """Candidate spellings of a normalised word: its seat readings, and the word without a
+    leading ب when at least three letters remain."""
+    out = seat_readings(norm)
     if norm.startswith("ب") and not norm.startswith("بال") and len(norm) >= 4:
         out.append(norm[1:])
     return out
 
 
-def add_spellings(tree, lexicon: Lexicon, deadline: float = float("inf")):
+def add_spellings(tree, lexicon: Lexicon, deadline: float = float("inf"), every_seat: bool = False):
     """Give plain words the other spellings readers mean by them, when the archive uses
     those much more: a hamza seat typed as و or ي (مسوول → مسءول, i.e. مسؤول), and a
-    leading ب (by, with) typed onto a word (بدمج → دمج), which the stemmer leaves alone."""
+    leading ب (by, with) typed onto a word (بدمج → دمج), which the stemmer leaves alone.
+
+    Where the stemmer already reads the seat (رييسها and رءيسها have one stem), the stems match
+    the same articles and cannot tell; the exact fields can: the seat spelling is added when
+    ``body_exact`` holds it much more often than the spelling typed, so it ranks as the word's
+    spelling (``Stems.spellings``) and the article that writes رئيسها ranks as for the query
+    typed with it.
+
+    ``every_seat`` also adds every seat reading with a stem of its own, however rare: for a
+    query that finds nothing as typed (the reader's مقري, a word of its own in the archive, for
+    the rare مقرئ; ``SearchService`` asks again so)."""
     def plain(node) -> bool:
         return isinstance(node, Word) and not (node.exact or node.prefix or node.alternatives)
 
@@ -257,18 +274,29 @@ def add_spellings(tree, lexicon: Lexicon, deadline: float = float("inf")):
     check_deadline(deadline)
     wanted = [term(t) for text, vs in variants.items() for t in (text, *vs)]
     counts = frequencies(lexicon, "body", [t for t in wanted if t])
+    # The seat spellings the stemmer reads as the word itself, beside the spelling typed.
+    seats = {text: seat_readings(arabic.normalize(text)) for text in variants}
+    same = {text: [v for v in vs if stems(v) == stems(text)] for text, vs in seats.items()}
+    spelled = frequencies(lexicon, "body_exact", [w for text, vs in same.items() if vs
+                                                  for t in (text, *vs) for w in exact_words(t)])
 
     def df(text: str) -> int:
         t = term(text)
         return counts.get(t, 0) if t else 0
+
+    def exact_df(text: str) -> int:
+        words = exact_words(text)
+        return spelled.get(words[0], 0) if len(words) == 1 else 0
 
     def visit(node):
         if isinstance(node, (And, Or)):
             return type(node)(tuple(visit(c) for c in node.children))
         if not plain(node):
             return node
-        base = df(node.text)
-        found = tuple(v for v in variants[node.text] if df(v) > 2 * base)
+        base, typed = df(node.text), exact_df(node.text)
+        found = tuple(v for v in variants[node.text]
+                      if df(v) > 2 * base or (v in same[node.text] and exact_df(v) > 2 * typed)
+                      or (every_seat and v in seats[node.text] and v not in same[node.text]))
         return Word(node.text, node.exact, node.prefix, node.field, found) if found else node
 
     return visit(tree)
@@ -304,7 +332,10 @@ def analyse(node, tz: str = "UTC"):
         if not node.exact:
             terms = stems(node.text)
             if terms:
-                alternatives = tuple(t for alt in node.alternatives for t in stems(alt))
+                # an alternative with the word's own stem (the seat the stemmer reads) adds
+                # only its spelling
+                alternatives = tuple(dict.fromkeys(t for alt in node.alternatives for t in stems(alt)
+                                                   if t not in terms))
                 forms = [exact_words(text) for text in (node.text, *node.alternatives)]
                 spellings = tuple(dict.fromkeys(f[0] for f in forms)) \
                     if all(len(f) == 1 for f in forms) else ()

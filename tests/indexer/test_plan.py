@@ -12,15 +12,17 @@ from indexer.query import And, Not, Or, QueryError, parse
 
 
 class Lexicon:
-    """Document frequencies of stems in the body field, as an engine would report them."""
+    """Document frequencies of stems in the body field (and of spellings in body_exact), as an
+    engine would report them."""
 
-    def __init__(self, df: dict[str, int]):
+    def __init__(self, df: dict[str, int], exact: dict[str, int] | None = None):
         self.df = df
+        self.exact = exact or {}
         self.asked: list[tuple[str, str]] = []
 
     def doc_frequency(self, field: str, term: str) -> int:
         self.asked.append((field, term))
-        return self.df.get(term, 0)
+        return (self.exact if field.endswith("_exact") else self.df).get(term, 0)
 
 
 def test_words_become_the_terms_the_index_holds():
@@ -104,5 +106,31 @@ def test_every_words_spellings_are_asked_of_the_lexicon_in_one_call():
 
     lexicon = Batched({stems("مءقت")[0]: 40})
     plan = prepare(parse("موقت مسوول بدمج"), lexicon=lexicon)
-    assert Batched.calls == 1 and len(lexicon.asked) == len(set(lexicon.asked)) > 3
+    # one call for the stems (body), one for the seat spellings of مسوول, whose stem is مسؤول's
+    assert Batched.calls == 2 and len(lexicon.asked) == len(set(lexicon.asked)) > 3
+    assert {field for field, _term in lexicon.asked} == {"body", "body_exact"}
     assert Stems(stems("موقت"), stems("مءقت"), spellings=("موقت", "مءقت")) in plan.query.children
+
+
+def test_a_seat_the_stemmer_reads_adds_its_spelling_where_the_archive_writes_it_so():
+    # رييسها has رئيسها's stem already: nothing to add to the match, but the archive writes
+    # رءيسها far more often than رييسها, so it ranks as the word's spelling
+    assert stems("رييسها") == stems("رءيسها")
+    plan = prepare(parse("رييسها"), lexicon=Lexicon({}, {"رءيسها": 50}))
+    assert plan.query == Stems(stems("رييسها"), (), spellings=("رييسها", "رءيسها"))
+    # not when the spelling typed is about as common, nor without the lexicon
+    plan = prepare(parse("رييسها"), lexicon=Lexicon({}, {"رءيسها": 50, "رييسها": 30}))
+    assert plan.query == Stems(stems("رييسها"), (), spellings=("رييسها",))
+    assert prepare(parse("رييسها")).query.spellings == ("رييسها",)
+
+
+def test_every_seat_reads_each_hamza_seat_however_rare():
+    # مقري "headquarters of" is a word of its own; مقرئ "reciter" is rare: only a search that
+    # found nothing as typed (every_seat) reads the seat
+    lexicon = Lexicon({stems("مقري")[0]: 1000, stems("مقرء")[0]: 1})
+    assert prepare(parse("مقري"), lexicon=lexicon).query == Stems(stems("مقري"), spellings=("مقري",))
+    wider = prepare(parse("مقري"), lexicon=lexicon, every_seat=True).query
+    assert wider == Stems(stems("مقري"), stems("مقرء"), spellings=("مقري", "مقرء"))
+    # a word without و/ي inside has no seat to read
+    assert prepare(parse("الحزب"), lexicon=lexicon, every_seat=True).query == Stems(stems("الحزب"),
+                                                                                     spellings=("الحزب",))
