@@ -101,10 +101,10 @@ class SearchService:
             raise SearchError.of_query(exc) from None
 
     def _select(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
-                deadline: float) -> tuple[Plan, Selection]:
+                deadline: float, every_seat: bool = False) -> tuple[Plan, Selection]:
         try:
             plan = prepare(tree, lexicon=searcher if searcher.doc_count else None,
-                           aliases=authority.by_key, tz=self.tz, deadline=deadline)
+                           aliases=authority.by_key, tz=self.tz, deadline=deadline, every_seat=every_seat)
         except QueryError as exc:
             raise SearchError.of_query(exc) from None
         filters = Filters(section=tuple(req.section), source=tuple(req.source), date=tuple(req.date),
@@ -112,6 +112,25 @@ class SearchService:
                           entities=tuple((kind, tuple(authority.resolve(getattr(req, kind))))
                                          for kind in ENTITY_KINDS if getattr(req, kind)))
         return plan, searcher.select(plan, filters, deadline)
+
+    def _ranked(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables, sort: str,
+                stop: int, deadline: float) -> tuple[Plan, Selection, list[Ranked], bool]:
+        """The plan, what it matches and its first ``stop`` documents ranked, and whether the
+        hamza seats were read: a query that finds nothing as typed is asked again with every
+        seat reading of its words (مقري as مقرئ, where the archive knows مقري as a word of its own
+        and never beside the query's other words). The total is read after ranking, which
+        brings it (a Solr selection would ask for it alone before)."""
+        plan, selection = self._select(searcher, req, tree, authority, deadline)
+        ranked = searcher.rank(selection, plan, sort, stop, deadline)
+        if selection.total or not searcher.doc_count:
+            return plan, selection, ranked, False
+        seats, wider = self._select(searcher, req, tree, authority, deadline, every_seat=True)
+        if seats.query == plan.query:
+            return plan, selection, ranked, False
+        ranked_wider = searcher.rank(wider, seats, sort, stop, deadline)
+        if not wider.total:
+            return plan, selection, ranked, False
+        return seats, wider, ranked_wider, True
 
     def _hits(self, searcher: Searcher, ranked: list[Ranked], matcher: Matcher | None,
               deadline: float = float("inf")) -> list[Hit]:
@@ -159,21 +178,28 @@ class SearchService:
 
     def _search(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
                 deadline: float) -> SearchResult:
-        plan, selection = self._select(searcher, req, tree, authority, deadline)
+        page = req.page
+        page_notice = None
+        if (page - 1) * req.per_page >= MAX_WINDOW:
+            page = max(1, -(-MAX_WINDOW // req.per_page))
+            page_notice = Message("Only the first %(max)s results can be paged through; narrow the search to see "
+                                  "the rest. Showing page %(page)s.", max=format(MAX_WINDOW, ","), page=page)
+        start = (page - 1) * req.per_page
+        stop = min(start + req.per_page, MAX_WINDOW)
+        plan, selection, ranked, seats_read = self._ranked(searcher, req, tree, authority, req.sort, stop,
+                                                           deadline)
+        ranked = ranked[start:stop]
         notices = []
+        if seats_read:
+            notices.append(Message("Nothing was found with the words as typed; these results read a ي or و in "
+                                   "them as a hamza (ئ or ؤ)."))
         if plan.only_common:
             notices.append(Message("The query has only very common words (such as في or من): they were searched "
                                    "exactly as written, in the articles that contain them."))
         if plan.nothing_searchable:
             notices.append(Message("The query has no word that can be searched; showing all articles."))
-        page = req.page
-        if (page - 1) * req.per_page >= MAX_WINDOW:
-            page = max(1, -(-MAX_WINDOW // req.per_page))
-            notices.append(Message("Only the first %(max)s results can be paged through; narrow the search to see "
-                                   "the rest. Showing page %(page)s.", max=format(MAX_WINDOW, ","), page=page))
-        start = (page - 1) * req.per_page
-        stop = min(start + req.per_page, MAX_WINDOW)
-        ranked = searcher.rank(selection, plan, req.sort, stop, deadline)[start:stop]
+        if page_notice is not None:
+            notices.append(page_notice)
         hits = self._hits(searcher, ranked, plan.matcher, deadline)
         # Facets come after the hits and have their own time box, within the search's.
         facet_limit = min(self.facet_time_limit, deadline - time.perf_counter())
@@ -192,8 +218,8 @@ class SearchService:
         deadline = time.perf_counter() + self.time_limit
         tree = self._parse(req)
         searcher = self._current()
-        plan, selection = self._select(searcher, req, tree, self.authority.get(), deadline)
-        ranked = searcher.rank(selection, plan, req.sort, limit, deadline)
+        plan, _selection, ranked, _seats_read = self._ranked(searcher, req, tree, self.authority.get(), req.sort,
+                                                             limit, deadline)
         for i in range(0, len(ranked), EXPORT_CHUNK):
             yield from self._hits(searcher, ranked[i:i + EXPORT_CHUNK], plan.matcher if snippets else None)
 
