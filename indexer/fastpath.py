@@ -13,19 +13,25 @@ so totals, scores and the top 10 are the same:
   candidates only. Date ranges and field filters written in the query, and NOT under OR, still
   take Whoosh's path.
 
-This reads ``whoosh.codec.whoosh3.W3LeafMatcher`` blocks: it depends on the pinned Whoosh
+A term's posting list is read with one read and its blocks decoded in place (the format
+``whoosh.codec.whoosh3.W3LeafMatcher`` reads; through the matcher, each block's header came
+off the file a few bytes at a time). This reads Whoosh's blocks: it depends on the pinned Whoosh
 distribution, and tests compare it with Whoosh's own results.
 """
 from __future__ import annotations
 
+import io
+import pickle
 import time
+import zlib
 from bisect import bisect_left
 from collections import OrderedDict
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.reading import TermNotFound
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
+from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.scoring import BM25F
+from whoosh.system import _INT_SIZE, unpack_int
 
 from indexer.compile import fields, spelling_fields
 from indexer.plan import Exact, Prefix, Stems, analyse
@@ -106,6 +112,15 @@ class TermArrays:
         ids_parts, tf_parts = [], []
         blocks: list[tuple[int, int, int]] | None = []  # (first docnum, segment, file offset)
         for segment, (reader, offset) in enumerate(self.segments):
+            extent = _extent(reader, field, term)
+            if extent is None:
+                continue
+            if extent:
+                for at, ids, tfs in _read_blocks(reader._terms._postfile, *extent):
+                    blocks.append((int(ids[0]) + offset, segment, at))
+                    ids_parts.append(ids + offset)
+                    tf_parts.append(tfs)
+                continue
             try:
                 m = _leaf(reader.postings(field, term))
             except TermNotFound:
@@ -120,7 +135,7 @@ class TermArrays:
                     tf_parts.append(np.asarray(m._weights, dtype=np.float64))
                     at = m._nextoffset
                     m._next_block()
-            else:  # another matcher type: the slow, general way
+            else:  # another matcher type (postings inlined in the term's entry): step through them
                 blocks = None
                 ids, tfs = [], []
                 while m.is_active():
@@ -347,6 +362,59 @@ class TermArrays:
                 return NOTHING
             alive, reach = np.asarray(kept, dtype=np.intp), reached
         return ids[alive], scores[alive] * boost
+
+
+def _extent(reader, field: str, term: str) -> tuple[int, int] | tuple[()] | None:
+    """Where ``term``'s postings in ``field`` lie in a segment's postings file, as (offset,
+    length); None when the segment does not hold the term; () when they are not in blocks
+    of their own (postings inlined in the term's entry, another codec): read them through a
+    matcher."""
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        return ()
+    try:
+        info = terms.term_info(field, reader._text_to_bytes(field, term))
+    except TermNotFound:
+        return None
+    if info.is_inlined():
+        return ()
+    offset, length = info.extent()
+    # This Whoosh reads a stored length back as a 1-tuple (struct.unpack's result).
+    return offset, length[0] if isinstance(length, tuple) else length
+
+
+def _read_blocks(postfile, offset: int, length: int):
+    """(file offset, docnums, term frequencies) of each posting block of one term, read with
+    one read of the whole list. Decodes what ``W3LeafMatcher._goto``, ``_read_ids`` and
+    ``_read_weights`` decode, block by block, but reading through the matcher unpickles each
+    block's header from the file a few bytes at a time (Whoosh's compound file seeks and
+    reads for each), which was most of a first search's time on long or many terms."""
+    buf = postfile.get(offset, length)
+    if buf[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
+        raise CorruptIndexError(f"bad postings block tag at offset {offset}")
+    header = io.BytesIO(buf)
+    at = len(WHOOSH3_HEADER_MAGIC)
+    while True:
+        size = unpack_int(buf[at:at + _INT_SIZE])[0]
+        header.seek(at + _INT_SIZE)
+        count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
+        data = buf[header.tell():at + _INT_SIZE + abs(size)]
+        ids, weights, _values = pickle.loads(zlib.decompress(data) if compression else data)
+        # IDs are stored as deltas; weights as None (all 1.0), one float for all (kept as
+        # Whoosh keeps it, a 32-bit float) or one per posting.
+        docs = np.cumsum(np.asarray(ids, dtype=np.int64)).astype(np.int32)
+        if weights is None:
+            tfs = np.ones(count, np.float64)
+        elif isinstance(weights, float):
+            tfs = np.full(count, weights, np.float32).astype(np.float64)
+        else:
+            tfs = np.asarray(weights, dtype=np.float64)
+        yield offset + at, docs, tfs
+        at += _INT_SIZE + abs(size)
+        if size < 0:  # the last block: it ends the list
+            if at != len(buf):
+                raise CorruptIndexError(f"postings at offset {offset} end at {at}, not {len(buf)}")
+            return
 
 
 def _leaf(m):

@@ -131,3 +131,65 @@ def test_phrase_positions_read_from_their_blocks(services):
         docs = ids[::3]
         assert arrays.positions(field, term, docs) == arrays._positions_stepping(field, term, docs)
         assert (field, term) in arrays._blocks  # the jump, not the stepping
+
+
+@pytest.mark.parametrize("compression", [0, 3])  # the generations' codec, and Whoosh's default zlib
+def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkeypatch, compression):
+    """A term's posting blocks are read with one read of the whole list and decoded in place
+    (ids, weights all 1.0 / all one value / each its own, the blocks' file offsets), not
+    through Whoosh's matcher, and give what stepping through Whoosh's matcher gives: over
+    segments, several blocks, deleted documents, and postings inlined in the term's entry."""
+    import numpy as np
+    from whoosh import fields, index
+    from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+
+    from indexer.fastpath import TermArrays
+
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
+    for part in range(2):
+        writer = ix.writer(codec=W3Codec(compression=compression))
+        for i in range(300):
+            words = ["common"] + ["often"] * (1 + i % 4) * (i % 3 == 0) + ["twice"] * 2 * (i % 2)
+            writer.add_document(body=" ".join(words + ["once"] * (part == 0 and i == 7)))
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_document(5)
+    writer.commit(merge=False)
+
+    with ix.searcher() as s:
+        live = np.array([not s.reader().is_deleted(d) for d in range(s.doc_count_all())])
+        expected = {}
+        for term in ("common", "often", "twice", "once", "absent"):
+            m = s.postings("body", term) if term != "absent" else None
+            steps = []
+            while m is not None and m.is_active():
+                steps.append((m.id(), m.weight()))
+                m.next()
+            blocks = []
+            for segment, (leaf, offset) in enumerate(s.leaf_searchers()):
+                try:
+                    lm = leaf.reader().postings("body", term)
+                except Exception:  # noqa: BLE001 - not in this segment
+                    continue
+                lm = getattr(lm, "child", lm)
+                at = getattr(lm, "_baseoffset", None)
+                while isinstance(lm, W3LeafMatcher) and lm.is_active():
+                    lm._read_ids()
+                    blocks.append((lm._ids[0] + offset, segment, at))
+                    at = lm._nextoffset
+                    lm._next_block()
+            expected[term] = steps, blocks
+
+        def no_matcher(*_args, **_kwargs):
+            raise AssertionError("read through Whoosh's matcher")
+
+        monkeypatch.setattr(W3LeafMatcher, "_goto", no_matcher)
+        arrays = TermArrays(s, live)
+        for term, (steps, blocks) in expected.items():
+            ids, tfs = arrays.postings("body", term)
+            assert ids.dtype == np.int32 and tfs.dtype == np.float64
+            assert list(zip(ids.tolist(), tfs.tolist())) == steps, term
+            if blocks:
+                assert arrays._blocks[("body", term)][1] == blocks
+        assert len(expected["common"][1]) > 4 and 5 not in arrays.postings("body", "common")[0]
+        assert {tf for _d, tf in expected["often"][0]} == {1.0, 2.0, 3.0, 4.0}
