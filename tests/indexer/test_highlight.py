@@ -54,3 +54,32 @@ def test_latin_and_mixed_tokens():
     text = "لقاح COVID-19 وطائرات F-16"
     m = Matcher(exact=set(analyze(exact_analyzer(), "covid-19 f-16")))
     assert highlight_all(text, m) == "لقاح <mark>COVID-19</mark> وطائرات <mark>F-16</mark>"
+
+
+def test_candidates_found_in_the_folded_text_are_those_the_class_regex_finds():
+    """The candidate regex runs over the text folded one character for one (variants to their
+    letter, marks to tatweels) with plain letters instead of character classes (cheap to
+    compile), and finds exactly the spans the regex of classes finds in the text itself; a
+    form that is not normalised keeps the regex of classes."""
+    import random
+
+    from indexer import highlight
+
+    letters = list("ابتثجحخدذرزسشصضطظعغفقكلمنهويءۇ0123456789abk")
+    in_forms = "اكهويءۇ07ak"  # letters with variants, digits, Latin (k: also the Kelvin sign)
+    variants = sorted(c for chars in highlight._VARIANT_CHARS.values() for c in chars)
+    alphabet = letters * 3 + variants + highlight._IGNORABLE_CHARS + list(" .Kkıİ\u212a") + ["\u0640"] * 3
+    rng = random.Random(16)
+    for _ in range(3000):
+        forms = tuple(sorted({"".join(rng.choice(in_forms) for _ in range(rng.randint(1, 4)))
+                              for _ in range(rng.randint(1, 4))}, key=len, reverse=True))
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        # a form written in, each letter in any of its variants, marks between them
+        text += "".join(rng.choice([c, *highlight._VARIANT_CHARS.get(c, ())])
+                        + rng.choice(["", *highlight._IGNORABLE_CHARS]) for c in rng.choice(forms))
+        expected = [m.span() for m in highlight._candidate_regex(forms).finditer(text)]
+        assert [m.span() for m in highlight._folded_regex(forms).finditer(text.translate(highlight._FOLD))] \
+            == expected, (forms, text)
+        assert expected
+    assert Matcher(stems={"كتب"}).candidates()[1] is True
+    assert Matcher(exact={"أحمد"}).candidates()[1] is False  # not normalised: the classes
