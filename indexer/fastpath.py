@@ -261,20 +261,17 @@ class TermArrays:
             return self._positions_stepping(field, term, docs)
         firsts, blocks = found
         out: list[list[int]] = []
-        matchers: dict[int, W3LeafMatcher] = {}
         current = -1
         for d, b in zip(docs.tolist(), (np.searchsorted(firsts, docs, side="right") - 1).tolist()):
             _first, segment, at = blocks[b]
             reader, offset = self.segments[segment]
             if b != current:
-                if segment not in matchers:
-                    matchers[segment] = _leaf(reader.postings(field, term))
-                m = matchers[segment]
-                m._goto(at)
-                m._read_ids()
-                m._read_values()
-                current, decode = b, m.format.decoder("positions")
-            out.append(decode(m._values[bisect_left(m._ids, d - offset)]))
+                fmt = reader.schema[field].format
+                if fmt.fixed_value_size() is not None:  # not a positions format: step through them
+                    return self._positions_stepping(field, term, docs)
+                ids, values = _read_block(reader._terms._postfile, at)
+                current, decode, ids = b, fmt.decoder("positions"), ids.tolist()
+            out.append(decode(values[bisect_left(ids, d - offset)]))
         return out
 
     def _positions_stepping(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
@@ -392,29 +389,43 @@ def _read_blocks(postfile, offset: int, length: int):
     buf = postfile.get(offset, length)
     if buf[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         raise CorruptIndexError(f"bad postings block tag at offset {offset}")
-    header = io.BytesIO(buf)
     at = len(WHOOSH3_HEADER_MAGIC)
     while True:
-        size = unpack_int(buf[at:at + _INT_SIZE])[0]
-        header.seek(at + _INT_SIZE)
-        count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
-        data = buf[header.tell():at + _INT_SIZE + abs(size)]
-        ids, weights, _values = pickle.loads(zlib.decompress(data) if compression else data)
-        # IDs are stored as deltas; weights as None (all 1.0), one float for all (kept as
-        # Whoosh keeps it, a 32-bit float) or one per posting.
-        docs = np.cumsum(np.asarray(ids, dtype=np.int64)).astype(np.int32)
-        if weights is None:
-            tfs = np.ones(count, np.float64)
-        elif isinstance(weights, float):
-            tfs = np.full(count, weights, np.float32).astype(np.float64)
-        else:
-            tfs = np.asarray(weights, dtype=np.float64)
-        yield offset + at, docs, tfs
+        size, ids, tfs, _values = _block(buf, at)
+        yield offset + at, ids, tfs
         at += _INT_SIZE + abs(size)
         if size < 0:  # the last block: it ends the list
             if at != len(buf):
                 raise CorruptIndexError(f"postings at offset {offset} end at {at}, not {len(buf)}")
             return
+
+
+def _read_block(postfile, at: int) -> tuple[np.ndarray, tuple]:
+    """The docnums and stored values of the posting block at file offset ``at`` (two reads)."""
+    head = postfile.get(at, _INT_SIZE)
+    _size, ids, _tfs, values = _block(head + postfile.get(at + _INT_SIZE, abs(unpack_int(head)[0])), 0)
+    return ids, values
+
+
+def _block(buf: bytes, at: int) -> tuple[int, np.ndarray, np.ndarray, tuple]:
+    """The posting block at ``at`` in ``buf``: its length field (negative for a term's last
+    block), docnums, term frequencies and stored values (positions, still encoded), as
+    ``W3LeafMatcher`` decodes them: IDs stored as deltas; weights as None (all 1.0), one float
+    for all (kept, as Whoosh keeps it, as a 32-bit float) or one per posting."""
+    size = unpack_int(buf[at:at + _INT_SIZE])[0]
+    header = io.BytesIO(buf)
+    header.seek(at + _INT_SIZE)
+    count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
+    data = buf[header.tell():at + _INT_SIZE + abs(size)]
+    ids, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+    docs = np.cumsum(np.asarray(ids, dtype=np.int64)).astype(np.int32)
+    if weights is None:
+        tfs = np.ones(count, np.float64)
+    elif isinstance(weights, float):
+        tfs = np.full(count, weights, np.float32).astype(np.float64)
+    else:
+        tfs = np.asarray(weights, dtype=np.float64)
+    return size, docs, tfs, values
 
 
 def _leaf(m):

@@ -138,7 +138,8 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
     """A term's posting blocks are read with one read of the whole list and decoded in place
     (ids, weights all 1.0 / all one value / each its own, the blocks' file offsets), not
     through Whoosh's matcher, and give what stepping through Whoosh's matcher gives: over
-    segments, several blocks, deleted documents, and postings inlined in the term's entry."""
+    segments, several blocks, deleted documents, and postings inlined in the term's entry;
+    a phrase's positions, read from their blocks, likewise."""
     import numpy as np
     from whoosh import fields, index
     from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
@@ -180,6 +181,10 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
                     lm._next_block()
             expected[term] = steps, blocks
 
+        stepping = TermArrays(s, live)
+        positions = {term: stepping._positions_stepping("body", term, stepping.postings("body", term)[0][::3])
+                     for term in ("common", "often", "twice")}
+
         def no_matcher(*_args, **_kwargs):
             raise AssertionError("read through Whoosh's matcher")
 
@@ -192,4 +197,7 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
             if blocks:
                 assert arrays._blocks[("body", term)][1] == blocks
         assert len(expected["common"][1]) > 4 and 5 not in arrays.postings("body", "common")[0]
+        for term, found in positions.items():  # a phrase's positions, read from their blocks
+            assert arrays.positions("body", term, arrays.postings("body", term)[0][::3]) == found, term
+        assert positions["often"][:2] == [[1], [1, 2]]  # documents 0 and 9: "common often", "common often often"
         assert {tf for _d, tf in expected["often"][0]} == {1.0, 2.0, 3.0, 4.0}
