@@ -115,8 +115,9 @@ class TermArrays:
             extent = _extent(reader, field, term)
             if extent is None:
                 continue
-            if extent:
-                for at, ids, tfs in _read_blocks(reader._terms._postfile, *extent):
+            found = _read_blocks(reader._terms._postfile, *extent) if extent else None
+            if found is not None:
+                for at, ids, tfs in found:
                     blocks.append((int(ids[0]) + offset, segment, at))
                     ids_parts.append(ids + offset)
                     tf_parts.append(tfs)
@@ -380,24 +381,28 @@ def _extent(reader, field: str, term: str) -> tuple[int, int] | tuple[()] | None
     return offset, length[0] if isinstance(length, tuple) else length
 
 
-def _read_blocks(postfile, offset: int, length: int):
+def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
     """(file offset, docnums, term frequencies) of each posting block of one term, read with
-    one read of the whole list. Decodes what ``W3LeafMatcher._goto``, ``_read_ids`` and
-    ``_read_weights`` decode, block by block, but reading through the matcher unpickles each
-    block's header from the file a few bytes at a time (Whoosh's compound file seeks and
-    reads for each), which was most of a first search's time on long or many terms."""
+    one read of the whole list (None when its recorded length does not hold its blocks, which
+    Whoosh's reader never looks at: read it through the matcher then). Decodes what
+    ``W3LeafMatcher._goto``, ``_read_ids`` and ``_read_weights`` decode, block by block, but
+    reading through the matcher unpickles each block's header from the file a few bytes at a
+    time (Whoosh's compound file seeks and reads for each), which was most of a first
+    search's time on long or many terms."""
     buf = postfile.get(offset, length)
     if buf[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         raise CorruptIndexError(f"bad postings block tag at offset {offset}")
-    at = len(WHOOSH3_HEADER_MAGIC)
-    while True:
-        size, ids, tfs, _values = _block(buf, at)
-        yield offset + at, ids, tfs
+    at, out = len(WHOOSH3_HEADER_MAGIC), []
+    while at + _INT_SIZE <= len(buf):
+        size = unpack_int(buf[at:at + _INT_SIZE])[0]
+        if at + _INT_SIZE + abs(size) > len(buf):
+            break
+        _size, ids, tfs, _values = _block(buf, at)
+        out.append((offset + at, ids, tfs))
         at += _INT_SIZE + abs(size)
-        if size < 0:  # the last block: it ends the list
-            if at != len(buf):
-                raise CorruptIndexError(f"postings at offset {offset} end at {at}, not {len(buf)}")
-            return
+        if size < 0:  # the last block
+            return out
+    return None
 
 
 def _read_block(postfile, at: int) -> tuple[np.ndarray, tuple]:
