@@ -46,7 +46,8 @@ rewrites), matching, ranking, reading the page's stored fields, marking title an
 facets, did-you-mean, JSON, reading the section labels, the rate limiter's check and the rest of
 the request (Flask/WSGI) — mean ms per stage, also for the slowest 5% of all requests
 (``p95_tail``: what p95 is made of), with
-each shape's p50 / p95 of the whole request (warmed as above, result cache off).
+each shape's p50 / p95 of the whole request (warmed as above, result cache off), and of its own
+CPU time (the request thread's: on a loaded machine, what a change in the code shows through).
 
 With ``--backend solr`` the same archive is also indexed into SolrCloud (a local 2-node cluster
 from solr/launcher, 2 shards x 2 replicas, unless ``--solr-url`` names one) by the real
@@ -493,15 +494,16 @@ def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
 
     def get(req: dict) -> dict:
         spent.clear()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         resp = client.get(api_path(req))
         total = (time.perf_counter() - started) * 1000
+        cpu = (time.thread_time() - cpu) * 1000
         if resp.status_code != 200:
             return {}
         row = dict(spent)
         row["marking"] = row.pop("hits", 0.0) - row.get("documents", 0.0)
         row["wsgi"] = total - sum(row.values())
-        row["total"] = total
+        row["total"], row["cpu"] = total, cpu
         return row
 
     for _ in range(3):
@@ -511,9 +513,12 @@ def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
     table = {}
     for shape in sorted({s for s, _ in rows}) + ["all"]:
         mine = [row for s, row in rows if row and shape in (s, "all")]
-        totals = [row["total"] for row in mine]
+        totals, cpu = [row["total"] for row in mine], [row["cpu"] for row in mine]
         table[shape] = {"queries": len(mine),
                         "p50_ms": round(percentile(totals, 50), 1), "p95_ms": round(percentile(totals, 95), 1),
+                        # the request's own CPU time: what a loaded machine changes least
+                        "cpu_p50_ms": round(percentile(cpu, 50), 1), "cpu_p95_ms": round(percentile(cpu, 95), 1),
+                        "cpu_mean_ms": round(statistics.mean(cpu), 2),
                         "mean_ms": {st: round(statistics.mean(row.get(st, 0.0) for row in mine), 2)
                                     for st in STAGES}}
     # The slowest 5% of all requests, stage by stage: what p95 is made of.
@@ -529,9 +534,11 @@ def profile(instance: Path, warm: list[dict], reqs: list[dict]) -> dict:
 
 
 def print_profile(table: dict) -> None:
-    print(f"{'shape':<10}{'n':>4}{'p50':>8}{'p95':>8}" + "".join(f"{s:>10}" for s in STAGES), file=sys.stderr)
+    print(f"{'shape':<10}{'n':>4}{'p50':>8}{'p95':>8}{'cpu p50':>8}{'cpu p95':>8}"
+          + "".join(f"{s:>10}" for s in STAGES), file=sys.stderr)
     for shape, line in table.items():
         print(f"{shape:<10}{line['queries']:>4}{line['p50_ms']:>8}{line['p95_ms']:>8}"
+              f"{line.get('cpu_p50_ms', ''):>8}{line.get('cpu_p95_ms', ''):>8}"
               + "".join(f"{line['mean_ms'][s]:>10}" for s in STAGES), file=sys.stderr)
 
 
