@@ -37,6 +37,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
+import tag_dictionary as bench_tag_dictionary  # noqa: E402
 import train_ner  # noqa: E402
 
 import pycrfsuite  # noqa: E402
@@ -45,7 +46,7 @@ from indexer.arabic import normalize, tokenize  # noqa: E402
 from indexer.crf_tagger import CrfTagger  # noqa: E402
 from indexer.entities import LABELS, Extractor, bio_spans, model_path, sentence_features  # noqa: E402
 from indexer.entities import sentences as entity_sentences  # noqa: E402
-from indexer.entity_features import read_sentence  # noqa: E402
+from indexer.entity_features import read_sentence, tag_dictionary  # noqa: E402
 
 NEWS = os.path.join(ROOT, "..", "shared", "corpus", "news.jsonl.gz")
 
@@ -61,19 +62,29 @@ def gold_spans(offsets, tags):
     return {(offsets[s][0], offsets[e - 1][1], label) for s, e, label in bio_spans(tags)}
 
 
+def fold_dictionary(training) -> dict:
+    """The tag dictionary a fold's model is trained and tested with: when the shipped model uses
+    one, built like it from the fold's training part (the shipped table comes from every fold's
+    labels, so it would leak the held-out part's); else none."""
+    if not tag_dictionary():
+        return {}
+    return bench_tag_dictionary.build(training, *bench_tag_dictionary.read_news(NEWS))
+
+
 def run_fold(args):
     """Train on every block but one, tag that one; return per-setup counts."""
     fold, folds, data, variant, params, setups = args
     size = len(data)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
     held_out, training = data[lo:hi], data[:lo] + data[hi:]
+    dictionary = fold_dictionary(training)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "fold.crfsuite")
-        figures = train_ner.train(training, path, params, variant)
+        figures = train_ner.train(training, path, params, variant, dictionary)
         counts = {}
         for name in setups:
             options = SETUPS[name]
-            extractor = Extractor(path, **options)
+            extractor = Extractor(tagger=CrfTagger(path, dictionary), **options)
             tp, fp, fn = Counter(), Counter(), Counter()
             for text, offsets, _, tags in held_out:
                 gold = gold_spans(offsets, tags)

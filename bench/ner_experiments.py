@@ -13,6 +13,7 @@ features of every sentence are computed once; the folds share them.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gzip
 import json
 import os
@@ -29,8 +30,10 @@ sys.path.insert(0, HERE)
 
 import pycrfsuite  # noqa: E402
 
+import tag_dictionary  # noqa: E402
 import train_ner  # noqa: E402
 from indexer.entities import bio_spans, clean_spans, sentence_features, word_clusters  # noqa: E402
+from indexer.entity_features import read_tag_dictionary  # noqa: E402
 from indexer.entity_keys import clitic_forms  # noqa: E402
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
@@ -175,29 +178,50 @@ VARIANTS = {
     "c1=0.1,c2=0.1": ([], {"c1": 0.1, "c2": 0.1}),
     "c1=0,c2=0.1": ([], {"c1": 0.0, "c2": 0.1}),
     "c1=0.2,c2=0.001": ([], {"c1": 0.2, "c2": 0.001}),
+    "minfreq=2": ([], {"feature.minfreq": 2}),
+    "minfreq=3": ([], {"feature.minfreq": 3}),
     "ap": ([], {"algorithm": "ap"}),
     "pa": ([], {"algorithm": "pa"}),
     "wide-clusters": ([make_multi_clusters(CLUSTERS_WIDE, "m")], {}),
     "wide-clusters-only": ([drop_base_clusters, make_multi_clusters(CLUSTERS_WIDE, "m")], {}),
     "all-features": ([add_affixes, add_neighbour_clusters, add_triggers, add_latin], {}),
+    # the tag dictionary (bench/tag_dictionary.py), built for each fold from its training part
+    "dictionary": ([], {"dictionary": True}),
 }
 
 _DATA = None
+_NEWS = None  # (words, sentences as word ids) of the news corpus, for the tag dictionary
 _FEATURES: dict[str, list] = {}
 
 
-def features_of(name: str):
-    if name not in _FEATURES:
-        additions, _ = VARIANTS[name] if name in VARIANTS else (_combined(name), {})
-        out = []
-        for _, _, words, _ in _DATA:
-            feats, _, _ = sentence_features(words)
-            feats = [list(f) for f in feats]
-            for add in additions:
-                add(words, feats)
-            out.append(feats)
+def features_of(name: str, dictionary: dict | None = None):
+    """The features of every sentence for variant ``name``; with a tag dictionary (a fold's)
+    they are computed for the caller alone, without it once for all folds."""
+    if dictionary is not None or name not in _FEATURES:
+        out = [_sentence_features(name, words, dictionary) for _, _, words, _ in _DATA]
+        if dictionary is not None:
+            return out
         _FEATURES[name] = out
     return _FEATURES[name]
+
+
+def _sentence_features(name: str, words: list[str], dictionary: dict | None) -> list[list[str]]:
+    feats, _, _ = sentence_features(words, dictionary if dictionary is not None else {})
+    feats = [list(f) for f in feats]
+    for add in _combined(name):
+        add(words, feats)
+    return feats
+
+
+def fold_dictionary(fold: int, folds: int) -> dict:
+    """The tag dictionary of a fold: built from its training part and the news (cached on disk:
+    the base tagger is trained deterministically, so the same fold gives the same table)."""
+    cache = os.path.join(ROOT, "instance", f"tag-dictionary-fold{fold}of{folds}.tsv.gz")
+    if not os.path.exists(cache):
+        size = len(_DATA)
+        lo, hi = size * fold // folds, size * (fold + 1) // folds
+        tag_dictionary.write(cache, tag_dictionary.build(_DATA[:lo] + _DATA[hi:], *_NEWS))
+    return read_tag_dictionary(cache)
 
 
 def _combined(name: str):
@@ -224,10 +248,13 @@ def _params(name: str, max_iterations: int) -> dict:
 
 def run_fold(job):
     name, fold, folds, params = job
-    feats = features_of(name)
+    dictionary = fold_dictionary(fold, folds) if params.pop("dictionary", False) else None
+    feats = features_of(name, dictionary)
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
     algorithm = params.pop("algorithm", "lbfgs")
+    if algorithm != "lbfgs":
+        ctypes.CDLL(None).srand(1)  # the online trainers' shuffling: the same in every run
     trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
     for k in range(size):
         if not lo <= k < hi:
@@ -275,7 +302,7 @@ def scores(tp, fp, fn, labels):
 
 
 def main() -> None:
-    global _DATA
+    global _DATA, _NEWS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="*")
     parser.add_argument("--folds", type=int, default=5)
@@ -288,8 +315,12 @@ def main() -> None:
         return
     _DATA = train_ner.prepared(train_ner.read_conll(train_ner.DEFAULT_DATA))
     for name in args.variants:
-        features_of(name)  # computed before the workers fork, shared by them
         params = _params(name, args.max_iterations)
+        if params.get("dictionary"):
+            if _NEWS is None:
+                _NEWS = tag_dictionary.read_news(tag_dictionary.DEFAULT_CORPUS)
+        else:
+            features_of(name)  # computed before the workers fork, shared by them
         totals = (Counter(), Counter(), Counter())
         errors = Counter()
         seconds = []
@@ -301,7 +332,7 @@ def main() -> None:
                 seconds.append(s)
                 errors.update(err)
         row = {"variant": name, "params": {k: v for k, v in params.items()
-                                           if k not in ("feature.possible_transitions", "feature.minfreq")},
+                                           if k != "feature.possible_transitions"},
                "PER_ORG_LOC": scores(*totals, ["PER", "ORG", "LOC"]),
                **{label: scores(*totals, [label]) for label in LABELS},
                "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1),

@@ -22,7 +22,7 @@ import struct
 
 import numpy as np
 
-from indexer.entity_features import Sentence, context_features, word_feature_parts
+from indexer.entity_features import Sentence, context_features, tag_dictionary, word_feature_parts
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _CQDB_HEADER = struct.Struct("<4sIIIII")
@@ -75,10 +75,12 @@ def read_model(path: str) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]
 
 class CrfTagger:
     """Tags sentences with a CRFsuite model file (see the module docstring); ``tag`` is the
-    extractor's tagger interface (``indexer.entities.Tagger``)."""
+    extractor's tagger interface (``indexer.entities.Tagger``). The words' features use the
+    shipped tag dictionary, or ``dictionary`` ({} for none: the base tagger that builds it)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, dictionary: dict | None = None):
         self.labels, self._weights, self._transitions = read_model(path)
+        self._dictionary = tag_dictionary() if dictionary is None else dictionary
         self._zero = np.zeros(len(self.labels))
         self._rows: dict[str, int] = {}  # word → its row of self._table
         self._table = np.zeros((1024, 5, len(self.labels)))
@@ -111,7 +113,7 @@ class CrfTagger:
         row = len(self._rows)
         if row == len(self._table):
             self._table = np.concatenate([self._table, np.zeros_like(self._table)])
-        self._table[row] = [self._sum(part) for part in word_feature_parts(word)]
+        self._table[row] = [self._sum(part) for part in word_feature_parts(word, self._dictionary)]
         self._rows[word] = row
         return row
 

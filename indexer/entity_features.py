@@ -6,6 +6,7 @@ features."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from indexer.gazetteers import NAME_JOINERS, NATIONALITIES, TITLE_QUALIFIERS, TI
 
 # Word clusters from unlabelled news (bench/word_clusters.py): word TAB coarse TAB fine.
 CLUSTERS_FILE = "word_clusters.tsv.gz"
+# How often the base tagger tags each word of the news corpus inside a name
+# (bench/tag_dictionary.py): word TAB occurrences TAB in PER TAB in ORG TAB in LOC.
+TAG_DICTIONARY_FILE = "tag_dictionary.tsv.gz"
 
 # ---------------------------------------------------------------------------------------------
 # CRF features. Everything that depends on one word alone is computed once per distinct
@@ -37,6 +41,41 @@ def word_clusters() -> dict[str, tuple[str, str]]:
                 (line.rstrip("\n").split("\t") for line in lines)}
 
 
+# A word's share of occurrences inside a name of each label, bucketed at these steps, and its
+# number of occurrences, bucketed by powers of 4 (how far to trust the share).
+_SHARE_STEPS = (0.01, 0.05, 0.2, 0.5, 0.8, 0.95)
+_COUNT_STEPS = (16, 64, 256, 1024)
+
+
+@functools.lru_cache(maxsize=1)
+def tag_dictionary() -> dict[str, tuple[int, int, int, int]]:
+    """normalised word → (occurrences, in PER, in ORG, in LOC) of the shipped table ({} when it
+    is absent: the features are then left out, as a model trained without them expects)."""
+    path = resources.files("indexer") / "data" / TAG_DICTIONARY_FILE
+    if not path.is_file():
+        return {}
+    return read_tag_dictionary(str(path))
+
+
+def read_tag_dictionary(path: str) -> dict[str, tuple[int, int, int, int]]:
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return {word: tuple(map(int, counts)) for word, *counts in
+                (line.rstrip("\n").split("\t") for line in lines)}
+
+
+def dictionary_flags(forms: tuple[str, ...], dictionary: dict) -> list[str]:
+    """Features of the first of ``forms`` (a word, then it without clitics) found in a tag
+    dictionary: its bucketed occurrences and its bucketed share inside PER, ORG and LOC names."""
+    counts = next((dictionary[f] for f in forms if f in dictionary), None)
+    if counts is None:
+        return []
+    total, *inside = counts
+    flags = ["dn=" + str(bisect.bisect_right(_COUNT_STEPS, total))]
+    for label, count in zip("POL", inside):
+        flags.append(f"d{label}=" + str(bisect.bisect_right(_SHARE_STEPS, count / total)))
+    return flags
+
+
 def _shape(word: str) -> str:
     if word.isdigit():
         return "digit"
@@ -49,7 +88,15 @@ def _shape(word: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 18)
 def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
-    """(own, as -2, as -1, as +1, as +2) feature tuples of a normalised word."""
+    """(own, as -2, as -1, as +1, as +2) feature tuples of a normalised word, with the shipped
+    tag dictionary."""
+    return word_feature_parts(word, tag_dictionary())
+
+
+def word_feature_parts(word: str, dictionary: dict) -> tuple[tuple[str, ...], ...]:
+    """(own, as -2, as -1, as +1, as +2) feature tuples of a normalised word, uncached, with
+    the tag dictionary ``dictionary`` (training builds the features of the base tagger that
+    makes the dictionary with {})."""
     gazetteer = default_gazetteer()
     first_names = person_first_names()
     forms = clitic_forms(word)
@@ -75,6 +122,7 @@ def _word_features(word: str) -> tuple[tuple[str, ...], ...]:
     cluster = clusters.get(word) or clusters.get(bare)
     if cluster is not None:
         flags += ["k1=" + cluster[0], "k2=" + cluster[1]]
+    flags += dictionary_flags(forms, dictionary)
     own = [
         "b", "w=" + word, "s=" + stemmed, "l=" + light10(word), "c=" + bare,
         "p1=" + word[:1], "p2=" + word[:2], "p3=" + word[:3],
@@ -168,15 +216,16 @@ def context_features(sentence: Sentence) -> list[tuple[int, str]]:
     return out
 
 
-# The features of one word, uncached (indexer.crf_tagger caches its own score vectors instead).
-word_feature_parts = _word_features.__wrapped__
-
-
-def sentence_features(words: list[str]) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
+def sentence_features(words: list[str], dictionary: dict | None = None
+                      ) -> tuple[list[list[str]], list[tuple[int, int, str]], set[int]]:
     """CRF features of a sentence of normalised words (as training gives them to CRFsuite), with
-    its gazetteer matches and the positions after titles."""
+    its gazetteer matches and the positions after titles; with the shipped tag dictionary, or
+    with ``dictionary`` when one is given."""
     sentence = read_sentence(words)
-    cached = list(map(_word_features, words))
+    if dictionary is None:
+        cached = list(map(_word_features, words))
+    else:
+        cached = [word_feature_parts(w, dictionary) for w in words]
     n = len(words)
     features = []
     padded = [_PAD, _PAD, *cached, _PAD, _PAD]
