@@ -115,8 +115,11 @@ def write_postings(postfile, ids: list[int], weights: list[float], values: list[
     (``byte_to_length(length_to_byte(n))``; 0 for none), None for an unscored field."""
     info = W3TermInfo()
     start = postfile.tell()
-    pieces = [WHOOSH3_HEADER_MAGIC]
     n = len(ids)
+    if n == 1:
+        return _write_one_posting(postfile, info, start, ids[0], weights[0], values[0],
+                                  lengths[0] if lengths is not None else 0, fixed_size, compression)
+    pieces = [WHOOSH3_HEADER_MAGIC]
     for first in range(0, n, blocklimit):
         last = min(first + blocklimit, n)
         block_ids = ids[first:last]
@@ -165,6 +168,32 @@ def write_postings(postfile, ids: list[int], weights: list[float], values: list[
     data = b"".join(pieces)
     postfile.write(data)
     info.set_extent(start, len(data))
+    return info
+
+
+def _write_one_posting(postfile, info: W3TermInfo, start: int, docnum: int, weight: float, value: bytes,
+                       length: int, fixed_size: int | None, compression: int) -> W3TermInfo:
+    """write_postings for a term of one posting (most terms), without its loops."""
+    stored_weight = array("f", (weight,))[0]
+    if fixed_size is None or fixed_size < 0:
+        mini_value = (value,)
+    else:
+        mini_value = value if fixed_size else None
+    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_value), 2)
+    level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+    if level:
+        data = zlib.compress(data, level)
+    max_weight = weight if weight > 0 else 0
+    length_byte = length_to_byte(length or None)
+    head = dumps((1, docnum, max_weight, level, length_byte, length_byte), 2)
+    postfile.write(b"".join((WHOOSH3_HEADER_MAGIC, _pack_int(-(len(head) + len(data))), head, data)))
+    info._weight = 0 + stored_weight
+    info._df = 1
+    info._minlength = length or None
+    info._maxlength = length
+    info._maxweight = max_weight
+    info._minid = info._maxid = docnum
+    info.set_extent(start, len(WHOOSH3_HEADER_MAGIC) + 4 + len(head) + len(data))
     return info
 
 
