@@ -202,3 +202,26 @@ def test_lucene_searches_a_word_arshif_keeps_and_its_analyser_drops(tmp_path):
     queries.write_text('timed\t(+(title:"الوزير" OR body:"الوزير") +(title:"أنها" OR body:"أنها"))\t\t'
                        "relevance\t1\t10\n", encoding="utf-8")
     assert search.run_lucene(classpath, tmp_path / "index", queries, "cold", 1)["totals"] == [1]
+
+
+def test_reindex_benchmark_measures_both_writers_in_processes_of_their_own(tmp_path):
+    """bench/reindex.py builds the same articles with Whoosh's writer and Arshif's, each in a
+    process of its own that reports its CPU time and peak RSS, and profiles Arshif's build."""
+    import json
+    import subprocess
+
+    from tests.conftest import FIXTURES, build_instance
+
+    build_instance(tmp_path / "instance", FIXTURES / "news.jsonl")
+    done = subprocess.run([sys.executable, str(BENCH / "reindex.py"), "--instance", str(tmp_path / "instance"),
+                           "--articles", "6", "--runs", "1", "--procs", "1", "--profile", "5"],
+                          capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout)
+    whoosh, ours = out["whoosh_writer"], out["arshif_writer"]
+    assert whoosh["index_mb"] == ours["index_mb"]  # the same files
+    for figures in (whoosh, ours):
+        assert figures["articles_per_cpu_s"] > 0 and figures["cpu_ms_per_article"] > 0
+        assert figures["peak_rss_mb"] >= figures["rss_before_mb"] > 0
+    assert out["analysis_articles"] == 6 and out["analysis_shared_s"]["cold"] >= 0
+    assert len(out["profile_arshif_writer"]["own"]) == 5
+    assert "full_rebuild" in out["profile_arshif_writer"]["cumulative"][0]
