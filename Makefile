@@ -6,17 +6,29 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run install test test-deps bench model lexicon translations clean solr solr-stop
+.PHONY: run install install-train install-test test test-deps bench model lexicon translations clean solr solr-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# What the app needs to run (make run); training and the tests add their extras to the same venv.
 $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $@
+
+# python-crfsuite, to train the entity tagger and compare its decoder (make model, make bench)
+$(VENV)/.installed-train: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[postgres,train-crf]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,train-crf]'
 	touch $@
 
 install: $(VENV)/.installed
+install-train: $(VENV)/.installed-train
+install-test: $(VENV)/.installed-test
 
 # The sample is read once: a restart finds it read and unchanged and adds no run to the history;
 # its articles become searchable by the reindex that follows the ingest (AUTO_REINDEX).
@@ -29,7 +41,7 @@ run: install
 # System packages the tests need (Debian, as root): Chromium and an Arabic font for the browser tests,
 # PostgreSQL's programs for the throwaway cluster tests/pgcluster.py starts (ARSHIF_TEST_DATABASE_URL
 # names an existing server instead), Java 17 and Maven for the SolrCloud tests (tests/solr). Elsewhere those tests skip with a reason (under CI=true they fail).
-test-deps: install
+test-deps: install-test
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	  pkgs=""; \
 	  command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
@@ -46,7 +58,7 @@ test-deps: install
 test: test-deps
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install-train
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/reindex.py
@@ -69,7 +81,7 @@ translations: install
 
 # Retrain the entity tagger shipped in indexer/data/ (deterministic): word clusters from
 # ../shared/corpus/news.jsonl.gz, then the CRF from ../shared/corpus/ner.
-model: install
+model: install-train
 	nice -n 10 $(BIN)/python bench/word_clusters.py
 	nice -n 10 $(BIN)/python bench/train_ner.py
 

@@ -25,6 +25,17 @@ def skip_or_fail(reason: str):
 
 
 @pytest.fixture(scope="session")
+def crfsuite():
+    """python-crfsuite, for the tests that train a CRF or compare indexer/crf_tagger.py with it: the
+    train-crf extra, which `make test` installs and `make run` does not."""
+    try:
+        import pycrfsuite
+    except ImportError:
+        skip_or_fail("python-crfsuite is not installed (the train-crf extra: pip install -e '.[train-crf]')")
+    return pycrfsuite
+
+
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not (SHARED / "corpus" / "news.jsonl.gz").exists():
         skip_or_fail(f"the shared corpus is not at {SHARED} (it is present in CI)")

@@ -1,17 +1,21 @@
-"""indexer.crf_tagger decodes a CRFsuite model itself: the same tags as python-crfsuite's Tagger."""
+"""indexer.crf_tagger decodes a CRFsuite model itself: the same tags as python-crfsuite's Tagger,
+and without python-crfsuite installed (it is the train-crf extra, not a run-time dependency)."""
 
+import ast
 import gzip
 import itertools
 import json
 import random
+import subprocess
+import sys
 
-import pycrfsuite
 import pytest
 
 from indexer import entities
 from indexer.crf_tagger import CrfTagger, read_model
 from indexer.entities import Extractor, Sentence, load_tagger, model_path, sentence_features
 from indexer.entity_features import read_sentence
+from tests.conftest import ROOT
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC"]
 
@@ -22,10 +26,10 @@ def random_sentence(rng, size):
 
 
 @pytest.fixture(scope="module")
-def small_model(tmp_path_factory):
+def small_model(tmp_path_factory, crfsuite):
     """A CRF trained on random sequences (features → tags), so its weights are arbitrary."""
     rng = random.Random(7)
-    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer = crfsuite.Trainer(verbose=False)
     for _ in range(200):
         items = random_sentence(rng, rng.randrange(1, 12))
         trainer.append(items, [rng.choice(LABELS) for _ in items])
@@ -35,9 +39,9 @@ def small_model(tmp_path_factory):
     return path
 
 
-def test_the_weights_read_are_the_model_s(small_model):
+def test_the_weights_read_are_the_model_s(small_model, crfsuite):
     labels, weights, transitions = read_model(small_model)
-    info = pycrfsuite.Tagger()
+    info = crfsuite.Tagger()
     info.open(small_model)
     dump = info.info()
     assert sorted(labels) == sorted(LABELS)
@@ -62,9 +66,9 @@ class FixedWords(CrfTagger):
                          for w in words])
 
 
-def test_same_tags_as_crfsuite_on_random_sequences(small_model, monkeypatch):
+def test_same_tags_as_crfsuite_on_random_sequences(small_model, crfsuite, monkeypatch):
     monkeypatch.setattr("indexer.crf_tagger.context_features", lambda sentence: [])
-    reference = pycrfsuite.Tagger()
+    reference = crfsuite.Tagger()
     reference.open(small_model)
     rng = random.Random(11)
     batches = [[random_sentence(rng, rng.randrange(1, 25)) for _ in range(rng.randrange(1, 8))]
@@ -78,12 +82,12 @@ def test_same_tags_as_crfsuite_on_random_sequences(small_model, monkeypatch):
         assert tagger.tag(sentences) == [reference.tag(sentence) for sentence in batch]
 
 
-def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir):
+def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir, crfsuite):
     """The shipped model on the sentences of 250 news articles (bench/ner_eval.py
     --check-decoder compares all of the corpus)."""
     with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
         texts = [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, 250))]
-    reference = pycrfsuite.Tagger()
+    reference = crfsuite.Tagger()
     reference.open(model_path())
     tagger = CrfTagger(model_path())
     compared = 0
@@ -94,6 +98,21 @@ def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir):
         assert tagger.tag(sentences) == expected
         compared += len(sentences)
     assert compared > 2000
+
+
+def test_the_shipped_model_loads_and_tags_where_pycrfsuite_cannot_be_imported():
+    """Extraction needs numpy only: the shipped CRF loads and tags in a process where importing
+    python-crfsuite fails, as after `make run` (which does not install it)."""
+    code = ("import sys; sys.modules['pycrfsuite'] = None  # importing it raises ImportError\n"
+            "from indexer.entities import Extractor\n"
+            "try:\n    import pycrfsuite\nexcept ImportError:\n    print('blocked')\n"
+            "text = 'قال الرئيس الفرنسي إيمانويل ماكرون في باريس إن الأمم المتحدة ستجتمع'\n"
+            "print(sorted((e.text, e.label) for e in Extractor().extract(text)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.splitlines()
+    assert out[0] == "blocked"
+    found = ast.literal_eval(out[1])
+    assert ("باريس", "LOC") in found and ("إيمانويل ماكرون", "PER") in found
 
 
 def test_another_tagger_plugs_into_the_extractor():

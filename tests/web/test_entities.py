@@ -128,17 +128,15 @@ def test_the_sample_links_the_names_a_reader_sees(client):
             assert "دونالد ترامب" in [e["name"] for e in hit["entities"]], hit["title"]
 
 
-def another_model(path) -> str:
+def another_model(crfsuite, path) -> str:
     """A CRF of its own (trained on a few sample articles as the shipped model tags them, for a
     few iterations), so it tags differently: a model change."""
-    import pycrfsuite
-
     from indexer.arabic import normalize
     from indexer.entities import Extractor, sentence_features, sentences
     from indexer.entity_features import read_sentence
 
     tagger = Extractor().tagger
-    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer = crfsuite.Trainer(verbose=False)
     lines = (ROOT / "sample" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     for record in map(json.loads, lines[:12]):
         text = record["title"] + "\n" + record["body"]
@@ -151,7 +149,7 @@ def another_model(path) -> str:
 
 
 @pytest.mark.parametrize("model_change", [False, True], ids=["same-model", "new-model"])
-def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path, model_change):
+def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path, model_change, request):
     from archive.authority import export_entities
 
     app = build_instance(tmp_path / "instance", ROOT / "sample", RATELIMIT_ENABLED=False)
@@ -172,7 +170,7 @@ def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path, mode
     assert before["harris"] > 0 and before["tedros"] > 0
 
     if model_change:  # the archive moves to another model (ENTITY_MODEL) and extracts again
-        app.config["ENTITY_MODEL"] = another_model(tmp_path / "other.crfsuite")
+        app.config["ENTITY_MODEL"] = another_model(request.getfixturevalue("crfsuite"), tmp_path / "other.crfsuite")
     result = runner.invoke(args=["entities", "reextract", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.splitlines()[0])
