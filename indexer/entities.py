@@ -31,12 +31,13 @@ the CRF features are in ``indexer.entity_features``, the dictionary pass in
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable, Protocol
+from typing import Collection, Iterable, Protocol
 
 from indexer.arabic import is_stop, normalize, tokenize
 from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_in_full
@@ -44,7 +45,7 @@ from indexer.crf_tagger import CrfTagger
 from indexer.entity_network import NetworkTagger
 from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
-from indexer.gazetteers import (GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
+from indexer.gazetteers import (BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
                                 PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, person_first_names)
 
 # Re-exported: the keys, features and dictionary pass live in indexer.entity_keys,
@@ -67,6 +68,8 @@ _normalized = functools.lru_cache(maxsize=1 << 18)(normalize)
 _SENTENCE_BREAK = re.compile(r"[.!?\u061F\u061B:\n]")
 # Characters between two tokens that no name runs across: commas, brackets, quotation marks.
 _NAME_BREAK = re.compile(r"[,\u060C()\[\]{}«»\"“”]")
+# What may stand between a body's head word and its name written in quotation marks or brackets.
+_OPENING = frozenset("«“([{\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +175,9 @@ class Extractor:
         read = [read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in token_lists]
         for tokens, sentence, tags in zip(token_lists, read, self.tagger.tag(read)):
             words = sentence.words
-            spans = self.sentence_spans(sentence, tags)
-            spans = clean_spans(split_at_punctuation(spans, words, text, tokens), words)
-            merged = known.merge(spans, words) if known is not None else \
+            breaks = name_breaks(text, tokens, words)
+            spans = clean_spans(split_at_punctuation(self.sentence_spans(sentence, tags), words, breaks), words)
+            merged = known.merge(spans, words, breaks) if known is not None else \
                 [(s, e, label, None, False) for s, e, label in spans]
             for start, end, label, name, agreed in merged:
                 begin, finish = tokens[start][1], tokens[end - 1][2]
@@ -247,14 +250,37 @@ def _names_after_titles(words, after_title, taken):
 # Cleaning the tagger's spans before they are linked.
 # ---------------------------------------------------------------------------------------------
 
-def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], text: str,
-                         tokens: list[tuple[str, int, int]]) -> list[tuple[int, int, str]]:
-    """Spans cut where a comma, bracket or quotation mark stands between two of their words
-    (a tagger's ORG over "بي بي سي)، السبت، أن سكريبال"); a piece of stop words, day and month
-    names only is dropped (السبت)."""
+def name_breaks(text: str, tokens: list[tuple[str, int, int]], words: list[str]) -> set[int]:
+    """The positions i of a sentence's words where a comma, bracket or quotation mark stands
+    between word i-1 and word i: no name (the tagger's, a gazetteer phrase, a name pattern or a
+    known spelling) runs across one. Not a break: a quotation mark or bracket that opens a body's
+    name right after its head word (تنظيم "الدولة الإسلامية", وكالة "رويترز")."""
+    breaks: set[int] = set()
+    starts = None
+    for mark in _NAME_BREAK.finditer(text, tokens[0][2], tokens[-1][1]) if tokens else ():
+        if starts is None:
+            starts = [start for _, start, _ in tokens]
+        i = bisect.bisect_right(starts, mark.start())  # the word after the mark
+        if i in breaks or tokens[i - 1][2] > mark.start():
+            continue
+        gap = text[tokens[i - 1][2]:tokens[i][1]]
+        marks = gap.strip()
+        if set(marks) <= _OPENING and (gap[0].isspace() or '"' not in marks) \
+                and any(form in BODY_HEADS for form in clitic_forms(words[i - 1])):
+            continue
+        breaks.add(i)
+    return breaks
+
+
+def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], breaks: Collection[int]
+                         ) -> list[tuple[int, int, str]]:
+    """Spans cut at the sentence's ``breaks`` (``name_breaks``: a tagger's ORG over "بي بي سي)،
+    السبت، أن سكريبال"); a piece of stop words, day and month names only is dropped (السبت)."""
+    if not breaks:
+        return spans
     out = []
     for start, end, label in spans:
-        cuts = [i for i in range(start + 1, end) if _NAME_BREAK.search(text, tokens[i - 1][2], tokens[i][1])]
+        cuts = [i for i in range(start + 1, end) if i in breaks]
         if not cuts:
             out.append((start, end, label))
             continue
@@ -262,6 +288,7 @@ def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], te
         out += [(s, e, label) for s, e in zip(bounds, bounds[1:])
                 if not all(is_stop(w) or w in TRAILING_WORDS for w in words[s:e])]
     return out
+
 
 def _is_generic_place(words: list[str]) -> bool:
     return all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words)

@@ -5,7 +5,7 @@ where the tagger or the article's full name confirms it (``named_in_full``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 
 from indexer.arabic import is_stop
 from indexer.entity_keys import clitic_forms
@@ -70,12 +70,12 @@ class KnownNames:
     def __len__(self) -> int:
         return len(self.table.phrases)
 
-    def _start_forms(self, word: str) -> tuple[tuple[str, bool, bool], ...]:
+    def _start_forms(self, word: str) -> tuple[tuple[str, bool, int], ...]:
         """The forms of ``word`` a known spelling may start with, as (form, whether it is the
-        word without the text's article ال, whether only a spelling of two words or more may
-        start there); cached per word. ``clitic_forms`` leaves a word of two or three letters
-        after a clitic whole (وبي could be a word); before a longer spelling it is read as clitic
-        + word: وبي بي سي is و + بي بي سي, لبي بي سي is ل + بي بي سي."""
+        word without the text's article ال, the fewest words of a spelling that may start there);
+        cached per word. ``clitic_forms`` leaves a word of two or three letters after a clitic
+        whole (وبي could be a word); before a longer spelling it is read as clitic + word: وبي بي
+        سي is و + بي بي سي, لبي بي سي is ل + بي بي سي."""
         starts = self._starts.get(word)
         if starts is None:
             forms = clitic_forms(word)
@@ -83,9 +83,9 @@ class KnownNames:
             if bare.startswith("ال") and len(bare) > 4:
                 forms = (*forms, bare[2:])
             firsts = self.table.first_tokens
-            starts = tuple((form, f == len(forms) - 1 and form != bare, False)
+            starts = tuple((form, f == len(forms) - 1 and form != bare, 1)
                            for f, form in enumerate(forms) if form in firsts)
-            starts += tuple((word[len(p):], False, True) for p in _SHORT_WORD_CLITICS
+            starts += tuple((word[len(p):], False, 2) for p in _SHORT_WORD_CLITICS
                             if word.startswith(p) and 2 <= len(word) - len(p) <= 3
                             and word[len(p):] in firsts and word[len(p):] not in forms)
             if len(self._starts) >= _MAX_CACHED_WORDS:
@@ -93,42 +93,28 @@ class KnownNames:
             self._starts[word] = starts
         return starts
 
-    def find(self, words: list[str]) -> list[tuple[int, int, KnownName, bool]]:
-        """Longest known spellings in ``words``, left to right: (start, end, KnownName, whether
-        it matched only without the article ال of the text)."""
-        table = self.table
-        matches = []
-        i, n = 0, len(words)
-        while i < n:
-            found = None
-            for form, without_article, longer_only in self._start_forms(words[i]):
-                for j in range(min(n, i + table.max_len), i + 1 if longer_only else i, -1):
-                    if found is not None and j <= found[1]:
-                        break
-                    name = table.phrases.get((form, *words[i + 1:j]))
-                    if name is not None and not (without_article and name.label == "PER"):
-                        found = (i, j, name, without_article)
-                        break
-            if found:
-                matches.append(found)
-                i = found[1]
-            else:
-                i += 1
-        return matches
+    def find(self, words: list[str], breaks: Collection[int] = ()
+             ) -> list[tuple[int, int, KnownName, bool]]:
+        """Longest known spellings in ``words``, left to right, none across a position of
+        ``breaks`` (see ``indexer.entities.name_breaks``): (start, end, KnownName, whether it
+        matched only without the article ال of the text). A person's name is never read without
+        its ال."""
+        return self.table.longest(words, self._start_forms, _with_its_article, breaks)
 
-    def merge(self, spans: list[tuple[int, int, str]], words: list[str]
-              ) -> list[tuple[int, int, str, KnownName | None, bool]]:
+    def merge(self, spans: list[tuple[int, int, str]], words: list[str],
+              breaks: Collection[int] = ()) -> list[tuple[int, int, str, KnownName | None, bool]]:
         """The tagger's ``spans`` and the known spellings of one sentence, as (start, end, label,
         KnownName or None, whether the tagger agreed). A known spelling replaces the tagger's
         spans it overlaps, except a longer name of another label around it, which stays beside
         it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
         جونيور is not دونالد ترامب) unless every word it adds is a word of the entry's spellings
         (جواد ظريف is محمد جواد ظريف). A tagger's span that runs into a known spelling written
-        with و/ف in front joined two names at the conjunction (إن بي سي وبي بي سي): it ends there."""
+        with و/ف in front joined two names at the conjunction (إن بي سي وبي بي سي): it ends there.
+        ``breaks``: as for ``find``."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
         spans = list(spans)
-        for start, end, name, without_article in self.find(words):
+        for start, end, name, without_article in self.find(words, breaks):
             agreed, inside, overlapped = False, False, []
             conjunction = words[start][:1]
             joined = conjunction in _CONJUNCTIONS and not name.key.startswith(conjunction) \
@@ -159,6 +145,10 @@ class KnownNames:
         out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
         out.sort(key=lambda span: (span[0], -span[1]))
         return out
+
+
+def _with_its_article(name: KnownName, without_article: bool) -> bool:
+    return not (without_article and name.label == "PER")
 
 
 def named_in_full(found):

@@ -144,31 +144,15 @@ _PAD = ((), (), (), (), ())
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def _gazetteer_starts(word: str) -> tuple[str, ...]:
+def _gazetteer_starts(word: str) -> tuple[tuple[str, None, int], ...]:
     """The forms of ``word`` (itself, without clitics) a gazetteer phrase starts with."""
     firsts = default_gazetteer().first_tokens
-    return tuple(form for form in clitic_forms(word) if form in firsts)
+    return tuple((form, None, 1) for form in clitic_forms(word) if form in firsts)
 
 
 def gazetteer_matches(words: list[str]) -> list[tuple[int, int, str]]:
     """Longest gazetteer phrases in ``words`` (normalised), left to right: (start, end, label)."""
-    gazetteer = default_gazetteer()
-    matches = []
-    i, n = 0, len(words)
-    while i < n:
-        found = None
-        for form in _gazetteer_starts(words[i]):
-            for j in range(min(n, i + gazetteer.max_len), i, -1):
-                label = gazetteer.phrases.get((form, *words[i + 1:j]))
-                if label and (found is None or j > found[1]):
-                    found = (i, j, label)
-                    break
-        if found:
-            matches.append(found)
-            i = found[1]
-        else:
-            i += 1
-    return matches
+    return [(start, end, label) for start, end, label, _ in default_gazetteer().longest(words, _gazetteer_starts)]
 
 
 _TITLE_FIRST_WORDS = frozenset(title[0] for title in TITLE_WORDS)

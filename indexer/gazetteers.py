@@ -9,13 +9,15 @@ here is extracted from ANERcorp.
 
 from __future__ import annotations
 
+import bisect
 import functools
+from typing import Collection
 
 from indexer.arabic import normalize, tokenize
 
 __all__ = ["Gazetteer", "default_gazetteer", "TITLE_WORDS", "TITLE_QUALIFIERS", "NATIONALITIES",
            "NAME_JOINERS", "person_first_names", "PERSON_EDGE_WORDS", "TRAILING_WORDS",
-           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "common_word_aliases"]
+           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "BODY_HEADS", "common_word_aliases"]
 
 # ---------------------------------------------------------------------------------------------
 # Places. CLDR gives countries and regions (Locale("ar").territories) and the exemplar cities of
@@ -142,6 +144,11 @@ _GENERIC_PLACE_WORDS = """ريف شرق غرب شمال جنوب وسط أوسط
 إقليم بلدة قرية حي شارع ساحة بلد دولة عاصمة الشرق الغرب الشمال الجنوب"""
 
 # Heads of things the tagger takes for people: "فيروس كورونا", "مرض السكري".
+# Words that head a body's name written after them in quotation marks or brackets: تنظيم "الدولة
+# الإسلامية", وكالة "رويترز", حزب "العدالة والتنمية", جماعة (الحوثي): no break there.
+_BODY_HEADS = """تنظيم حزب حركة جماعة جبهة منظمة وكالة شركة مجموعة تحالف ائتلاف اتحاد هيئة جمعية مؤسسة
+صحيفة مجلة قناة شبكة إذاعة موقع تيار فصيل ميليشيا كتائب لواء"""
+
 _NOT_PERSON_HEADS = """فيروس وباء مرض جائحة متلازمة إعصار عاصفة عملية مشروع برنامج صاروخ طائرة
 جائزة بطولة كأس مهرجان مؤتمر قمة اتفاق اتفاقية معاهدة"""
 
@@ -204,6 +211,35 @@ class Gazetteer:
     def label(self, tokens: tuple[str, ...]) -> str | None:
         return self.phrases.get(tokens)
 
+    def longest(self, words: list[str], starts, accept=None, breaks: Collection[int] = ()) -> list[tuple]:
+        """The longest phrases in ``words``, left to right and not overlapping, as (start, end,
+        value, how). ``starts(word)`` gives the ways a phrase may start at a word: (the form of the
+        word a phrase starts with, ``how`` (returned with the match), the fewest words of such a
+        phrase); ``accept(value, how)``, when given, may refuse a phrase found. No phrase runs
+        across a position of ``breaks`` (a word before which a name cannot go on)."""
+        phrases = self.phrases
+        after = sorted(breaks)
+        matches = []
+        i, n = 0, len(words)
+        while i < n:
+            limit = min(n, i + self.max_len)
+            k = bisect.bisect_right(after, i)
+            if k < len(after):
+                limit = min(limit, after[k])  # the next break
+            found = None
+            for form, how, shortest in starts(words[i]):
+                for j in range(limit, found[1] if found else i + shortest - 1, -1):
+                    value = phrases.get((form, *words[i + 1:j]))
+                    if value is not None and (accept is None or accept(value, how)):
+                        found = (i, j, value, how)
+                        break
+            if found:
+                matches.append(found)
+                i = found[1]
+            else:
+                i += 1
+        return matches
+
 
 def _table(entries: list[str], label: str) -> dict[tuple[str, ...], str]:
     return {key: label for key in map(_key, entries) if key}
@@ -230,6 +266,7 @@ PERSON_EDGE_WORDS: frozenset[str] = (_words(_PERSON_EDGE_WORDS) | NATIONALITIES 
 TRAILING_WORDS: frozenset[str] = _TRAILING
 GENERIC_PLACE_WORDS: frozenset[str] = _words(_GENERIC_PLACE_WORDS)
 NOT_PERSON_HEADS: frozenset[str] = _words(_NOT_PERSON_HEADS)
+BODY_HEADS: frozenset[str] = _words(_BODY_HEADS)
 
 
 @functools.lru_cache(maxsize=1)

@@ -258,3 +258,34 @@ def test_the_bbc_is_found_before_a_comma_and_a_bracket_with_the_known_names():
     extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
     found_ = [(e.text, e.key) for e in extractor.extract("بي بي سي)، السبت، أن سكريبال", known)]
     assert found_[0] == ("بي بي سي", entity_key("بي بي سي"))
+
+
+class NoTagger:
+    """A tagger that finds nothing: only the dictionary pass decides."""
+
+    def tag(self, sentences):
+        return [["O"] * len(s.words) for s in sentences]
+
+
+def test_a_known_spelling_does_not_run_across_a_comma_or_a_bracket():
+    known = entities.KnownNames([(entity_key("محمد علي"), "person", "ali"),
+                                 (entity_key("تنظيم الدولة الإسلامية"), "org", "isis")])
+    alone = Extractor(tagger=NoTagger(), use_gazetteer=False, use_patterns=False)
+    assert alone.extract("وصل الوفد ومعه محمد، علي ويوسف", known) == []
+    assert alone.extract("وصل (محمد) علي ويوسف", known) == []
+    assert [e.text for e in alone.extract("وصل محمد علي ويوسف", known)] == ["محمد علي"]
+    words = [normalize(w) for w in "محمد علي محمد علي".split()]
+    assert [(s, e) for s, e, _, _ in known.find(words, breaks={1, 3})] == []
+    assert [(s, e) for s, e, _, _ in known.find(words, breaks={2})] == [(0, 2), (2, 4)]
+    # A body's name in quotation marks after its head word is one name, for both passes.
+    quoted = 'قاتل تنظيم "الدولة الإسلامية" في سوريا'
+    assert [e.key for e in alone.extract(quoted, known)] == [entity_key("تنظيم الدولة الإسلامية")]
+
+
+def test_a_body_s_head_word_and_its_quoted_name_stay_one_name():
+    extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
+    assert [e.text for e in extractor.extract('حزب "العدالة والتنمية')] == ['حزب "العدالة والتنمية']
+    assert [e.text for e in extractor.extract('لوكالة «رويترز')] == ['لوكالة «رويترز']
+    # After any other word the quotation mark still cuts: a name and its acronym are two names.
+    assert [e.text for e in extractor.extract('العدالة والتنمية "أ ك ب')] == ["العدالة والتنمية", "أ ك ب"]
+
