@@ -44,15 +44,13 @@ from archive.db import Database  # noqa: E402
 from archive.models import Article, ArticleEntity, Entity, EntityAlias  # noqa: E402
 from indexer.arabic import normalize, tokenize  # noqa: E402
 from indexer.entities import KnownNames, entity_key  # noqa: E402
-from indexer.gazetteers import NATIONALITIES, person_first_names  # noqa: E402
+from indexer.gazetteers import GENERIC_BODIES, NATIONALITIES, person_first_names  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 ARSHIF = str(Path(sys.executable).with_name("arshif"))
 KINDS = ("person", "org", "place")
 # Letters written onto the first word of a name: و/ف "and/so", then ب/ل/ك "in/for/like".
 PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
-# First words of bodies every country has: the entry is the generic name (see text_matches).
-GENERIC_BODIES = {normalize(w) for w in ("وزارة", "مجلس", "البرلمان", "الجيش", "الحكومة")}
 
 
 def ingest(instance: Path, corpus: Path, articles: int) -> dict:

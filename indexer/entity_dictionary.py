@@ -9,12 +9,14 @@ from typing import Collection, Iterable
 
 from indexer.arabic import is_stop
 from indexer.entity_keys import clitic_forms
-from indexer.gazetteers import Gazetteer, common_word_aliases
+from indexer.gazetteers import GENERIC_BODIES, NATIONALITIES, Gazetteer, common_word_aliases
 
 # Conjunctions written onto a word (و "and", ف "so").
 _CONJUNCTIONS = ("و", "ف")
 # Clitics read off a short word that starts a longer known spelling (longest first).
 _SHORT_WORD_CLITICS = ("ول", "وب", "وك", "فل", "فب", "فك", "و", "ف", "ب", "ل", "ك")
+# Letters a foreign name is written with either way (سيرغي/سيرجي, جوزيب/جوسيب): read as one.
+_FOREIGN_LETTERS = str.maketrans("غز", "جس")
 # Words whose start forms KnownNames keeps at once (cleared when full).
 _MAX_CACHED_WORDS = 1 << 18
 
@@ -56,16 +58,17 @@ class KnownNames:
                 ambiguous = len(words) == 1 and (words[0] in common or is_stop(words[0])
                                                  or len(words[0]) < 3)
                 phrases[words] = KnownName(key, label, ref, ambiguous)
-                self._words_of.setdefault(ref, set()).update(words)
+                self._words_of.setdefault(ref, set()).update(w.translate(_FOREIGN_LETTERS) for w in words)
         self.table = Gazetteer(phrases)
         self._starts: dict[str, tuple[tuple[str, bool, bool], ...]] = {}
 
     def _spelled_like(self, extra: list[str], name: KnownName) -> bool:
         """Whether every word a longer name adds around a known spelling is a word of the same
-        entry's other spellings, with or without ال (جواد ظريف, محمد جواد ظريف)."""
+        entry's other spellings, with or without ال (جواد ظريف, محمد جواد ظريف), its غ or ز
+        perhaps written ج or س (سيرجي لافروف is سيرغي لافروف)."""
         words = self._words_of.get(name.ref, set())
         return all(w in words or "ال" + w in words or (w.startswith("ال") and w[2:] in words)
-                   for w in extra)
+                   for w in (word.translate(_FOREIGN_LETTERS) for word in extra))
 
     def __len__(self) -> int:
         return len(self.table.phrases)
@@ -108,13 +111,21 @@ class KnownNames:
         spans it overlaps, except a longer name of another label around it, which stays beside
         it (مطار بغداد keeps بغداد too); a longer name of the same label wins (دونالد ترامب
         جونيور is not دونالد ترامب) unless every word it adds is a word of the entry's spellings
-        (جواد ظريف is محمد جواد ظريف). A tagger's span that runs into a known spelling written
-        with و/ف in front joined two names at the conjunction (إن بي سي وبي بي سي): it ends there.
-        ``breaks``: as for ``find``."""
+        (جواد ظريف is محمد جواد ظريف) or the tagger ran on past the name into a stop word or a
+        word with لل in front (بي بي سي في موسكو, مجلس الأمن للتصويت). A tagger's span that runs
+        into a known spelling written with و/ف in front joined two names at the conjunction (إن بي
+        سي وبي بي سي): it ends there. A country's own body (a ministry, council, parliament, army or government followed by a
+        nationality adjective) is a name of its own. ``breaks``: as for ``find``."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
         spans = list(spans)
         for start, end, name, without_article in self.find(words, breaks):
+            if name.label == "ORG" and end < len(words) and end not in breaks and words[end] in NATIONALITIES \
+                    and name.key.split()[0] in GENERIC_BODIES:
+                # وزارة الخارجية السعودية is that country's ministry, not the entry وزارة الخارجية
+                dropped.update(k for k, (s, e, _) in enumerate(spans) if s <= end and e > start)
+                spans.append((start, end + 1, "ORG"))
+                continue
             agreed, inside, overlapped = False, False, []
             conjunction = words[start][:1]
             joined = conjunction in _CONJUNCTIONS and not name.key.startswith(conjunction) \
@@ -132,6 +143,10 @@ class KnownNames:
                             agreed = True
                             overlapped.append(k)
                             continue
+                        if not name.ambiguous and e > end and _ends_a_name(words[end]):
+                            agreed = True  # the tagger ran on: بي بي سي في موسكو, مجلس الأمن للتصويت
+                            overlapped.append(k)
+                            continue
                         inside = True
                     continue  # a longer name around the known one
                 agreed = agreed or label == name.label
@@ -145,6 +160,12 @@ class KnownNames:
         out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
         out.sort(key=lambda span: (span[0], -span[1]))
         return out
+
+
+def _ends_a_name(word: str) -> bool:
+    """Whether a name cannot go on with ``word``: a stop word (في, إن, أن) or a word with ل + ال in
+    front (للتعليق "to comment")."""
+    return is_stop(word) or word.startswith("لل")
 
 
 def _with_its_article(name: KnownName, without_article: bool) -> bool:

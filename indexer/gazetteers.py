@@ -17,7 +17,7 @@ from indexer.arabic import normalize, tokenize
 
 __all__ = ["Gazetteer", "default_gazetteer", "TITLE_WORDS", "TITLE_QUALIFIERS", "NATIONALITIES",
            "NAME_JOINERS", "person_first_names", "PERSON_EDGE_WORDS", "TRAILING_WORDS",
-           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "BODY_HEADS", "common_word_aliases"]
+           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "BODY_HEADS", "GENERIC_BODIES", "common_word_aliases"]
 
 # ---------------------------------------------------------------------------------------------
 # Places. CLDR gives countries and regions (Locale("ar").territories) and the exemplar cities of
@@ -149,6 +149,11 @@ _GENERIC_PLACE_WORDS = """ريف شرق غرب شمال جنوب وسط أوسط
 _BODY_HEADS = """تنظيم حزب حركة جماعة جبهة منظمة وكالة شركة مجموعة تحالف ائتلاف اتحاد هيئة جمعية مؤسسة
 صحيفة مجلة قناة شبكة إذاعة موقع تيار فصيل ميليشيا كتائب لواء"""
 
+# First words of a country's own body (its ministry, council, parliament, army, government): such a
+# spelling followed by a nationality adjective (وزارة الخارجية السعودية) names that country's body,
+# not the authority file's entry of the bare name.
+_GENERIC_BODIES = "وزارة مجلس البرلمان الجيش الحكومة"
+
 _NOT_PERSON_HEADS = """فيروس وباء مرض جائحة متلازمة إعصار عاصفة عملية مشروع برنامج صاروخ طائرة
 جائزة بطولة كأس مهرجان مؤتمر قمة اتفاق اتفاقية معاهدة"""
 
@@ -267,6 +272,7 @@ TRAILING_WORDS: frozenset[str] = _TRAILING
 GENERIC_PLACE_WORDS: frozenset[str] = _words(_GENERIC_PLACE_WORDS)
 NOT_PERSON_HEADS: frozenset[str] = _words(_NOT_PERSON_HEADS)
 BODY_HEADS: frozenset[str] = _words(_BODY_HEADS)
+GENERIC_BODIES: frozenset[str] = _words(_GENERIC_BODIES)
 
 
 @functools.lru_cache(maxsize=1)

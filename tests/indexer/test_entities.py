@@ -289,3 +289,42 @@ def test_a_body_s_head_word_and_its_quoted_name_stay_one_name():
     # After any other word the quotation mark still cuts: a name and its acronym are two names.
     assert [e.text for e in extractor.extract('العدالة والتنمية "أ ك ب')] == ["العدالة والتنمية", "أ ك ب"]
 
+
+def test_letters_with_dots_between_are_one_name_not_three_sentences():
+    known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc")])
+    text = "ونقلت هيئة الإذاعة البريطانية (بي.بي.سي) عن مصادر قولها. وقالت"
+    assert [list(t for t, _, _ in s) for s in entities.sentences(text)][0][-4:] == ["سي", "عن", "مصادر", "قولها"]
+    found_ = [(e.text, e.key) for e in Extractor().extract(text, known)]
+    assert ("بي.بي.سي", entity_key("بي بي سي")) in found_
+    assert len(list(entities.sentences("انتهى الاجتماع.وقال الوزير"))) == 2
+
+
+def test_a_ministry_with_a_nationality_is_that_country_s_not_the_bare_entry():
+    known = entities.KnownNames([(entity_key("وزارة الخارجية"), "org", "mfa"), (entity_key("حزب الله"), "org", "hzb")])
+    alone = Extractor(tagger=NoTagger(), use_gazetteer=False, use_patterns=False)
+    saudi = [(e.text, e.key) for e in alone.extract("قالت وزارة الخارجية السعودية إن", known)]
+    assert saudi == [("وزارة الخارجية السعودية", entity_key("وزارة الخارجية السعودية"))]
+    assert [e.key for e in alone.extract("قالت وزارة الخارجية إن", known)] == [entity_key("وزارة الخارجية")]
+    assert [e.key for e in alone.extract("قالت وزارة الخارجية، السعودية", known)] == [entity_key("وزارة الخارجية")]
+    # Only a country's own kind of body: حزب الله اللبناني is still the entry حزب الله.
+    assert [e.key for e in alone.extract("قال حزب الله اللبناني إن", known)] == [entity_key("حزب الله")]
+
+
+def test_a_foreign_first_name_spelled_with_other_letters_is_the_entry_s():
+    known = entities.KnownNames((entity_key(a), "person", name) for name, aliases in
+                                [("lavrov", ["سيرغي لافروف", "لافروف"]), ("guardiola", ["جوزيب غوارديولا", "غوارديولا"])]
+                                for a in aliases)
+    extractor = Extractor(tagger=WholeSentence("PER"), use_gazetteer=False, use_patterns=False)
+    for text, key in (("سيرجي لافروف", "لافروف"), ("جوسيب غوارديولا", "غوارديولا")):
+        assert [(e.text, e.key) for e in extractor.extract(text, known)] == [(text, normalize(key))]
+    assert [e.key for e in extractor.extract("ماريا لافروف", known)] == [normalize("ماريا لافروف")]
+
+
+def test_a_known_name_the_tagger_ran_on_from_is_the_known_name():
+    known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc"), (entity_key("مجلس الأمن"), "org", "unsc")])
+    extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
+    for text, name in (("بي بي سي في موسكو", "بي بي سي"), ("بي بي سي إن غلوفر", "بي بي سي"),
+                       ("مجلس الأمن للتصويت", "مجلس الأمن")):
+        assert [(e.text, e.key) for e in extractor.extract(text, known)] == [(name, entity_key(name))]
+    # A longer name that goes on with a name's word is another body: بي بي سي نيوز, مجلس الأمن القومي.
+    assert [e.key for e in extractor.extract("مجلس الأمن القومي", known)] == [entity_key("مجلس الأمن القومي")]
