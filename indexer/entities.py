@@ -68,6 +68,7 @@ _normalized = functools.lru_cache(maxsize=1 << 18)(normalize)
 _SENTENCE_BREAK = re.compile(r"[.!?\u061F\u061B:\n]")
 # Letters written with dots between them (بي.بي.سي, أ.ف.ب): one name, not three sentences.
 _ABBREVIATION = re.compile(r"(?<!\w)(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}(?!\w)")
+_LETTER_DOT_LETTER = re.compile(r"[^\W\d_]\.[^\W\d_]")  # rare: looked for first
 # Characters between two tokens that no name runs across: commas, brackets, quotation marks.
 _NAME_BREAK = re.compile(r"[,\u060C()\[\]{}«»\"“”]")
 # What may stand between a body's head word and its name written in quotation marks or brackets.
@@ -115,7 +116,8 @@ def load_tagger(path: str) -> Tagger:
 
 def sentences(text: str) -> Iterable[list[tuple[str, int, int]]]:
     """``arabic.tokenize`` tokens of ``text`` grouped into sentences of at most _MAX_SEQUENCE."""
-    dots = {m.start() + k for m in _ABBREVIATION.finditer(text) for k, c in enumerate(m.group()) if c == "."}
+    dots = {m.start() + k for m in _ABBREVIATION.finditer(text) for k, c in enumerate(m.group()) if c == "."} \
+        if _LETTER_DOT_LETTER.search(text) else ()
     breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text) if m.start() not in dots]
     breaks.append(len(text))
     next_break = 0

@@ -223,16 +223,21 @@ class Gazetteer:
         phrase); ``accept(value, how)``, when given, may refuse a phrase found. No phrase runs
         across a position of ``breaks`` (a word before which a name cannot go on)."""
         phrases = self.phrases
-        after = sorted(breaks)
+        after = sorted(breaks) if breaks else ()
         matches = []
         i, n = 0, len(words)
         while i < n:
+            ways = starts(words[i])
+            if not ways:  # most words
+                i += 1
+                continue
             limit = min(n, i + self.max_len)
-            k = bisect.bisect_right(after, i)
-            if k < len(after):
-                limit = min(limit, after[k])  # the next break
+            if after:
+                k = bisect.bisect_right(after, i)
+                if k < len(after):
+                    limit = min(limit, after[k])  # the next break
             found = None
-            for form, how, shortest in starts(words[i]):
+            for form, how, shortest in ways:
                 for j in range(limit, found[1] if found else i + shortest - 1, -1):
                     value = phrases.get((form, *words[i + 1:j]))
                     if value is not None and (accept is None or accept(value, how)):
