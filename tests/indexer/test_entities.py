@@ -267,16 +267,18 @@ class NoTagger:
         return [["O"] * len(s.words) for s in sentences]
 
 
-def test_a_known_spelling_does_not_run_across_a_comma_or_a_bracket():
+def test_a_known_spelling_does_not_run_across_a_comma():
     known = entities.KnownNames([(entity_key("محمد علي"), "person", "ali"),
+                                 (entity_key("دونالد ترامب"), "person", "trump"),
                                  (entity_key("تنظيم الدولة الإسلامية"), "org", "isis")])
     alone = Extractor(tagger=NoTagger(), use_gazetteer=False, use_patterns=False)
     assert alone.extract("وصل الوفد ومعه محمد، علي ويوسف", known) == []
-    assert alone.extract("وصل (محمد) علي ويوسف", known) == []
     assert [e.text for e in alone.extract("وصل محمد علي ويوسف", known)] == ["محمد علي"]
     words = [normalize(w) for w in "محمد علي محمد علي".split()]
     assert [(s, e) for s, e, _, _ in known.find(words, breaks={1, 3})] == []
     assert [(s, e) for s, e, _, _ in known.find(words, breaks={2})] == [(0, 2), (2, 4)]
+    # Across the writer's own bracket a whole known spelling is still the name.
+    assert [e.key for e in alone.extract("إن (الرئيس الأمريكي دونالد) ترامب قال", known)] == [entity_key("دونالد ترامب")]
     # A body's name in quotation marks after its head word is one name, for both passes.
     quoted = 'قاتل تنظيم "الدولة الإسلامية" في سوريا'
     assert [e.key for e in alone.extract(quoted, known)] == [entity_key("تنظيم الدولة الإسلامية")]
