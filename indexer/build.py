@@ -24,6 +24,10 @@ from indexer.writer import ArticleMpWriter, ArticleWriter
 MULTIPROCESS_MIN = 5000
 # Progress is reported every this many articles.
 PROGRESS_EVERY = 100
+# Memory (MB) each writer process of a full rebuild may hold in postings before it finishes its
+# segment and starts another (indexer/writer.py): a 30,000-article build with two processes
+# writes one segment each; larger archives write more, smaller segments.
+WRITER_MB = 1024
 # Seconds a build waits for another writer (e.g. a rollback) to finish before giving up.
 LOCK_WAIT = 30.0
 
@@ -85,7 +89,7 @@ def _feed(writer, write, articles: Iterable[dict], zone: ZoneInfo, progress: Pro
 
 
 def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = None,
-                 tz: str = "UTC", procs: int = 1, limitmb: int = 256,
+                 tz: str = "UTC", procs: int = 1, limitmb: int = WRITER_MB,
                  progress: Progress | None = None, change: int | None = None,
                  multiprocess_min: int = MULTIPROCESS_MIN, write_codec: W3Codec | None = None,
                  whoosh_writer: bool = False) -> BuildReport:
@@ -96,6 +100,7 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
     Whoosh's own writer, which benchmarks and tests compare it with); from
     ``multiprocess_min`` articles on, by ``procs`` processes, each writing its own segments.
     ``write_codec``: the posting format (``codec()`` by default; benchmarks compare others).
+    ``limitmb``: each writer process's postings in memory (Whoosh's writer: its pool's size).
     IndexBusy when another process is writing the index."""
     started = time.perf_counter()
     root = IndexRoot(index_root)

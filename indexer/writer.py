@@ -30,6 +30,7 @@ from __future__ import annotations
 import queue
 import zlib
 from array import array
+from bisect import bisect_right
 from operator import sub
 from pickle import dumps
 
@@ -47,8 +48,14 @@ from indexer.analysis import exact_analyzer, index_terms, stemmed_analyzer
 # (stemmed field, exact field) pairs that index the same text of a document.
 SHARED_ANALYSIS = (("title", "title_exact"), ("body", "body_exact"))
 # What one posting held in memory costs, roughly (its four array entries, the value's bytes
-# object or a share of it): a writer finishes its segment when its postings would pass limitmb.
-POSTING_BYTES = 60
+# object or a share of it, and the sorted arrays at commit; ≈ 100 measured on the corpus with
+# the stemmer's caches): a writer finishes its segment when its postings would pass limitmb.
+POSTING_BYTES = 100
+# Postings made Python objects at a time while a segment is written.
+FLUSH_CHUNK = 1 << 16
+# Frequency.word_values' value of a posting (its frequency, packed), made once for the common
+# frequencies: the stemmed fields' postings share them instead of holding a bytes object each.
+_FREQUENCY_VALUES = [pack_uint(n) for n in range(256)]
 # Seconds a writer process may wait to hand its segments to the parent.
 RESULT_WAIT = 30.0
 
@@ -89,21 +96,32 @@ class _Postings:
 
     def grouped(self, lengths: array | None):
         """Each term in byte order with its postings' document numbers, weights, values and
-        field lengths (lists, in document order)."""
+        field lengths (lists, in document order). The postings are sorted as arrays and made
+        Python objects FLUSH_CHUNK at a time, so writing holds little more than the arrays."""
+        names = sorted(self.terms)
+        numbers = np.fromiter((self.terms[name] for name in names), np.int64, len(names))
+        rank = np.empty(len(names), np.int64)
+        rank[numbers] = np.arange(len(names))
         term = np.frombuffer(self.term, np.uint32)
-        order = np.argsort(term, kind="stable")
-        ends = np.cumsum(np.bincount(term, minlength=len(self.terms))).tolist()
+        order = np.argsort(rank[term], kind="stable")  # by term in byte order, then as added
+        ends = np.cumsum(np.bincount(term, minlength=len(names))[numbers]).tolist()
         docs = np.frombuffer(self.doc, np.uint32)[order]
-        doc_list = docs.tolist()
-        weights = np.frombuffer(self.weight, np.float64)[order].tolist()
+        weights = np.frombuffer(self.weight, np.float64)[order]
+        field_lengths = np.frombuffer(lengths, np.uint32)[docs] if lengths is not None else None
         values = self.value
-        values = [values[i] for i in order.tolist()]
-        field_lengths = np.frombuffer(lengths, np.uint32)[docs].tolist() if lengths is not None else None
-        for tbytes, number in sorted(self.terms.items()):
-            end = ends[number]
-            start = ends[number - 1] if number else 0
-            yield (tbytes, doc_list[start:end], weights[start:end], values[start:end],
-                   field_lengths[start:end] if field_lengths is not None else None)
+        first, start = 0, 0
+        while first < len(names):
+            last = max(bisect_right(ends, start + FLUSH_CHUNK, first), first + 1)
+            end = ends[last - 1]
+            chunk_docs = docs[start:end].tolist()
+            chunk_weights = weights[start:end].tolist()
+            chunk_values = [values[i] for i in order[start:end].tolist()]
+            chunk_lengths = field_lengths[start:end].tolist() if field_lengths is not None else None
+            for k in range(first, last):
+                lo, hi = (ends[k - 1] if k else 0) - start, ends[k] - start
+                yield (names[k], chunk_docs[lo:hi], chunk_weights[lo:hi], chunk_values[lo:hi],
+                       chunk_lengths[lo:hi] if chunk_lengths is not None else None)
+            first, start = last, end
 
 
 def write_postings(postfile, ids: list[int], weights: list[float], values: list[bytes],
@@ -246,7 +264,8 @@ class ArticleWriter(SegmentWriter):
             out[exact] = [(w.encode("utf-8"), len(p), float(len(p)) * boost, encode(p))
                           for w, p in positions.items()]
             boost = self.schema[stemmed].format.field_boost
-            out[stemmed] = [(t.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for t, n in counts.items()]
+            out[stemmed] = [(t.encode("utf-8"), n, float(n) * boost,
+                             _FREQUENCY_VALUES[n] if n < 256 else pack_uint(n)) for t, n in counts.items()]
         return out
 
     def add_document(self, **fields):
@@ -308,7 +327,7 @@ class ArticleWriter(SegmentWriter):
         fieldwriter = self.fieldwriter
         codec = self.codec
         for fieldname in sorted(self._postings):
-            postings = self._postings[fieldname]
+            postings = self._postings.pop(fieldname)  # its memory goes once it is written
             if not len(postings):
                 continue
             fieldobj = self.schema[fieldname]
