@@ -24,13 +24,14 @@ import io
 import pickle
 import time
 import zlib
+from math import log
 from bisect import bisect_left
 from collections import OrderedDict
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
 from whoosh.reading import CorruptIndexError, TermNotFound
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, WeightingModel
 from whoosh.system import _INT_SIZE, unpack_int
 
 from indexer.compile import fields, spelling_fields
@@ -84,6 +85,11 @@ class TermArrays:
             raise TypeError("the numpy path reproduces BM25F only")
         self.B, self.K1 = weighting.B, weighting.K1
         self._field_B = getattr(weighting, "_field_B", {})
+        # Whoosh's idf (WeightingModel.idf) from the document frequencies read with each term's
+        # postings, instead of looking the term up in the term index again
+        self._own_idf = type(weighting).idf is WeightingModel.idf
+        self._doc_count_all = searcher.get_parent().doc_count_all()
+        self._doc_frequencies: dict[tuple[str, str], int] = {}
         self._lengths: dict[str, np.ndarray] = {}
         self._cache: OrderedDict = OrderedDict()
         self._bytes = 0
@@ -111,8 +117,10 @@ class TermArrays:
             return hit
         ids_parts, tf_parts = [], []
         blocks: list[tuple[int, int, int]] | None = []  # (first docnum, segment, file offset)
+        df: int | None = 0  # the term's document frequency, as Whoosh's lexicon counts it
         for segment, (reader, offset) in enumerate(self.segments):
-            extent = _extent(reader, field, term)
+            extent, found_df = _extent(reader, field, term)
+            df = None if df is None or found_df is None else df + found_df
             if extent is None:
                 continue
             found = _read_blocks(reader._terms._postfile, *extent) if extent else None
@@ -152,7 +160,19 @@ class TermArrays:
             ids, tfs = ids[keep], tfs[keep]
         if blocks is not None:
             self._blocks[key] = (np.asarray([b[0] for b in blocks], dtype=np.int64), blocks)
+        if df is not None:
+            if len(self._doc_frequencies) > 1 << 16:
+                self._doc_frequencies.clear()
+            self._doc_frequencies[key] = df
         return self._keep(key, (ids, tfs))
+
+    def idf(self, field: str, term: str) -> float:
+        """Whoosh's idf of ``term`` (``Searcher.idf``), from the document frequency read with
+        its postings when there is one."""
+        n = self._doc_frequencies.get((field, term)) if self._own_idf else None
+        if n is None:
+            return self.searcher.idf(field, term)
+        return log(self._doc_count_all / (n + 1)) + 1
 
     def _keep(self, key, value: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Remember ``value`` in the LRU of hot postings (oldest out past ``CACHE_BYTES``)."""
@@ -197,7 +217,7 @@ class TermArrays:
                 tf = tfs[pos[present]]
                 fl = self.lengths(field)[docs[present]]
                 B = self._field_B.get(field, self.B)
-                idf = self.searcher.idf(field, term)
+                idf = self.idf(field, term)
                 avgfl = self.searcher.avg_field_length(field) or 1
                 s = idf * ((tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - B) + B * fl / avgfl)))
                 total[present] += s * boost
@@ -209,7 +229,7 @@ class TermArrays:
         if ids.size == 0:
             return NOTHING
         B = self._field_B.get(field, self.B)
-        idf = self.searcher.idf(field, term)
+        idf = self.idf(field, term)
         avgfl = self.searcher.avg_field_length(field) or 1
         fl = self.lengths(field)[ids]
         return ids, idf * ((tfs * (self.K1 + 1)) / (tfs + self.K1 * ((1 - B) + B * fl / avgfl))) * boost
@@ -362,23 +382,23 @@ class TermArrays:
         return ids[alive], scores[alive] * boost
 
 
-def _extent(reader, field: str, term: str) -> tuple[int, int] | tuple[()] | None:
+def _extent(reader, field: str, term: str) -> tuple[tuple[int, int] | tuple[()] | None, int | None]:
     """Where ``term``'s postings in ``field`` lie in a segment's postings file, as (offset,
-    length); None when the segment does not hold the term; () when they are not in blocks
-    of their own (postings inlined in the term's entry, another codec): read them through a
-    matcher."""
+    length) — None when the segment does not hold the term, () when they are not in blocks of
+    their own (postings inlined in the term's entry, another codec): read them through a
+    matcher — and in how many of the segment's documents it is (None: not known here)."""
     terms = getattr(reader, "_terms", None)
     if not isinstance(terms, W3TermsReader):
-        return ()
+        return (), None
     try:
         info = terms.term_info(field, reader._text_to_bytes(field, term))
     except TermNotFound:
-        return None
+        return None, 0
     if info.is_inlined():
-        return ()
+        return (), info.doc_frequency()
     offset, length = info.extent()
     # This Whoosh reads a stored length back as a 1-tuple (struct.unpack's result).
-    return offset, length[0] if isinstance(length, tuple) else length
+    return (offset, length[0] if isinstance(length, tuple) else length), info.doc_frequency()
 
 
 def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:

@@ -139,7 +139,8 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
     (ids, weights all 1.0 / all one value / each its own, the blocks' file offsets), not
     through Whoosh's matcher, and give what stepping through Whoosh's matcher gives: over
     segments, several blocks, deleted documents, and postings inlined in the term's entry;
-    a phrase's positions, read from their blocks, likewise."""
+    a phrase's positions, read from their blocks, likewise; and Whoosh's idf from the
+    frequencies read with them."""
     import numpy as np
     from whoosh import fields, index
     from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
@@ -186,8 +187,8 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
         real_extent = fastpath._extent
 
         def short_extent(*args):  # a recorded length short of the blocks: the matcher reads them
-            found = real_extent(*args)
-            return (found[0], found[1] - 1) if found else found
+            extent, df = real_extent(*args)
+            return ((extent[0], extent[1] - 1) if extent else extent), df
 
         monkeypatch.setattr(fastpath, "_extent", short_extent)
         short = TermArrays(s, live)
@@ -210,6 +211,16 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
             if blocks:
                 assert arrays._blocks[("body", term)][1] == blocks
         assert len(expected["common"][1]) > 4 and 5 not in arrays.postings("body", "common")[0]
+        # Whoosh's idf from the frequencies read with the postings (deleted documents counted, as
+        # Whoosh's lexicon counts them), not from another look in the term index
+        with ix.searcher() as other:
+            idf = {term: other.idf("body", term) for term in expected}
+        def no_lookup(*_args, **_kwargs):
+            raise AssertionError("looked up in the term index")
+
+        monkeypatch.setattr(s, "doc_frequency", no_lookup)
+        s._idf_cache.clear()  # what stepping the postings above had Whoosh compute
+        assert {term: arrays.idf("body", term) for term in expected} == idf
         for term, found in positions.items():  # a phrase's positions, read from their blocks
             assert arrays.positions("body", term, arrays.postings("body", term)[0][::3]) == found, term
         assert positions["often"][:2] == [[1], [1, 2]]  # documents 0 and 9: "common often", "common often often"
