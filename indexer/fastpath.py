@@ -27,9 +27,11 @@ import zlib
 from math import log
 from bisect import bisect_left
 from collections import OrderedDict
+from typing import Iterator, NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo, W3TermsReader
+from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS  # a term index record's key and entry lengths
 from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.scoring import BM25F, WeightingModel
 from whoosh.system import _INT_SIZE, unpack_int
@@ -49,6 +51,16 @@ NOT_SCORE = 1.0   # what Whoosh's inverse matcher adds for each NOT a document p
 PHRASE_CHECK_EVERY = 256  # candidates between two looks at the clock
 OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
 OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
+EXPANSION_READ = 1 << 14      # bytes of the term index read at a time when expanding a prefix
+SIDE_BY_SIDE_SLACK = 1 << 16  # bytes between a prefix's posting lists still read with them in one read
+
+
+class Expansion(NamedTuple):
+    """The terms of one segment a prefix expands to, in term order."""
+    segment: int                                  # its index in ``TermArrays.segments``
+    terms: tuple[str, ...]
+    doc_frequencies: tuple[int | None, ...]       # as the segment's lexicon counts them
+    extents: tuple[tuple[int, int] | tuple[()], ...]  # where each one's posting blocks lie, () if not in blocks
 
 
 def plain_words(tree) -> list[PlainWord] | None:
@@ -169,8 +181,11 @@ class TermArrays:
     def idf(self, field: str, term: str) -> float:
         """Whoosh's idf of ``term`` (``Searcher.idf``), from the document frequency read with
         its postings when there is one."""
-        n = self._doc_frequencies.get((field, term)) if self._own_idf else None
-        if n is None:
+        return self._idf(field, term, self._doc_frequencies.get((field, term)))
+
+    def _idf(self, field: str, term: str, n: int | None) -> float:
+        """Whoosh's idf of ``term`` in ``n`` documents of the lexicon (None: look it up)."""
+        if n is None or not self._own_idf:
             return self.searcher.idf(field, term)
         return log(self._doc_count_all / (n + 1)) + 1
 
@@ -228,21 +243,23 @@ class TermArrays:
         ids, tfs = self.postings(field, term)
         if ids.size == 0:
             return NOTHING
+        return ids, self._bm25f(field, ids, tfs, self.idf(field, term), boost)
+
+    def _bm25f(self, field: str, ids: np.ndarray, tfs: np.ndarray, idf, boost: float) -> np.ndarray:
+        """Whoosh's BM25F score of postings of ``field`` (``idf``: the term's, or each posting's)."""
         B = self._field_B.get(field, self.B)
-        idf = self.idf(field, term)
         avgfl = self.searcher.avg_field_length(field) or 1
         fl = self.lengths(field)[ids]
-        return ids, idf * ((tfs * (self.K1 + 1)) / (tfs + self.K1 * ((1 - B) + B * fl / avgfl))) * boost
+        return idf * ((tfs * (self.K1 + 1)) / (tfs + self.K1 * ((1 - B) + B * fl / avgfl))) * boost
 
-    def expand_prefix(self, field: str, prefix: str) -> list[tuple[int, tuple[str, ...]]]:
-        """Per segment (its index in ``segments``), the terms of ``field`` that begin with
-        ``prefix`` (read once per generation)."""
+    def expand_prefix(self, field: str, prefix: str) -> list[Expansion]:
+        """Per segment, the terms of ``field`` that begin with ``prefix``, each with its document
+        frequency and where its postings lie, read in one walk of the ordered term index (once
+        per generation)."""
         key = (field, prefix)
         found = self._prefixes.get(key)
         if found is None:
-            found = [(i, tuple(t.decode("utf-8") if isinstance(t, bytes) else t
-                               for t in reader.expand_prefix(field, prefix)))
-                     for i, (reader, _offset) in enumerate(self.segments)]
+            found = [_expansion(i, reader, field, prefix) for i, (reader, _offset) in enumerate(self.segments)]
             if len(self._prefixes) > 4096:
                 self._prefixes.clear()
             self._prefixes[key] = found
@@ -253,26 +270,75 @@ class TermArrays:
         ``Prefix`` segment by segment: the sum of the terms' scores, except where Whoosh ORs
         them with its unscored array matcher (every document 1.0): from ``OR_TOO_MANY_CLAUSES``
         terms on, or from three terms on in a segment of at most ``OR_ARRAY_DOCS`` documents.
-        Kept with the hot postings: a prefix can stand for hundreds of terms."""
+        A segment's posting lists of the terms are read together (one read where they lie side
+        by side) and scored and added up as whole arrays, not term by term. Kept with the hot
+        postings: a prefix can stand for hundreds of terms."""
         key = ("prefix", field, prefix, boost)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
+        expansions = self.expand_prefix(field, prefix)
+        # a term's idf counts its documents in every segment, as Whoosh's searcher does
+        df: dict[str, int | None] = {}
+        for e in expansions:
+            for t, n in zip(e.terms, e.doc_frequencies):
+                df[t] = None if n is None or df.get(t, 0) is None else df.get(t, 0) + n
         found = []
-        for i, terms in self.expand_prefix(field, prefix):
-            reader, offset = self.segments[i]
-            size = reader.doc_count_all()
-            parts = []
-            for t in terms:
-                ids, scores = self.term_scores(field, t, boost)
-                lo, hi = np.searchsorted(ids, (offset, offset + size))
-                parts.append((ids[lo:hi], scores[lo:hi]))
-            ids, scores = _union(parts)
-            if len(terms) >= OR_TOO_MANY_CLAUSES or (len(terms) > 2 and size <= OR_ARRAY_DOCS):
+        for e in expansions:
+            ids, tfs, term_of = self._segment_postings(field, e)
+            if ids.size == 0:
+                continue
+            idf = np.asarray([self._idf(field, t, df[t]) for t in e.terms])[term_of]
+            scores = self._bm25f(field, ids, tfs, idf, boost)
+            if term_of[0] != term_of[-1]:  # more than one term: Whoosh's union adds their scores
+                ids, scores = _sum_by_doc(ids, scores)
+            size = self.segments[e.segment][0].doc_count_all()
+            if len(e.terms) >= OR_TOO_MANY_CLAUSES or (len(e.terms) > 2 and size <= OR_ARRAY_DOCS):
                 scores = np.ones(ids.size, np.float64)
             found.append((ids, scores))
         return self._keep(key, _concatenate(found))
+
+    def _segment_postings(self, field: str, e: Expansion) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The live postings of ``e.terms`` in their segment, one term after the other:
+        docnums, term frequencies and which term (its index in ``e.terms``). The posting lists
+        are read with one read where they lie side by side (Whoosh writes them in term order);
+        a term whose postings are not in blocks of their own, or whose recorded length does not
+        hold them, is read as ``postings`` reads it."""
+        reader, offset = self.segments[e.segment]
+        spans = [x for x in e.extents if x]
+        buf, start = b"", 0
+        if spans:
+            start = min(o for o, _n in spans)
+            end = max(o + n for o, n in spans)
+            if end - start <= 2 * sum(n for _o, n in spans) + SIDE_BY_SIDE_SLACK:
+                buf = reader._terms._postfile.get(start, end - start)
+        ids, tfs, counts = [], [], []
+        for term, extent in zip(e.terms, e.extents):
+            found = None
+            if extent:
+                o, n = extent
+                found = _decode_blocks(buf[o - start:o - start + n], o) if buf \
+                    else _read_blocks(reader._terms._postfile, o, n)
+            if found is None:
+                docs, freqs = self.postings(field, term)
+                lo, hi = np.searchsorted(docs, (offset, offset + reader.doc_count_all()))
+                ids.append(docs[lo:hi] - offset)
+                tfs.append(freqs[lo:hi])
+                counts.append(hi - lo)
+                continue
+            counts.append(sum(block_ids.size for _at, block_ids, _tfs in found))
+            ids.extend(block_ids for _at, block_ids, _tfs in found)
+            tfs.extend(block_tfs for _at, _ids, block_tfs in found)
+        if not ids:
+            return NOTHING[0], NOTHING[1], np.zeros(0, np.intp)
+        ids = np.concatenate(ids) + offset
+        tfs = np.concatenate(tfs)
+        term_of = np.repeat(np.arange(len(counts)), counts)
+        if not self.live.all():
+            keep = self.live[ids]
+            ids, tfs, term_of = ids[keep], tfs[keep], term_of[keep]
+        return ids, tfs, term_of
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         """The positions of ``term`` in each of ``docs`` (sorted, live, each holding it)."""
@@ -394,11 +460,60 @@ def _extent(reader, field: str, term: str) -> tuple[tuple[int, int] | tuple[()] 
         info = terms.term_info(field, reader._text_to_bytes(field, term))
     except TermNotFound:
         return None, 0
+    return _where(info), info.doc_frequency()
+
+
+def _where(info) -> tuple[int, int] | tuple[()]:
+    """(offset, length) of a W3 term entry's posting blocks; () when its postings are inlined."""
     if info.is_inlined():
-        return (), info.doc_frequency()
+        return ()
     offset, length = info.extent()
     # This Whoosh reads a stored length back as a 1-tuple (struct.unpack's result).
-    return (offset, length[0] if isinstance(length, tuple) else length), info.doc_frequency()
+    return offset, length[0] if isinstance(length, tuple) else length
+
+
+def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
+    """The terms of ``field`` in a segment that begin with ``prefix``, with their entries read
+    in the same walk of the ordered term index (no lookup per term afterwards)."""
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, W3TermsReader):  # another codec: postings() finds each term's postings
+        found = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.expand_prefix(field, prefix))
+        return Expansion(segment, found, (None,) * len(found), ((),) * len(found))
+    start = reader._text_to_bytes(field, prefix)
+    key = terms._keycoder(field, start)
+    # The term index's records are stored in key order: the prefix's follow the first key from
+    # it, read a chunk at a time rather than three reads per term.
+    index = terms._tindex
+    first = index.closest_key_pos(key)
+    names, dfs, extents = [], [], []
+    for keybytes, entry in _records_from(index.dbfile, first, index.endofdata) if first is not None else ():
+        name, text = terms._keydecoder(keybytes)
+        if name != field or not text.startswith(start):
+            break
+        info = W3TermInfo.from_bytes(entry)
+        names.append(text.decode("utf-8"))
+        dfs.append(info.doc_frequency())
+        extents.append(_where(info))
+    return Expansion(segment, tuple(names), tuple(dfs), tuple(extents))
+
+
+def _records_from(dbfile, pos: int, end: int) -> Iterator[tuple[bytes, bytes]]:
+    """The (key, value) records of a Whoosh hash file from file offset ``pos`` to ``end``, in
+    file order (each: the two lengths, the key, the value), read in chunks that double."""
+    buf, at, head, size = b"", 0, _RECORD_LENGTHS.size, EXPANSION_READ
+    while True:
+        if at + head <= len(buf):
+            keylen, datalen = _RECORD_LENGTHS.unpack_from(buf, at)
+            stop = at + head + keylen + datalen
+            if stop <= len(buf):
+                yield buf[at + head:at + head + keylen], buf[at + head + keylen:stop]
+                at = stop
+                continue
+        read_from = pos + len(buf)
+        if read_from >= end:
+            return
+        buf, pos, at = buf[at:] + dbfile.get(read_from, min(size, end - read_from)), pos + at, 0
+        size *= 2
 
 
 def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
@@ -409,7 +524,11 @@ def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarr
     reading through the matcher unpickles each block's header from the file a few bytes at a
     time (Whoosh's compound file seeks and reads for each), which was most of a first
     search's time on long or many terms."""
-    buf = postfile.get(offset, length)
+    return _decode_blocks(postfile.get(offset, length), offset)
+
+
+def _decode_blocks(buf: bytes, offset: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
+    """``_read_blocks`` of a posting list already read (``buf``, from file offset ``offset``)."""
     if buf[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         raise CorruptIndexError(f"bad postings block tag at offset {offset}")
     at, out = len(WHOOSH3_HEADER_MAGIC), []
@@ -468,9 +587,13 @@ def _union(parts: list[Scored]) -> Scored:
         return NOTHING
     if len(parts) == 1:
         return parts[0]
-    ids, where = np.unique(np.concatenate([i for i, _ in parts]), return_inverse=True)
-    return ids.astype(np.int32), np.bincount(where, weights=np.concatenate([s for _, s in parts]),
-                                             minlength=ids.size)
+    return _sum_by_doc(np.concatenate([i for i, _ in parts]), np.concatenate([s for _, s in parts]))
+
+
+def _sum_by_doc(ids: np.ndarray, scores: np.ndarray) -> Scored:
+    """Each document of ``ids`` once, sorted, with the sum of its ``scores`` (added in order)."""
+    docs, where = np.unique(ids, return_inverse=True)
+    return docs.astype(np.int32), np.bincount(where, weights=scores, minlength=docs.size)
 
 
 def _concatenate(parts: list[Scored]) -> Scored:

@@ -115,7 +115,7 @@ def test_shapes_left_to_whoosh(services, q):
 def test_prefix_expansion_is_read_once_per_generation(services):
     gen = _generation(services[0])
     first = gen.arrays.expand_prefix("body_exact", "وزار")
-    terms = [t for _segment, found in first for t in found]
+    terms = [t for e in first for t in e.terms]
     assert terms and all(t.startswith("وزار") for t in terms)
     assert gen.arrays.expand_prefix("body_exact", "وزار") is first
     matched = gen.arrays.prefix("body_exact", "وزار", 1.0)
@@ -225,3 +225,77 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
             assert arrays.positions("body", term, arrays.postings("body", term)[0][::3]) == found, term
         assert positions["often"][:2] == [[1], [1, 2]]  # documents 0 and 9: "common often", "common often often"
         assert {tf for _d, tf in expected["often"][0]} == {1.0, 2.0, 3.0, 4.0}
+
+
+@pytest.mark.parametrize("compression", [0, 3])
+def test_a_prefix_is_read_in_one_walk_and_scored_as_whoosh_scores_it(tmp_path, monkeypatch, compression):
+    """A prefix's terms come from one walk of the ordered term index, with each term's entry
+    (no lookup per term), and each segment's posting lists of them from one read of the
+    postings file; the documents and scores are Whoosh's own Prefix query's: over segments,
+    deleted documents, several blocks, both of Whoosh's ways of OR-ing the terms (scores added;
+    every document 1.0 from three terms on in a small segment), and a recorded length short of
+    a term's blocks (that term read as ``postings`` reads it)."""
+    import numpy as np
+    from whoosh import fields, index
+    from whoosh import query as wq
+    from whoosh.codec.whoosh3 import W3Codec, W3TermsReader
+
+    import indexer.fastpath as fastpath
+    from indexer.fastpath import TermArrays
+
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
+    for part in range(3):
+        writer = ix.writer(codec=W3Codec(compression=compression))
+        for i in range(400):
+            words = ["preamble"] * (1 + i % 3) + ["prefix"] * (i % 5 == 0) + ["present"] * (i % 7 == 0) \
+                + ["preach"] * (part == 1 and i == 11) + ["prune", "pr"] + ["other"] * (i % 4)
+            writer.add_document(body=" ".join(words))
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_document(5)
+    writer.delete_document(410)
+    writer.commit(merge=False)
+
+    with ix.searcher() as s:
+        assert len(s.leaf_searchers()) == 3
+        live = np.array([not s.reader().is_deleted(d) for d in range(s.doc_count_all())])
+        expected = {}
+        for prefix in ("pre", "prea", "prefi", "pream", "pru", "p", "absent"):
+            results = s.search(wq.Prefix("body", prefix), limit=None, optimize=False)
+            expected[prefix] = {r.docnum: r.score for r in results}
+        arrays = TermArrays(s, live)
+        # one walk: no term looked up in the term index, no posting list read on its own
+        def no_lookup(*_args, **_kwargs):
+            raise AssertionError("looked up a term, or read a posting list on its own")
+
+        monkeypatch.setattr(W3TermsReader, "term_info", no_lookup)
+        monkeypatch.setattr(fastpath, "_read_blocks", no_lookup)
+        reads = []
+        for reader, _offset in arrays.segments:
+            postfile = reader._terms._postfile
+            monkeypatch.setattr(postfile, "get", lambda *a, _get=postfile.get: reads.append(a) or _get(*a))
+        for prefix, want in expected.items():
+            reads.clear()
+            ids, scores = arrays.prefix("body", prefix, 1.0)
+            assert ids.dtype == np.int32 and list(ids) == sorted(want), prefix
+            assert scores.tolist() == pytest.approx([want[d] for d in ids.tolist()], rel=1e-12), prefix
+            assert len(reads) <= len(arrays.segments), prefix  # one read of postings per segment
+        assert {e.terms for e in arrays.expand_prefix("body", "pre")} \
+            == {("preach", "preamble", "prefix", "present"), ("preamble", "prefix", "present")}
+        assert 5 not in arrays.prefix("body", "pre", 1.0)[0]
+        assert set(arrays.prefix("body", "pre", 1.0)[1].tolist()) == {1.0}  # small segments: Whoosh's array OR
+        assert len(set(arrays.prefix("body", "prefi", 1.0)[1].tolist())) > 1  # one term: its scores
+        assert len(set(arrays.prefix("body", "prea", 1.0)[1].tolist())) > 1  # two terms: scores added
+        monkeypatch.undo()
+
+        real_where = fastpath._where
+
+        def short(info):
+            offset, length = real_where(info)
+            return offset, length - 1
+
+        monkeypatch.setattr(fastpath, "_where", short)
+        arrays = TermArrays(s, live)
+        for prefix, want in expected.items():
+            ids, scores = arrays.prefix("body", prefix, 1.0)
+            assert list(ids) == sorted(want) and scores.tolist() == pytest.approx([want[d] for d in ids.tolist()], rel=1e-12)
