@@ -401,19 +401,45 @@ class TermArrays:
         if isinstance(node, (And, Not)):
             kids = node.children if isinstance(node, And) else (node,)
             positive = [self.evaluate(c, deadline) for c in kids if not isinstance(c, Not)]
-            negative = [self.evaluate(c.child, deadline) for c in kids if isinstance(c, Not)]
-            if any(p is None for p in positive + negative):
+            if any(p is None for p in positive):
                 return None
             if positive:
                 ids, scores = _intersection(positive)
             else:  # nothing but NOTs: every document (ranked by date: there is no word)
                 ids = np.flatnonzero(self.live).astype(np.int32)
                 scores = np.zeros(ids.size, np.float64)
-            for neg_ids, _ in negative:
-                keep = ~np.isin(ids, neg_ids, assume_unique=True)
-                ids, scores = ids[keep], scores[keep] + NOT_SCORE
+            # Each NOT removes the documents it matches among those left: a set difference, the
+            # excluded side neither scored nor gathered into one array.
+            for c in kids:
+                if isinstance(c, Not):
+                    excluded = self.matches(c.child, ids, deadline)
+                    if excluded is None:
+                        return None
+                    ids, scores = ids[~excluded], scores[~excluded] + NOT_SCORE
             return ids, scores
         return None  # date ranges and field filters in the query text
+
+    def matches(self, node, docs: np.ndarray, deadline: float = float("inf")) -> np.ndarray | None:
+        """Which of ``docs`` (sorted) an analysed query matches, as a mask; None for a shape only
+        Whoosh's path answers. Words are looked up in their posting arrays, unscored; other
+        shapes are evaluated."""
+        if isinstance(node, Stems):  # every stem, each in any of its spellings and fields
+            found = np.ones(docs.size, bool)
+            spellings = (node.terms[0], *node.alternatives) if len(node.terms) == 1 else None
+            for term in node.terms:
+                found &= self._holding([(f, t) for t in (spellings or (term,)) for f, _b in fields(node.field, exact=False)], docs)
+            return found
+        if isinstance(node, Exact) and len(node.words) == 1:
+            return self._holding([(f, node.words[0]) for f, _b in fields(node.field, exact=True)], docs)
+        scored = self.evaluate(node, deadline)
+        return None if scored is None else _among(scored[0], docs)
+
+    def _holding(self, terms: list[tuple[str, str]], docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` hold any of ``terms`` (field, term)."""
+        found = np.zeros(docs.size, bool)
+        for field, term in terms:
+            found |= _among(self.postings(field, term)[0], docs)
+        return found
 
     def phrase(self, field: str, words: tuple[str, ...], slop: int, boost: float,
                deadline: float = float("inf")) -> Scored:
@@ -594,6 +620,15 @@ def _sum_by_doc(ids: np.ndarray, scores: np.ndarray) -> Scored:
     """Each document of ``ids`` once, sorted, with the sum of its ``scores`` (added in order)."""
     docs, where = np.unique(ids, return_inverse=True)
     return docs.astype(np.int32), np.bincount(where, weights=scores, minlength=docs.size)
+
+
+def _among(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` are in ``ids`` (both sorted), by binary search in ``ids``."""
+    if ids.size == 0 or docs.size == 0:
+        return np.zeros(docs.size, bool)
+    at = np.searchsorted(ids, docs)
+    at[at == ids.size] = ids.size - 1
+    return ids[at] == docs
 
 
 def _concatenate(parts: list[Scored]) -> Scored:

@@ -97,6 +97,38 @@ def test_other_shapes_same_results_as_whoosh(services, q):
     assert result.total > 0
 
 
+@pytest.mark.parametrize("q", ["العراق -بغداد", "الرئيس -ترامب -العراق", "-العراق", "(سوريا OR لبنان) -إسرائيل",
+                               "العراق -=الحكومة", "الحكومة -العراق -الحكومة"])
+def test_a_not_removes_what_it_matches_without_scoring_it(services, monkeypatch, q):
+    """A NOT's words are looked up among the documents left (a set difference): they are not
+    scored, and the results are still Whoosh's."""
+    from indexer.fastpath import TermArrays
+    from indexer.plan import Exact, Stems
+    from indexer.query import Not
+
+    fast, slow = services
+    gen = _generation(fast)
+    plan = prepare(parse(q), lexicon=gen)
+    kids = plan.query.children if hasattr(plan.query, "children") else (plan.query,)
+
+    def words(node) -> set[str]:
+        if isinstance(node, Exact):
+            return set(node.words)
+        if isinstance(node, Stems):
+            return {*node.terms, *node.alternatives, *node.spellings}
+        return set().union(*map(words, getattr(node, "children", ())))
+
+    excluded = set().union(*(words(c.child) for c in kids if isinstance(c, Not)))
+    positive = set().union(*(words(c) for c in kids if not isinstance(c, Not)))
+    assert excluded - positive
+    scored = []
+    real = TermArrays.term_scores
+    monkeypatch.setattr(TermArrays, "term_scores", lambda self, f, t, b: scored.append(t) or real(self, f, t, b))
+    assert gen.arrays.evaluate(plan.query) is not None
+    assert not (set(scored) & (excluded - positive))
+    compare(fast, slow, q=q, per_page="20")
+
+
 def test_other_shapes_with_filters_sorts_and_pages(services):
     compare(*services, q="سوريا OR لبنان", section="politic")
     compare(*services, q='"الأمم المتحدة"', page="2", per_page="3")
