@@ -307,19 +307,18 @@ class TermArrays:
         hold them, is read as ``postings`` reads it."""
         reader, offset = self.segments[e.segment]
         spans = [x for x in e.extents if x]
-        buf, start = b"", 0
+        postfile = reader._terms._postfile if spans else None
         if spans:
             start = min(o for o, _n in spans)
             end = max(o + n for o, n in spans)
             if end - start <= 2 * sum(n for _o, n in spans) + SIDE_BY_SIDE_SLACK:
-                buf = reader._terms._postfile.get(start, end - start)
+                postfile = _Read(postfile.get(start, end - start), start)
         ids, tfs, counts = [], [], []
         for term, extent in zip(e.terms, e.extents):
             found = None
             if extent:
                 o, n = extent
-                found = _decode_blocks(buf[o - start:o - start + n], o) if buf \
-                    else _read_blocks(reader._terms._postfile, o, n)
+                found = _read_blocks(postfile, o, n)
             if found is None:
                 docs, freqs = self.postings(field, term)
                 lo, hi = np.searchsorted(docs, (offset, offset + reader.doc_count_all()))
@@ -486,7 +485,11 @@ def _extent(reader, field: str, term: str) -> tuple[tuple[int, int] | tuple[()] 
         info = terms.term_info(field, reader._text_to_bytes(field, term))
     except TermNotFound:
         return None, 0
-    return _where(info), info.doc_frequency()
+    if info.is_inlined():
+        return (), info.doc_frequency()
+    offset, length = info.extent()
+    # This Whoosh reads a stored length back as a 1-tuple (struct.unpack's result).
+    return (offset, length[0] if isinstance(length, tuple) else length), info.doc_frequency()
 
 
 def _where(info) -> tuple[int, int] | tuple[()]:
@@ -494,8 +497,7 @@ def _where(info) -> tuple[int, int] | tuple[()]:
     if info.is_inlined():
         return ()
     offset, length = info.extent()
-    # This Whoosh reads a stored length back as a 1-tuple (struct.unpack's result).
-    return offset, length[0] if isinstance(length, tuple) else length
+    return offset, length[0] if isinstance(length, tuple) else length  # as in _extent
 
 
 def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
@@ -542,6 +544,17 @@ def _records_from(dbfile, pos: int, end: int) -> Iterator[tuple[bytes, bytes]]:
         size *= 2
 
 
+class _Read:
+    """A stretch of a postings file already read (from file offset ``start``), read from as
+    the file is (``get``)."""
+
+    def __init__(self, data: bytes, start: int):
+        self.data, self.start = data, start
+
+    def get(self, offset: int, length: int) -> bytes:
+        return self.data[offset - self.start:offset - self.start + length]
+
+
 def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
     """(file offset, docnums, term frequencies) of each posting block of one term, read with
     one read of the whole list (None when its recorded length does not hold its blocks, which
@@ -550,11 +563,7 @@ def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarr
     reading through the matcher unpickles each block's header from the file a few bytes at a
     time (Whoosh's compound file seeks and reads for each), which was most of a first
     search's time on long or many terms."""
-    return _decode_blocks(postfile.get(offset, length), offset)
-
-
-def _decode_blocks(buf: bytes, offset: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
-    """``_read_blocks`` of a posting list already read (``buf``, from file offset ``offset``)."""
+    buf = postfile.get(offset, length)
     if buf[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         raise CorruptIndexError(f"bad postings block tag at offset {offset}")
     at, out = len(WHOOSH3_HEADER_MAGIC), []
