@@ -27,6 +27,7 @@ import zlib
 from math import log
 from bisect import bisect_left
 from collections import OrderedDict
+from itertools import groupby
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -53,6 +54,12 @@ OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
 OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
 EXPANSION_READ = 1 << 14      # bytes of the term index read at a time when expanding a prefix
 SIDE_BY_SIDE_SLACK = 1 << 16  # bytes between a prefix's posting lists still read with them in one read
+# Many terms' document frequencies at once (TermArrays.doc_frequencies): terms sharing their
+# first two Arabic letters (4 bytes after the field's 2) are walked to in the ordered term index.
+WALK_FROM = 6
+WALK_STEP = 2        # one more Arabic letter when a stretch is too long to walk
+WALK_PER_TERM = 4    # records walked per term sought before the stretch is split
+WALK_LEAST = 8       # fewer terms than this sharing a stretch are looked up one by one
 
 
 class Expansion(NamedTuple):
@@ -251,6 +258,27 @@ class TermArrays:
         avgfl = self.searcher.avg_field_length(field) or 1
         fl = self.lengths(field)[ids]
         return idf * ((tfs * (self.K1 + 1)) / (tfs + self.K1 * ((1 - B) + B * fl / avgfl))) * boost
+
+    def doc_frequencies(self, field: str, terms) -> dict[str, int]:
+        """In how many documents each of ``terms`` is in ``field``, as Whoosh's lexicon counts
+        them (``doc_frequency`` of each, in the order given). Terms that share their first
+        letters (did-you-mean's hundreds of spellings one slip away from a word) are found in
+        one walk of that stretch of each segment's ordered term index instead of a hash lookup
+        each; the rest are looked up."""
+        out = dict.fromkeys(terms, 0)
+        for reader, _offset in self.segments:
+            index = getattr(reader, "_terms", None)
+            if not isinstance(index, W3TermsReader):
+                for t in out:
+                    out[t] += reader.doc_frequency(field, t)
+                continue
+            coded, to_bytes = index._keycoder(field, b""), reader.schema[field].to_bytes  # field number + term
+            keys = {coded + to_bytes(t): t for t in out}
+            found: dict[bytes, int] = {}
+            _frequencies(reader, field, index, sorted(keys), WALK_FROM, found)
+            for key, n in found.items():
+                out[keys[key]] += n
+        return out
 
     def expand_prefix(self, field: str, prefix: str) -> list[Expansion]:
         """Per segment, the terms of ``field`` that begin with ``prefix``, each with its document
@@ -523,6 +551,50 @@ def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
         dfs.append(info.doc_frequency())
         extents.append(_where(info))
     return Expansion(segment, tuple(names), tuple(dfs), tuple(extents))
+
+
+def _frequencies(reader, field: str, index: W3TermsReader, keys: list[bytes], depth: int,
+                 out: dict[bytes, int]) -> None:
+    """The document frequencies of term-index ``keys`` (sorted) in one segment, into ``out``
+    (0: not in it). Keys sharing their first ``depth`` bytes are found by walking that stretch
+    of the ordered index from the first of them; a walk that passes ``WALK_PER_TERM`` records
+    per key without finding them all leaves the rest to stretches one letter longer; fewer
+    than ``WALK_LEAST`` keys are looked up one by one."""
+    start = len(index._keycoder(field, b""))
+    for _shared, group in groupby(keys, key=lambda k: k[:depth]):
+        group = list(group)
+        if len(group) < WALK_LEAST:
+            for key in group:
+                out[key] = reader.doc_frequency(field, key[start:])
+            continue
+        left = _walk(index, group, WALK_PER_TERM * len(group), out)
+        if left:
+            _frequencies(reader, field, index, left, depth + WALK_STEP, out)
+
+
+def _walk(index: W3TermsReader, keys: list[bytes], most: int, out: dict[bytes, int]) -> list[bytes]:
+    """Walk the ordered term index from the first of ``keys`` (sorted) for at most ``most``
+    records, putting each key's document frequency into ``out`` (0 for a key passed over);
+    the keys not reached."""
+    first = index._tindex.closest_key_pos(keys[0])
+    j = 0
+    if first is not None:
+        for walked, (key, entry) in enumerate(_records_from(index._tindex.dbfile, first, index._tindex.endofdata)):
+            while keys[j] < key:
+                out[keys[j]] = 0
+                j += 1
+                if j == len(keys):
+                    return []
+            if keys[j] == key:
+                out[key] = W3TermInfo.from_bytes(entry).doc_frequency()
+                j += 1
+                if j == len(keys):
+                    return []
+            if walked + 1 >= most:
+                return keys[j:]
+    for key in keys[j:]:  # past the last key of the index
+        out[key] = 0
+    return []
 
 
 def _records_from(dbfile, pos: int, end: int) -> Iterator[tuple[bytes, bytes]]:

@@ -281,6 +281,11 @@ class WhooshGeneration(Searcher):
     def doc_frequency(self, field: str, term: str) -> int:
         return self.searcher.reader().doc_frequency(field, term)
 
+    def doc_frequencies(self, field: str, terms: Sequence[str]) -> dict[str, int]:
+        if self.fast and self.n:  # in walks of the term index where they lie together
+            return self.arrays.doc_frequencies(field, terms)
+        return super().doc_frequencies(field, terms)
+
     def example(self, field: str, term: str) -> dict | None:
         postings = self.searcher.postings(field, term)
         if not postings.is_active():

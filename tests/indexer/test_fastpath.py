@@ -330,3 +330,46 @@ def test_a_prefix_is_read_in_one_walk_and_scored_as_whoosh_scores_it(tmp_path, m
         for prefix, want in expected.items():
             ids, scores = arrays.prefix("body", prefix, 1.0)
             assert list(ids) == sorted(want) and scores.tolist() == pytest.approx([want[d] for d in ids.tolist()], rel=1e-12)
+
+
+def test_many_document_frequencies_are_read_in_walks_of_the_term_index(tmp_path, monkeypatch):
+    """did-you-mean's hundreds of spellings one slip away from a word: the numpy path's
+    ``doc_frequencies`` gives each what Whoosh's ``doc_frequency`` gives (over segments,
+    deleted documents counted as the lexicon counts them, terms absent, before the first and
+    past the last term, in the order asked), finding those that share their first letters by
+    walking the ordered term index rather than looking each one up."""
+    import numpy as np
+    from whoosh import fields, index
+    from whoosh.reading import SegmentReader
+
+    from indexer.fastpath import TermArrays
+    from indexer.suggest import edits1
+
+    words = ["مدرسة", "مدرسه", "مدارس", "مدرس", "مدرسي", "مدرستنا", "مرسه", "مدرسته", "بمدرسه", "مدرسهم"]
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT, title=fields.TEXT))
+    for part in range(3):
+        writer = ix.writer()
+        for i in range(60):
+            writer.add_document(body=" ".join(words[(i + part) % len(words):][:1 + i % 4]), title="عنوان")
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_document(3)
+    writer.commit(merge=False)
+
+    with ix.searcher() as s:
+        live = np.array([not s.reader().is_deleted(d) for d in range(s.doc_count_all())])
+        arrays = TermArrays(s, live)
+        assert len(arrays.segments) == 3
+        asked = sorted(edits1("مدرسه")) + ["ا", "ي" * 9, "مدرسه", "zzz", "عنوان"]
+        expected = {t: s.reader().doc_frequency("body", t) for t in asked}
+        assert sum(n > 0 for n in expected.values()) >= 5 and expected["عنوان"] == 0
+        lookups = []
+        real = SegmentReader.doc_frequency
+        monkeypatch.setattr(SegmentReader, "doc_frequency", lambda self, f, t: lookups.append(t) or real(self, f, t))
+        found = arrays.doc_frequencies("body", asked)
+        assert list(found.items()) == list(expected.items())
+        assert len(lookups) < len(expected) * len(arrays.segments) / 2  # most found in walks
+        import indexer.fastpath as fastpath
+
+        monkeypatch.setattr(fastpath, "WALK_PER_TERM", 1)  # stretches too long to walk: split finer
+        assert list(arrays.doc_frequencies("body", asked).items()) == list(expected.items())
