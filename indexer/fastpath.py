@@ -27,11 +27,12 @@ import zlib
 from math import log
 from bisect import bisect_left
 from collections import OrderedDict
-from itertools import groupby
+from itertools import accumulate, chain, groupby
 from typing import Iterator, NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo, W3TermsReader
+from whoosh.formats import Positions
 from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS  # a term index record's key and entry lengths
 from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.scoring import BM25F, WeightingModel
@@ -49,7 +50,7 @@ PlainWord = tuple[tuple[Group, ...], Group]  # a word's required groups, and its
 Scored = tuple[np.ndarray, np.ndarray]       # sorted docnums and each one's score
 NOTHING: Scored = (np.zeros(0, np.int32), np.zeros(0, np.float64))
 NOT_SCORE = 1.0   # what Whoosh's inverse matcher adds for each NOT a document passes
-PHRASE_CHECK_EVERY = 256  # candidates between two looks at the clock
+SPAN = 1 << 32  # a phrase candidate's positions, keyed apart from the next one's
 OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
 OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
 EXPANSION_READ = 1 << 14      # bytes of the term index read at a time when expanding a prefix
@@ -384,7 +385,7 @@ class TermArrays:
                 if fmt.fixed_value_size() is not None:  # not a positions format: step through them
                     return self._positions_stepping(field, term, docs)
                 ids, values = _read_block(reader._terms._postfile, at)
-                current, decode, ids = b, fmt.decoder("positions"), ids.tolist()
+                current, decode, ids = b, _positions_decoder(fmt), ids.tolist()
             out.append(decode(values[bisect_left(ids, d - offset)]))
         return out
 
@@ -474,7 +475,8 @@ class TermArrays:
         positions of the one before (Whoosh's ordered SpanNear2, mindist 1), scored as Whoosh
         scores a phrase: the sum of its words' scores, times ``boost``. Candidates come from
         intersecting the words' posting arrays; positions are read for those only, a word at a
-        time from the phrase's rarer end, each word's only where the words before it fit."""
+        time from the phrase's rarer end, each word's only where the words before it fit, and
+        matched as whole arrays of (candidate, position) keys."""
         ids, scores = _intersection([self.term_scores(field, w, 1.0) for w in words])
         if ids.size == 0:
             return NOTHING
@@ -484,20 +486,21 @@ class TermArrays:
             order.reverse()
             step = -1
         alive = np.arange(ids.size)  # the candidates still in (indexes into ids)
-        reach = [set(p) for p in self.positions(field, order[0], ids)]
+        # Where the words so far end, as keys: candidate index * SPAN + position (sorted)
+        reach = _keyed(alive, self.positions(field, order[0], ids))
         for word in order[1:]:
-            kept, reached = [], []
-            for k, (i, found) in enumerate(zip(alive.tolist(), self.positions(field, word, ids[alive]))):
-                if k % PHRASE_CHECK_EVERY == 0 and time.perf_counter() > deadline:
-                    raise SearchTimeout()
-                before = reach[k]
-                nxt = {p for p in found if any(p - step * g in before for g in range(1, slop + 1))}
-                if nxt:
-                    kept.append(i)
-                    reached.append(nxt)
-            if not kept:
+            if time.perf_counter() > deadline:
+                raise SearchTimeout()
+            found = _keyed(alive, self.positions(field, word, ids[alive]))
+            if time.perf_counter() > deadline:
+                raise SearchTimeout()
+            fits = np.zeros(found.size, bool)
+            for gap in range(1, slop + 1):  # the word sits 1..slop after (before) one of the reach
+                fits |= _among(reach, found - step * gap)
+            reach = found[fits]
+            if reach.size == 0:
                 return NOTHING
-            alive, reach = np.asarray(kept, dtype=np.intp), reached
+            alive = np.unique(reach // SPAN)
         return ids[alive], scores[alive] * boost
 
 
@@ -710,6 +713,29 @@ def _among(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     at = np.searchsorted(ids, docs)
     at[at == ids.size] = ids.size - 1
     return ids[at] == docs
+
+
+def _positions_decoder(fmt):
+    """How to decode a posting's positions in a field of format ``fmt``: Whoosh's own decoder,
+    except for its plain ``Positions``, whose running sum of pickled deltas is summed here
+    by ``itertools.accumulate`` instead of a Python loop (the same integers)."""
+    return _decode_positions if type(fmt) is Positions else fmt.decoder("positions")
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """``whoosh.formats.Positions.decode_positions``: a count, then the pickled deltas (whose
+    final STOP opcode Whoosh may have cut off)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(pickle.loads(value[_INT_SIZE:])))
+
+
+def _keyed(candidates: np.ndarray, positions: list[list[int]]) -> np.ndarray:
+    """Each of ``positions`` (ascending, one list per candidate) as candidate * SPAN + position,
+    in one sorted array."""
+    counts = np.fromiter(map(len, positions), np.int64, len(positions))
+    flat = np.fromiter(chain.from_iterable(positions), np.int64, int(counts.sum()))
+    return np.repeat(candidates.astype(np.int64) * SPAN, counts) + flat
 
 
 def _concatenate(parts: list[Scored]) -> Scored:

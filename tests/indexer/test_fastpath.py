@@ -373,3 +373,43 @@ def test_many_document_frequencies_are_read_in_walks_of_the_term_index(tmp_path,
 
         monkeypatch.setattr(fastpath, "WALK_PER_TERM", 1)  # stretches too long to walk: split finer
         assert list(arrays.doc_frequencies("body", asked).items()) == list(expected.items())
+
+
+def test_positions_are_decoded_as_whoosh_decodes_them():
+    """A posting's positions (Whoosh's Positions format: a count, then pickled deltas, whose
+    final STOP Whoosh may cut off) decode to what Whoosh's own decoder gives."""
+    import random
+
+    from whoosh.formats import Characters, Positions
+
+    from indexer.fastpath import _decode_positions, _positions_decoder
+
+    fmt = Positions()
+    rng = random.Random(5)
+    for _ in range(2000):
+        positions = sorted(rng.sample(range(rng.choice([5, 300, 70000])), rng.randint(1, 5)))
+        value = fmt.encode(positions)
+        for stored in (value, value[:-1] if value.endswith(b".") else value):
+            assert _decode_positions(stored) == fmt.decode_positions(stored) == positions
+    assert _positions_decoder(fmt) is _decode_positions
+    assert _positions_decoder(Characters()) != _decode_positions  # other formats: Whoosh's decoder
+
+
+@pytest.mark.parametrize("q", ['"الأمم المتحدة"', '"الامم المتحدة"~3', '"في العراق"~2', '"وزارة الصحة في"~2',
+                               '"مجلس النواب العراقي"', 'title:"البنك الدولي"'])
+def test_a_phrase_is_matched_without_whoosh_s_positions_decoder(services, monkeypatch, q):
+    """Phrases (slop 1 to 3, two and three words, title and body) give Whoosh's results with
+    positions decoded here and matched as arrays, Whoosh's per-posting decoder never called."""
+    from whoosh.formats import Positions
+
+    fast, slow = services
+    expected = slow.search(SearchRequest(query=q, per_page=20))
+    def no_decoder(*_args, **_kwargs):
+        raise AssertionError("Whoosh's positions decoder")
+
+    monkeypatch.setattr(Positions, "decode_positions", no_decoder)
+    gen = _generation(fast)
+    gen._arrays = None  # a fresh cache: every position read again
+    found = fast.search(SearchRequest(query=q, per_page=20))
+    assert found.total == expected.total > 0
+    assert [h.score for h in found.hits] == [h.score for h in expected.hits]
