@@ -78,8 +78,26 @@ def test_candidates_found_in_the_folded_text_are_those_the_class_regex_finds():
         text += "".join(rng.choice([c, *highlight._VARIANT_CHARS.get(c, ())])
                         + rng.choice(["", *highlight._IGNORABLE_CHARS]) for c in rng.choice(forms))
         expected = [m.span() for m in highlight._candidate_regex(forms).finditer(text)]
-        assert [m.span() for m in highlight._folded_regex(forms).finditer(text.translate(highlight._FOLD))] \
+        assert highlight.fold(text) == text.translate(highlight._FOLD)
+        assert [m.span() for m in highlight._folded_regex(forms).finditer(highlight.fold(text))] \
             == expected, (forms, text)
         assert expected
     assert Matcher(stems={"كتب"}).candidates()[1] is True
     assert Matcher(exact={"أحمد"}).candidates()[1] is False  # not normalised: the classes
+
+
+def test_the_text_is_folded_by_a_table_of_code_points(monkeypatch):
+    """Folding (letter variants to the letter, marks to a tatweel, one character for one) is a
+    lookup per code point in a table, the same as ``str.translate`` with the folding's dict:
+    every character of the Basic Multilingual Plane, characters past it (kept), lone
+    surrogates, the empty text; and it is what marking runs the candidates' regex over."""
+    from indexer import highlight
+
+    every = "".join(chr(c) for c in range(0x10000))
+    for text in (every, every[::-1], "", "\U0001F600 أحمد\ud800ـ\u064b", "\U00010000" + every[0x600:0x700]):
+        assert highlight.fold(text) == text.translate(highlight._FOLD)
+    folded = []
+    real = highlight.fold
+    monkeypatch.setattr(highlight, "fold", lambda text: folded.append(text) or real(text))
+    assert highlight.highlight_all("أعلنت الوزارة", Matcher(exact={"اعلنت"})) == "<mark>أعلنت</mark> الوزارة"
+    assert folded == ["أعلنت الوزارة"]
