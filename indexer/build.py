@@ -17,6 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
 from indexer.generations import IndexRoot, NoIndex, checkpoint
+from indexer.posting_columns import add_to_index
 from indexer.schema import make_schema, to_document
 from indexer.writer import ArticleMpWriter, ArticleWriter
 
@@ -119,6 +120,7 @@ def full_rebuild(articles: Iterable[dict], index_root: str, total: int | None = 
             progress(0, total)
         count = _feed(writer, writer.add_document, articles, ZoneInfo(tz), progress, total,
                       at_half=lambda: checkpoint("writing"))
+        add_to_index(path)  # Arshif's writer wrote them; Whoosh's did not
         checkpoint("committed")
         root.write_meta(name, {"articles": count, "timezone": tz, "change": change,
                                "built": datetime.now(timezone.utc).isoformat()})
@@ -148,6 +150,9 @@ def incremental_update(articles: Iterable[dict], index_root: str, tz: str = "UTC
         writer = ix.writer(codec=codec())
         count = _feed(writer, writer.update_document, articles,
                       ZoneInfo(meta.get("timezone", tz)), progress, total)
+        # the new and merged segments' columnar postings (and any an older build left out); a
+        # crash before they are written leaves segments read from their blocks until the next update
+        add_to_index(path)
         if change is not None:
             meta["change"] = change
         meta["articles"] = ix.doc_count()

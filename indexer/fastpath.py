@@ -1,4 +1,5 @@
-"""Matching and BM25F ranking of queries in numpy, from Whoosh's posting blocks.
+"""Matching and BM25F ranking of queries in numpy, from each segment's columnar postings or
+Whoosh's posting blocks.
 
 Whoosh's own path walks every posting in Python twice (once to collect matches, once to score
 them). Here each term's postings are read block by block into numpy arrays (cached per index
@@ -13,17 +14,16 @@ so totals, scores and the top 10 are the same:
   candidates only. Date ranges and field filters written in the query, and NOT under OR, still
   take Whoosh's path.
 
-A term's posting list is read with one read and its blocks decoded in place (the format
-``whoosh.codec.whoosh3.W3LeafMatcher`` reads; through the matcher, each block's header came
-off the file a few bytes at a time). This reads Whoosh's blocks: it depends on the pinned Whoosh
-distribution, and tests compare it with Whoosh's own results.
+A term's postings in a segment come from the segment's columnar postings
+(``indexer.posting_columns``: one read, no unpickling) where it has a file that fits, else its
+posting list is read with one read and its blocks decoded in place (``indexer.blocks``). This
+reads Whoosh's files: it depends on the pinned Whoosh distribution, and tests compare it with
+Whoosh's own results.
 """
 from __future__ import annotations
 
-import io
 import pickle
 import time
-import zlib
 from math import log
 from bisect import bisect_left
 from collections import OrderedDict
@@ -31,13 +31,19 @@ from itertools import accumulate, chain, groupby
 from typing import Iterator, NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermInfo, W3TermsReader
 from whoosh.formats import Positions
 from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS  # a term index record's key and entry lengths
-from whoosh.reading import CorruptIndexError, TermNotFound
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, WeightingModel
-from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.system import _INT_SIZE
 
+from indexer import posting_columns
+from indexer.blocks import block_ends as _block_ends
+from indexer.blocks import read_block as _read_block
+from indexer.blocks import read_blocks as _read_blocks
+from indexer.blocks import term_extent as _extent
+from indexer.blocks import where as _where
 from indexer.compile import fields, spelling_fields
 from indexer.plan import Exact, Prefix, Stems, analyse
 from indexer.query import And, Not, Or
@@ -114,9 +120,11 @@ class TermArrays:
         self._cache: OrderedDict = OrderedDict()
         self._bytes = 0
         self.segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
+        # Each segment's columnar postings (indexer.posting_columns), None where it has none
+        self._columns = [posting_columns.open_segment(searcher, reader) for reader, _offset in self.segments]
         self._prefixes: dict[tuple[str, str], list] = {}
-        # Where each cached term's posting blocks start: a phrase reads its candidates' positions
-        # straight from their blocks instead of walking every block header before them.
+        # Where each cached term's posting blocks start (from their headers, when a phrase first
+        # needs them): a phrase reads its candidates' positions straight from their blocks.
         self._blocks: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
 
     def lengths(self, field: str, reader=None) -> np.ndarray:
@@ -130,61 +138,44 @@ class TermArrays:
         return arr
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The live docnums holding ``term`` in ``field`` and its frequency in each: per segment
+        from its columnar postings (one read), else from Whoosh's posting blocks."""
         key = (field, term)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
         ids_parts, tf_parts = [], []
-        blocks: list[tuple[int, int, int]] | None = []  # (first docnum, segment, file offset)
         df: int | None = 0  # the term's document frequency, as Whoosh's lexicon counts it
         for segment, (reader, offset) in enumerate(self.segments):
             extent, found_df = _extent(reader, field, term)
             df = None if df is None or found_df is None else df + found_df
             if extent is None:
                 continue
-            found = _read_blocks(reader._terms._postfile, *extent) if extent else None
+            found = self._columnar(segment, field, extent, found_df)
+            if found is None and extent:
+                found = _concatenated(_read_blocks(reader._terms._postfile, *extent))
+            if found is None:
+                found = _stepped(reader, field, term)
             if found is not None:
-                for at, ids, tfs in found:
-                    blocks.append((int(ids[0]) + offset, segment, at))
-                    ids_parts.append(ids + offset)
-                    tf_parts.append(tfs)
-                continue
-            try:
-                m = _leaf(reader.postings(field, term))
-            except TermNotFound:
-                continue
-            if isinstance(m, W3LeafMatcher):
-                at = m._baseoffset  # where the first block starts (then each next one)
-                while m.is_active():
-                    m._read_ids()
-                    m._read_weights()
-                    blocks.append((m._ids[0] + offset, segment, at))
-                    ids_parts.append(np.asarray(m._ids, dtype=np.int32) + offset)
-                    tf_parts.append(np.asarray(m._weights, dtype=np.float64))
-                    at = m._nextoffset
-                    m._next_block()
-            else:  # another matcher type (postings inlined in the term's entry): step through them
-                blocks = None
-                ids, tfs = [], []
-                while m.is_active():
-                    ids.append(m.id() + offset)
-                    tfs.append(m.weight())
-                    m.next()
-                ids_parts.append(np.asarray(ids, dtype=np.int32))
-                tf_parts.append(np.asarray(tfs, dtype=np.float64))
+                ids_parts.append(found[0] + offset)
+                tf_parts.append(found[1])
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
         tfs = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float64)
         if ids.size and not self.live.all():
             keep = self.live[ids]
             ids, tfs = ids[keep], tfs[keep]
-        if blocks is not None:
-            self._blocks[key] = (np.asarray([b[0] for b in blocks], dtype=np.int64), blocks)
         if df is not None:
             if len(self._doc_frequencies) > 1 << 16:
                 self._doc_frequencies.clear()
             self._doc_frequencies[key] = df
         return self._keep(key, (ids, tfs))
+
+    def _columnar(self, segment: int, field: str, extent, df: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's segment-local docnums and frequencies from the segment's columnar postings
+        (``extent``: where its posting blocks lie), or None: read its blocks."""
+        columns = self._columns[segment] if posting_columns.ENABLED and extent else None
+        return columns.postings(field, extent[0], df) if columns is not None else None
 
     def idf(self, field: str, term: str) -> float:
         """Whoosh's idf of ``term`` (``Searcher.idf``), from the document frequency read with
@@ -333,18 +324,24 @@ class TermArrays:
         docnums, term frequencies and which term (its index in ``e.terms``). The posting lists
         are read with one read where they lie side by side (Whoosh writes them in term order);
         a term whose postings are not in blocks of their own, or whose recorded length does not
-        hold them, is read as ``postings`` reads it."""
+        hold them, is read as ``postings`` reads it. Where the segment has columnar postings,
+        each term's come from them instead (the blocks are read only for a term they lack)."""
         reader, offset = self.segments[e.segment]
         spans = [x for x in e.extents if x]
         postfile = reader._terms._postfile if spans else None
-        if spans:
+        if spans and (not posting_columns.ENABLED or self._columns[e.segment] is None):
             start = min(o for o, _n in spans)
             end = max(o + n for o, n in spans)
             if end - start <= 2 * sum(n for _o, n in spans) + SIDE_BY_SIDE_SLACK:
                 postfile = _Read(postfile.get(start, end - start), start)
         ids, tfs, counts = [], [], []
-        for term, extent in zip(e.terms, e.extents):
-            found = None
+        for term, extent, df in zip(e.terms, e.extents, e.doc_frequencies):
+            found = self._columnar(e.segment, field, extent, df)
+            if found is not None:
+                ids.append(found[0])
+                tfs.append(found[1])
+                counts.append(found[0].size)
+                continue
             if extent:
                 o, n = extent
                 found = _read_blocks(postfile, o, n)
@@ -371,8 +368,8 @@ class TermArrays:
     def positions(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         """The positions of ``term`` in each of ``docs`` (sorted, live, each holding it)."""
         self.postings(field, term)
-        found = self._blocks.get((field, term))
-        if found is None:  # postings not read block by block: step through them
+        found = self._blocks.get((field, term)) or self._block_table(field, term)
+        if found is None:  # postings not in blocks of their own: step through them
             return self._positions_stepping(field, term, docs)
         firsts, blocks = found
         out: list[list[int]] = []
@@ -388,6 +385,27 @@ class TermArrays:
                 current, decode, ids = b, _positions_decoder(fmt), ids.tolist()
             out.append(decode(values[bisect_left(ids, d - offset)]))
         return out
+
+    def _block_table(self, field: str, term: str) -> tuple[np.ndarray, list] | None:
+        """Where each posting block of ``term`` starts in the file, and the least docnum it can
+        hold (the one after the block before's last), from the blocks' headers; kept with the
+        term's postings. None when its postings are not all in blocks."""
+        blocks = []
+        for segment, (reader, offset) in enumerate(self.segments):
+            extent, _df = _extent(reader, field, term)
+            if extent is None:
+                continue
+            found = _block_ends(reader._terms._postfile, *extent) if extent else None
+            if found is None:
+                return None
+            least = offset
+            for at, last in found:
+                blocks.append((least, segment, at))
+                least = offset + last + 1
+        table = (np.asarray([b[0] for b in blocks], dtype=np.int64), blocks)
+        if (field, term) in self._cache:
+            self._blocks[(field, term)] = table
+        return table
 
     def _positions_stepping(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         out: list[list[int]] = []
@@ -504,33 +522,6 @@ class TermArrays:
         return ids[alive], scores[alive] * boost
 
 
-def _extent(reader, field: str, term: str) -> tuple[tuple[int, int] | tuple[()] | None, int | None]:
-    """Where ``term``'s postings in ``field`` lie in a segment's postings file, as (offset,
-    length) — None when the segment does not hold the term, () when they are not in blocks of
-    their own (postings inlined in the term's entry, another codec): read them through a
-    matcher — and in how many of the segment's documents it is (None: not known here)."""
-    terms = getattr(reader, "_terms", None)
-    if not isinstance(terms, W3TermsReader):
-        return (), None
-    try:
-        info = terms.term_info(field, reader._text_to_bytes(field, term))
-    except TermNotFound:
-        return None, 0
-    if info.is_inlined():
-        return (), info.doc_frequency()
-    offset, length = info.extent()
-    # This Whoosh reads a stored length back as a 1-tuple (struct.unpack's result).
-    return (offset, length[0] if isinstance(length, tuple) else length), info.doc_frequency()
-
-
-def _where(info) -> tuple[int, int] | tuple[()]:
-    """(offset, length) of a W3 term entry's posting blocks; () when its postings are inlined."""
-    if info.is_inlined():
-        return ()
-    offset, length = info.extent()
-    return offset, length[0] if isinstance(length, tuple) else length  # as in _extent
-
-
 def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
     """The terms of ``field`` in a segment that begin with ``prefix``, with their entries read
     in the same walk of the ordered term index (no lookup per term afterwards)."""
@@ -630,56 +621,26 @@ class _Read:
         return self.data[offset - self.start:offset - self.start + length]
 
 
-def _read_blocks(postfile, offset: int, length: int) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
-    """(file offset, docnums, term frequencies) of each posting block of one term, read with
-    one read of the whole list (None when its recorded length does not hold its blocks, which
-    Whoosh's reader never looks at: read it through the matcher then). Decodes what
-    ``W3LeafMatcher._goto``, ``_read_ids`` and ``_read_weights`` decode, block by block, but
-    reading through the matcher unpickles each block's header from the file a few bytes at a
-    time (Whoosh's compound file seeks and reads for each), which was most of a first
-    search's time on long or many terms."""
-    buf = postfile.get(offset, length)
-    if buf[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
-        raise CorruptIndexError(f"bad postings block tag at offset {offset}")
-    at, out = len(WHOOSH3_HEADER_MAGIC), []
-    while at + _INT_SIZE <= len(buf):
-        size = unpack_int(buf[at:at + _INT_SIZE])[0]
-        if at + _INT_SIZE + abs(size) > len(buf):
-            break
-        _size, ids, tfs, _values = _block(buf, at)
-        out.append((offset + at, ids, tfs))
-        at += _INT_SIZE + abs(size)
-        if size < 0:  # the last block
-            return out
-    return None
+def _concatenated(blocks: list[tuple[int, np.ndarray, np.ndarray]] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """One term's docnums and frequencies in a segment from its decoded blocks (None: none)."""
+    if blocks is None:
+        return None
+    return np.concatenate([ids for _at, ids, _tfs in blocks]), np.concatenate([tfs for _at, _ids, tfs in blocks])
 
 
-def _read_block(postfile, at: int) -> tuple[np.ndarray, tuple]:
-    """The docnums and stored values of the posting block at file offset ``at`` (two reads)."""
-    head = postfile.get(at, _INT_SIZE)
-    _size, ids, _tfs, values = _block(head + postfile.get(at + _INT_SIZE, abs(unpack_int(head)[0])), 0)
-    return ids, values
-
-
-def _block(buf: bytes, at: int) -> tuple[int, np.ndarray, np.ndarray, tuple]:
-    """The posting block at ``at`` in ``buf``: its length field (negative for a term's last
-    block), docnums, term frequencies and stored values (positions, still encoded), as
-    ``W3LeafMatcher`` decodes them: IDs stored as deltas; weights as None (all 1.0), one float
-    for all (kept, as Whoosh keeps it, as a 32-bit float) or one per posting."""
-    size = unpack_int(buf[at:at + _INT_SIZE])[0]
-    header = io.BytesIO(buf)
-    header.seek(at + _INT_SIZE)
-    count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
-    data = buf[header.tell():at + _INT_SIZE + abs(size)]
-    ids, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
-    docs = np.cumsum(np.asarray(ids, dtype=np.int64)).astype(np.int32)
-    if weights is None:
-        tfs = np.ones(count, np.float64)
-    elif isinstance(weights, float):
-        tfs = np.full(count, weights, np.float32).astype(np.float64)
-    else:
-        tfs = np.asarray(weights, dtype=np.float64)
-    return size, docs, tfs, values
+def _stepped(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """One term's docnums and frequencies in a segment, stepping through Whoosh's matcher (for
+    postings not in blocks of their own, or whose recorded length does not hold their blocks)."""
+    try:
+        m = _leaf(reader.postings(field, term))
+    except TermNotFound:
+        return None
+    ids, tfs = [], []
+    while m.is_active():
+        ids.append(m.id())
+        tfs.append(m.weight())
+        m.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float64)
 
 
 def _leaf(m):
