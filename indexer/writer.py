@@ -33,6 +33,7 @@ from array import array
 from bisect import bisect_right
 from operator import sub
 from pickle import dumps
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -44,6 +45,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import exact_analyzer, index_terms, stemmed_analyzer
+from indexer.posting_columns import FIELDS as COLUMN_FIELDS
+from indexer.posting_columns import PostingColumnsWriter
 
 # (stemmed field, exact field) pairs that index the same text of a document.
 SHARED_ANALYSIS = (("title", "title_exact"), ("body", "body_exact"))
@@ -94,20 +97,27 @@ class _Postings:
     def __len__(self) -> int:
         return len(self.doc)
 
-    def grouped(self, lengths: array | None):
-        """Each term in byte order with its postings' document numbers, weights, values and
-        field lengths (lists, in document order). The postings are sorted as arrays and made
-        Python objects FLUSH_CHUNK at a time, so writing holds little more than the arrays."""
+    def sort(self, lengths: array | None) -> _Sorted:
+        """The postings sorted by term in byte order, then as added (``lengths``: the field's
+        length in each document, or None)."""
         names = sorted(self.terms)
         numbers = np.fromiter((self.terms[name] for name in names), np.int64, len(names))
         rank = np.empty(len(names), np.int64)
         rank[numbers] = np.arange(len(names))
         term = np.frombuffer(self.term, np.uint32)
         order = np.argsort(rank[term], kind="stable")  # by term in byte order, then as added
-        ends = np.cumsum(np.bincount(term, minlength=len(names))[numbers]).tolist()
+        counts = np.bincount(term, minlength=len(names))[numbers]
         docs = np.frombuffer(self.doc, np.uint32)[order]
         weights = np.frombuffer(self.weight, np.float64)[order]
         field_lengths = np.frombuffer(lengths, np.uint32)[docs] if lengths is not None else None
+        return _Sorted(names, counts, order, docs, weights, field_lengths)
+
+    def grouped(self, s: _Sorted):
+        """Each term in byte order with its postings' document numbers, weights, values and
+        field lengths (lists, in document order). The postings are made Python objects
+        FLUSH_CHUNK at a time, so writing holds little more than the arrays."""
+        names, order, docs, weights, field_lengths = s.names, s.order, s.docs, s.weights, s.lengths
+        ends = np.cumsum(s.counts).tolist()
         values = self.value
         first, start = 0, 0
         while first < len(names):
@@ -122,6 +132,16 @@ class _Postings:
                 yield (names[k], chunk_docs[lo:hi], chunk_weights[lo:hi], chunk_values[lo:hi],
                        chunk_lengths[lo:hi] if chunk_lengths is not None else None)
             first, start = last, end
+
+
+class _Sorted(NamedTuple):
+    """A field's postings sorted for writing (``_Postings.sort``)."""
+    names: list[bytes]        # the terms, in byte order
+    counts: np.ndarray        # each term's number of postings
+    order: np.ndarray         # where each sorted posting was added
+    docs: np.ndarray          # docnums, term after term
+    weights: np.ndarray
+    lengths: np.ndarray | None  # the field's length in each posting's document
 
 
 def write_postings(postfile, ids: list[int], weights: list[float], values: list[bytes],
@@ -326,6 +346,9 @@ class ArticleWriter(SegmentWriter):
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
         codec = self.codec
+        # the segment's columnar postings, from the sorted arrays (named once the segment is whole)
+        folder = getattr(self.storage, "folder", None)
+        self._columns = PostingColumnsWriter(folder) if folder is not None else None
         for fieldname in sorted(self._postings):
             postings = self._postings.pop(fieldname)  # its memory goes once it is written
             if not len(postings):
@@ -334,13 +357,25 @@ class ArticleWriter(SegmentWriter):
             fixed_size = fieldobj.format.fixed_value_size()
             fieldwriter.start_field(fieldname, fieldobj)
             prefix = pack_ushort(fieldwriter._fieldid)
-            for tbytes, ids, weights, values, lengths in postings.grouped(self._lengths.get(fieldname)):
+            ordered = postings.sort(self._lengths.get(fieldname))
+            offsets = array("Q")
+            for tbytes, ids, weights, values, lengths in postings.grouped(ordered):
                 info = write_postings(fieldwriter._postfile, ids, weights, values, lengths, fixed_size,
                                       codec._blocklimit, codec._compression)
+                offsets.append(info.extent()[0])
                 fieldwriter._tindex.add(prefix + tbytes, info.to_bytes())
             fieldwriter.finish_field()
+            if fieldname in COLUMN_FIELDS and self._columns is not None:
+                self._columns.add_field(fieldname, np.frombuffer(offsets, np.uint64), ordered.counts,
+                                        ordered.docs, ordered.weights)
         fieldwriter.close()
         self._new_postings()
+
+    def _finalize_segment(self):
+        segment = super()._finalize_segment()
+        if self._columns is not None:
+            self._columns.finish(segment.segment_id(), segment.doc_count_all())
+        return segment
 
     def _merge_segments(self, mergetype, optimize, merge):
         # The segments finished when the postings filled limitmb join the new table of
