@@ -48,6 +48,8 @@ the request (Flask/WSGI) — mean ms per stage, also for the slowest 5% of all r
 (``p95_tail``: what p95 is made of), with
 each shape's p50 / p95 of the whole request (warmed as above, result cache off), and of its own
 CPU time (the request thread's: on a loaded machine, what a change in the code shows through).
+``--no-posting-columns`` has the profile read every term from Whoosh's posting blocks instead of
+the segments' columnar postings (indexer/posting_columns.py), to compare the two.
 
 With ``--backend solr`` the same archive is also indexed into SolrCloud (a local 2-node cluster
 from solr/launcher, 2 shards x 2 replicas, unless ``--solr-url`` names one) by the real
@@ -57,7 +59,7 @@ HTTP in every mode, totals compared, and where the Solr path's time goes (in pro
 the API view: Solr's round trips, Solr's own QTime, the rest Python).
 
     .venv/bin/python bench/search.py [--articles 30000] [--runs 3] [--timed 200] [--warm 100]
-                                     [--work bench/.work] [--no-lucene] [--profile]
+                                     [--work bench/.work] [--no-lucene] [--profile [--no-posting-columns]]
                                      [--backend solr [--solr-url URL] [--keep-index]]
 """
 from __future__ import annotations
@@ -704,6 +706,9 @@ def main() -> None:
     ap.add_argument("--no-lucene", action="store_true")
     ap.add_argument("--profile", action="store_true",
                     help="in process: where each query shape spends its time (no HTTP, no Lucene)")
+    ap.add_argument("--no-posting-columns", action="store_true",
+                    help="with --profile: read every term from Whoosh's posting blocks, as before the "
+                         "columnar postings (indexer/posting_columns.py), to compare the two")
     ap.add_argument("--backend", choices=("whoosh", "solr"), default="whoosh",
                     help="solr: the same server on SolrCloud beside Whoosh (no Lucene)")
     ap.add_argument("--solr-url", help="an existing cluster's node URLs (default: start a local one)")
@@ -720,6 +725,10 @@ def main() -> None:
     warm, reqs = mix[:args.warm], mix[args.warm:]
     out["queries"] = {"warm_up": len(warm), "timed": len(reqs)}
     if args.profile:
+        if args.no_posting_columns:
+            import indexer.posting_columns
+            indexer.posting_columns.ENABLED = False
+            out["posting_columns"] = False
         out["profile_mean_ms_per_stage"] = profile(instance, warm, reqs)
         print_profile(out["profile_mean_ms_per_stage"])
         out["load_average_end"] = load()
