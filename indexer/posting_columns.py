@@ -107,8 +107,7 @@ class PostingColumnsWriter:
         recs = np.empty(len(docs), records(tf))
         recs["doc"] = docs
         recs["tf"] = weights
-        data = recs.tobytes()
-        view = memoryview(data)
+        view = memoryview(recs.view(np.uint8))  # the packed records' bytes, not a copy
         ends = np.cumsum(counts) * recs.dtype.itemsize
         starts = ends - counts * recs.dtype.itemsize
         entries = np.empty(len(keys), ENTRY)
@@ -117,8 +116,8 @@ class PostingColumnsWriter:
         entries["count"] = counts
         crc = zlib.crc32
         entries["crc"] = [crc(view[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
-        self._file.write(data)
-        self._written += len(data)
+        self._file.write(view)
+        self._written += len(view)
         self._entries.append(entries)
         self._fields[field] = tf.name
 
