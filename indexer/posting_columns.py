@@ -304,7 +304,9 @@ def add_to_index(folder: str | os.PathLike, verify: bool = False) -> list[str]:
     written = []
     with ix.reader() as reader:
         for leaf, _offset in reader.leaf_readers():
-            segment = leaf._segment
+            segment = getattr(leaf, "_segment", None)
+            if segment is None:  # an index of no segments
+                continue
             columns = PostingColumns.open(folder, segment.segment_id(), segment.doc_count_all())
             if columns is not None:
                 fits = not verify or columns.verify()

@@ -196,3 +196,9 @@ def test_a_segment_file_that_changed_is_not_read(articles, tmp_path):
     with open(seg, "ab") as fh:
         fh.write(b"\0")
     assert PostingColumns.open(folder, segment.segment_id(), segment.doc_count_all()) is None
+
+
+def test_an_empty_archive_builds_and_searches(tmp_path):
+    full_rebuild([], str(tmp_path))
+    incremental_update([], str(tmp_path))
+    assert answers(tmp_path, ["الرئيس"])[0][1] == 0
