@@ -79,43 +79,50 @@ class CrfTagger:
     shipped tag dictionary, or ``dictionary`` ({} for none: the base tagger that builds it)."""
 
     def __init__(self, path: str, dictionary: dict | None = None):
-        self.labels, self._weights, self._transitions = read_model(path)
+        self.labels, weights, self._transitions = read_model(path)
         self._dictionary = tag_dictionary() if dictionary is None else dictionary
-        self._zero = np.zeros(len(self.labels))
+        # Each attribute's weights are a row of one matrix (row 0: zeros), found by name.
+        self._attributes = {name: row for row, name in enumerate(weights, 1)}
+        self._weights = np.vstack([np.zeros(len(self.labels)), *weights.values()])
         self._rows: dict[str, int] = {}  # word → its row of self._table
         self._table = np.zeros((1024, 5, len(self.labels)))
 
-    def _sum(self, features) -> np.ndarray:
-        """What ``features`` add to each label's score, summed in their order as CRFsuite does."""
-        total = self._zero
-        for feature in features:
-            weight = self._weights.get(feature)
-            if weight is not None:
-                total = total + weight
-        return total
+    def sums(self, feature_lists: list[list[str]]) -> np.ndarray:
+        """What each list of features adds to each label's score (lists × labels).
+
+        Each list's weights are added from zero in the list's order, as CRFsuite does, so the
+        floats are CRFsuite's: np.bincount adds its weights to their bins one after the other.
+        All the lists go through one gather and one bincount (a new word has five lists)."""
+        attributes = self._attributes
+        at, counts = [], []
+        for features in feature_lists:
+            found = [row for row in map(attributes.get, features) if row is not None]
+            at += found
+            counts.append(len(found))
+        n = len(self.labels)
+        owner = np.repeat(np.arange(len(feature_lists)), counts)
+        bins = (owner[:, None] * n + np.arange(n)).ravel()
+        return np.bincount(bins, weights=self._weights[at].ravel(),
+                           minlength=len(feature_lists) * n).reshape(-1, n)
 
     def word_scores(self, words: list[str]) -> np.ndarray:
         """Each word's scores (words × 5 × labels): what its own features add, then its
-        features as the word at -2, -1, +1 and +2; computed once per distinct word."""
+        features as the word at -2, -1, +1 and +2; computed once per distinct word, the new
+        words of a call together."""
         if len(self._rows) + len(words) > _WORDS_CACHED:
             self._rows.clear()
         rows = self._rows
-        at = [rows.get(w) for w in words]
+        at = list(map(rows.get, words))
         if None in at:
-            for i, word in enumerate(words):
-                if at[i] is None:
-                    at[i] = rows.get(word)
-                    if at[i] is None:
-                        at[i] = self._add(word)
+            new = list(dict.fromkeys(w for w, row in zip(words, at) if row is None))
+            first = len(rows)
+            while first + len(new) > len(self._table):
+                self._table = np.concatenate([self._table, np.zeros_like(self._table)])
+            parts = [part for word in new for part in word_feature_parts(word, self._dictionary)]
+            self._table[first:first + len(new)] = self.sums(parts).reshape(len(new), 5, -1)
+            rows.update(zip(new, range(first, first + len(new))))
+            at = list(map(rows.__getitem__, words))
         return self._table[at]
-
-    def _add(self, word: str) -> int:
-        row = len(self._rows)
-        if row == len(self._table):
-            self._table = np.concatenate([self._table, np.zeros_like(self._table)])
-        self._table[row] = [self._sum(part) for part in word_feature_parts(word, self._dictionary)]
-        self._rows[word] = row
-        return row
 
     def scores(self, sentences: list[Sentence]) -> np.ndarray:
         """Every word's score per label, the sentences one after the other (words × labels)."""
@@ -130,16 +137,16 @@ class CrfTagger:
             total[distance:][has_before] += parts[:-distance, as_before][has_before]
             has_after = after[:-distance] >= distance
             total[:-distance][has_after] += parts[distance:, as_after][has_after]
-        where, weights, start = [], [], 0
+        where, at, start = [], [], 0
         for sentence in sentences:
             for i, feature in context_features(sentence):
-                weight = self._weights.get(feature)
-                if weight is not None:
+                row = self._attributes.get(feature)
+                if row is not None:
                     where.append(start + i)
-                    weights.append(weight)
+                    at.append(row)
             start += len(sentence.words)
         if where:
-            np.add.at(total, where, np.array(weights))
+            np.add.at(total, where, self._weights[at])
         return total
 
     def tag(self, sentences: list[Sentence]) -> list[list[str]]:

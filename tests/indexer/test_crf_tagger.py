@@ -9,12 +9,13 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from indexer import entities
 from indexer.crf_tagger import CrfTagger, read_model
 from indexer.entities import Extractor, Sentence, load_tagger, model_path, sentence_features
-from indexer.entity_features import read_sentence
+from indexer.entity_features import read_sentence, word_feature_parts
 from tests.conftest import ROOT
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC"]
@@ -61,9 +62,10 @@ class FixedWords(CrfTagger):
         self.items = items
 
     def word_scores(self, words):
-        import numpy as np
-        return np.stack([[self._sum(self.items[int(w)]), self._zero, self._zero, self._zero, self._zero]
-                         for w in words])
+        own = self.sums([self.items[int(w)] for w in words])
+        parts = np.zeros((len(words), 5, len(self.labels)))
+        parts[:, 0] = own
+        return parts
 
 
 def test_same_tags_as_crfsuite_on_random_sequences(small_model, crfsuite, monkeypatch):
@@ -80,6 +82,34 @@ def test_same_tags_as_crfsuite_on_random_sequences(small_model, crfsuite, monkey
             sentences.append(Sentence([str(i) for i in range(start, start + len(sentence))], [], set()))
             start += len(sentence)
         assert tagger.tag(sentences) == [reference.tag(sentence) for sentence in batch]
+
+
+def one_at_a_time(weights, features, labels):
+    """What ``features`` add to each label, added one by one from zero in their order."""
+    total = np.zeros(labels)
+    for feature in features:
+        if feature in weights:
+            total = total + weights[feature]
+    return total
+
+
+def test_word_scores_are_the_weights_added_one_by_one_in_feature_order(shared_dir):
+    """The new words of a call are scored together (one bincount), to the same bits as adding
+    each feature's weights in turn (CRFsuite's order), so the tags cannot change; words seen
+    before come from the cache, repeated words within a call once."""
+    _, weights, _ = read_model(model_path())
+    tagger = CrfTagger(model_path())
+    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
+        texts = [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, 40))]
+    for text in texts + texts[:3]:
+        words = [entities.normalize(t) for tokens in entities.sentences(text) for t, _, _ in tokens]
+        scores = tagger.word_scores(words)
+        expected = [[one_at_a_time(weights, part, len(tagger.labels)) for part in word_feature_parts(w, tagger._dictionary)]
+                    for w in words]
+        assert np.array_equal(scores, np.array(expected))
+    assert len(tagger._rows) == len({w for t in texts for tokens in entities.sentences(t) for w in
+                                     (entities.normalize(x) for x, _, _ in tokens)})
+    assert tagger.sums([[], ["no such feature"]]).tolist() == [[0.0] * len(tagger.labels)] * 2
 
 
 def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir, crfsuite):
