@@ -46,7 +46,7 @@ from indexer.arabic import normalize, tokenize  # noqa: E402
 from indexer.crf_tagger import CrfTagger  # noqa: E402
 from indexer.entities import LABELS, Extractor, bio_spans, model_path, sentence_features  # noqa: E402
 from indexer.entities import sentences as entity_sentences  # noqa: E402
-from indexer.entity_features import read_sentence, tag_dictionary  # noqa: E402
+from indexer.entity_features import dictionary_table, read_sentence, tag_dictionary  # noqa: E402
 
 NEWS = os.path.join(ROOT, "..", "shared", "corpus", "news.jsonl.gz")
 
@@ -68,7 +68,7 @@ def fold_dictionary(training) -> dict:
     labels, so it would leak the held-out part's); else none."""
     if not tag_dictionary():
         return {}
-    return bench_tag_dictionary.build(training, *bench_tag_dictionary.read_news(NEWS))
+    return dictionary_table(bench_tag_dictionary.build(training, *bench_tag_dictionary.read_news(NEWS)))
 
 
 def run_fold(args):

@@ -9,21 +9,23 @@ import numpy as np
 from indexer import entity_features
 from indexer.crf_tagger import read_model
 from indexer.entities import model_path
-from indexer.entity_features import dictionary_flags, read_tag_dictionary, sentence_features, word_feature_parts
+from indexer.entity_features import dictionary_flags, dictionary_table, read_tag_dictionary, sentence_features, \
+    word_feature_parts
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import tag_dictionary  # noqa: E402
 
-TABLE = {"ترامب": (100, 96, 0, 1), "وزاره": (20, 0, 10, 0)}
+COUNTS = {"ترامب": (100, 96, 0, 1), "وزاره": (20, 0, 10, 0)}
+TABLE = dictionary_table(COUNTS)
 
 
 def test_flags_bucket_the_counts_and_shares_of_the_first_form_found():
-    assert dictionary_flags(("ترامب",), TABLE) == ["dn=2", "dP=6", "dO=0", "dL=1"]
-    assert dictionary_flags(("وترامب", "ترامب"), TABLE) == ["dn=2", "dP=6", "dO=0", "dL=1"]
-    assert dictionary_flags(("الوزاره", "وزاره"), TABLE) == ["dn=1", "dP=0", "dO=4", "dL=0"]
-    assert dictionary_flags(("بغداد",), TABLE) == []
-    assert dictionary_flags(("ترامب",), {}) == []
+    assert dictionary_flags(("ترامب",), TABLE) == ("dn=2", "dP=6", "dO=0", "dL=1")
+    assert dictionary_flags(("وترامب", "ترامب"), TABLE) == ("dn=2", "dP=6", "dO=0", "dL=1")
+    assert dictionary_flags(("الوزاره", "وزاره"), TABLE) == ("dn=1", "dP=0", "dO=4", "dL=0")
+    assert dictionary_flags(("بغداد",), TABLE) == ()
+    assert dictionary_flags(("ترامب",), {}) == ()
 
 
 def test_a_word_s_dictionary_features_are_its_own_and_its_neighbours():
@@ -69,11 +71,13 @@ def test_counts_are_occurrences_and_occurrences_inside_each_label():
 
 
 def test_the_table_file_is_the_same_bytes_every_time(tmp_path):
-    table = {"ترامب": (100, 96, 0, 1), "قال": (3, 0, 0, 0), "وزاره": (20, 0, 10, 0)}
+    table = {"ترامب": (100, 96, 0, 1), "قال": (3, 0, 0, 0), "وزاره": (20, 0, 10, 0), "في": (3, 0, 0, 0)}
     tag_dictionary.write(str(tmp_path / "a.tsv.gz"), table)
     tag_dictionary.write(str(tmp_path / "b.tsv.gz"), dict(reversed(table.items())))
     assert (tmp_path / "a.tsv.gz").read_bytes() == (tmp_path / "b.tsv.gz").read_bytes()
-    assert read_tag_dictionary(str(tmp_path / "a.tsv.gz")) == table
+    read = read_tag_dictionary(str(tmp_path / "a.tsv.gz"))
+    assert read == dictionary_table(table)
+    assert read["قال"] is read["في"]  # words with the same counts share one tuple of features
 
 
 def test_the_shipped_model_and_the_shipped_dictionary_go_together():
