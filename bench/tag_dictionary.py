@@ -9,10 +9,9 @@ The tagger then reads a word's bucketed shares as features
 about a word the training part shows once, or never. The same data gives the same file.
 
 Writes indexer/data/tag_dictionary.tsv.gz: word TAB occurrences TAB in PER TAB in ORG TAB in LOC.
-The tagger's features and bench/train_ner.py use that file when it is there. It is not shipped
-and `make model` does not run this yet: the one model trained with it so far (passive-aggressive)
-gains 0.015 CV F1 but is slower and larger than the shipped CRF (docs/entities.md, fourth session);
-ship the table only together with a model trained on it.
+The tagger's features and bench/train_ner.py use that file when it is there. `make model` runs
+this after bench/word_clusters.py and before bench/train_ner.py: the table ships together with
+the model trained on it (docs/entities.md, fourth and sixth sessions).
 
     python bench/tag_dictionary.py [--data PATH] [--corpus PATH] [--out PATH] [--articles N]
 """

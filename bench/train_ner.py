@@ -5,8 +5,9 @@ re-tokenises each sentence with ``arabic.tokenize`` so training sees the tokens 
 sees (punctuation dropped, a token split where our tokenizer splits it, the parts after the
 first continuing its entity), maps PERS → PER, and trains a CRF with L-BFGS and fixed
 parameters: the same data gives the same model. The word clusters the features use
-(indexer/data/word_clusters.tsv.gz) are built first by bench/word_clusters.py (`make model`
-runs both); a tag dictionary (bench/tag_dictionary.py) is used when indexer/data holds one.
+(indexer/data/word_clusters.tsv.gz) and the tag dictionary (indexer/data/tag_dictionary.tsv.gz)
+are built first by bench/word_clusters.py and bench/tag_dictionary.py (`make model` runs all three);
+the dictionary's features are used when indexer/data holds one.
 Prints the training figures as JSON.
 
     python bench/train_ner.py [--data PATH] [--out PATH]
