@@ -115,11 +115,14 @@ class KnownNames:
         word with لل in front (بي بي سي في موسكو, مجلس الأمن للتصويت). A tagger's span that runs
         into a known spelling written with و/ف in front joined two names at the conjunction (إن بي
         سي وبي بي سي): it ends there. A country's own body (a ministry, council, parliament, army or government followed by a
-        nationality adjective) is a name of its own. ``breaks``: as for ``find``."""
+        nationality adjective) is a name of its own. A tagger's span that unambiguous known
+        spellings cover end to end is those names (``_names_side_by_side``). ``breaks``: as for
+        ``find``."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
-        spans = list(spans)
-        for start, end, name, without_article in self.find(words, breaks):
+        found = self.find(words, breaks)
+        spans = _names_side_by_side(spans, found)
+        for start, end, name, without_article in found:
             if name.label == "ORG" and end < len(words) and end not in breaks and words[end] in NATIONALITIES \
                     and name.key.split()[0] in GENERIC_BODIES:
                 # وزارة الخارجية السعودية is that country's ministry, not the entry وزارة الخارجية
@@ -160,6 +163,22 @@ class KnownNames:
         out += [(s, e, label, None, False) for k, (s, e, label) in enumerate(spans) if k not in dropped]
         out.sort(key=lambda span: (span[0], -span[1]))
         return out
+
+
+def _names_side_by_side(spans: list[tuple[int, int, str]], found: list[tuple[int, int, KnownName, bool]]
+                        ) -> list[tuple[int, int, str]]:
+    """The tagger's ``spans``, each one that two or more unambiguous known spellings of ``found``
+    cover end to end cut into them, with their labels: the tagger joined two names (برشلونة ليونيل
+    ميسي, مانشستر يونايتد جوزيه مورينيو, فيسبوك لبي بي سي). A word no spelling covers keeps the span."""
+    known = {start: (end, name.label) for start, end, name, _ in found if not name.ambiguous}
+    out = []
+    for start, end, label in spans:
+        pieces, at = [], start
+        while at in known and known[at][0] <= end:
+            pieces.append((at, *known[at]))
+            at = known[at][0]
+        out += pieces if at == end and len(pieces) > 1 else [(start, end, label)]
+    return out
 
 
 def _ends_a_name(word: str) -> bool:

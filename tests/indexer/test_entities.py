@@ -345,6 +345,19 @@ def test_a_foreign_first_name_spelled_with_other_letters_is_the_entry_s():
     assert [e.key for e in extractor.extract("ماريا لافروف", known)] == [normalize("ماريا لافروف")]
 
 
+def test_known_names_side_by_side_in_one_tagger_span_are_those_names():
+    known = entities.KnownNames([(entity_key("برشلونة"), "org", "barca"), (entity_key("ليونيل ميسي"), "person", "messi"),
+                                 (entity_key("بي بي سي"), "org", "bbc"), (entity_key("فيسبوك"), "org", "facebook")])
+    extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
+    assert [(e.text, e.label) for e in extractor.extract("برشلونة ليونيل ميسي", known)] == \
+        [("برشلونة", "ORG"), ("ليونيل ميسي", "PER")]
+    assert [e.text for e in extractor.extract("فيسبوك لبي بي سي", known)] == ["فيسبوك", "لبي بي سي"]
+    # a word no known spelling covers keeps the tagger's span whole (a name of another label
+    # inside stays beside it, as before)
+    assert [e.text for e in extractor.extract("برشلونة ليونيل ميسي الجديد", known)] == \
+        ["برشلونة ليونيل ميسي الجديد", "ليونيل ميسي"]
+
+
 def test_a_known_name_the_tagger_ran_on_from_is_the_known_name():
     known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc"), (entity_key("مجلس الأمن"), "org", "unsc")])
     extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
@@ -353,3 +366,4 @@ def test_a_known_name_the_tagger_ran_on_from_is_the_known_name():
         assert [(e.text, e.key) for e in extractor.extract(text, known)] == [(name, entity_key(name))]
     # A longer name that goes on with a name's word is another body: بي بي سي نيوز, مجلس الأمن القومي.
     assert [e.key for e in extractor.extract("مجلس الأمن القومي", known)] == [entity_key("مجلس الأمن القومي")]
+
