@@ -7,6 +7,7 @@ import pytest
 from indexer import entities
 from indexer.arabic import normalize
 from indexer.entities import Entity, Extractor, entity_key, extract
+from indexer.gazetteers import authority_seed
 
 NEWS = ("قال الرئيس الأميركي دونالد ترامب إن الولايات المتحدة لن تسحب قواتها من سوريا. "
         "وردّ رئيس الوزراء الإسرائيلي بنيامين نتنياهو بأن حزب الله يهدد إسرائيل، "
@@ -367,3 +368,20 @@ def test_a_known_name_the_tagger_ran_on_from_is_the_known_name():
     # A longer name that goes on with a name's word is another body: بي بي سي نيوز, مجلس الأمن القومي.
     assert [e.key for e in extractor.extract("مجلس الأمن القومي", known)] == [entity_key("مجلس الأمن القومي")]
 
+
+@pytest.mark.parametrize("text, name, not_name", [
+    ("أعلنت أرامكو السعودية أن أرباحها ارتفعت", "أرامكو", None),
+    ("اجتمع مجلس الأمن القومي في البيت الأبيض", "مجلس الأمن القومي", "مجلس الأمن الدولي"),
+    ("فاز ريال مدريد بالبطولة التي ينظمها الاتحاد الأوروبي لكرة القدم", "الاتحاد الأوروبي لكرة القدم", "الاتحاد الأوروبي"),
+])
+def test_the_authority_seed_knows_bodies_named_like_other_entries(text, name, not_name):
+    """أرامكو السعودية is Aramco; the National Security Council and UEFA are entries of their own,
+    not the UN Security Council and the European Union their names begin with (which the facet
+    measure counted them as, the longest spelling of any entry winning)."""
+    seed = authority_seed()
+    spellings = {entity_key(alias): canonical for canonical, _, aliases in seed for alias in aliases}
+    assert spellings[entity_key("أرامكو السعودية")] == "أرامكو"
+    known = entities.KnownNames((entity_key(alias), kind, canonical) for canonical, kind, aliases in seed
+                                for alias in aliases)
+    entries = {spellings.get(e.key) for e in Extractor().extract(text, known)}
+    assert name in entries and not_name not in entries
