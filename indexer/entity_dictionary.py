@@ -114,10 +114,11 @@ class KnownNames:
         (جواد ظريف is محمد جواد ظريف) or the tagger ran on past the name into a stop word or a
         word with لل in front (بي بي سي في موسكو, مجلس الأمن للتصويت). A tagger's span that runs
         into a known spelling written with و/ف in front joined two names at the conjunction (إن بي
-        سي وبي بي سي): it ends there. A country's own body (a ministry, council, parliament, army or government followed by a
-        nationality adjective) is a name of its own. A tagger's span that unambiguous known
-        spellings cover end to end is those names (``_names_side_by_side``). ``breaks``: as for
-        ``find``."""
+        سي وبي بي سي): it ends there; so does one of the same label that runs into a known
+        spelling written with ل, "to" (نتفليكس لبي بي سي). A country's own body (a ministry,
+        council, parliament, army or government followed by a nationality adjective) is a name of
+        its own. A tagger's span that unambiguous known spellings cover end to end is those names
+        (``_names_side_by_side``). ``breaks``: as for ``find``."""
         out: list[tuple[int, int, str, KnownName | None, bool]] = []
         dropped: set[int] = set()
         found = self.find(words, breaks)
@@ -150,6 +151,9 @@ class KnownNames:
                             agreed = True  # the tagger ran on: بي بي سي في موسكو, مجلس الأمن للتصويت
                             overlapped.append(k)
                             continue
+                        if not name.ambiguous and s < start and _to(words[start], name):
+                            spans[k] = (s, start, label)  # the tagger ran into it: نتفليكس لبي بي سي
+                            continue
                         inside = True
                     continue  # a longer name around the known one
                 agreed = agreed or label == name.label
@@ -179,6 +183,12 @@ def _names_side_by_side(spans: list[tuple[int, int, str]], found: list[tuple[int
             at = known[at][0]
         out += pieces if at == end and len(pieces) > 1 else [(start, end, label)]
     return out
+
+
+def _to(word: str, name: KnownName) -> bool:
+    """Whether ``word``, where the known spelling ``name`` starts, is it with ل ("to") in front:
+    لبي بي سي, not للأمم المتحدة (ل + ال goes on a name: المفوضية السامية للأمم المتحدة)."""
+    return word.startswith("ل") and not word.startswith("لل") and not name.key.startswith("ل")
 
 
 def _ends_a_name(word: str) -> bool:

@@ -359,6 +359,16 @@ def test_known_names_side_by_side_in_one_tagger_span_are_those_names():
         ["برشلونة ليونيل ميسي الجديد", "ليونيل ميسي"]
 
 
+def test_a_name_the_tagger_ran_on_into_a_known_name_written_with_li_ends_there():
+    """"قالت نتفليكس لبي بي سي" is Netflix telling the BBC: a span that runs into a known
+    spelling written with ل ("to") ends before it; ل + ال (للأمم المتحدة) is part of a name."""
+    known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc"), (entity_key("الأمم المتحدة"), "org", "un")])
+    extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
+    assert [(e.text, e.key) for e in extractor.extract("نتفليكس لبي بي سي", known)] == \
+        [("نتفليكس", entity_key("نتفليكس")), ("لبي بي سي", entity_key("بي بي سي"))]
+    assert [e.text for e in extractor.extract("المفوضية السامية للأمم المتحدة", known)] == ["المفوضية السامية للأمم المتحدة"]
+
+
 def test_a_known_name_the_tagger_ran_on_from_is_the_known_name():
     known = entities.KnownNames([(entity_key("بي بي سي"), "org", "bbc"), (entity_key("مجلس الأمن"), "org", "unsc")])
     extractor = Extractor(tagger=WholeSentence("ORG"), use_gazetteer=False, use_patterns=False)
