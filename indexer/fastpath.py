@@ -171,6 +171,17 @@ class TermArrays:
             self._doc_frequencies[key] = df
         return self._keep(key, (ids, tfs))
 
+    def _columnar_many(self, field: str, e: Expansion) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """``_columnar`` of every term of an expansion, read together."""
+        columns = self._columns[e.segment] if posting_columns.ENABLED else None
+        found: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(e.terms)
+        keyed = [k for k, extent in enumerate(e.extents) if extent]
+        if columns is not None and keyed:
+            read = columns.postings_of(field, [e.extents[k][0] for k in keyed], [e.doc_frequencies[k] for k in keyed])
+            for k, postings in zip(keyed, read):
+                found[k] = postings
+        return found
+
     def _columnar(self, segment: int, field: str, extent, df: int | None) -> tuple[np.ndarray, np.ndarray] | None:
         """A term's segment-local docnums and frequencies from the segment's columnar postings
         (``extent``: where its posting blocks lie), or None: read its blocks."""
@@ -325,7 +336,8 @@ class TermArrays:
         are read with one read where they lie side by side (Whoosh writes them in term order);
         a term whose postings are not in blocks of their own, or whose recorded length does not
         hold them, is read as ``postings`` reads it. Where the segment has columnar postings,
-        each term's come from them instead (the blocks are read only for a term they lack)."""
+        the terms' come from them instead, all with one read of their directory pages and one
+        of their records (the blocks are read only for a term they lack)."""
         reader, offset = self.segments[e.segment]
         spans = [x for x in e.extents if x]
         postfile = reader._terms._postfile if spans else None
@@ -334,9 +346,9 @@ class TermArrays:
             end = max(o + n for o, n in spans)
             if end - start <= 2 * sum(n for _o, n in spans) + SIDE_BY_SIDE_SLACK:
                 postfile = _Read(postfile.get(start, end - start), start)
+        columnar = self._columnar_many(field, e)
         ids, tfs, counts = [], [], []
-        for term, extent, df in zip(e.terms, e.extents, e.doc_frequencies):
-            found = self._columnar(e.segment, field, extent, df)
+        for term, extent, found in zip(e.terms, e.extents, columnar):
             if found is not None:
                 ids.append(found[0])
                 tfs.append(found[1])

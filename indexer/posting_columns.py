@@ -49,6 +49,7 @@ EXTENSION = ".postcols"
 MAGIC = b"ArshPC1\n"
 VERSION = 1
 PAGE = 64  # directory entries per page
+SIDE_BY_SIDE_SLACK = 1 << 16  # bytes between terms' records still read with them in one read
 ENTRY = np.dtype([("key", "<u8"), ("at", "<u8"), ("count", "<u4"), ("crc", "<u4")])
 TRAILER = 16  # meta length uint32, crc32 uint32, MAGIC
 TF_TYPES = {"uint8": np.dtype("<u1"), "uint16": np.dtype("<u2"), "float32": np.dtype("<f4")}
@@ -223,29 +224,59 @@ class PostingColumns:
         """The segment-local docnums (int32) and frequencies (float64) of the term whose posting
         list starts at ``key`` in the postings file and is in ``df`` documents; None when this
         file does not have them right (read Whoosh's blocks)."""
+        return self.postings_of(field, [key], [df])[0]
+
+    def postings_of(self, field: str, keys: list[int], dfs: list[int | None]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """``postings`` of several terms of ``field`` (``keys`` ascending: a prefix's terms, which
+        lie side by side), with one read of the directory pages they are on and one of their
+        records where these lie close together (docnums: read-only views)."""
         rec = self._types.get(field)
-        if rec is None or self.broken or df is None:
-            return None
-        page = int(np.searchsorted(self._pages, key, side="right")) - 1
-        if page < 0:
-            return None
-        first = page * PAGE
-        n = min(PAGE, self._terms - first)
+        out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(keys)
+        if rec is None or self.broken or not keys or any(df is None for df in dfs):
+            return out
+        wanted = np.asarray(keys, np.uint64)
+        pages = np.searchsorted(self._pages, wanted, side="right") - 1
+        first_page, last_page = max(int(pages.min()), 0), int(pages.max())
+        if last_page < 0:
+            return out
+        if last_page - first_page > len(keys) // PAGE + 2:  # far apart: a term at a time
+            return [self.postings_of(field, [k], [df])[0] for k, df in zip(keys, dfs)]
+        first = first_page * PAGE
+        n = min((last_page + 1) * PAGE, self._terms) - first
         raw = os.pread(self._fd, n * ENTRY.itemsize, self._directory + first * ENTRY.itemsize)
-        if zlib.crc32(raw) != self._page_crcs[page]:
-            return self._broken("directory checksum")
+        width = PAGE * ENTRY.itemsize
+        if len(raw) != n * ENTRY.itemsize or any(
+                zlib.crc32(raw[k * width:(k + 1) * width]) != self._page_crcs[page]
+                for k, page in enumerate(range(first_page, last_page + 1))):
+            self._broken("directory checksum")
+            return out
         entries = np.frombuffer(raw, ENTRY)
-        i = int(np.searchsorted(entries["key"], key))
-        if i == n or int(entries["key"][i]) != key:
-            return None  # not a term of these fields here
-        _key, at, count, crc = entries[i].tolist()
-        if count != df:
-            return self._broken("count")
-        data = os.pread(self._fd, count * rec.itemsize, at)
-        if len(data) != count * rec.itemsize or zlib.crc32(data) != crc:
-            return self._broken("records checksum")
-        found = np.frombuffer(data, rec)
-        return found["doc"], found["tf"].astype(np.float64)  # docnums: a read-only view
+        where = np.minimum(np.searchsorted(entries["key"], wanted), n - 1)
+        held = entries[where]
+        found = held["key"] == wanted  # the others are not terms of these fields here
+        if (held["count"][found] != np.asarray(dfs)[found]).any():
+            self._broken("count")
+            return out
+        if not found.any():
+            return out
+        starts = held["at"][found].astype(np.int64)
+        ends = starts + held["count"][found].astype(np.int64) * rec.itemsize
+        lo, hi = int(starts.min()), int(ends.max())
+        if hi - lo > 2 * int((ends - starts).sum()) + SIDE_BY_SIDE_SLACK:  # far apart: a term at a time
+            return [self.postings_of(field, [k], [df])[0] for k, df in zip(keys, dfs)]
+        data = os.pread(self._fd, hi - lo, lo)
+        if len(data) != hi - lo:
+            self._broken("cut short")
+            return out
+        view = memoryview(data)
+        for k, a, b, crc in zip(np.flatnonzero(found).tolist(), (starts - lo).tolist(), (ends - lo).tolist(),
+                                held["crc"][found].tolist()):
+            if zlib.crc32(view[a:b]) != crc:
+                self._broken("records checksum")
+                return [None] * len(keys)
+            records = np.frombuffer(data, rec, count=(b - a) // rec.itemsize, offset=a)
+            out[k] = records["doc"], records["tf"].astype(np.float64)
+        return out
 
     def verify(self) -> bool:
         """Whether every directory page and every term's records match their checksums (reads
@@ -269,7 +300,6 @@ class PostingColumns:
     def _broken(self, why: str) -> None:
         self.broken = True
         log.warning("posting columns %s ignored from now on: %s", self.path, why)
-        return None
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -202,3 +202,27 @@ def test_an_empty_archive_builds_and_searches(tmp_path):
     full_rebuild([], str(tmp_path))
     incremental_update([], str(tmp_path))
     assert answers(tmp_path, ["الرئيس"])[0][1] == 0
+
+
+def test_a_prefixs_terms_are_read_together_and_score_as_from_the_blocks(articles, tmp_path, monkeypatch):
+    """A prefix's terms in a segment come from the columns with one read of their directory
+    pages and one of their records, and score exactly as from Whoosh's blocks."""
+    full_rebuild(articles, str(tmp_path), total=len(articles), procs=1, limitmb=2)
+    prefixes = ("ال", "وزار", "قال", "م", "الرئيس", "zz")
+    monkeypatch.setattr(posting_columns, "ENABLED", False)
+    blocks = WhooshEngine(str(tmp_path)).searcher().arrays
+    expected = {(p, f): blocks.prefix(f, p, 1.0) for p in prefixes for f in ("body_exact", "title_exact")}
+    monkeypatch.setattr(posting_columns, "ENABLED", True)
+    arrays = WhooshEngine(str(tmp_path)).searcher().arrays
+    assert len(arrays.segments) > 1
+    reads = []
+    real = os.pread
+    monkeypatch.setattr(posting_columns.os, "pread", lambda *a: reads.append(a) or real(*a))
+    for p in prefixes:
+        for f in ("body_exact", "title_exact"):
+            reads.clear()
+            ids, scores = arrays.prefix(f, p, 1.0)
+            assert ids.tolist() == expected[p, f][0].tolist() and scores.tolist() == expected[p, f][1].tolist(), p
+            assert len(reads) <= 2 * len(arrays.segments), (p, len(reads))
+    assert expected["ال", "body_exact"][0].size > 100 and expected["zz", "body_exact"][0].size == 0
+    assert all(c is not None and not c.broken for c in arrays._columns)
