@@ -415,3 +415,34 @@ def test_a_phrase_is_matched_without_whoosh_s_positions_decoder(services, monkey
     found = fast.search(SearchRequest(query=q, per_page=20))
     assert found.total == expected.total > 0
     assert [h.score for h in found.hits] == [h.score for h in expected.hits]
+
+
+def test_unions_of_posting_arrays_are_merged_not_hashed(services, monkeypatch):
+    """A word's documents (its terms over title and body, its spellings) and a phrase's
+    candidates left are unions of sorted posting arrays, merged by a stable sort: numpy's
+    unique, which hashes first, is not called, and the documents are the same."""
+    import numpy as np
+
+    from indexer.fastpath import _sorted_unique
+
+    gen = _generation(services[0])
+    queries = ["الحكومة العراقية", "الحكومة حكومة", "الجايحة العراق", "الرئيس"]
+    words = {q: plain_words(prepare(parse(q), lexicon=gen).query) for q in queries}
+    expected = {q: gen.arrays.match(w) for q, w in words.items()}
+    phrase = gen.arrays.phrase("body_exact", ("الامم", "المتحده"), 3, 1.0)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        runs = [np.unique(rng.integers(0, 500, rng.integers(0, 300))).astype(np.int32) for _ in range(rng.integers(1, 5))]
+        ids = np.concatenate(runs)
+        assert _sorted_unique(ids).dtype == np.int32 and np.array_equal(_sorted_unique(ids), np.unique(ids))
+
+    def hashed(*_args, **_kwargs):
+        raise AssertionError("numpy's unique")
+
+    monkeypatch.setattr(np, "unique", hashed)
+    monkeypatch.setattr(np, "union1d", hashed)
+    gen._arrays = None  # read again, matched without numpy's unique
+    for q, w in words.items():
+        assert np.array_equal(gen.arrays.match(w), expected[q]) and expected[q].size, q
+    again = gen.arrays.phrase("body_exact", ("الامم", "المتحده"), 3, 1.0)
+    assert phrase[0].size and np.array_equal(again[0], phrase[0]) and np.array_equal(again[1], phrase[1])
