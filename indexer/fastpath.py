@@ -31,12 +31,14 @@ from itertools import accumulate, chain, groupby
 from typing import Iterator, NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, W3TermInfo, W3TermsReader, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
 from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS  # a term index record's key and entry lengths
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, WeightingModel
 from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer import posting_columns
 from indexer.blocks import block_ends as _block_ends
@@ -67,6 +69,11 @@ WALK_FROM = 6
 WALK_STEP = 2        # one more Arabic letter when a stretch is too long to walk
 WALK_PER_TERM = 4    # records walked per term sought before the stretch is split
 WALK_LEAST = 8       # fewer terms than this sharing a stretch are looked up one by one
+# Whoosh keeps a document's length in a field as one byte (whoosh.util.numeric.length_to_byte);
+# doc_field_length gives the byte's length, None for a 0 byte (nan here, as np.fromiter made it)
+# and its default where a segment has no length column for the field (1 as ranking asks: byte 1).
+LENGTH_OF_BYTE = np.array([np.nan] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
+NO_COLUMN_BYTE = length_to_byte(1)
 
 
 class Expansion(NamedTuple):
@@ -116,7 +123,7 @@ class TermArrays:
         self._own_idf = type(weighting).idf is WeightingModel.idf
         self._doc_count_all = searcher.get_parent().doc_count_all()
         self._doc_frequencies: dict[tuple[str, str], int] = {}
-        self._lengths: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, FieldLengths] = {}
         self._cache: OrderedDict = OrderedDict()
         self._bytes = 0
         self.segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
@@ -127,15 +134,14 @@ class TermArrays:
         # needs them): a phrase reads its candidates' positions straight from their blocks.
         self._blocks: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
 
-    def lengths(self, field: str, reader=None) -> np.ndarray:
-        """Each document's length in ``field`` (read once; ``reader``: another reader of the
-        same generation to read them with, e.g. in a background thread)."""
-        arr = self._lengths.get(field)
-        if arr is None:
-            dfl = (reader or self.searcher).doc_field_length
-            arr = np.fromiter((dfl(d, field, 1) for d in range(self.n)), dtype=np.float64, count=self.n)
-            self._lengths[field] = arr
-        return arr
+    def lengths(self, field: str) -> "FieldLengths":
+        """Each document's length in ``field`` (read once per generation, a read per segment)."""
+        found = self._lengths.get(field)
+        if found is None:
+            found = self._lengths[field] = FieldLengths(np.concatenate(
+                [_length_bytes(reader, field) for reader, _offset in self.segments]
+                or [np.zeros(0, np.uint8)]))
+        return found
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The live docnums holding ``term`` in ``field`` and its frequency in each: per segment
@@ -531,6 +537,40 @@ class TermArrays:
                 return NOTHING
             alive = _sorted_unique(reach // SPAN)
         return ids[alive], scores[alive] * boost
+
+
+class FieldLengths:
+    """The documents' lengths in one field, kept as Whoosh's length bytes (one byte a document
+    rather than a float64); ``lengths[docs]`` gives them as the float64 lengths ranking reads."""
+
+    def __init__(self, codes: np.ndarray):
+        self.codes = codes
+
+    def __getitem__(self, docs) -> np.ndarray:
+        return LENGTH_OF_BYTE[self.codes[docs]]
+
+    @property
+    def nbytes(self) -> int:
+        return self.codes.nbytes
+
+
+def _length_bytes(reader, field: str) -> np.ndarray:
+    """A segment's length byte of ``field`` for each of its documents, with one read of its
+    length column (``doc_field_length`` reads a byte per call: 300,000 calls per field at
+    300,000 articles, seconds of a worker's first searches)."""
+    n = reader.doc_count_all()
+    perdoc = getattr(reader, "_perdoc", None)
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if isinstance(perdoc, W3PerDocReader) \
+        else False
+    if column is None:  # no document of the segment has the field
+        return np.full(n, NO_COLUMN_BYTE, np.uint8)
+    if not isinstance(column, NumericColumn.Reader) or column._fixedlen != 1:  # another codec: ask per document
+        return np.fromiter((length_to_byte(reader.doc_field_length(d, field, 1)) for d in range(n)),
+                           dtype=np.uint8, count=n)
+    codes = np.zeros(n, np.uint8)  # past the column's end: its default, byte 0
+    stored = min(column._count, n)
+    codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), np.uint8)
+    return codes
 
 
 def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:

@@ -116,8 +116,8 @@ class WhooshGeneration(Searcher):
         self.all_docs = np.flatnonzero(self.live).astype(np.int32)
         self.doc_count = int(self.live.sum())
         self._arrays = TermArrays(self.searcher, self.live) if self.fast and self.n else None
-        # Entity columns (and the field lengths of the numpy path) are read when the generation
-        # opens, in the background (seconds for a large archive): a search waits for them only within its limits (an entity filter
+        # Entity columns are read when the generation opens, in the background (seconds for a
+        # large archive): a search waits for them only within its limits (an entity filter
         # within the search's, an entity facet within the facet time box, past which the facet
         # is reported as timed out and the result not cached).
         self._entity_columns: dict[str, EntityColumn] = {}
@@ -132,9 +132,6 @@ class WhooshGeneration(Searcher):
             reader = self.ix.reader()
             if self._segment_ids(reader) == self._segment_ids(self.searcher.reader()):
                 self._entity_columns = {kind: self._read_entities(reader, kind) for kind in ENTITY_KINDS}
-                if self._arrays is not None:  # and the field lengths ranking reads
-                    for name in ("title", "body", "title_exact", "body_exact"):
-                        self._arrays.lengths(name, reader)
             # else: an incremental reindex committed meanwhile; the next request opens it afresh
         except Exception:  # noqa: BLE001 - e.g. the generation closed meanwhile; searches time out its facets
             log.warning("entity columns of generation %s not read", self.name, exc_info=True)
@@ -153,7 +150,8 @@ class WhooshGeneration(Searcher):
 
     @property
     def arrays(self) -> TermArrays:
-        """Posting arrays for the numpy path (field lengths are read on first use)."""
+        """Posting arrays for the numpy path (field lengths are read on first use: a read per
+        segment)."""
         if self._arrays is None:
             self._arrays = TermArrays(self.searcher, self.live)
         return self._arrays

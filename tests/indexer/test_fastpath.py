@@ -446,3 +446,47 @@ def test_unions_of_posting_arrays_are_merged_not_hashed(services, monkeypatch):
         assert np.array_equal(gen.arrays.match(w), expected[q]) and expected[q].size, q
     again = gen.arrays.phrase("body_exact", ("الامم", "المتحده"), 3, 1.0)
     assert phrase[0].size and np.array_equal(again[0], phrase[0]) and np.array_equal(again[1], phrase[1])
+
+
+def test_field_lengths_read_at_once_are_whoosh_s(tmp_path, monkeypatch):
+    """Each document's field lengths come with one read of each segment's length column (not a
+    call per document), kept as Whoosh's length bytes, and read back as the float lengths
+    Whoosh's doc_field_length gives: over segments, a segment without the field at all (its
+    default), documents without the field (past the column's end too), long fields (lengths
+    Whoosh rounds) and deleted documents."""
+    import numpy as np
+    from whoosh import fields, index
+    from whoosh.reading import MultiReader, SegmentReader
+
+    from indexer.fastpath import TermArrays
+
+    ix = index.create_in(str(tmp_path), fields.Schema(title=fields.TEXT, body=fields.TEXT))
+    for part in range(3):
+        writer = ix.writer()
+        for i in range(40):
+            title = {} if part == 2 or i % 5 == 0 or i > 35 else {"title": "word " * (i % 4 + 1)}
+            writer.add_document(body="body " * (1 + i * 7 * (part + 1)), **title)
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_document(3)
+    writer.commit(merge=False)
+
+    with ix.searcher() as s:
+        n = s.doc_count_all()
+        expected = {f: np.fromiter((s.doc_field_length(d, f, 1) for d in range(n)), np.float64, count=n)
+                    for f in ("title", "body")}
+        live = np.array([not s.reader().is_deleted(d) for d in range(n)])
+
+        def one_at_a_time(*_args, **_kwargs):
+            raise AssertionError("read a document's length on its own")
+
+        for reader_type in (MultiReader, SegmentReader):
+            monkeypatch.setattr(reader_type, "doc_field_length", one_at_a_time)
+        arrays = TermArrays(s, live)
+        for field, want in expected.items():
+            got = arrays.lengths(field)
+            assert got.codes.dtype == np.uint8 and got.nbytes == n
+            assert np.array_equal(got[np.arange(n)], want, equal_nan=True), field
+            assert got[np.arange(n)].dtype == np.float64
+        assert np.isnan(expected["title"][0]) and 1.0 in expected["title"][80:]  # no title; a segment without titles
+        assert len(set(expected["body"].tolist())) > 60  # long bodies: lengths as Whoosh rounds them
