@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import pickle
 import zlib
+from itertools import accumulate
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
@@ -69,6 +70,24 @@ def block_ends(postfile, offset: int, length: int) -> list[tuple[int, int]] | No
         _count, maxid = pickle.load(header)[:2]
         out.append((offset + at, maxid))
     return out if out and _whole(buf, out[-1][0] - offset) else None
+
+
+def docnums(buf: bytes, offset: int, out: list[int]) -> bool:
+    """Append the docnums of the posting list ``buf`` (read from file offset ``offset``) to
+    ``out``, decoding the docnums only and without numpy per block (for many short lists, as
+    the entity fields have); False, ``out`` left as it was, when its recorded length does not
+    hold its blocks."""
+    before, last = len(out), None
+    for at, end in _walk(buf, offset):
+        header = io.BytesIO(buf[at + _INT_SIZE:end])
+        compression = pickle.load(header)[3]
+        data = header.read()
+        out.extend(accumulate(pickle.loads(zlib.decompress(data) if compression else data)[0]))
+        last = at
+    if last is not None and _whole(buf, last):
+        return True
+    del out[before:]
+    return False
 
 
 def _walk(buf: bytes, offset: int):

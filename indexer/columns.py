@@ -65,33 +65,25 @@ def date_columns(published: np.ndarray, tz: str) -> tuple[ValueColumn, ValueColu
 
 
 class EntityColumn:
-    """(document, entity) pairs of one entity field as two parallel arrays."""
+    """(document, entity) pairs of one entity field, kept in document order: each pair's entity
+    code (the smallest unsigned type that holds the codes) and where each document's run of
+    pairs starts. A facet over k documents reads their pairs only; a filter finds the pairs of
+    its entity by one comparison over the codes. (Two bytes a pair at 300,000 articles, where
+    the pairs in both orders as int32 took twelve: 3.7 million pairs.)"""
 
     def __init__(self, ids: list[str], docs: np.ndarray, codes: np.ndarray):
         self.ids = ids              # sorted, as the index lists its terms
         self.index = {eid: i for i, eid in enumerate(ids)}
         self.rank = label_ranks(ids)
-        self.docs = docs
-        self.codes = codes
-        # The pairs in document order, and where each document's run of them starts: a facet
-        # over k documents reads their pairs only, not every pair of the archive.
         order = np.argsort(docs, kind="stable")
-        self._codes_by_doc = codes[order]
-        self._starts = np.searchsorted(docs[order], np.arange(int(docs.max()) + 2 if docs.size else 1))
+        self._codes_by_doc = codes[order].astype(np.min_scalar_type(max(len(ids) - 1, 0)))
+        last = int(docs.max()) + 1 if docs.size else 0
+        self._starts = np.searchsorted(docs[order], np.arange(last + 1)).astype(
+            np.int32 if docs.size < 2**31 else np.int64)
 
-    @classmethod
-    def read(cls, terms: Iterable[str], postings) -> "EntityColumn":
-        """From the field's terms and ``postings(term)`` → the docnums that hold it."""
-        ids: list[str] = []
-        docs, codes = [], []
-        for term in terms:
-            found = postings(term)
-            if found.size:
-                docs.append(found)
-                codes.append(np.full(found.size, len(ids), dtype=np.int32))
-                ids.append(term)
-        return cls(ids, np.concatenate(docs) if docs else np.zeros(0, np.int32),
-                   np.concatenate(codes) if codes else np.zeros(0, np.int32))
+    @property
+    def nbytes(self) -> int:
+        return self._codes_by_doc.nbytes + self._starts.nbytes
 
     def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
         """Documents of ``docs`` (docnums of ``n``) per entity code."""
@@ -113,8 +105,9 @@ class EntityColumn:
         for eid in wanted:
             m = np.zeros(n, dtype=bool)
             code = self.index.get(eid)
-            if code is not None:
-                m[self.docs[self.codes == code]] = True
+            if code is not None:  # the document of each of its pairs: the run the pair is in
+                pairs = np.flatnonzero(self._codes_by_doc == code)
+                m[np.searchsorted(self._starts, pairs, side="right") - 1] = True
             result &= m
         return result
 

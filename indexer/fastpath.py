@@ -23,6 +23,7 @@ Whoosh's own results.
 from __future__ import annotations
 
 import pickle
+import struct
 import time
 from math import log
 from bisect import bisect_left
@@ -37,11 +38,12 @@ from whoosh.formats import Positions
 from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS  # a term index record's key and entry lengths
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, WeightingModel
-from whoosh.system import _INT_SIZE
+from whoosh.system import _INT_SIZE, _SHORT_SIZE, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer import posting_columns
 from indexer.blocks import block_ends as _block_ends
+from indexer.blocks import docnums as _docnums
 from indexer.blocks import read_block as _read_block
 from indexer.blocks import read_blocks as _read_blocks
 from indexer.blocks import term_extent as _extent
@@ -74,6 +76,7 @@ WALK_LEAST = 8       # fewer terms than this sharing a stretch are looked up one
 # and its default where a segment has no length column for the field (1 as ranking asks: byte 1).
 LENGTH_OF_BYTE = np.array([np.nan] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
 NO_COLUMN_BYTE = length_to_byte(1)
+_EXTENT = struct.Struct("!qi")  # a term entry's postings offset and length (W3TermInfo.to_bytes)
 
 
 class Expansion(NamedTuple):
@@ -571,6 +574,66 @@ def _length_bytes(reader, field: str) -> np.ndarray:
     stored = min(column._count, n)
     codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), np.uint8)
     return codes
+
+
+def field_postings(reader, field: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """Every term of ``field`` in one segment, the docnums (segment-local) of all their postings,
+    term after term, and how many each term has; read with one walk of the field's part of the
+    term index and one read of its posting lists, docnums decoded without numpy per block. (Stepping
+    through Whoosh's term table and postings readers reads each entry and block a few bytes at
+    a time: 14 s for the entity fields of 300,000 articles, 590,519 entries over 26 segments.)"""
+    terms = getattr(reader, "_terms", None)
+    texts: list[bytes] = []
+    docs: list[int] = []
+    counts: list[int] = []
+    if not isinstance(terms, W3TermsReader):  # another codec: through Whoosh's readers
+        fmt = reader.schema[field].format
+        for (_field, text), info in terms.items_from(field, b"") if terms is not None else ():
+            if _field != field:
+                break
+            found = list(terms._codec.postings_reader(terms._postfile, info, fmt).all_ids())
+            texts.append(text), docs.extend(found), counts.append(len(found))
+        return texts, np.asarray(docs, dtype=np.int32), np.asarray(counts, dtype=np.int64)
+    entries = _field_entries(terms, field)
+    lists = [(offset, length) for _text, _df, offset, length, ids in entries if ids is None]
+    start = min((o for o, _n in lists), default=0)
+    data = terms._postfile.get(start, max((o + n for o, n in lists), default=start) - start) if lists else b""
+    for text, _df, offset, length, ids in entries:
+        before = len(docs)
+        if ids is not None:
+            docs.extend(ids)
+        elif not _docnums(data[offset - start:offset - start + length], offset, docs):
+            # its recorded length does not hold its blocks: Whoosh's reader
+            info = terms.term_info(field, text)
+            fmt = reader.schema[field].format
+            docs.extend(terms._codec.postings_reader(terms._postfile, info, fmt).all_ids())
+        texts.append(text)
+        counts.append(len(docs) - before)
+    return texts, np.asarray(docs, dtype=np.int32), np.asarray(counts, dtype=np.int64)
+
+
+def _field_entries(terms: W3TermsReader, field: str) -> list[tuple[bytes, int, int, int, tuple | None]]:
+    """(term, document frequency, postings offset, postings length, inlined docnums or None) of
+    each term of ``field``, from one walk of the field's part of the ordered term index (the
+    keys are the field's number and the term: a field's entries are one run of it), each entry
+    unpacked for what is needed here only (``W3TermInfo.from_bytes`` builds a whole object)."""
+    number = terms._fieldmap.get(field)
+    if number is None:
+        return []
+    index = terms._tindex
+    first = index.closest_key_pos(pack_ushort(number))
+    after = index.closest_key_pos(pack_ushort(number + 1)) if number + 1 < 65535 else None
+    info = W3TermInfo._struct
+    out = []
+    for key, entry in _records_from(index.dbfile, first, index.endofdata if after is None else after) \
+            if first is not None else ():
+        flags, _weight, df = info.unpack_from(entry)[:3]
+        if flags:  # postings inlined in the entry, as W3TermInfo.from_bytes reads them
+            out.append((key[_SHORT_SIZE:], df, 0, 0, pickle.loads(entry[info.size:])[0]))
+        else:
+            offset, length = _EXTENT.unpack_from(entry, info.size)
+            out.append((key[_SHORT_SIZE:], df, offset, length, None))
+    return out
 
 
 def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:

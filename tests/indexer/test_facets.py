@@ -103,7 +103,8 @@ def test_a_timed_out_facet_leaves_the_counts_and_is_never_cached(index_dir):
 
 def test_entity_counts_and_top_values_match_a_plain_count():
     """A facet reads only the chosen documents' (document, entity) pairs; the counts and the
-    top values (most frequent first, ties by value) are what counting every pair gives."""
+    top values (most frequent first, ties by value) are what counting every pair gives, and a
+    filter's documents those that hold every entity chosen; the pairs kept in a byte each."""
     import numpy as np
 
     from indexer.columns import EntityColumn, top_counts
@@ -126,5 +127,52 @@ def test_entity_counts_and_top_values_match_a_plain_count():
         plain = sorted((eid for eid in ids if expected[col.index[eid]]),
                        key=lambda eid: (-expected[col.index[eid]], eid))[:10]
         assert list(top)[:len(plain)] == plain and top["e059"] == expected[59]
+    for wanted in (["e000"], ["e013", "e042"], ["e059", "absent"], []):
+        expected = [all((d, col.index[e]) in pairs for e in wanted if e in col.index) and "absent" not in wanted
+                    for d in range(n)]
+        assert col.mask(wanted, n).tolist() == expected, wanted
+    # One byte a pair for 60 entities (the codes' smallest type), where both orders as int32 took 12
+    assert col.nbytes == len(pairs) + 4 * (max(d for d, _ in pairs) + 2)
     empty = EntityColumn([], np.zeros(0, np.int32), np.zeros(0, np.int32))
     assert empty.counts(np.arange(5, dtype=np.int32), 5).tolist() == []
+    assert empty.mask(["e1"], 5).tolist() == [False] * 5
+
+
+def test_entity_columns_of_a_generation_are_those_of_its_live_documents(tmp_path):
+    """The entity columns a generation reads (each segment's terms and postings read at once)
+    hold each live document's entities: over segments, with a deleted document, and without an
+    entity only a deleted document mentions."""
+    import numpy as np
+    from whoosh import index
+
+    from indexer.reader import WhooshGeneration
+    from indexer.schema import make_schema
+
+    ix = index.create_in(str(tmp_path), make_schema())
+    mentions = {}
+    for part in range(2):
+        writer = ix.writer()
+        for i in range(150):
+            doc = f"d{part}-{i}"
+            mentions[doc] = [f"e{i % 7}", f"e{10 + i % 3}"][:1 + i % 2] + ["gone"] * (doc == "d1-5")
+            writer.add_document(id=doc, title="عنوان", body="نص", published=1_600_000_000 + i,
+                                person=",".join(mentions[doc]))
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_by_term("id", "d1-5")
+    writer.commit(merge=False)
+    gen = WhooshGeneration("g", tmp_path)
+    try:
+        assert gen.entities_ready(wait=30)
+        col = gen.column("person")
+        stored = [gen.searcher.stored_fields(d)["id"] if gen.live[d] else None for d in range(gen.n)]
+        live_mentions = [m for doc, m in mentions.items() if doc != "d1-5"]
+        assert col.ids == sorted({e for m in live_mentions for e in m})  # "gone" left out
+        counts = col.counts(np.flatnonzero(gen.live).astype(np.int32), gen.n)
+        assert {e: int(counts[col.index[e]]) for e in col.ids} == \
+            {e: sum(e in m for m in live_mentions) for e in col.ids}
+        holding = col.mask(["e3", "e11"], gen.n)
+        assert sorted(stored[d] for d in np.flatnonzero(holding)) == \
+            sorted(doc for doc, m in mentions.items() if {"e3", "e11"} <= set(m))
+    finally:
+        gen.close()

@@ -2,6 +2,7 @@
 shapes it answers (phrases, OR, NOT, prefixes, exact spellings)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from archive.db import Database
@@ -490,3 +491,45 @@ def test_field_lengths_read_at_once_are_whoosh_s(tmp_path, monkeypatch):
             assert got[np.arange(n)].dtype == np.float64
         assert np.isnan(expected["title"][0]) and 1.0 in expected["title"][80:]  # no title; a segment without titles
         assert len(set(expected["body"].tolist())) > 60  # long bodies: lengths as Whoosh rounds them
+
+
+@pytest.mark.parametrize("compression", [0, 3])
+def test_a_field_s_postings_read_at_once_are_whoosh_s(tmp_path, monkeypatch, compression):
+    """Every term of a field and its documents, read with one read of the field's entries in
+    the term table and one of their posting lists, are what stepping through Whoosh's term
+    table and postings readers gives: over segments, lists of several blocks, postings inlined
+    in the entry (a codec that inlines one-posting terms), a field between two others."""
+    from whoosh import fields, index
+    from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3TermInfo
+
+    from indexer.fastpath import field_postings
+
+    # This Whoosh's writer calls set_inline where the term info has set_inlined: it never inlines
+    monkeypatch.setattr(W3TermInfo, "set_inline", W3TermInfo.set_inlined, raising=False)
+    schema = fields.Schema(a=fields.KEYWORD, person=fields.KEYWORD(commas=True, scorable=False), z=fields.KEYWORD)
+    ix = index.create_in(str(tmp_path), schema)
+    for part in range(2):
+        writer = ix.writer(codec=W3Codec(compression=compression, inlinelimit=2))
+        for i in range(400):
+            people = ["everyone"] + [f"p{i % 7}"] * (i % 3 == 0) + [f"once{part}{i}"] * (i % 50 == 0)
+            writer.add_document(a=f"a{i % 5}", person=",".join(people), z="z")
+        writer.commit(merge=False)
+    with ix.searcher() as s:
+        expected = []
+        for leaf, _offset in s.leaf_searchers():
+            terms = leaf.reader()._terms
+            fmt = leaf.reader().schema["person"].format
+            expected.append([(text, list(terms._codec.postings_reader(terms._postfile, info, fmt).all_ids()))
+                             for (field, text), info in terms.items_from("person", b"") if field == "person"])
+
+        def no_stepping(*_args, **_kwargs):
+            raise AssertionError("read through Whoosh's matcher")
+
+        monkeypatch.setattr(W3LeafMatcher, "_goto", no_stepping)
+        for (leaf, _offset), want in zip(s.leaf_searchers(), expected):
+            texts, docs, counts = field_postings(leaf.reader(), "person")
+            got = list(zip(texts, np.split(docs, np.cumsum(counts)[:-1])))
+            assert [(t, d.tolist()) for t, d in got] == want
+            assert docs.dtype == np.int32 and max(counts) == 400 and 1 in counts.tolist()
+        texts, docs, counts = field_postings(s.leaf_searchers()[0][0].reader(), "absent")
+        assert texts == [] and docs.size == 0 and counts.size == 0
