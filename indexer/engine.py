@@ -105,6 +105,11 @@ class Searcher(ABC):
         an engine across the network answers them in one request)."""
         return {t: self.doc_frequency(field, t) for t in terms}
 
+    def ready(self, wait: float = 0.0) -> bool:
+        """Whether what searches read in the background as the searcher opened is in (waiting
+        up to ``wait`` s for it); an engine that reads nothing so is always ready."""
+        return True
+
     @abstractmethod
     def example(self, field: str, term: str) -> dict | None:
         """The stored fields of one document whose ``field`` holds ``term`` (None when none

@@ -148,6 +148,8 @@ class WhooshGeneration(Searcher):
         """Whether the entity columns are in (waiting up to ``wait`` s for them)."""
         return self._entities_ready.wait(max(0.0, wait))
 
+    ready = entities_ready  # what this searcher reads in the background: the entity columns
+
     @property
     def arrays(self) -> TermArrays:
         """Posting arrays for the numpy path (field lengths are read on first use: a read per

@@ -81,12 +81,21 @@ class SearchService:
 
     def warm(self) -> None:
         """Open the serving generation and start reading the authority file now (a web worker
-        calls it when it starts), so that the first searches find the facet columns read."""
+        calls it when it starts, then waits for ``ready``), so that the first searches find the
+        facet columns read."""
         try:
             self._current()
         except NoIndex:
             pass
         self.authority.get()
+
+    def ready(self, wait: float = 0.0) -> bool:
+        """Whether the serving generation's background reads (the entity columns) are in,
+        waiting up to ``wait`` s for them; True when nothing serves yet."""
+        try:
+            return self._current().ready(wait)
+        except NoIndex:
+            return True
 
     def close(self) -> None:
         self.engine.close()

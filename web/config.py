@@ -80,6 +80,10 @@ TRUSTED_HOSTS = None
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 5000
 SERVE_WORKERS = 2
+# Seconds a starting worker waits at most for the index's facet columns before it takes its first
+# request (web/gunicorn_hooks.py; about 3 s at 300,000 articles); past it, searches wait for them
+# within the facet time box as they do after a switch of generation.
+WORKER_WARM_WAIT = 60
 
 # -- Security headers (web/security.py) --
 # Sent on every response. No inline scripts or styles anywhere: keep 'self' only.

@@ -51,8 +51,10 @@ def test_searches_while_entity_columns_are_read(index_dir):
     try:
         gen = service._current()
         assert gen.entities_ready(wait=60)
+        assert service.ready()
         ready = gen._entities_ready
         gen._entities_ready = threading.Event()      # as if still reading
+        assert not service.ready(wait=0.05)          # what a starting web worker waits for
         r = service.search(SearchRequest(query="الاجتماع"))
         assert r.total == 6 and {n for n, f in r.facets.items() if f.timed_out} == {"person", "org", "place"}
         threading.Timer(0.2, gen._entities_ready.set).start()
