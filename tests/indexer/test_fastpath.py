@@ -20,6 +20,31 @@ QUERIES = ["العراق", "اسرائيل", "الأمم المتحدة", "تر�
            "الحكومة حكومة"]  # one stem in two spellings: each spelling's clause, the stem's twice
 
 
+def _segmented(path, schema, parts: int, docs, deleted=(), codec=None):
+    """A Whoosh index of ``parts`` segments, ``docs(part)`` giving each one's documents (field
+    dicts), written by ``codec()`` when given, then ``deleted`` docnums deleted: the few segments
+    with deletions an archive's index holds after updates."""
+    from whoosh import index
+
+    ix = index.create_in(str(path), schema)
+    for part in range(parts):
+        writer = ix.writer(**({"codec": codec()} if codec else {}))
+        for doc in docs(part):
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+    if deleted:
+        writer = ix.writer()
+        for docnum in deleted:
+            writer.delete_document(docnum)
+        writer.commit(merge=False)
+    return ix
+
+
+def _live(searcher) -> np.ndarray:
+    """Which docnums of ``searcher``'s index are not deleted."""
+    return np.array([not searcher.reader().is_deleted(d) for d in range(searcher.doc_count_all())])
+
+
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
     root = tmp_path_factory.mktemp("fast")
@@ -175,24 +200,21 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
     a phrase's positions, read from their blocks, likewise; and Whoosh's idf from the
     frequencies read with them."""
     import numpy as np
-    from whoosh import fields, index
+    from whoosh import fields
     from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 
     from indexer.fastpath import TermArrays
 
-    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
-    for part in range(2):
-        writer = ix.writer(codec=W3Codec(compression=compression))
+    def docs(part):
         for i in range(300):
             words = ["common"] + ["often"] * (1 + i % 4) * (i % 3 == 0) + ["twice"] * 2 * (i % 2)
-            writer.add_document(body=" ".join(words + ["once"] * (part == 0 and i == 7)))
-        writer.commit(merge=False)
-    writer = ix.writer()
-    writer.delete_document(5)
-    writer.commit(merge=False)
+            yield {"body": " ".join(words + ["once"] * (part == 0 and i == 7))}
+
+    ix = _segmented(tmp_path, fields.Schema(body=fields.TEXT(phrase=True)), 2, docs, deleted=[5],
+                    codec=lambda: W3Codec(compression=compression))
 
     with ix.searcher() as s:
-        live = np.array([not s.reader().is_deleted(d) for d in range(s.doc_count_all())])
+        live = _live(s)
         expected = {}
         for term in ("common", "often", "twice", "once", "absent"):
             m = s.postings("body", term) if term != "absent" else None
@@ -271,29 +293,25 @@ def test_a_prefix_is_read_in_one_walk_and_scored_as_whoosh_scores_it(tmp_path, m
     every document 1.0 from three terms on in a small segment), and a recorded length short of
     a term's blocks (that term read as ``postings`` reads it)."""
     import numpy as np
-    from whoosh import fields, index
+    from whoosh import fields
     from whoosh import query as wq
     from whoosh.codec.whoosh3 import W3Codec, W3TermsReader
 
     import indexer.fastpath as fastpath
     from indexer.fastpath import TermArrays
 
-    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
-    for part in range(3):
-        writer = ix.writer(codec=W3Codec(compression=compression))
+    def docs(part):
         for i in range(400):
             words = ["preamble"] * (1 + i % 3) + ["prefix"] * (i % 5 == 0) + ["present"] * (i % 7 == 0) \
                 + ["preach"] * (part == 1 and i == 11) + ["prune", "pr"] + ["other"] * (i % 4)
-            writer.add_document(body=" ".join(words))
-        writer.commit(merge=False)
-    writer = ix.writer()
-    writer.delete_document(5)
-    writer.delete_document(410)
-    writer.commit(merge=False)
+            yield {"body": " ".join(words)}
+
+    ix = _segmented(tmp_path, fields.Schema(body=fields.TEXT(phrase=True)), 3, docs, deleted=[5, 410],
+                    codec=lambda: W3Codec(compression=compression))
 
     with ix.searcher() as s:
         assert len(s.leaf_searchers()) == 3
-        live = np.array([not s.reader().is_deleted(d) for d in range(s.doc_count_all())])
+        live = _live(s)
         expected = {}
         for prefix in ("pre", "prea", "prefi", "pream", "pru", "p", "absent"):
             results = s.search(wq.Prefix("body", prefix), limit=None, optimize=False)
@@ -341,26 +359,19 @@ def test_many_document_frequencies_are_read_in_walks_of_the_term_index(tmp_path,
     deleted documents counted as the lexicon counts them, terms absent, before the first and
     past the last term, in the order asked), finding those that share their first letters by
     walking the ordered term index rather than looking each one up."""
-    import numpy as np
-    from whoosh import fields, index
+    from whoosh import fields
     from whoosh.reading import SegmentReader
 
     from indexer.fastpath import TermArrays
     from indexer.suggest import edits1
 
     words = ["مدرسة", "مدرسه", "مدارس", "مدرس", "مدرسي", "مدرستنا", "مرسه", "مدرسته", "بمدرسه", "مدرسهم"]
-    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT, title=fields.TEXT))
-    for part in range(3):
-        writer = ix.writer()
-        for i in range(60):
-            writer.add_document(body=" ".join(words[(i + part) % len(words):][:1 + i % 4]), title="عنوان")
-        writer.commit(merge=False)
-    writer = ix.writer()
-    writer.delete_document(3)
-    writer.commit(merge=False)
+    ix = _segmented(tmp_path, fields.Schema(body=fields.TEXT, title=fields.TEXT), 3, lambda part: (
+        {"body": " ".join(words[(i + part) % len(words):][:1 + i % 4]), "title": "عنوان"} for i in range(60)),
+        deleted=[3])
 
     with ix.searcher() as s:
-        live = np.array([not s.reader().is_deleted(d) for d in range(s.doc_count_all())])
+        live = _live(s)
         arrays = TermArrays(s, live)
         assert len(arrays.segments) == 3
         asked = sorted(edits1("مدرسه")) + ["ا", "ي" * 9, "مدرسه", "zzz", "عنوان"]
@@ -456,21 +467,17 @@ def test_field_lengths_read_at_once_are_whoosh_s(tmp_path, monkeypatch):
     default), documents without the field (past the column's end too), long fields (lengths
     Whoosh rounds) and deleted documents."""
     import numpy as np
-    from whoosh import fields, index
+    from whoosh import fields
     from whoosh.reading import MultiReader, SegmentReader
 
     from indexer.fastpath import TermArrays
 
-    ix = index.create_in(str(tmp_path), fields.Schema(title=fields.TEXT, body=fields.TEXT))
-    for part in range(3):
-        writer = ix.writer()
+    def docs(part):
         for i in range(40):
             title = {} if part == 2 or i % 5 == 0 or i > 35 else {"title": "word " * (i % 4 + 1)}
-            writer.add_document(body="body " * (1 + i * 7 * (part + 1)), **title)
-        writer.commit(merge=False)
-    writer = ix.writer()
-    writer.delete_document(3)
-    writer.commit(merge=False)
+            yield {"body": "body " * (1 + i * 7 * (part + 1)), **title}
+
+    ix = _segmented(tmp_path, fields.Schema(title=fields.TEXT, body=fields.TEXT), 3, docs, deleted=[3])
 
     with ix.searcher() as s:
         n = s.doc_count_all()
