@@ -123,7 +123,7 @@ def decode_block(buf: bytes, at: int) -> tuple[int, np.ndarray, np.ndarray, tupl
     """The posting block at ``at`` in ``buf``: its length field (negative for a term's last
     block), docnums, term frequencies and stored values (positions, still encoded), as
     ``W3LeafMatcher`` decodes them: IDs stored as deltas; weights as None (all 1.0), one float
-    for all (kept, as Whoosh keeps it, as a 32-bit float) or one per posting."""
+    for all or one per posting, as 32-bit floats (as Whoosh keeps them: exactly its values)."""
     size = unpack_int(buf[at:at + _INT_SIZE])[0]
     header = io.BytesIO(buf)
     header.seek(at + _INT_SIZE)
@@ -132,9 +132,9 @@ def decode_block(buf: bytes, at: int) -> tuple[int, np.ndarray, np.ndarray, tupl
     ids, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
     docs = np.cumsum(np.asarray(ids, dtype=np.int64)).astype(np.int32)
     if weights is None:
-        tfs = np.ones(count, np.float64)
+        tfs = np.ones(count, np.float32)
     elif isinstance(weights, float):
-        tfs = np.full(count, weights, np.float32).astype(np.float64)
+        tfs = np.full(count, weights, np.float32)
     else:
-        tfs = np.asarray(weights, dtype=np.float64)
+        tfs = np.asarray(weights, dtype=np.float32)
     return size, docs, tfs, values

@@ -79,6 +79,18 @@ NO_COLUMN_BYTE = length_to_byte(1)
 _EXTENT = struct.Struct("!qi")  # a term entry's postings offset and length (W3TermInfo.to_bytes)
 
 
+class BlockTable(NamedTuple):
+    """Where a term's posting blocks lie, one entry per block: the least docnum it can hold (the
+    one after the block before's last; ascending), its segment and its file offset."""
+    least: np.ndarray    # int64
+    segment: np.ndarray  # int32
+    at: np.ndarray       # int64
+
+    @property
+    def nbytes(self) -> int:
+        return self.least.nbytes + self.segment.nbytes + self.at.nbytes
+
+
 class Expansion(NamedTuple):
     """The terms of one segment a prefix expands to, in term order."""
     segment: int                                  # its index in ``TermArrays.segments``
@@ -110,7 +122,9 @@ def plain_words(tree) -> list[PlainWord] | None:
 
 
 class TermArrays:
-    """Posting arrays and field lengths of one index generation, with an LRU of hot terms."""
+    """Posting arrays and field lengths of one index generation, with an LRU of hot terms (each
+    term's frequencies kept in the type they are stored in, as small as uint8, and turned into
+    float64 where they are scored)."""
 
     def __init__(self, searcher, live: np.ndarray):
         self.searcher = searcher
@@ -134,8 +148,9 @@ class TermArrays:
         self._columns = [posting_columns.open_segment(searcher, reader) for reader, _offset in self.segments]
         self._prefixes: dict[tuple[str, str], list] = {}
         # Where each cached term's posting blocks start (from their headers, when a phrase first
-        # needs them): a phrase reads its candidates' positions straight from their blocks.
-        self._blocks: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
+        # needs them; counted in the LRU's bytes): a phrase reads its candidates' positions
+        # straight from their blocks.
+        self._blocks: dict[tuple[str, str], BlockTable] = {}
 
     def lengths(self, field: str) -> "FieldLengths":
         """Each document's length in ``field`` (read once per generation, a read per segment)."""
@@ -147,8 +162,9 @@ class TermArrays:
         return found
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """The live docnums holding ``term`` in ``field`` and its frequency in each: per segment
-        from its columnar postings (one read), else from Whoosh's posting blocks."""
+        """The live docnums holding ``term`` in ``field`` and its frequency in each (as stored:
+        uint8, uint16 or float32, whose float64 values are Whoosh's weights): per segment from
+        its columnar postings (one read), else from Whoosh's posting blocks."""
         key = (field, term)
         hit = self._cache.get(key)
         if hit is not None:
@@ -170,7 +186,7 @@ class TermArrays:
                 ids_parts.append(found[0] + offset)
                 tf_parts.append(found[1])
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
-        tfs = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float64)
+        tfs = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.uint8)
         if ids.size and not self.live.all():
             keep = self.live[ids]
             ids, tfs = ids[keep], tfs[keep]
@@ -214,8 +230,8 @@ class TermArrays:
         self._bytes += value[0].nbytes + value[1].nbytes
         while self._bytes > CACHE_BYTES and len(self._cache) > 1:
             old, (i, t) = self._cache.popitem(last=False)
-            self._blocks.pop(old, None)
-            self._bytes -= i.nbytes + t.nbytes
+            table = self._blocks.pop(old, None)
+            self._bytes -= i.nbytes + t.nbytes + (table.nbytes if table is not None else 0)
         return value
 
     def match(self, words: list[PlainWord]) -> np.ndarray:
@@ -247,7 +263,7 @@ class TermArrays:
                 present = ids[pos] == docs
                 if not present.any():
                     continue
-                tf = tfs[pos[present]]
+                tf = tfs[pos[present]].astype(np.float64)  # as stored: scored as Whoosh's floats
                 fl = self.lengths(field)[docs[present]]
                 B = self._field_B.get(field, self.B)
                 idf = self.idf(field, term)
@@ -264,7 +280,9 @@ class TermArrays:
         return ids, self._bm25f(field, ids, tfs, self.idf(field, term), boost)
 
     def _bm25f(self, field: str, ids: np.ndarray, tfs: np.ndarray, idf, boost: float) -> np.ndarray:
-        """Whoosh's BM25F score of postings of ``field`` (``idf``: the term's, or each posting's)."""
+        """Whoosh's BM25F score of postings of ``field`` (``idf``: the term's, or each posting's;
+        ``tfs`` as stored, scored as float64)."""
+        tfs = tfs.astype(np.float64, copy=False)
         B = self._field_B.get(field, self.B)
         avgfl = self.searcher.avg_field_length(field) or 1
         fl = self.lengths(field)[ids]
@@ -388,14 +406,14 @@ class TermArrays:
     def positions(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
         """The positions of ``term`` in each of ``docs`` (sorted, live, each holding it)."""
         self.postings(field, term)
-        found = self._blocks.get((field, term)) or self._block_table(field, term)
-        if found is None:  # postings not in blocks of their own: step through them
+        table = self._blocks.get((field, term)) or self._block_table(field, term)
+        if table is None:  # postings not in blocks of their own: step through them
             return self._positions_stepping(field, term, docs)
-        firsts, blocks = found
+        which = np.searchsorted(table.least, docs, side="right") - 1
         out: list[list[int]] = []
         current = -1
-        for d, b in zip(docs.tolist(), (np.searchsorted(firsts, docs, side="right") - 1).tolist()):
-            _first, segment, at = blocks[b]
+        for d, b, segment, at in zip(docs.tolist(), which.tolist(), table.segment[which].tolist(),
+                                     table.at[which].tolist()):
             reader, offset = self.segments[segment]
             if b != current:
                 fmt = reader.schema[field].format
@@ -406,11 +424,10 @@ class TermArrays:
             out.append(decode(values[bisect_left(ids, d - offset)]))
         return out
 
-    def _block_table(self, field: str, term: str) -> tuple[np.ndarray, list] | None:
-        """Where each posting block of ``term`` starts in the file, and the least docnum it can
-        hold (the one after the block before's last), from the blocks' headers; kept with the
+    def _block_table(self, field: str, term: str) -> BlockTable | None:
+        """Where each posting block of ``term`` lies, from the blocks' headers; kept with the
         term's postings. None when its postings are not all in blocks."""
-        blocks = []
+        least, segments, ats = [], [], []
         for segment, (reader, offset) in enumerate(self.segments):
             extent, _df = _extent(reader, field, term)
             if extent is None:
@@ -418,13 +435,14 @@ class TermArrays:
             found = _block_ends(reader._terms._postfile, *extent) if extent else None
             if found is None:
                 return None
-            least = offset
+            first = offset
             for at, last in found:
-                blocks.append((least, segment, at))
-                least = offset + last + 1
-        table = (np.asarray([b[0] for b in blocks], dtype=np.int64), blocks)
-        if (field, term) in self._cache:
+                least.append(first), segments.append(segment), ats.append(at)
+                first = offset + last + 1
+        table = BlockTable(np.asarray(least, np.int64), np.asarray(segments, np.int32), np.asarray(ats, np.int64))
+        if (field, term) in self._cache and (field, term) not in self._blocks:
             self._blocks[(field, term)] = table
+            self._bytes += table.nbytes
         return table
 
     def _positions_stepping(self, field: str, term: str, docs: np.ndarray) -> list[list[int]]:
@@ -754,7 +772,7 @@ def _stepped(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | N
         ids.append(m.id())
         tfs.append(m.weight())
         m.next()
-    return np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float64)
+    return np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float32)  # Whoosh's 32-bit weights
 
 
 def _leaf(m):

@@ -221,15 +221,16 @@ class PostingColumns:
         return meta, pages, page_crcs
 
     def postings(self, field: str, key: int, df: int | None) -> tuple[np.ndarray, np.ndarray] | None:
-        """The segment-local docnums (int32) and frequencies (float64) of the term whose posting
-        list starts at ``key`` in the postings file and is in ``df`` documents; None when this
-        file does not have them right (read Whoosh's blocks)."""
+        """The segment-local docnums (int32) and frequencies (in the field's stored type: uint8,
+        uint16 or float32) of the term whose posting list starts at ``key`` in the postings file
+        and is in ``df`` documents; None when this file does not have them right (read Whoosh's
+        blocks)."""
         return self.postings_of(field, [key], [df])[0]
 
     def postings_of(self, field: str, keys: list[int], dfs: list[int | None]) -> list[tuple[np.ndarray, np.ndarray] | None]:
         """``postings`` of several terms of ``field`` (``keys`` ascending: a prefix's terms, which
         lie side by side), with one read of the directory pages they are on and one of their
-        records where these lie close together (docnums: read-only views)."""
+        records where these lie close together (both: read-only views of the records read)."""
         rec = self._types.get(field)
         out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(keys)
         if rec is None or self.broken or not keys or any(df is None for df in dfs):
@@ -275,7 +276,7 @@ class PostingColumns:
                 self._broken("records checksum")
                 return [None] * len(keys)
             records = np.frombuffer(data, rec, count=(b - a) // rec.itemsize, offset=a)
-            out[k] = records["doc"], records["tf"].astype(np.float64)
+            out[k] = records["doc"], records["tf"]
         return out
 
     def verify(self) -> bool:

@@ -261,12 +261,12 @@ def test_postings_read_in_one_go_are_those_whoosh_steps_through(tmp_path, monkey
         arrays = TermArrays(s, live)
         for term, (steps, blocks) in expected.items():
             ids, tfs = arrays.postings("body", term)
-            assert ids.dtype == np.int32 and tfs.dtype == np.float64
+            assert ids.dtype == np.int32 and (tfs.dtype == np.float32 or not ids.size)  # Whoosh's weights, as kept
             assert list(zip(ids.tolist(), tfs.tolist())) == steps, term
             if blocks:  # where each block starts, read from the headers when a phrase needs them
                 arrays.positions("body", term, ids[:1])
-                assert [(seg, at) for _least, seg, at in arrays._blocks[("body", term)][1]] == \
-                    [(seg, at) for _first, seg, at in blocks]
+                table = arrays._blocks[("body", term)]
+                assert list(zip(table.segment.tolist(), table.at.tolist())) == [(seg, at) for _first, seg, at in blocks]
         assert len(expected["common"][1]) > 4 and 5 not in arrays.postings("body", "common")[0]
         # Whoosh's idf from the frequencies read with the postings (deleted documents counted, as
         # Whoosh's lexicon counts them), not from another look in the term index
@@ -540,3 +540,51 @@ def test_a_field_s_postings_read_at_once_are_whoosh_s(tmp_path, monkeypatch, com
             assert docs.dtype == np.int32 and max(counts) == 400 and 1 in counts.tolist()
         texts, docs, counts = field_postings(s.leaf_searchers()[0][0].reader(), "absent")
         assert texts == [] and docs.size == 0 and counts.size == 0
+
+
+@pytest.mark.parametrize("columns", [True, False])
+def test_frequencies_are_kept_as_stored_and_score_as_whoosh_s_floats(tmp_path, columns):
+    """The posting LRU keeps a term's frequencies in the type they are stored in (the columns'
+    uint8, uint16 or float32; Whoosh's blocks' 32-bit floats), not as float64, and they score
+    to Whoosh's own BM25F floats bit for bit: a float32 weight scored as float32 would not."""
+    from whoosh import fields
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    from indexer import posting_columns
+    from indexer.fastpath import TermArrays
+
+    schema = fields.Schema(title=fields.TEXT(field_boost=0.3), body=fields.TEXT(), body_exact=fields.TEXT())
+
+    def docs(part):
+        for i in range(200):  # "often" up to 400 times in a body: frequencies past uint8
+            yield {"title": " ".join(["word"] * (1 + i % 3) + ["news"]),
+                   "body": " ".join(["often"] * (1 + (i * 7 + part) % 400) + ["news"]),
+                   "body_exact": " ".join(["word"] * (i % 5) + ["news"])}
+
+    ix = _segmented(tmp_path, schema, 2, docs, deleted=[3])
+    if columns:
+        posting_columns.add_to_index(tmp_path)
+    stored = {("title", "word"): np.float32, ("body", "often"): np.uint16 if columns else np.float32,
+              ("body_exact", "word"): np.uint8 if columns else np.float32}
+    with ix.searcher() as s:
+        expected = {}
+        for field, term in stored:
+            scorer = s.weighting.scorer(s, field, term)
+            m = s.postings(field, term)
+            found = []
+            while m.is_active():
+                found.append((m.id(), scorer.score(m)))
+                m.next()
+            expected[field, term] = found
+        arrays = TermArrays(s, _live(s))
+        assert all(c is not None for c in arrays._columns) == columns
+        for (field, term), kind in stored.items():
+            ids, tfs = arrays.postings(field, term)
+            assert tfs.dtype == kind, (field, term)
+            ids, scores = arrays.term_scores(field, term, 1.0)
+            assert list(zip(ids.tolist(), scores.tolist())) == expected[field, term], (field, term)
+            assert arrays.scores([((((field, term, 1.0),),), ())], ids).tolist() == scores.tolist()
+        assert arrays._bytes == sum(i.nbytes + t.nbytes for i, t in arrays._cache.values())
+        # what the test catches: the boosted title's weights (0.3, 0.6, ...) multiplied as float32
+        ids, tfs = arrays.postings("title", "word")
+        assert (tfs * (arrays.K1 + 1)).tolist() != (tfs.astype(np.float64) * (arrays.K1 + 1)).tolist()

@@ -57,7 +57,7 @@ def check_every_term(folder: str) -> int:
                     offset, length = where(info)
                     blocks = read_blocks(terms._postfile, offset, length)
                     ids, tfs = columns.postings(field, offset, info.doc_frequency())
-                    assert ids.dtype == np.int32 and tfs.dtype == np.float64
+                    assert ids.dtype == np.int32 and tfs.dtype == columns._types[field]["tf"]
                     assert ids.tolist() == np.concatenate([b[1] for b in blocks]).tolist()
                     assert tfs.tolist() == np.concatenate([b[2] for b in blocks]).tolist()
                     assert ids.size == info.doc_frequency()
