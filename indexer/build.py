@@ -25,9 +25,9 @@ from indexer.writer import ArticleMpWriter, ArticleWriter
 MULTIPROCESS_MIN = 5000
 # Progress is reported every this many articles.
 PROGRESS_EVERY = 100
-# Memory (MB) each writer process of a full rebuild may hold in postings before it finishes its
-# segment and starts another (indexer/writer.py): a 30,000-article build with two processes
-# writes one segment each; larger archives write more, smaller segments.
+# Memory (MB) each writer process of a full rebuild may hold in postings before it spills them,
+# sorted, to a run file merged when its segment is written (indexer/writer.py): each process
+# writes one segment whatever the archive's size.
 WRITER_MB = 1024
 # Seconds a build waits for another writer (e.g. a rollback) to finish before giving up.
 LOCK_WAIT = 30.0

@@ -70,6 +70,12 @@ def tf_type(weights: np.ndarray) -> np.dtype:
     return TF_TYPES["float32"]
 
 
+def widest_tf(names) -> str:
+    """The TF_TYPES name that holds the weights of every one of ``names`` (``tf_type``'s)."""
+    order = list(TF_TYPES)
+    return max(names, key=order.index)
+
+
 def records(tf: np.dtype) -> np.dtype:
     return np.dtype([("doc", "<i4"), ("tf", tf)])
 
@@ -99,12 +105,16 @@ class PostingColumnsWriter:
         self._fields: dict[str, str] = {}
 
     def add_field(self, field: str, keys: np.ndarray, counts: np.ndarray, docs: np.ndarray,
-                  weights: np.ndarray) -> None:
+                  weights: np.ndarray, tf: str | None = None) -> None:
         """One field's terms: each one's key (its posting list's offset in the postings file)
-        and posting count, and every posting's docnum and weight, term after term."""
+        and posting count, and every posting's docnum and weight, term after term. A field may
+        come in several calls, in key order, each giving the field's frequency type ``tf``
+        (a TF_TYPES name: ``widest_tf`` of all its weights)."""
         counts = np.asarray(counts, np.int64)
         weights = np.asarray(weights, np.float32)  # what Whoosh's blocks keep
-        tf = tf_type(weights)
+        tf = TF_TYPES[tf] if tf is not None else tf_type(weights)
+        if self._fields.get(field, tf.name) != tf.name:
+            raise ValueError(f"{field}: frequencies as {self._fields[field]} and as {tf.name}")
         recs = np.empty(len(docs), records(tf))
         recs["doc"] = docs
         recs["tf"] = weights

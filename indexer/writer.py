@@ -13,14 +13,19 @@ each document's field length back from the file it has just written. ``ArticleWr
 - at commit sorts the terms and writes each posting list a block at a time
   (``write_postings``), with the field lengths it kept when the documents were added.
 
+When its postings pass ``limitmb`` it writes them, sorted by term, to a temporary run file
+(``_Run``) and starts afresh in the same segment; at commit the runs and what is left in memory
+are merged term by term (``_merged``: the runs hold ever later documents, so a term's postings
+are its runs' in order). So a writer writes one segment however large the archive (a search
+pays Whoosh's term lookup once per segment for every term), and memory stays bounded.
+
 Stored fields, field lengths and columns go through Whoosh's per-document writer as before. The
 files are the same bytes Whoosh's writer makes of the same documents (tests/indexer/
 test_writer.py), so readers, ``indexer.fastpath``, highlighting and incremental updates (which
-keep Whoosh's writer) need nothing new. A writer whose postings pass ``limitmb`` finishes its
-segment and starts another, so memory stays bounded whatever the archive's size.
+keep Whoosh's writer) need nothing new.
 
 ``ArticleMpWriter`` runs ArticleWriters in processes, as Whoosh's ``MpWriter`` runs its own
-writers (the parent hands out batches of documents; every process writes its own segments).
+writers (the parent hands out batches of documents; every process writes its own segment).
 
 This writes ``whoosh.codec.whoosh3`` blocks itself: it depends on the pinned Whoosh, and the
 tests compare its files with Whoosh's.
@@ -28,12 +33,15 @@ tests compare its files with Whoosh's.
 from __future__ import annotations
 
 import queue
+import shutil
+import tempfile
 import zlib
 from array import array
 from bisect import bisect_right
 from operator import sub
+from pathlib import Path
 from pickle import dumps
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -46,13 +54,13 @@ from whoosh.writing import SegmentWriter
 
 from indexer.analysis import exact_analyzer, index_terms, stemmed_analyzer
 from indexer.posting_columns import FIELDS as COLUMN_FIELDS
-from indexer.posting_columns import PostingColumnsWriter
+from indexer.posting_columns import PostingColumnsWriter, tf_type, widest_tf
 
 # (stemmed field, exact field) pairs that index the same text of a document.
 SHARED_ANALYSIS = (("title", "title_exact"), ("body", "body_exact"))
 # What one posting held in memory costs, roughly (its four array entries, the value's bytes
 # object or a share of it, and the sorted arrays at commit; ≈ 100 measured on the corpus with
-# the stemmer's caches): a writer finishes its segment when its postings would pass limitmb.
+# the stemmer's caches): a writer spills its postings to a run when they would pass limitmb.
 POSTING_BYTES = 100
 # Postings made Python objects at a time while a segment is written.
 FLUSH_CHUNK = 1 << 16
@@ -97,9 +105,13 @@ class _Postings:
     def __len__(self) -> int:
         return len(self.doc)
 
-    def sort(self, lengths: array | None) -> _Sorted:
-        """The postings sorted by term in byte order, then as added (``lengths``: the field's
-        length in each document, or None)."""
+    def tf(self) -> str:
+        """The posting columns' frequency type of these postings (``posting_columns.tf_type``)."""
+        return tf_type(np.frombuffer(self.weight, np.float64).astype(np.float32)).name
+
+    def chunks(self) -> Iterator[_Chunk]:
+        """The postings sorted by term in byte order, then as added, in chunks of whole terms of
+        about FLUSH_CHUNK postings (the values made Python lists a chunk at a time)."""
         names = sorted(self.terms)
         numbers = np.fromiter((self.terms[name] for name in names), np.int64, len(names))
         rank = np.empty(len(names), np.int64)
@@ -109,39 +121,108 @@ class _Postings:
         counts = np.bincount(term, minlength=len(names))[numbers]
         docs = np.frombuffer(self.doc, np.uint32)[order]
         weights = np.frombuffer(self.weight, np.float64)[order]
-        field_lengths = np.frombuffer(lengths, np.uint32)[docs] if lengths is not None else None
-        return _Sorted(names, counts, order, docs, weights, field_lengths)
-
-    def grouped(self, s: _Sorted):
-        """Each term in byte order with its postings' document numbers, weights, values and
-        field lengths (lists, in document order). The postings are made Python objects
-        FLUSH_CHUNK at a time, so writing holds little more than the arrays."""
-        names, order, docs, weights, field_lengths = s.names, s.order, s.docs, s.weights, s.lengths
-        ends = np.cumsum(s.counts).tolist()
+        ends = np.cumsum(counts).tolist()
         values = self.value
         first, start = 0, 0
         while first < len(names):
             last = max(bisect_right(ends, start + FLUSH_CHUNK, first), first + 1)
             end = ends[last - 1]
-            chunk_docs = docs[start:end].tolist()
-            chunk_weights = weights[start:end].tolist()
-            chunk_values = [values[i] for i in order[start:end].tolist()]
-            chunk_lengths = field_lengths[start:end].tolist() if field_lengths is not None else None
-            for k in range(first, last):
-                lo, hi = (ends[k - 1] if k else 0) - start, ends[k] - start
-                yield (names[k], chunk_docs[lo:hi], chunk_weights[lo:hi], chunk_values[lo:hi],
-                       chunk_lengths[lo:hi] if chunk_lengths is not None else None)
+            yield _Chunk(names[first:last], counts[first:last], docs[start:end], weights[start:end],
+                         [values[i] for i in order[start:end].tolist()])
             first, start = last, end
 
 
-class _Sorted(NamedTuple):
-    """A field's postings sorted for writing (``_Postings.sort``)."""
+class _Chunk(NamedTuple):
+    """Consecutive terms of a field's sorted postings, with all their postings."""
     names: list[bytes]        # the terms, in byte order
     counts: np.ndarray        # each term's number of postings
-    order: np.ndarray         # where each sorted posting was added
-    docs: np.ndarray          # docnums, term after term
+    docs: np.ndarray          # docnums, term after term, each term's in document order
     weights: np.ndarray
-    lengths: np.ndarray | None  # the field's length in each posting's document
+    values: list[bytes]
+
+    def split(self, terms: int) -> tuple[_Chunk, _Chunk]:
+        """The first ``terms`` terms and the rest."""
+        n = int(self.counts[:terms].sum())
+        return (_Chunk(self.names[:terms], self.counts[:terms], self.docs[:n], self.weights[:n], self.values[:n]),
+                _Chunk(self.names[terms:], self.counts[terms:], self.docs[n:], self.weights[n:], self.values[n:]))
+
+
+class _Run:
+    """One field's postings spilled to a file, sorted (``_Postings.sorted_chunks``), when a
+    writer's postings passed limitmb; read back once, in order, when the segment is written.
+    Each chunk: a header (terms, postings, bytes of names, bytes of values: uint64), the names'
+    ends, names, counts, docnums, weights, the values' ends and values."""
+
+    HEAD = 32
+
+    def __init__(self, path: Path, postings: _Postings):
+        self.path = path
+        self._tf = postings.tf()
+        with open(path, "wb") as f:
+            for c in postings.chunks():
+                name_ends = np.cumsum(np.fromiter(map(len, c.names), np.uint64, len(c.names)))
+                value_ends = np.cumsum(np.fromiter(map(len, c.values), np.uint64, len(c.values)))
+                f.write(np.asarray([len(c.names), len(c.docs), name_ends[-1],
+                                    value_ends[-1] if len(c.values) else 0], "<u8").tobytes())
+                for part in (name_ends, b"".join(c.names), c.counts.astype("<u8"), c.docs.astype("<u4"),
+                             c.weights.astype("<f8"), value_ends, b"".join(c.values)):
+                    f.write(part)
+
+    def tf(self) -> str:
+        return self._tf
+
+    def chunks(self) -> Iterator[_Chunk]:
+        with open(self.path, "rb") as f:
+            def read(size: int) -> bytes:
+                data = f.read(size)
+                if len(data) != size:
+                    raise OSError(f"{self.path}: cut short")
+                return data
+
+            while head := f.read(self.HEAD):
+                terms, n, names_size, values_size = np.frombuffer(head, "<u8").tolist()
+                name_ends = np.frombuffer(read(8 * terms), "<u8").tolist()
+                names = read(names_size)
+                counts = np.frombuffer(read(8 * terms), "<u8").astype(np.int64)
+                docs = np.frombuffer(read(4 * n), "<u4")
+                weights = np.frombuffer(read(8 * n), "<f8")
+                value_ends = np.frombuffer(read(8 * n), "<u8").tolist()
+                values = read(values_size)
+                yield _Chunk([names[a:b] for a, b in zip([0, *name_ends[:-1]], name_ends)], counts, docs, weights,
+                             [values[a:b] for a, b in zip([0, *value_ends[:-1]], value_ends)])
+
+
+def _merged(sources: list[Iterator[_Chunk]]) -> Iterator[_Chunk]:
+    """The sorted postings of several sources (each of later documents than the one before)
+    as one: chunks of whole terms, each term's postings from every source in source order."""
+    pending = [next(source, None) for source in sources]
+    while any(c is not None for c in pending):
+        bound = min(c.names[-1] for c in pending if c is not None)
+        parts = []
+        for k, c in enumerate(pending):
+            if c is None:
+                continue
+            cut = bisect_right(c.names, bound)
+            if cut == len(c.names):
+                parts.append(c)
+                pending[k] = next(sources[k], None)
+            elif cut:
+                part, pending[k] = c.split(cut)
+                parts.append(part)
+        yield parts[0] if len(parts) == 1 else _interleaved(parts)
+
+
+def _interleaved(parts: list[_Chunk]) -> _Chunk:
+    """One chunk of the postings of ``parts`` (chunks of terms up to the same term): by term,
+    then in the parts' order."""
+    names = sorted(set().union(*(p.names for p in parts)))
+    rank = {name: k for k, name in enumerate(names)}
+    term = np.concatenate([np.repeat(np.fromiter(map(rank.__getitem__, p.names), np.int64, len(p.names)),
+                                     p.counts) for p in parts])
+    order = np.argsort(term, kind="stable")
+    values = [v for p in parts for v in p.values]
+    return _Chunk(names, np.bincount(term, minlength=len(names)), np.concatenate([p.docs for p in parts])[order],
+                  np.concatenate([p.weights for p in parts])[order], [values[i] for i in order.tolist()])
 
 
 def write_postings(postfile, ids: list[int], weights: list[float], values: list[bytes],
@@ -259,13 +340,14 @@ class ArticleWriter(SegmentWriter):
                 raise ValueError(f"field {name!r}: term vectors and spelling fields are not written here")
         self._max_postings = limitmb * 2**20 // POSTING_BYTES
         self._shared = _shared_fields(self.schema)
-        self._finished: list = []  # segments finished when the postings filled limitmb
+        self._lengths: dict[str, array] = {name: array("I") for name, field in self.schema.items()
+                                           if field.indexed and field.scorable}
+        self._spill: Path | None = None  # the folder of the runs spilled when postings filled limitmb
+        self._runs: dict[str, list[_Run | _Postings]] = {}
         self._new_postings()
 
     def _new_postings(self) -> None:
         self._postings: dict[str, _Postings] = {}
-        self._lengths: dict[str, array] = {name: array("I") for name, field in self.schema.items()
-                                           if field.indexed and field.scorable}
         self._held = 0
 
     def _shared_items(self, fields: dict) -> dict[str, list]:
@@ -330,46 +412,76 @@ class ArticleWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
         if self._held > self._max_postings:
-            self._finished.append(self._finalize_segment())
-            self._next_segment()
+            self._spill_postings()
 
-    def _next_segment(self) -> None:
-        """Start a new segment after finishing one (as SegmentWriter.__init__ starts its first)."""
-        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
-        self.perdocwriter = self.codec.per_document_writer(self.storage, self.newsegment)
-        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
-        self.docnum = self.docbase
-        self._added = False
+    def _spill_postings(self) -> None:
+        """Write each field's postings, sorted, to a run of its own and start afresh: the
+        segment goes on (one segment per writer, whatever the archive's size) and its postings
+        are the runs merged when it is written."""
+        if self._spill is None:
+            folder = getattr(self.storage, "folder", None)  # the new generation's: pruned if the build dies
+            self._spill = Path(tempfile.mkdtemp(prefix=".spill-", dir=folder))
+        for fieldname, postings in self._postings.items():
+            runs = self._runs.setdefault(fieldname, [])
+            runs.append(_Run(self._spill / f"{fieldname}-{len(runs)}", postings))
         self._new_postings()
 
+    def _remove_runs(self) -> None:
+        self._runs = {}
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
+
     def _flush_segment(self):
+        try:
+            self._write_postings()
+        finally:
+            self._remove_runs()
+
+    def _write_postings(self) -> None:
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
         codec = self.codec
         # the segment's columnar postings, from the sorted arrays (named once the segment is whole)
         folder = getattr(self.storage, "folder", None)
         self._columns = PostingColumnsWriter(folder) if folder is not None else None
-        for fieldname in sorted(self._postings):
-            postings = self._postings.pop(fieldname)  # its memory goes once it is written
-            if not len(postings):
+        for fieldname in sorted(self._postings.keys() | self._runs.keys()):
+            runs = self._runs.pop(fieldname, [])
+            postings = self._postings.pop(fieldname, None)  # its memory goes once it is written
+            if postings is not None and len(postings):
+                runs.append(postings)
+            if not runs:
                 continue
             fieldobj = self.schema[fieldname]
             fixed_size = fieldobj.format.fixed_value_size()
             fieldwriter.start_field(fieldname, fieldobj)
             prefix = pack_ushort(fieldwriter._fieldid)
-            ordered = postings.sort(self._lengths.get(fieldname))
-            offsets = array("Q")
-            for tbytes, ids, weights, values, lengths in postings.grouped(ordered):
-                info = write_postings(fieldwriter._postfile, ids, weights, values, lengths, fixed_size,
-                                      codec._blocklimit, codec._compression)
-                offsets.append(info.extent()[0])
-                fieldwriter._tindex.add(prefix + tbytes, info.to_bytes())
+            lengths = self._lengths.get(fieldname)
+            lengths = np.frombuffer(lengths, np.uint32) if lengths is not None else None
+            columns = self._columns if fieldname in COLUMN_FIELDS else None
+            tf = widest_tf(run.tf() for run in runs) if columns is not None else None
+            for chunk in _merged([run.chunks() for run in runs]):
+                ids, weights, values = chunk.docs.tolist(), chunk.weights.tolist(), chunk.values
+                field_lengths = lengths[chunk.docs].tolist() if lengths is not None else None
+                offsets = array("Q")
+                lo = 0
+                for tbytes, hi in zip(chunk.names, np.cumsum(chunk.counts).tolist()):
+                    info = write_postings(fieldwriter._postfile, ids[lo:hi], weights[lo:hi], values[lo:hi],
+                                          field_lengths[lo:hi] if field_lengths is not None else None,
+                                          fixed_size, codec._blocklimit, codec._compression)
+                    offsets.append(info.extent()[0])
+                    fieldwriter._tindex.add(prefix + tbytes, info.to_bytes())
+                    lo = hi
+                if columns is not None:
+                    columns.add_field(fieldname, np.frombuffer(offsets, np.uint64), chunk.counts, chunk.docs,
+                                      chunk.weights, tf=tf)
             fieldwriter.finish_field()
-            if fieldname in COLUMN_FIELDS and self._columns is not None:
-                self._columns.add_field(fieldname, np.frombuffer(offsets, np.uint64), ordered.counts,
-                                        ordered.docs, ordered.weights)
         fieldwriter.close()
         self._new_postings()
+
+    def _close_segment(self):
+        super()._close_segment()
+        self._remove_runs()  # cancelled: the runs go too
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
@@ -377,19 +489,12 @@ class ArticleWriter(SegmentWriter):
             self._columns.finish(segment.segment_id(), segment.doc_count_all())
         return segment
 
-    def _merge_segments(self, mergetype, optimize, merge):
-        # The segments finished when the postings filled limitmb join the new table of
-        # contents beside the last one.
-        return super()._merge_segments(mergetype, optimize, merge) + self._finished
-
     def finish_segments(self) -> list:
-        """Finish writing and return every segment written (for a writer process's parent)."""
-        segments = self._finished
+        """Finish writing and return the segment written, if any (for a writer process's parent)."""
         if self._added:
-            segments = segments + [self._finalize_segment()]
-        else:
-            self._close_segment()
-        return segments
+            return [self._finalize_segment()]
+        self._close_segment()
+        return []
 
 
 class _ArticleWriterTask(SubWriterTask):
@@ -407,7 +512,7 @@ class _ArticleWriterTask(SubWriterTask):
 
 
 class ArticleMpWriter(MpWriter):
-    """Whoosh's MpWriter (multisegment: each process's segments are kept as they are) with
+    """Whoosh's MpWriter (multisegment: each process's segment is kept as it is) with
     ArticleWriters in its processes."""
 
     def __init__(self, ix, procs: int, **kwargs):

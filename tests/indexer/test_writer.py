@@ -18,6 +18,8 @@ from indexer.build import full_rebuild
 from indexer.generations import IndexRoot
 from indexer.schema import FACET_FIELDS, make_schema, to_document
 from indexer.search import SearchRequest, SearchService
+from indexer import writer as writer_module
+from indexer.posting_columns import TRAILER, path_of
 from indexer.writer import ArticleWriter
 
 # A common word, repeated, so its posting lists run over several blocks of 128.
@@ -175,24 +177,67 @@ def test_the_comparison_sees_one_changed_posting(articles, whoosh_built, tmp_pat
     assert differing and {field for field, _term in differing} <= {"body", "body_exact"}
 
 
-def test_writer_processes_and_segment_rollover_hold_the_same_index(articles, tmp_path):
+def test_writer_processes_hold_the_same_index(articles, tmp_path):
     articles = articles[:250]
     full_rebuild(articles, str(tmp_path / "whoosh"), whoosh_writer=True)
     expected = logical(serving(tmp_path / "whoosh"))
-    # Two writer processes, each its own segments (Whoosh's multi-process writer: the same).
-    full_rebuild(articles, str(tmp_path / "procs"), total=len(articles), procs=2, multiprocess_min=100)
-    assert len(serving(tmp_path / "procs")._segments()) == 2
-    assert logical(serving(tmp_path / "procs")) == expected
-    # A writer whose postings pass limitmb finishes its segment and starts another.
-    (tmp_path / "small").mkdir()
-    ix = whoosh_index.create_in(str(tmp_path / "small"), make_schema())
+    # Two writer processes, each its own segment (Whoosh's multi-process writer: the same),
+    # however many times their postings pass limitmb.
+    for limitmb in (1024, 1):
+        root = tmp_path / f"procs{limitmb}"
+        full_rebuild(articles, str(root), total=len(articles), procs=2, multiprocess_min=100, limitmb=limitmb)
+        assert len(serving(root)._segments()) == 2
+        assert logical(serving(root)) == expected
+
+
+def columns_without_meta(folder) -> bytes:
+    """The posting columns file of a one-segment index, without the meta that names the segment."""
+    segment = whoosh_index.open_dir(str(folder))._segments()[0]
+    data = path_of(folder, segment.segment_id()).read_bytes()
+    return data[:-TRAILER - int.from_bytes(data[-16:-12], "little")]
+
+
+@pytest.fixture
+def runs_spilled(monkeypatch) -> list:
+    """Every run a writer spills, as (field, path) (the writer removes their files)."""
+    spilled = []
+    spill = writer_module._Run.__init__
+
+    def recorded(run, path, postings):
+        spilled.append((path.name.rsplit("-", 1)[0], path))
+        spill(run, path, postings)
+
+    monkeypatch.setattr(writer_module._Run, "__init__", recorded)
+    return spilled
+
+
+def test_postings_past_limitmb_are_spilled_and_merged_into_one_segment(articles, whoosh_built, tmp_path,
+                                                                       monkeypatch, runs_spilled):
+    # limitmb=1: a run about every 10,000 postings; small chunks, so the merge cuts the runs'
+    # chunks at terms other runs do not hold
+    monkeypatch.setattr("indexer.writer.FLUSH_CHUNK", 50)
+    full_rebuild(articles, str(tmp_path / "spilled"), limitmb=1)
+    spilled = {field for field, _path in runs_spilled}
+    assert len(runs_spilled) > 40 and {"title", "body", "title_exact", "body_exact", "person"} <= spilled
+    folder = IndexRoot(tmp_path / "spilled").current_path()
+    ours = whoosh_index.open_dir(str(folder))
+    assert len(ours._segments()) == 1
+    assert raw_segment(ours) == whoosh_built["raw"]  # every term table entry and posting block
+    assert logical(ours) == whoosh_built["logical"]
+    full_rebuild(articles, str(tmp_path / "whole"))  # its postings held in memory until written
+    assert columns_without_meta(folder) == columns_without_meta(IndexRoot(tmp_path / "whole").current_path())
+    assert not any(path.exists() for _field, path in runs_spilled)
+    assert not [p for p in folder.iterdir() if p.name.startswith(".spill-")]
+
+
+def test_a_cancelled_writer_removes_its_runs(articles, tmp_path, runs_spilled):
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
     writer = ArticleWriter(ix, limitmb=1, codec=W3Codec(compression=0))
-    for article in articles:
+    for article in articles[:200]:
         writer.add_document(**to_document(article, ZoneInfo("UTC")))
-    writer.commit()
-    small = whoosh_index.open_dir(str(tmp_path / "small"))
-    assert len(small._segments()) > 2
-    assert logical(small) == expected
+    assert runs_spilled and all(path.exists() for _field, path in runs_spilled)
+    writer.cancel()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".spill-")]
 
 
 def test_a_document_a_field_refuses_leaves_nothing_behind(articles, tmp_path):
