@@ -421,7 +421,8 @@ class ArticleWriter(SegmentWriter):
         if self._spill is None:
             folder = getattr(self.storage, "folder", None)  # the new generation's: pruned if the build dies
             self._spill = Path(tempfile.mkdtemp(prefix=".spill-", dir=folder))
-        for fieldname, postings in self._postings.items():
+        while self._postings:
+            fieldname, postings = self._postings.popitem()  # its memory goes once it is spilled
             runs = self._runs.setdefault(fieldname, [])
             runs.append(_Run(self._spill / f"{fieldname}-{len(runs)}", postings))
         self._new_postings()
