@@ -8,6 +8,7 @@ export share one pipeline. The request and result types are re-exported from her
 """
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -59,7 +60,9 @@ class SearchService:
         self.time_limit = time_limit
         self.facet_time_limit = facet_time_limit
         self.cache_size = cache_size
-        self._cache: OrderedDict = OrderedDict()
+        # Results kept pickled: as objects (hits' entity dicts, facet values) a result takes
+        # ~100 KB, pickled ~19 KB; a hit unpickles it in ~0.2 ms, and gets a copy of its own.
+        self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self._seen: tuple | None = None
         self._lock = threading.Lock()
 
@@ -173,16 +176,19 @@ class SearchService:
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
-            return SearchResult(**{**cached.__dict__, "took_ms": (time.perf_counter() - started) * 1000})
+            result = pickle.loads(cached)
+            result.took_ms = (time.perf_counter() - started) * 1000
+            return result
         result = self._search(searcher, req, tree, authority, started + self.time_limit)
         result.took_ms = (time.perf_counter() - started) * 1000
         if not authority.available:
             result.notices.append(DEGRADED)
         if any(f.timed_out for f in result.facets.values()) or not authority.available:
             return result  # incomplete or degraded: the next request computes it again
-        self._cache[key] = result
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        if self.cache_size > 0:
+            self._cache[key] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
         return result
 
     def _search(self, searcher: Searcher, req: SearchRequest, tree, authority: Tables,
