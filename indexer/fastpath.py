@@ -54,6 +54,9 @@ from indexer.query import And, Not, Or
 from indexer.request import SearchTimeout
 
 CACHE_BYTES = 96 * 2**20
+# Prefix expansions kept (TermArrays.expand_prefix), counted in (segment, term) entries: each
+# takes ~250 bytes as Python objects (ال* at 300,000 articles expands to ~1,200 of them).
+EXPANSIONS_KEPT = 50_000
 
 Group = tuple[tuple[str, str, float], ...]   # one query term: (field, term, boost) alternatives
 PlainWord = tuple[tuple[Group, ...], Group]  # a word's required groups, and its spellings' terms
@@ -146,7 +149,8 @@ class TermArrays:
         self.segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
         # Each segment's columnar postings (indexer.posting_columns), None where it has none
         self._columns = [posting_columns.open_segment(searcher, reader) for reader, _offset in self.segments]
-        self._prefixes: dict[tuple[str, str], list] = {}
+        self._prefixes: OrderedDict[tuple[str, str], list[Expansion]] = OrderedDict()
+        self._expanded = 0  # the (segment, term) entries _prefixes holds
         # Where each cached term's posting blocks start (from their headers, when a phrase first
         # needs them; counted in the LRU's bytes): a phrase reads its candidates' positions
         # straight from their blocks.
@@ -311,15 +315,18 @@ class TermArrays:
 
     def expand_prefix(self, field: str, prefix: str) -> list[Expansion]:
         """Per segment, the terms of ``field`` that begin with ``prefix``, each with its document
-        frequency and where its postings lie, read in one walk of the ordered term index (once
-        per generation)."""
+        frequency and where its postings lie, read in one walk of the ordered term index (kept,
+        the least recently used dropped past ``EXPANSIONS_KEPT`` entries)."""
         key = (field, prefix)
         found = self._prefixes.get(key)
-        if found is None:
-            found = [_expansion(i, reader, field, prefix) for i, (reader, _offset) in enumerate(self.segments)]
-            if len(self._prefixes) > 4096:
-                self._prefixes.clear()
-            self._prefixes[key] = found
+        if found is not None:
+            self._prefixes.move_to_end(key)
+            return found
+        found = [_expansion(i, reader, field, prefix) for i, (reader, _offset) in enumerate(self.segments)]
+        self._prefixes[key] = found
+        self._expanded += _entries(found)
+        while self._expanded > EXPANSIONS_KEPT and len(self._prefixes) > 1:
+            self._expanded -= _entries(self._prefixes.popitem(last=False)[1])
         return found
 
     def prefix(self, field: str, prefix: str, boost: float) -> Scored:
@@ -721,6 +728,10 @@ def _walk(index: W3TermsReader, keys: list[bytes], most: int, out: dict[bytes, i
     for key in keys[j:]:  # past the last key of the index
         out[key] = 0
     return []
+
+
+def _entries(expansions: list[Expansion]) -> int:
+    return sum(len(e.terms) for e in expansions)
 
 
 def _records_from(dbfile, pos: int, end: int) -> Iterator[tuple[bytes, bytes]]:

@@ -180,6 +180,24 @@ def test_prefix_expansion_is_read_once_per_generation(services):
     assert matched[0].size and gen.arrays.prefix("body_exact", "وزار", 1.0) is matched  # kept
 
 
+def test_prefix_expansions_kept_are_bounded(services, monkeypatch):
+    """Expansions are kept up to ``EXPANSIONS_KEPT`` (segment, term) entries, the least recently
+    used dropped first (before, up to 4,096 prefixes whatever their size)."""
+    import indexer.fastpath as fastpath
+
+    arrays = _generation(services[0]).arrays
+    arrays._prefixes.clear()
+    arrays._expanded = 0
+    sizes = {p: sum(len(e.terms) for e in arrays.expand_prefix("body_exact", p)) for p in ("ال", "وزار", "م")}
+    assert all(sizes.values()) and arrays._expanded == sum(sizes.values())
+    monkeypatch.setattr(fastpath, "EXPANSIONS_KEPT", sizes["ال"] + sizes["م"])
+    kept = arrays.expand_prefix("body_exact", "ال")  # used again: the most recent
+    arrays.expand_prefix("body_exact", "قال")
+    assert list(arrays._prefixes) == [("body_exact", p) for p in ("م", "ال", "قال")][3 - len(arrays._prefixes):]
+    assert arrays._expanded == sum(len(e.terms) for x in arrays._prefixes.values() for e in x) <= fastpath.EXPANSIONS_KEPT
+    assert arrays.expand_prefix("body_exact", "ال") is kept
+
+
 def test_phrase_positions_read_from_their_blocks(services):
     """Positions read by jumping to each candidate's block are those Whoosh's matcher steps to."""
     arrays = _generation(services[0]).arrays
