@@ -338,8 +338,10 @@ def serve_command(host, port, workers):
     port = port or int(os.environ.get("PORT") or cfg["SERVE_PORT"])
     workers = workers or cfg["SERVE_WORKERS"]
     os.environ["ARSHIF_INSTANCE"] = current_app.instance_path
-    if cfg["SERVE_MMAP_THRESHOLD"]:  # read by glibc as gunicorn starts (see web/config.py)
-        os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(int(cfg["SERVE_MMAP_THRESHOLD"])))
+    for key, variable in (("SERVE_MMAP_THRESHOLD", "MALLOC_MMAP_THRESHOLD_"),
+                          ("SERVE_TRIM_THRESHOLD", "MALLOC_TRIM_THRESHOLD_")):
+        if cfg[key]:  # read by glibc as gunicorn starts (see web/config.py)
+            os.environ.setdefault(variable, str(int(cfg[key])))
     click.echo(f"Arshif on http://{host}:{port}/ ({workers} workers)", err=True)
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
             "--access-logfile", "-",

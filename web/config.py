@@ -84,12 +84,16 @@ SERVE_WORKERS = 2
 # request (web/gunicorn_hooks.py; about 3 s at 300,000 articles); past it, searches wait for them
 # within the facet time box as they do after a switch of generation.
 WORKER_WARM_WAIT = 60
-# Bytes from which the workers' memory blocks (numpy arrays: posting lists, a search's matches)
-# are mapped apart and given back to the system when freed: glibc's MALLOC_MMAP_THRESHOLD_, set
-# for `arshif serve` unless the environment sets it. glibc's own threshold rises to the largest
-# block freed (up to 32 MB), after which freed arrays stay in the worker's heap: at 300,000
-# articles a worker kept ~70 MB more that way. 0 leaves glibc's behaviour.
-SERVE_MMAP_THRESHOLD = 128 * 1024
+# glibc's allocator in the workers of `arshif serve` (set for gunicorn unless the environment
+# sets them; 0 leaves glibc's own). SERVE_MMAP_THRESHOLD (MALLOC_MMAP_THRESHOLD_): blocks from
+# this size are mapped apart and given back when freed; SERVE_TRIM_THRESHOLD
+# (MALLOC_TRIM_THRESHOLD_): free memory at the heap's top past this size is given back. A
+# search's arrays (300,000 scores are 2.4 MB) then come from the heap and go back to it, not
+# fresh pages each time: at 300,000 articles, against 128 KB and glibc's trim, 17x fewer page
+# faults and 28% less CPU per request, for ~25 MB more peak RSS. Left to glibc, its threshold
+# rises to the largest block freed (up to 32 MB) and a worker kept ~70 MB more.
+SERVE_MMAP_THRESHOLD = 4 * 2**20
+SERVE_TRIM_THRESHOLD = 16 * 2**20
 
 # -- Security headers (web/security.py) --
 # Sent on every response. No inline scripts or styles anywhere: keep 'self' only.

@@ -268,22 +268,28 @@ def test_ingest_if_changed_reads_a_folder_again_only_when_its_files_changed(tmp_
     assert [r.added for r in list_runs(app.extensions["arshif.db"])] == [2, 0, 6]
 
 
-def test_serve_gives_the_workers_a_fixed_mmap_threshold(tmp_path, monkeypatch):
-    """`arshif serve` starts gunicorn with glibc's MALLOC_MMAP_THRESHOLD_ set from
-    SERVE_MMAP_THRESHOLD (freed arrays go back to the system), unless the environment sets it;
-    0 leaves glibc's own."""
+def test_serve_gives_the_workers_fixed_mmap_and_trim_thresholds(tmp_path, monkeypatch):
+    """`arshif serve` starts gunicorn with glibc's MALLOC_MMAP_THRESHOLD_ and
+    MALLOC_TRIM_THRESHOLD_ set from SERVE_MMAP_THRESHOLD and SERVE_TRIM_THRESHOLD, unless the
+    environment sets them; 0 leaves glibc's own."""
     import os
 
+    variables = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
     started = []
     monkeypatch.delenv("ARSHIF_INSTANCE", raising=False)  # serve sets it for gunicorn: put back after
-    monkeypatch.setattr(os, "execv", lambda path, argv: started.append((argv, os.environ.get("MALLOC_MMAP_THRESHOLD_"))))
-    for config, preset, expected in (({}, None, str(128 * 1024)), ({}, "65536", "65536"),
-                                     ({"SERVE_MMAP_THRESHOLD": 0}, None, None)):
-        if preset is None:
-            monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-        else:
-            monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", preset)
+    monkeypatch.setattr(os, "execv", lambda path, argv: started.append(
+        (argv, tuple(os.environ.get(v) for v in variables))))
+    for config, preset, expected in (
+            ({}, {}, (str(4 * 2**20), str(16 * 2**20))),
+            ({}, {"MALLOC_MMAP_THRESHOLD_": "65536"}, ("65536", str(16 * 2**20))),
+            ({"SERVE_MMAP_THRESHOLD": 0, "SERVE_TRIM_THRESHOLD": 0}, {}, (None, None)),
+            ({"SERVE_TRIM_THRESHOLD": 2**20}, {}, (str(4 * 2**20), str(2**20)))):
+        for v in variables:
+            if v in preset:
+                monkeypatch.setenv(v, preset[v])
+            else:
+                monkeypatch.delenv(v, raising=False)
         app = make_app(tmp_path / "instance", **config)
         assert app.test_cli_runner().invoke(args=["serve", "--port", "5999"]).exit_code == 0
-        argv, threshold = started.pop()
-        assert "gunicorn" in argv and threshold == expected
+        argv, thresholds = started.pop()
+        assert "gunicorn" in argv and thresholds == expected
