@@ -606,3 +606,28 @@ def test_frequencies_are_kept_as_stored_and_score_as_whoosh_s_floats(tmp_path, c
         # what the test catches: the boosted title's weights (0.3, 0.6, ...) multiplied as float32
         ids, tfs = arrays.postings("title", "word")
         assert (tfs * (arrays.K1 + 1)).tolist() != (tfs.astype(np.float64) * (arrays.K1 + 1)).tolist()
+
+
+def test_the_posting_lru_keeps_to_its_bytes_block_tables_counted(services, monkeypatch):
+    """The LRU of hot postings holds at most ``CACHE_BYTES`` (the least recently used out
+    first), counting each term's docnums, frequencies and, once a phrase has read them, its
+    block table; a term leaving takes its block table with it."""
+    import indexer.fastpath as fastpath
+    from indexer.fastpath import TermArrays
+
+    gen = _generation(services[0])
+    terms = [("body_exact", t) for t in ("الامم", "المتحده", "الرئيس", "وزاره", "العراق", "ترامب", "بغداد")]
+    sizes = {key: sum(a.nbytes for a in TermArrays(gen.searcher, gen.live).postings(*key)) for key in terms}
+    arrays = TermArrays(gen.searcher, gen.live)
+    for key in terms[:5]:
+        arrays.postings(*key)
+    arrays.positions("body_exact", "الامم", arrays.postings("body_exact", "الامم")[0][:1])
+    table = arrays._blocks[("body_exact", "الامم")]
+    assert table.nbytes and arrays._bytes == sum(sizes[k] for k in terms[:5]) + table.nbytes
+    arrays.postings(*terms[4])  # order, oldest first: terms 1, 2, 3, 0, 4
+    monkeypatch.setattr(fastpath, "CACHE_BYTES", sizes[terms[0]] + table.nbytes + sizes[terms[4]] + sizes[terms[5]])
+    arrays.postings(*terms[5])
+    assert list(arrays._cache) == [terms[0], terms[4], terms[5]] and arrays._bytes == fastpath.CACHE_BYTES
+    monkeypatch.setattr(fastpath, "CACHE_BYTES", sizes[terms[4]] + sizes[terms[5]] + sizes[terms[6]])
+    arrays.postings(*terms[6])
+    assert list(arrays._cache) == terms[4:] and not arrays._blocks and arrays._bytes == fastpath.CACHE_BYTES
