@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.filedb.filestore import FileStorage
 
+from indexer import topk
 from indexer.columns import EntityColumn, ValueColumn, date_columns, top_counts
 from indexer.compile import compile_plan
 from indexer.engine import Engine, FacetQuery, Filters, Ranked, Searcher, Selection
@@ -250,15 +251,20 @@ class WhooshGeneration(Searcher):
         if final.size == 0 or stop <= 0:
             return []
         if sort != "relevance" or selection.query is None or not plan.has_text:
-            order = np.argsort(self.published[final], kind="stable")
-            if sort != "oldest":
-                order = order[::-1]
-            return [Ranked(d, None) for d in final[order[:stop]].tolist()]
+            # by date (newest first: later docnums first among equal dates), the page only
+            dates = self.published[final]
+            order = topk.first((dates,) if sort == "oldest" else (-np.arange(final.size), -dates), stop)
+            return [Ranked(d, None) for d in final[order].tolist()]
         words = plain_words(plan.query) if self.fast and selection.scores is None else None
         if words is not None or selection.scores is not None:
-            scores = self.arrays.scores(words, final) if words is not None \
-                else selection.scores[np.searchsorted(selection.base, final)]
-            order = np.lexsort((-self.published[final], -np.round(scores, 6)))[:stop]
+            if words is not None:
+                scores = self.arrays.scores(words, final)
+            elif final is selection.base:  # no filter
+                scores = selection.scores
+            else:
+                scores = selection.scores[np.searchsorted(selection.base, final)]
+            # by score (to 6 places), then newest first, then docnum; the page only
+            order = topk.first((-self.published[final], -np.round(scores, 6)), stop)
             return [Ranked(d, round(float(s), 4)) for d, s in zip(final[order].tolist(), scores[order])]
         allow = None if final.size == self.doc_count else set(final.tolist())
         if deadline - time.perf_counter() <= 0:
