@@ -68,6 +68,9 @@ NOTHING: Scored = (np.zeros(0, np.int32), np.zeros(0, np.float64))
 NOT_SCORE = 1.0   # what Whoosh's inverse matcher adds for each NOT a document passes
 SPAN = 1 << 32  # a phrase candidate's positions, keyed apart from the next one's
 OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
+# A term's scores are added to the documents being ranked through its postings when they are
+# at most this many times as many (a gather each), else by a binary search for each document.
+SCORE_BY_POSTINGS = 4
 OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
 EXPANSION_READ = 1 << 14      # bytes of the term index read at a time when expanding a prefix
 SIDE_BY_SIDE_SLACK = 1 << 16  # bytes between a prefix's posting lists still read with them in one read
@@ -260,23 +263,33 @@ class TermArrays:
         """Whoosh's BM25F score of each doc in ``docs`` (sorted, each matching every word): each
         word's groups, and its spellings' terms where a doc holds them."""
         total = np.zeros(docs.size, dtype=np.float64)
+        place = None  # each docnum's index in docs (-1: not in it), made when first needed
         for required, spelling in words:
             for field, term, boost in (*(t for group in required for t in group), *spelling):
                 ids, tfs = self.postings(field, term)
                 if ids.size == 0:
                     continue
-                pos = np.searchsorted(ids, docs)
-                pos[pos >= ids.size] = ids.size - 1
-                present = ids[pos] == docs
-                if not present.any():
+                if ids.size <= SCORE_BY_POSTINGS * docs.size:
+                    # walk the term's postings (a common word's docs are most of them) ...
+                    if place is None:
+                        place = np.full(self.n, -1, np.int32)
+                        place[docs] = np.arange(docs.size, dtype=np.int32)
+                    at = place[ids]
+                    held = at >= 0
+                    at, tf, holders = at[held], tfs[held].astype(np.float64), ids[held]
+                else:  # ... or look the docs up in them (a few docs, a long list)
+                    pos = np.searchsorted(ids, docs)
+                    pos[pos >= ids.size] = ids.size - 1
+                    held = ids[pos] == docs
+                    at, tf, holders = np.flatnonzero(held), tfs[pos[held]].astype(np.float64), docs[held]
+                if at.size == 0:
                     continue
-                tf = tfs[pos[present]].astype(np.float64)  # as stored: scored as Whoosh's floats
-                fl = self.lengths(field)[docs[present]]
+                fl = self.lengths(field)[holders]
                 B = self._field_B.get(field, self.B)
                 idf = self.idf(field, term)
                 avgfl = self.searcher.avg_field_length(field) or 1
                 s = idf * ((tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - B) + B * fl / avgfl)))
-                total[present] += s * boost
+                total[at] += s * boost
         return total
 
     def term_scores(self, field: str, term: str, boost: float) -> Scored:

@@ -162,6 +162,55 @@ def test_other_shapes_with_filters_sorts_and_pages(services):
     compare(*services, q="العراق -بغداد", sort="newest", per_page="50")
 
 
+@pytest.mark.parametrize("q", ["العراق", "اسرائيل", "الأمم المتحدة", "الرئيس", "وزارة", "الحكومة حكومة", "العراق الرئيس"])
+def test_scores_added_through_postings_are_those_found_by_binary_search(services, monkeypatch, q):
+    """A word's scores are added through its postings when they are few beside the documents
+    ranked (a common word), else by looking each document up in them: the same floats, bit for
+    bit, for every match and for a few of them (a filter, a page of a rare word's documents)."""
+    from indexer import fastpath
+
+    gen = _generation(services[0])
+    words = plain_words(prepare(parse(q), lexicon=gen).query)
+    docs = gen.arrays.match(words)
+    assert docs.size
+    for chosen in (docs, docs[::3], docs[1:2]):
+        found = {}
+        for times in (0, 10**9):  # only binary search; only through postings
+            monkeypatch.setattr(fastpath, "SCORE_BY_POSTINGS", times)
+            found[times] = gen.arrays.scores(words, chosen)
+        assert found[0].tobytes() == found[10**9].tobytes()
+        assert (found[0] > 0).all()
+
+
+@pytest.mark.parametrize("q", ["في", "العراق", "الرئيس OR العراق", "ال*", "-العراق", "في -العراق"])
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_pages_are_those_of_a_full_sort_of_every_match(services, monkeypatch, q, sort):
+    """The page is found without sorting every match (``indexer.topk``), and is what sorting
+    every match gives: by score to 6 places, newest first, then docnum (by date: later docnums
+    first among equal dates when newest first), ties across the page boundary included."""
+    from indexer import topk
+    from indexer.engine import Filters
+
+    monkeypatch.setattr(topk, "SORT_BELOW", 0)  # partition even the sample's few matches
+    fast, _slow = services
+    gen = _generation(fast)
+    plan = prepare(parse(q), lexicon=gen)
+    selection = gen.select(plan, Filters(), float("inf"))
+    docs = selection.docs
+    assert docs.size > 20
+    dates = gen.published[docs]
+    if sort == "relevance":
+        words = plain_words(plan.query)
+        scores = gen.arrays.scores(words, docs) if words is not None else selection.scores
+        everything = docs[np.lexsort((-dates, -np.round(scores, 6)))]
+    else:
+        everything = docs[np.argsort(dates, kind="stable")]
+        everything = everything if sort == "oldest" else everything[::-1]
+    for stop in (1, 7, 10, 20, docs.size):
+        ranked = gen.rank(selection, plan, sort, stop, float("inf"))
+        assert [r.doc for r in ranked] == everything[:stop].tolist()
+
+
 @pytest.mark.parametrize("q", ["سوريا OR -لبنان", "العراق date:2019", "العراق section:politic"])
 def test_shapes_left_to_whoosh(services, q):
     fast, slow = services
