@@ -120,7 +120,10 @@ def test_entity_counts_and_top_values_match_a_plain_count():
     codes = np.asarray([e for _, e in sorted(pairs, key=lambda p: p[1])], dtype=np.int32)
     col = EntityColumn(ids, docs, codes)
     for chosen in (np.arange(n), np.zeros(0, np.int32), np.asarray([3, 3, 1, n - 1]),
-                   np.sort(rng.choice(n, 40, replace=False)), np.asarray([n - 5, n - 1])):
+                   np.sort(rng.choice(n, 40, replace=False)), np.asarray([n - 5, n - 1]),
+                   # most documents: every document's counts less the others'
+                   np.sort(rng.choice(n, 400, replace=False)), np.delete(np.arange(n), [0, 5, 70, 300]),
+                   np.arange(1, n), np.arange(n - 1)):
         expected = np.zeros(len(ids), dtype=np.int64)
         for d, e in pairs:
             expected[e] += d in set(chosen.tolist())
@@ -134,8 +137,9 @@ def test_entity_counts_and_top_values_match_a_plain_count():
         expected = [all((d, col.index[e]) in pairs for e in wanted if e in col.index) and "absent" not in wanted
                     for d in range(n)]
         assert col.mask(wanted, n).tolist() == expected, wanted
-    # One byte a pair for 60 entities (the codes' smallest type), where both orders as int32 took 12
-    assert col.nbytes == len(pairs) + 4 * (max(d for d, _ in pairs) + 2)
+    # One byte a pair for 60 entities (the codes' smallest type), where both orders as int32 took
+    # 12, and the 60 counts over every document
+    assert col.nbytes == len(pairs) + 4 * (max(d for d, _ in pairs) + 2) + 8 * 60
     empty = EntityColumn([], np.zeros(0, np.int32), np.zeros(0, np.int32))
     assert empty.counts(np.arange(5, dtype=np.int32), 5).tolist() == []
     assert empty.mask(["e1"], 5).tolist() == [False] * 5
