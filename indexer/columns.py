@@ -4,12 +4,14 @@ opens, and the filters of a request as boolean masks over docnums."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from archive.dates import MAX_YEAR, MIN_YEAR, period
 from indexer import topk
+
+COUNT_CHUNK = 4096  # documents counted at a time by a facet
 
 
 class ValueColumn:
@@ -45,7 +47,10 @@ class ValueColumn:
 
     def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
         """Documents of ``docs`` per value code."""
-        return np.bincount(self.codes[docs], minlength=len(self.labels))
+        counts = np.zeros(len(self.labels), np.intp)
+        for chunk in _chunks(docs):
+            np.add.at(counts, self.codes[chunk], 1)
+        return counts
 
 
 def date_columns(published: np.ndarray, tz: str) -> tuple[ValueColumn, ValueColumn]:
@@ -88,37 +93,36 @@ class EntityColumn:
         return self._codes_by_doc.nbytes + self._starts.nbytes + self._every.nbytes
 
     def counts(self, docs: np.ndarray, n: int) -> np.ndarray:
-        """Documents of ``docs`` (docnums of ``n``) per entity code: those of their pairs, or
-        when they hold most pairs, those of every document less those of the others."""
-        if docs.size > 1 and not (docs[1:] > docs[:-1]).all():
+        """Documents of ``docs`` (docnums of ``n``) per entity code: those of their pairs, or,
+        for most of the documents, those of every document less those of the others."""
+        if not all((c[1:] > c[:-1]).all() for c in _chunks(docs, overlap=1)):
             docs = np.unique(docs)  # each document counts once
-        docs = docs[docs < self._starts.size - 1]  # past the last document that mentions one
-        first = self._starts[docs]
-        sizes = self._starts[docs + 1] - first
-        total = int(sizes.sum())
-        if total == self._codes_by_doc.size:  # every pair: no gathering
+        last = self._starts.size - 1
+        docs = docs[:np.searchsorted(docs, last)]  # past the last document that mentions one
+        if docs.size == last:  # every pair
             return self._every.copy()
-        if 2 * total > self._codes_by_doc.size:
-            others = np.ones(self._starts.size - 1, bool)
-            others[docs] = False
-            others = np.flatnonzero(others)
-            first = self._starts[others]
-            return self._every - self._gathered(first, self._starts[others + 1] - first)
-        return self._gathered(first, sizes)
+        if 2 * docs.size > last:
+            return self._every - self._counted(_others(docs, last))
+        return self._counted(_chunks(docs))
 
-    def _gathered(self, first: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-        """Pairs per entity code in the runs of pairs that start at ``first`` (``sizes`` long)."""
-        held = sizes > 0
-        first, sizes = first[held], sizes[held]
-        if first.size == 0:
-            return np.zeros(len(self.ids), np.intp)
-        # The runs' positions, as a running sum of steps: +1 along a run, and from the end of
-        # one run to the start of the next (np.repeat of each run's start was twice as slow).
-        into = np.cumsum(sizes) - sizes  # where each run begins among the positions
-        steps = np.ones(int(into[-1] + sizes[-1]), self._position)
-        steps[0] = first[0]
-        steps[into[1:]] = first[1:] - (first[:-1] + sizes[:-1]) + 1
-        return np.bincount(self._codes_by_doc[np.cumsum(steps, dtype=self._position)], minlength=len(self.ids))
+    def _counted(self, chunks: Iterator[np.ndarray]) -> np.ndarray:
+        """Pairs per entity code of the documents of ``chunks`` (each sorted)."""
+        counts = np.zeros(len(self.ids), np.intp)
+        for docs in chunks:
+            first = self._starts[docs]
+            sizes = self._starts[docs + 1] - first
+            held = sizes > 0
+            first, sizes = first[held], sizes[held]
+            if first.size == 0:
+                continue
+            # The pairs' positions as a running sum of steps: +1 along a document's run, and
+            # from the end of one run to the start of the next (np.repeat was twice as slow).
+            into = np.cumsum(sizes) - sizes  # where each run begins among the positions
+            steps = np.ones(int(into[-1] + sizes[-1]), self._position)
+            steps[0] = first[0]
+            steps[into[1:]] = first[1:] - (first[:-1] + sizes[:-1]) + 1
+            np.add.at(counts, self._codes_by_doc[np.cumsum(steps, out=steps)], 1)
+        return counts
 
     def mask(self, wanted: Iterable[str], n: int) -> np.ndarray:
         """Documents (of ``n``) that mention every one of ``wanted``."""
@@ -131,6 +135,24 @@ class EntityColumn:
                 m[np.searchsorted(self._starts, pairs, side="right") - 1] = True
             result &= m
         return result
+
+
+def _chunks(docs: np.ndarray, overlap: int = 0) -> Iterator[np.ndarray]:
+    """``docs`` a few thousand at a time (each piece with the next ``overlap`` too): a facet's
+    temporaries stay small, so that they come from the heap and are reused (glibc's mmap
+    threshold), where arrays one per matching document or pair were fresh pages each
+    request: tens of MB for a common word."""
+    for at in range(0, docs.size, COUNT_CHUNK):
+        yield docs[at:at + COUNT_CHUNK + overlap]
+
+
+def _others(docs: np.ndarray, n: int) -> Iterator[np.ndarray]:
+    """The docnums below ``n`` not in ``docs`` (sorted), a few thousand at a time."""
+    for lo in range(0, n, COUNT_CHUNK):
+        hi = min(lo + COUNT_CHUNK, n)
+        out = np.ones(hi - lo, bool)
+        out[docs[np.searchsorted(docs, lo):np.searchsorted(docs, hi)] - lo] = False
+        yield np.flatnonzero(out) + lo
 
 
 def label_ranks(labels: list[str]) -> np.ndarray:

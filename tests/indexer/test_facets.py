@@ -104,13 +104,18 @@ def test_a_timed_out_facet_leaves_the_counts_and_is_never_cached(index_dir):
         service.close()
 
 
-def test_entity_counts_and_top_values_match_a_plain_count():
-    """A facet reads only the chosen documents' (document, entity) pairs; the counts and the
-    top values (most frequent first, ties by value) are what counting every pair gives, and a
-    filter's documents those that hold every entity chosen; the pairs kept in a byte each."""
+@pytest.mark.parametrize("chunk", [4096, 7])  # documents counted at a time
+def test_entity_counts_and_top_values_match_a_plain_count(monkeypatch, chunk):
+    """A facet reads only the chosen documents' (document, entity) pairs (or, for most of the
+    documents, the others'); the counts and the top values (most frequent first, ties by value)
+    are what counting every pair gives, and a filter's documents those that hold every entity
+    chosen; the pairs kept in a byte each."""
     import numpy as np
 
-    from indexer.columns import EntityColumn, top_counts
+    from indexer import columns
+    from indexer.columns import EntityColumn, ValueColumn, top_counts
+
+    monkeypatch.setattr(columns, "COUNT_CHUNK", chunk)
 
     rng = np.random.default_rng(7)
     n = 500
@@ -123,12 +128,16 @@ def test_entity_counts_and_top_values_match_a_plain_count():
                    np.sort(rng.choice(n, 40, replace=False)), np.asarray([n - 5, n - 1]),
                    # most documents: every document's counts less the others'
                    np.sort(rng.choice(n, 400, replace=False)), np.delete(np.arange(n), [0, 5, 70, 300]),
-                   np.arange(1, n), np.arange(n - 1)):
+                   np.arange(1, n), np.arange(n - 1),
+                   np.asarray([0, 1, 2, 3, 4, 5, 6, 6, 7, 8])):  # a repeat across 7 at a time
         expected = np.zeros(len(ids), dtype=np.int64)
         for d, e in pairs:
             expected[e] += d in set(chosen.tolist())
         got = col.counts(chosen.astype(np.int32), n)
         assert got.tolist() == expected.tolist()
+        values = ValueColumn([f"v{d % 13}" for d in range(n)])
+        assert values.counts(np.unique(chosen), n).tolist() == \
+            np.bincount(values.codes[np.unique(chosen)], minlength=13).tolist()
         top = top_counts(ids, col.index, got, 10, ["e059"], col.rank)
         plain = sorted((eid for eid in ids if expected[col.index[eid]]),
                        key=lambda eid: (-expected[col.index[eid]], eid))[:10]
