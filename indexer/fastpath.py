@@ -71,6 +71,9 @@ OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
 # A term's scores are added to the documents being ranked through its postings when they are
 # at most this many times as many (a gather each), else by a binary search for each document.
 SCORE_BY_POSTINGS = 4
+# Scores of documents are summed in their range of docnums (not sorted) when it is at most
+# this many times as long as the list of them (_sum_by_doc).
+SUM_IN_RANGE = 8
 OR_ARRAY_DOCS = 5000        # segments this small get Whoosh's array OR (whoosh.query.Or._matcher)
 EXPANSION_READ = 1 << 14      # bytes of the term index read at a time when expanding a prefix
 SIDE_BY_SIDE_SLACK = 1 << 16  # bytes between a prefix's posting lists still read with them in one read
@@ -254,7 +257,7 @@ class TermArrays:
         for group in sized:
             parts = [self.postings(f, t)[0] for f, t, _b in group]
             docs = parts[0] if len(parts) == 1 else _sorted_unique(np.concatenate(parts))
-            result = docs if result is None else np.intersect1d(result, docs, assume_unique=True)
+            result = docs if result is None else result[_common(result, docs)[0]]
             if result.size == 0:
                 break
         return result if result is not None else np.zeros(0, np.int32)
@@ -821,9 +824,36 @@ def _union(parts: list[Scored]) -> Scored:
 
 
 def _sum_by_doc(ids: np.ndarray, scores: np.ndarray) -> Scored:
-    """Each document of ``ids`` once, sorted, with the sum of its ``scores`` (added in order)."""
+    """Each document of ``ids`` once, sorted, with the sum of its ``scores`` (added in order).
+    Where the documents are dense in their range (a union of common words: most of the
+    archive) they are counted into that range rather than sorted: np.bincount adds each
+    document's scores in the same order either way."""
+    if ids.size == 0:
+        return NOTHING
+    lo = int(ids.min())
+    span = int(ids.max()) - lo + 1
+    if span <= SUM_IN_RANGE * ids.size:
+        held = np.zeros(span, bool)
+        held[ids - lo] = True
+        docs = np.flatnonzero(held)
+        return (docs + lo).astype(np.int32), np.bincount(ids - lo, weights=scores, minlength=span)[docs]
     docs, where = np.unique(ids, return_inverse=True)
     return docs.astype(np.int32), np.bincount(where, weights=scores, minlength=docs.size)
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the documents in both ``a`` and ``b`` (sorted, unique) are in each, ascending
+    (``np.intersect1d``'s indices, by a binary search of the shorter in the longer instead
+    of sorting both together)."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    if a.size > b.size:
+        theirs, mine = _common(b, a)
+        return mine, theirs
+    at = np.searchsorted(b, a)
+    at[at == b.size] = b.size - 1
+    mine = np.flatnonzero(b[at] == a)
+    return mine, at[mine]
 
 
 def _sorted_unique(ids: np.ndarray) -> np.ndarray:
@@ -883,7 +913,7 @@ def _maybe(required: Scored, optional: Scored) -> Scored:
     ids, scores = required
     if ids.size == 0 or optional[0].size == 0:
         return required
-    _common, mine, theirs = np.intersect1d(ids, optional[0], assume_unique=True, return_indices=True)
+    mine, theirs = _common(ids, optional[0])
     scores = scores.copy()
     scores[mine] += optional[1][theirs]
     return ids, scores
@@ -894,8 +924,8 @@ def _intersection(parts: list[Scored]) -> Scored:
     ids, scores = min(parts, key=lambda p: p[0].size)
     scores = np.zeros(ids.size, np.float64)
     for part_ids, part_scores in parts:
-        ids, mine, theirs = np.intersect1d(ids, part_ids, assume_unique=True, return_indices=True)
-        scores = scores[mine] + part_scores[theirs]
+        mine, theirs = _common(ids, part_ids)
+        ids, scores = ids[mine], scores[mine] + part_scores[theirs]
         if ids.size == 0:
             return NOTHING
     return ids, scores

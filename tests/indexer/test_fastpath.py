@@ -527,6 +527,42 @@ def test_unions_of_posting_arrays_are_merged_not_hashed(services, monkeypatch):
     assert phrase[0].size and np.array_equal(again[0], phrase[0]) and np.array_equal(again[1], phrase[1])
 
 
+def test_sums_and_intersections_of_scored_arrays_are_numpy_s_without_sorting(services, monkeypatch):
+    """An OR's (and a prefix's) documents with their scores summed, counted into their range
+    of docnums when they are dense in it, and the documents two scored arrays share, found by
+    binary search: the same documents and the same floats, bit for bit, as numpy's unique
+    with bincount and intersect1d, which sort."""
+    import numpy as np
+
+    from indexer import fastpath
+
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        top = int(rng.integers(1, 3000))
+        runs = [np.unique(rng.integers(0, top, rng.integers(0, 400))).astype(np.int32) for _ in range(rng.integers(1, 5))]
+        ids = np.concatenate(runs)
+        scores = rng.random(ids.size) * 10
+        docs, where = np.unique(ids, return_inverse=True)
+        sums = np.bincount(where, weights=scores, minlength=docs.size)
+        for in_range in (0, 8, 10**9):  # always sorted; as shipped; always counted in range
+            monkeypatch.setattr(fastpath, "SUM_IN_RANGE", in_range)
+            found = fastpath._sum_by_doc(ids, scores)
+            assert found[0].dtype == np.int32 and found[0].tolist() == docs.tolist()
+            assert found[1].tobytes() == sums.tobytes()
+        a, b = runs[0], runs[-1]
+        common, mine, theirs = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+        found = fastpath._common(a, b)
+        assert found[0].tolist() == mine.tolist() and found[1].tolist() == theirs.tolist()
+        assert a[found[0]].tolist() == common.tolist()
+    # and the shapes that use them are matched without numpy's intersect1d
+    monkeypatch.setattr(fastpath, "SUM_IN_RANGE", 10**9)
+    monkeypatch.setattr(np, "intersect1d", lambda *a, **k: (_ for _ in ()).throw(AssertionError("intersect1d")))
+    gen = _generation(services[0])
+    gen._arrays = None
+    for q in ("سوريا OR لبنان", "ترامب OR بغداد OR مستشفى", "الحكو*", "الحكومة العراقية", '"الأمم المتحدة"'):
+        assert gen.arrays.evaluate(prepare(parse(q), lexicon=gen).query)[0].size, q
+
+
 def test_field_lengths_read_at_once_are_whoosh_s(tmp_path, monkeypatch):
     """Each document's field lengths come with one read of each segment's length column (not a
     call per document), kept as Whoosh's length bytes, and read back as the float lengths
