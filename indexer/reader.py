@@ -251,9 +251,13 @@ class WhooshGeneration(Searcher):
         if final.size == 0 or stop <= 0:
             return []
         if sort != "relevance" or selection.query is None or not plan.has_text:
-            # by date (newest first: later docnums first among equal dates), the page only
+            # by date, the page only (newest first: later docnums first among equal dates, so
+            # the oldest first of the matches taken from the last)
             dates = self.published[final]
-            order = topk.first((dates,) if sort == "oldest" else (-np.arange(final.size), -dates), stop)
+            if sort == "oldest":
+                order = topk.first((dates,), stop)
+            else:
+                order = final.size - 1 - topk.first((np.negative(dates, out=dates)[::-1],), stop)
             return [Ranked(d, None) for d in final[order].tolist()]
         words = plain_words(plan.query) if self.fast and selection.scores is None else None
         if words is not None or selection.scores is not None:
@@ -264,7 +268,8 @@ class WhooshGeneration(Searcher):
             else:
                 scores = selection.scores[np.searchsorted(selection.base, final)]
             # by score (to 6 places), then newest first, then docnum; the page only
-            order = topk.first((-self.published[final], -np.round(scores, 6)), stop)
+            dates, rounded = self.published[final], np.round(scores, 6)
+            order = topk.first((np.negative(dates, out=dates), np.negative(rounded, out=rounded)), stop)
             return [Ranked(d, round(float(s), 4)) for d, s in zip(final[order].tolist(), scores[order])]
         allow = None if final.size == self.doc_count else set(final.tolist())
         if deadline - time.perf_counter() <= 0:

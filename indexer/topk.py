@@ -20,23 +20,26 @@ def first(keys: Sequence[np.ndarray], k: int) -> np.ndarray:
         return np.zeros(0, np.intp)
     if n <= max(k, SORT_BELOW):
         return np.lexsort(keys)[:k]
-    held = _candidates(keys, k, np.arange(n))
+    held = _candidates(keys, k)
+    if held is None:
+        return np.lexsort(keys)[:k]
     return held[np.lexsort(tuple(key[held] for key in keys))][:k]
 
 
-def _candidates(keys: Sequence[np.ndarray], k: int, among: np.ndarray) -> np.ndarray:
-    """Positions of ``among`` (ascending) that hold the first ``k`` of them in lexsort order,
-    ascending: those before the k-th by the last key, and of those tied with it, the ones
-    that come first by the keys before it (then by position)."""
-    if among.size <= k:
+def _candidates(keys: Sequence[np.ndarray], k: int, among: np.ndarray | None = None) -> np.ndarray | None:
+    """Positions of ``among`` (ascending; None: every position) that hold the first ``k`` of
+    them in lexsort order, ascending: those before the k-th by the last key, and of those
+    tied with it, the ones that come first by the keys before it (then by position). None
+    for every position when they must all be sorted (NaN has no place in a partition)."""
+    if among is not None and among.size <= k:
         return among
     if not keys:  # tied on every key: by position
         return among[:k]
-    values = keys[-1][among]
+    values = keys[-1] if among is None else keys[-1][among]
     if values.dtype.kind == "f" and np.isnan(values).any():
-        return among  # NaN has no place in a partition: sort them all
+        return among
     kth = np.partition(values, k - 1)[k - 1]
-    before = among[values < kth]
-    tied = among[values == kth]
+    before = np.flatnonzero(values < kth) if among is None else among[values < kth]
+    tied = np.flatnonzero(values == kth) if among is None else among[values == kth]
     chosen = _candidates(keys[:-1], k - before.size, tied)
     return np.sort(np.concatenate((before, chosen)))
