@@ -47,7 +47,6 @@ from indexer.blocks import docnums as _docnums
 from indexer.blocks import read_block as _read_block
 from indexer.blocks import read_blocks as _read_blocks
 from indexer.blocks import term_extent as _extent
-from indexer.blocks import where as _where
 from indexer.compile import fields, spelling_fields
 from indexer.plan import Exact, Prefix, Stems, analyse
 from indexer.query import And, Not, Or
@@ -71,6 +70,7 @@ OR_TOO_MANY_CLAUSES = 1024  # whoosh.query.Or.TOO_MANY_CLAUSES
 # A term's scores are added to the documents being ranked through its postings when they are
 # at most this many times as many (a gather each), else by a binary search for each document.
 SCORE_BY_POSTINGS = 4
+SCORE_CHUNK = 8192  # postings or documents scored at a time
 # Scores of documents are summed in their range of docnums (not sorted) when it is at most
 # this many times as long as the list of them (_sum_by_doc).
 SUM_IN_RANGE = 8
@@ -272,27 +272,28 @@ class TermArrays:
                 ids, tfs = self.postings(field, term)
                 if ids.size == 0:
                     continue
-                if ids.size <= SCORE_BY_POSTINGS * docs.size:
-                    # walk the term's postings (a common word's docs are most of them) ...
-                    if place is None:
-                        place = np.full(self.n, -1, np.int32)
-                        place[docs] = np.arange(docs.size, dtype=np.int32)
-                    at = place[ids]
-                    held = at >= 0
-                    at, tf, holders = at[held], tfs[held].astype(np.float64), ids[held]
-                else:  # ... or look the docs up in them (a few docs, a long list)
-                    pos = np.searchsorted(ids, docs)
-                    pos[pos >= ids.size] = ids.size - 1
-                    held = ids[pos] == docs
-                    at, tf, holders = np.flatnonzero(held), tfs[pos[held]].astype(np.float64), docs[held]
-                if at.size == 0:
-                    continue
-                fl = self.lengths(field)[holders]
-                B = self._field_B.get(field, self.B)
                 idf = self.idf(field, term)
-                avgfl = self.searcher.avg_field_length(field) or 1
-                s = idf * ((tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - B) + B * fl / avgfl)))
-                total[at] += s * boost
+                # through the term's postings (a common word's: the docs are most of them), or
+                # by looking the docs up in them (a few docs, a long list); a few thousand at a
+                # time, so that the temporaries are small (reused, not fresh pages)
+                through = ids.size <= SCORE_BY_POSTINGS * docs.size
+                if through and place is None:
+                    place = np.full(self.n, -1, np.int32)
+                    place[docs] = np.arange(docs.size, dtype=np.int32)
+                for lo in range(0, ids.size if through else docs.size, SCORE_CHUNK):
+                    if through:
+                        part = ids[lo:lo + SCORE_CHUNK]
+                        at = place[part]
+                        held = at >= 0
+                        at, tf, holders = at[held], tfs[lo:lo + SCORE_CHUNK][held], part[held]
+                    else:
+                        part = docs[lo:lo + SCORE_CHUNK]
+                        pos = np.searchsorted(ids, part)
+                        pos[pos >= ids.size] = ids.size - 1
+                        held = ids[pos] == part
+                        at, tf, holders = lo + np.flatnonzero(held), tfs[pos[held]], part[held]
+                    if at.size:
+                        total[at] += self._bm25f(field, holders, tf, idf, boost)
         return total
 
     def term_scores(self, field: str, term: str, boost: float) -> Scored:
@@ -558,8 +559,12 @@ class TermArrays:
         scores a phrase: the sum of its words' scores, times ``boost``. Candidates come from
         intersecting the words' posting arrays; positions are read for those only, a word at a
         time from the phrase's rarer end, each word's only where the words before it fit, and
-        matched as whole arrays of (candidate, position) keys."""
-        ids, scores = _intersection([self.term_scores(field, w, 1.0) for w in words])
+        matched as whole arrays of (candidate, position) keys; the words are scored for the
+        documents that hold the phrase only (not over a common word's every posting)."""
+        postings = [self.postings(field, w) for w in words]
+        ids = min((p[0] for p in postings), key=lambda found: found.size)
+        for found, _tfs in postings:
+            ids = ids[_common(ids, found)[0]]
         if ids.size == 0:
             return NOTHING
         step = 1  # reading left to right: a word sits 1..slop after one of the reach
@@ -583,7 +588,11 @@ class TermArrays:
             if reach.size == 0:
                 return NOTHING
             alive = _sorted_unique(reach // SPAN)
-        return ids[alive], scores[alive] * boost
+        ids = ids[alive]
+        scores = np.zeros(ids.size, np.float64)  # added word by word, as Whoosh's intersection adds
+        for w, (found, tfs) in zip(words, postings):
+            scores = scores + self._bm25f(field, ids, tfs[np.searchsorted(found, ids)], self.idf(field, w), 1.0)
+        return ids, scores * boost
 
 
 class FieldLengths:
@@ -691,17 +700,19 @@ def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
     key = terms._keycoder(field, start)
     # The term index's records are stored in key order: the prefix's follow the first key from
     # it, read a chunk at a time rather than three reads per term.
+    # Each entry is unpacked for its document frequency and extent only, as _field_entries
+    # does (W3TermInfo.from_bytes built a whole object per term: 18,000 terms for ألف*).
     index = terms._tindex
     first = index.closest_key_pos(key)
+    info = W3TermInfo._struct
     names, dfs, extents = [], [], []
     for keybytes, entry in _records_from(index.dbfile, first, index.endofdata) if first is not None else ():
-        name, text = terms._keydecoder(keybytes)
-        if name != field or not text.startswith(start):
+        if not keybytes.startswith(key):  # the field's number, then the term
             break
-        info = W3TermInfo.from_bytes(entry)
-        names.append(text.decode("utf-8"))
-        dfs.append(info.doc_frequency())
-        extents.append(_where(info))
+        flags, _weight, df = info.unpack_from(entry)[:3]
+        names.append(keybytes[_SHORT_SIZE:].decode("utf-8"))
+        dfs.append(df)
+        extents.append(() if flags else _EXTENT.unpack_from(entry, info.size))
     return Expansion(segment, tuple(names), tuple(dfs), tuple(extents))
 
 

@@ -165,8 +165,9 @@ def test_other_shapes_with_filters_sorts_and_pages(services):
 @pytest.mark.parametrize("q", ["العراق", "اسرائيل", "الأمم المتحدة", "الرئيس", "وزارة", "الحكومة حكومة", "العراق الرئيس"])
 def test_scores_added_through_postings_are_those_found_by_binary_search(services, monkeypatch, q):
     """A word's scores are added through its postings when they are few beside the documents
-    ranked (a common word), else by looking each document up in them: the same floats, bit for
-    bit, for every match and for a few of them (a filter, a page of a rare word's documents)."""
+    ranked (a common word), else by looking each document up in them, a few thousand at a
+    time: the same floats, bit for bit, for every match and for a few of them (a filter, a
+    page of a rare word's documents)."""
     from indexer import fastpath
 
     gen = _generation(services[0])
@@ -175,11 +176,12 @@ def test_scores_added_through_postings_are_those_found_by_binary_search(services
     assert docs.size
     for chosen in (docs, docs[::3], docs[1:2]):
         found = {}
-        for times in (0, 10**9):  # only binary search; only through postings
-            monkeypatch.setattr(fastpath, "SCORE_BY_POSTINGS", times)
-            found[times] = gen.arrays.scores(words, chosen)
-        assert found[0].tobytes() == found[10**9].tobytes()
-        assert (found[0] > 0).all()
+        for times, chunk in ((0, 8192), (10**9, 8192), (0, 3), (10**9, 3)):  # only binary search;
+            monkeypatch.setattr(fastpath, "SCORE_BY_POSTINGS", times)     # only through postings;
+            monkeypatch.setattr(fastpath, "SCORE_CHUNK", chunk)           # three at a time
+            found[times, chunk] = gen.arrays.scores(words, chosen).tobytes()
+        assert len(set(found.values())) == 1
+        assert (np.frombuffer(found[0, 3]) > 0).all()
 
 
 @pytest.mark.parametrize("q", ["في", "العراق", "الرئيس OR العراق", "ال*", "-العراق", "في -العراق"])
@@ -407,13 +409,15 @@ def test_a_prefix_is_read_in_one_walk_and_scored_as_whoosh_scores_it(tmp_path, m
         assert len(set(arrays.prefix("body", "prea", 1.0)[1].tolist())) > 1  # two terms: scores added
         monkeypatch.undo()
 
-        real_where = fastpath._where
+        real_extent = fastpath._EXTENT
 
-        def short(info):
-            offset, length = real_where(info)
-            return offset, length - 1
+        class Short:  # each term entry's recorded length one byte short of its blocks
+            @staticmethod
+            def unpack_from(entry, at=0):
+                offset, length = real_extent.unpack_from(entry, at)
+                return offset, length - 1
 
-        monkeypatch.setattr(fastpath, "_where", short)
+        monkeypatch.setattr(fastpath, "_EXTENT", Short)
         arrays = TermArrays(s, live)
         for prefix, want in expected.items():
             ids, scores = arrays.prefix("body", prefix, 1.0)
@@ -561,6 +565,27 @@ def test_sums_and_intersections_of_scored_arrays_are_numpy_s_without_sorting(ser
     gen._arrays = None
     for q in ("سوريا OR لبنان", "ترامب OR بغداد OR مستشفى", "الحكو*", "الحكومة العراقية", '"الأمم المتحدة"'):
         assert gen.arrays.evaluate(prepare(parse(q), lexicon=gen).query)[0].size, q
+
+
+def test_a_phrase_scores_only_the_documents_that_hold_it(services, monkeypatch):
+    """A phrase's words are scored for the documents that hold the phrase only, not over every
+    posting of each word; the scores are those of intersecting the words' scored postings
+    (added word by word, as Whoosh's intersection adds them), bit for bit."""
+    import numpy as np
+
+    from indexer.fastpath import TermArrays, _intersection
+
+    arrays = _generation(services[0]).arrays
+    for field, words, slop in (("body_exact", ("الامم", "المتحده"), 1), ("body_exact", ("في", "العراق"), 2),
+                               ("title_exact", ("البنك", "الدولي"), 1), ("body_exact", ("وزاره", "الصحه", "في"), 2)):
+        ids, scores = _intersection([arrays.term_scores(field, w, 1.0) for w in words])
+        with monkeypatch.context() as m:
+            m.setattr(TermArrays, "term_scores", lambda *a: (_ for _ in ()).throw(AssertionError("scored every posting")))
+            found, found_scores = arrays.phrase(field, words, slop, 2.5)
+        assert found.size and found.size <= ids.size
+        held = np.isin(ids, found)
+        assert found.tolist() == ids[held].tolist()
+        assert found_scores.tobytes() == (scores[held] * 2.5).tobytes()
 
 
 def test_field_lengths_read_at_once_are_whoosh_s(tmp_path, monkeypatch):
