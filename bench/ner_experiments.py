@@ -156,6 +156,44 @@ def make_multi_clusters(path: str, prefix: str, window=(-1, 0, 1)):
     return add
 
 
+# A word's own flags that its ±1 neighbours already see (clusters, tag dictionary rows, gazetteer
+# words, first names); ``window2`` gives them to the words two places away as well.
+_WINDOW_FLAGS = ("k1=", "k2=", "dn=", "dP=", "dO=", "dL=", "g1=", "gf", "fn")
+_DICTIONARY_FLAGS = ("dn=", "dP=", "dO=", "dL=")
+
+
+def make_window2(kinds: tuple[str, ...]):
+    def add(words, feats):
+        own = [[f for f in token if f.startswith(kinds)] for token in feats]
+        n = len(words)
+        for i in range(n):
+            for off in (-2, 2):
+                j = i + off
+                if 0 <= j < n:
+                    feats[i] += [f"{off:+d}{f}" for f in own[j]]
+    return add
+
+
+# Words that make a sentence a sports report, where a city's name is usually its club (ORG).
+SPORT_WORDS = ("مباراة مباراه المباراة المباراه الدوري دوري بطولة بطوله البطولة البطوله فريق الفريق "
+               "نادي النادي منتخب المنتخب هدف هدفا اهداف الاهداف لاعب اللاعب مدرب المدرب فوز بفوز فاز "
+               "تعادل الكأس كأس الكاس كاس الملعب ملعب الذهاب الاياب ربع نصف النهائي الموسم ضد")
+_SPORT = None
+
+
+def add_sport(words, feats):
+    """In a sentence with sports words, a word's clusters, gazetteer and dictionary LOC flags are
+    doubled as "sport|…" features, so that a city can be weighted as a club there."""
+    global _SPORT
+    if _SPORT is None:
+        from indexer.arabic import normalize
+        _SPORT = {normalize(w) for w in SPORT_WORDS.split()}
+    if not any(w in _SPORT or clitic_forms(w)[-1] in _SPORT for w in words):
+        return
+    for i, token in enumerate(feats):
+        token += ["sport|" + f for f in token if f.startswith(("g1=", "dL=", "k1=", "k2=", "gB=", "gI="))] + ["sport"]
+
+
 def drop_base_clusters(words, feats):
     for i, token in enumerate(feats):
         feats[i] = [f for f in token if "k1=" not in f and "k2=" not in f]
@@ -172,12 +210,6 @@ VARIANTS = {
     "triggers": ([add_triggers], {}),
     "latin": ([add_latin], {}),
     "bigrams": ([add_bigrams], {}),
-    "c1=0.1,c2=0.01": ([], {"c1": 0.1, "c2": 0.01}),
-    "c1=0.02,c2=0.01": ([], {"c1": 0.02, "c2": 0.01}),
-    "c1=0.05,c2=0.05": ([], {"c1": 0.05, "c2": 0.05}),
-    "c1=0.1,c2=0.1": ([], {"c1": 0.1, "c2": 0.1}),
-    "c1=0,c2=0.1": ([], {"c1": 0.0, "c2": 0.1}),
-    "c1=0.2,c2=0.001": ([], {"c1": 0.2, "c2": 0.001}),
     "minfreq=2": ([], {"feature.minfreq": 2}),
     "minfreq=3": ([], {"feature.minfreq": 3}),
     "ap": ([], {"algorithm": "ap"}),
@@ -187,7 +219,12 @@ VARIANTS = {
     "all-features": ([add_affixes, add_neighbour_clusters, add_triggers, add_latin], {}),
     # the tag dictionary (bench/tag_dictionary.py), built for each fold from its training part
     "dictionary": ([], {"dictionary": True}),
+    # the flags of the words two places away (the ±1 neighbours' are in the shipped features)
+    "window2": ([make_window2(_WINDOW_FLAGS)], {}),
+    "window2-dictionary": ([make_window2(_DICTIONARY_FLAGS)], {}),
+    "sport": ([add_sport], {}),
 }
+# Besides these, a part "c1=0.1,c2=0.01" or "max_iterations=200" sets the trainer's parameters.
 
 _DATA = None
 _NEWS = None  # (words, sentences as word ids) of the news corpus, for the tag dictionary
@@ -213,11 +250,18 @@ def _sentence_features(name: str, words: list[str], dictionary: dict | None) -> 
     return feats
 
 
+def fold_dictionary_path(fold: int, folds: int) -> str:
+    return os.path.join(ROOT, "instance", f"tag-dictionary-fold{fold}of{folds}.tsv.gz")
+
+
 def fold_dictionary(fold: int, folds: int) -> dict:
     """The tag dictionary of a fold: built from its training part and the news (cached on disk:
     the base tagger is trained deterministically, so the same fold gives the same table)."""
-    cache = os.path.join(ROOT, "instance", f"tag-dictionary-fold{fold}of{folds}.tsv.gz")
+    global _NEWS
+    cache = fold_dictionary_path(fold, folds)
     if not os.path.exists(cache):
+        if _NEWS is None:
+            _NEWS = tag_dictionary.read_news(tag_dictionary.DEFAULT_CORPUS)
         size = len(_DATA)
         lo, hi = size * fold // folds, size * (fold + 1) // folds
         tag_dictionary.write(cache, tag_dictionary.build(_DATA[:lo] + _DATA[hi:], *_NEWS))
@@ -228,7 +272,7 @@ def _combined(name: str):
     """"a+b": the feature additions of variants a and b together."""
     additions = []
     for part in name.split("+"):
-        additions += VARIANTS[part][0]
+        additions += VARIANTS[part][0] if part in VARIANTS else []
     return additions
 
 
@@ -236,13 +280,24 @@ def _params(name: str, max_iterations: int) -> dict:
     params = dict(train_ner.PARAMS)
     params["max_iterations"] = max_iterations
     for part in name.split("+"):
-        params.update(VARIANTS[part][1])
+        params.update(VARIANTS[part][1] if part in VARIANTS else _parsed_params(part))
     if params.get("algorithm") in ("ap", "pa"):
         params.pop("c1", None)
         params.pop("c2", None)
         params["max_iterations"] = min(params["max_iterations"], 30)
         params.pop("feature.possible_transitions", None)
         params["feature.possible_transitions"] = True
+    return params
+
+
+def _parsed_params(part: str) -> dict:
+    """"c1=0.1,c2=0.01" → {"c1": 0.1, "c2": 0.01} (integers stay integers)."""
+    params = {}
+    for item in part.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or key not in ("c1", "c2", "max_iterations"):
+            raise SystemExit(f"unknown variant part: {part!r} (--list shows the variants)")
+        params[key] = int(value) if key == "max_iterations" else float(value)
     return params
 
 
@@ -262,6 +317,7 @@ def run_fold(job):
     trainer.set_params(params)
     began = time.process_time()
     tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
+    misses = []
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "fold.crfsuite")
         trainer.train(path)
@@ -274,9 +330,13 @@ def run_fold(job):
             found = set(clean_spans(bio_spans(tagger.tag(feats[k])), words))
             train_ner.tally(found, gold, tp, fp, fn)
             for span in gold - found:
-                errors[span[2] + ":" + _error_class(span, found)] += 1
+                kind = _error_class(span, found)
+                errors[span[2] + ":" + kind] += 1
+                misses.append({"sentence": k, "gold": span, "class": kind, "text": " ".join(words[span[0]:span[1]]),
+                               "found": sorted(f for f in found if f[0] < span[1] and f[1] > span[0]),
+                               "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
         tagger.close()
-    return tp, fp, fn, errors, seconds
+    return tp, fp, fn, errors, seconds, misses
 
 
 def _error_class(gold, found) -> str:
@@ -307,8 +367,13 @@ def main() -> None:
     parser.add_argument("variants", nargs="*")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--fold", type=int, action="append",
+                        help="run only this fold (repeatable): a quicker first look, not the 5-fold figure")
     parser.add_argument("--max-iterations", type=int, default=100)
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--misses", metavar="PATH",
+                        help="write every gold name a variant misses (JSON lines: its words, how it was "
+                             "missed, the spans found over it, four words either side)")
     args = parser.parse_args()
     if args.list:
         print("\n".join(VARIANTS))
@@ -317,27 +382,32 @@ def main() -> None:
     for name in args.variants:
         params = _params(name, args.max_iterations)
         if params.get("dictionary"):
-            if _NEWS is None:
-                _NEWS = tag_dictionary.read_news(tag_dictionary.DEFAULT_CORPUS)
+            if _NEWS is None and not all(os.path.exists(fold_dictionary_path(f, args.folds))
+                                         for f in args.fold or range(args.folds)):
+                _NEWS = tag_dictionary.read_news(tag_dictionary.DEFAULT_CORPUS)  # shared by the workers
         else:
             features_of(name)  # computed before the workers fork, shared by them
         totals = (Counter(), Counter(), Counter())
         errors = Counter()
-        seconds = []
+        seconds, misses = [], []
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for tp, fp, fn, err, s in pool.map(run_fold, [(name, f, args.folds, dict(params))
-                                                     for f in range(args.folds)]):
+            for tp, fp, fn, err, s, missed in pool.map(run_fold, [(name, f, args.folds, dict(params))
+                                                     for f in args.fold or range(args.folds)]):
                 for total, part in zip(totals, (tp, fp, fn)):
                     total.update(part)
                 seconds.append(s)
                 errors.update(err)
-        row = {"variant": name, "params": {k: v for k, v in params.items()
+                misses += missed
+        row = {"variant": name, "folds": args.fold or list(range(args.folds)), "params": {k: v for k, v in params.items()
                                            if k != "feature.possible_transitions"},
                "PER_ORG_LOC": scores(*totals, ["PER", "ORG", "LOC"]),
                **{label: scores(*totals, [label]) for label in LABELS},
                "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
                "recall_errors": dict(sorted(errors.items()))}
         print(json.dumps(row, ensure_ascii=False), flush=True)
+        if args.misses:
+            with open(args.misses, "a", encoding="utf-8") as out:
+                out.writelines(json.dumps({"variant": name, **m}, ensure_ascii=False) + "\n" for m in misses)
         _FEATURES.pop(name, None)
 
 

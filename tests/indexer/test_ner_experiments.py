@@ -1,0 +1,37 @@
+"""bench/ner_experiments.py's variants: trainer parameters given in a variant's name, and the
+flags of the words two places away (``window2``)."""
+import sys
+
+import pytest
+
+from indexer.entity_features import dictionary_table, sentence_features
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import ner_experiments  # noqa: E402
+
+TABLE = dictionary_table({"ترامب": (100, 96, 0, 1), "بغداد": (50, 0, 0, 48)})
+
+
+def test_a_variant_part_can_set_the_trainers_parameters():
+    params = ner_experiments._params("dictionary+c1=0.2,c2=0.001+max_iterations=150", 100)
+    assert (params["c1"], params["c2"], params["max_iterations"], params["dictionary"]) == (0.2, 0.001, 150, True)
+    assert isinstance(params["max_iterations"], int)
+    assert ner_experiments._combined("window2+c1=0.1") == ner_experiments.VARIANTS["window2"][0]
+    with pytest.raises(SystemExit):
+        ner_experiments._params("c3=1", 100)
+    with pytest.raises(SystemExit):
+        ner_experiments._params("nonsense", 100)
+
+
+def test_window2_gives_a_word_the_flags_of_the_words_two_places_away():
+    words = ["قال", "ترامب", "في", "بغداد", "امس"]
+    base = [list(f) for f in sentence_features(words, TABLE)[0]]
+    feats = [list(f) for f in base]
+    ner_experiments.VARIANTS["window2-dictionary"][0][0](words, feats)
+    added = [f[len(b):] for f, b in zip(feats, base)]
+    assert added[1] == ["+2dn=1", "+2dP=0", "+2dO=0", "+2dL=6"]  # ترامب sees بغداد two places on
+    assert added[3] == ["-2dn=2", "-2dP=6", "-2dO=0", "-2dL=1"]  # بغداد sees ترامب two places back
+    assert added[0] == [] and added[2] == [] and added[4] == []  # nothing two places away has a row
+    # the ±1 neighbours' flags already in the features are not taken for the word's own
+    assert not [f for token in added for f in token if f[2:].startswith(("-1", "+1"))]
