@@ -52,10 +52,11 @@ from indexer.plan import Exact, Prefix, Stems, analyse
 from indexer.query import And, Not, Or
 from indexer.request import SearchTimeout
 
-# The posting LRU's bytes: 64 MB hold 1.6 times the postings 96 MB held when frequencies were
-# kept as float64 (5 bytes a posting with uint8 frequencies, 12 then); a worker's memory at
-# 300,000 articles stays under 300 MB with it full.
-CACHE_BYTES = 64 * 2**20
+# The posting LRU's bytes: 40 MB hold the postings 96 MB held when frequencies were kept as
+# float64 (5 bytes a posting with uint8 frequencies, 12 then): at 300,000 articles the same CPU
+# per request as 64 MB, and a worker that answered the whole benchmark mix peaked at 277 MB
+# with it full (298 MB at 64).
+CACHE_BYTES = 40 * 2**20
 # Prefix expansions kept (TermArrays.expand_prefix), counted in (segment, term) entries: each
 # takes ~250 bytes as Python objects (ال* at 300,000 articles expands to ~1,200 of them).
 EXPANSIONS_KEPT = 50_000
