@@ -50,12 +50,10 @@ def tiny_model(path, rng, features, vector_words, dim=4, news_dim=3, hidden=5, w
     return {k: v.astype(np.float32) if v.dtype == np.float16 else v for k, v in model.items()}
 
 
-def test_emissions_are_the_convolutions_over_feature_sums_and_news_vectors(tmp_path):
-    words = ["قال", "الرئيس", "ماكرون", "في", "باريس"]
-    features = sorted({f for w in words for f in word_feature_names(w)} | {"aftertitle", "gB=LOC"})[::2]
-    model = tiny_model(tmp_path / "m.npz", np.random.default_rng(5), features, ["باريس", "قال"])
-    tagger = NetworkTagger(str(tmp_path / "m.npz"))
-
+def features_and_news_by_hand(model, words, features) -> list:
+    """Each word's input before any layer, computed directly: the sum of its features' learned
+    vectors (its own and the sentence's), then its news vector (zeros for a word without one;
+    the tiny models know باريس and قال)."""
     ids = {f: i + 1 for i, f in enumerate(features)}
     table = model["feature_vectors"]
     rows = []
@@ -64,7 +62,16 @@ def test_emissions_are_the_convolutions_over_feature_sums_and_news_vectors(tmp_p
         summed = sum((table[ids[f]] for f in names), np.zeros(table.shape[1], np.float32))
         news = model["vectors"][["باريس", "قال"].index(word)] if word in ("باريس", "قال") else np.zeros(3)
         rows.append(np.concatenate([summed, news]))
-    x = np.array(rows)
+    return rows
+
+
+def test_emissions_are_the_convolutions_over_feature_sums_and_news_vectors(tmp_path):
+    words = ["قال", "الرئيس", "ماكرون", "في", "باريس"]
+    features = sorted({f for w in words for f in word_feature_names(w)} | {"aftertitle", "gB=LOC"})[::2]
+    model = tiny_model(tmp_path / "m.npz", np.random.default_rng(5), features, ["باريس", "قال"])
+    tagger = NetworkTagger(str(tmp_path / "m.npz"))
+
+    x = np.array(features_and_news_by_hand(model, words, features))
     for k in (1, 2):  # width 3: the word before, the word, the word after (zeros past the ends)
         weight = model[f"conv{k}_weight"].reshape(3, x.shape[1], -1)
         padded = np.vstack([np.zeros((1, x.shape[1])), x, np.zeros((1, x.shape[1]))])
@@ -151,19 +158,14 @@ def test_recurrent_emissions_are_an_lstm_each_way_over_features_news_vectors_and
     model = tiny_recurrent_model(tmp_path / "m.npz", np.random.default_rng(6), features, ["باريس", "قال"], chars)
     tagger = NetworkTagger(str(tmp_path / "m.npz"))
 
-    ids = {f: i + 1 for i, f in enumerate(features)}
-    table = model["feature_vectors"]
     inputs = []
-    for word, extras in zip(words, token_extras(read_sentence(words))):
-        names = [f for f in (*word_feature_names(word), *extras) if f in ids]
-        summed = sum((table[ids[f]] for f in names), np.zeros(table.shape[1], np.float32))
-        news = model["vectors"][["باريس", "قال"].index(word)] if word in ("باريس", "قال") else np.zeros(3)
+    for word, by_hand in zip(words, features_and_news_by_hand(model, words, features)):
         letters = [model["char_vectors"][chars.index(c) + 2 if c in chars else 1] for c in word]
         padded = [np.zeros(2), *letters, np.zeros(2)]
         weight = model["char_conv_weight"].reshape(3, 2, -1)
         filters = np.max([sum(padded[i + j] @ weight[j] for j in range(3)) + model["char_conv_bias"]
                           for i in range(len(word))], axis=0)
-        x = np.concatenate([summed, news, filters])
+        x = np.concatenate([by_hand, filters])
         inputs.append(x @ model["lstm_input_weight"] + model["lstm_bias"])
     forward = lstm_by_hand([x[:16] for x in inputs], model["lstm_forward_hidden"])
     backward = lstm_by_hand([x[16:] for x in inputs[::-1]], model["lstm_reverse_hidden"])[::-1]
