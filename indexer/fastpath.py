@@ -289,9 +289,7 @@ class TermArrays:
                         at, tf, holders = at[held], tfs[lo:lo + SCORE_CHUNK][held], part[held]
                     else:
                         part = docs[lo:lo + SCORE_CHUNK]
-                        pos = np.searchsorted(ids, part)
-                        pos[pos >= ids.size] = ids.size - 1
-                        held = ids[pos] == part
+                        pos, held = _lookup(ids, part)
                         at, tf, holders = lo + np.flatnonzero(held), tfs[pos[held]], part[held]
                     if at.size:
                         total[at] += self._bm25f(field, holders, tf, idf, boost)
@@ -677,17 +675,24 @@ def _field_entries(terms: W3TermsReader, field: str) -> list[tuple[bytes, int, i
     index = terms._tindex
     first = index.closest_key_pos(pack_ushort(number))
     after = index.closest_key_pos(pack_ushort(number + 1)) if number + 1 < 65535 else None
-    info = W3TermInfo._struct
     out = []
     for key, entry in _records_from(index.dbfile, first, index.endofdata if after is None else after) \
             if first is not None else ():
-        flags, _weight, df = info.unpack_from(entry)[:3]
-        if flags:  # postings inlined in the entry, as W3TermInfo.from_bytes reads them
-            out.append((key[_SHORT_SIZE:], df, 0, 0, pickle.loads(entry[info.size:])[0]))
+        df, extent = _entry(entry)
+        if extent is None:  # postings inlined in the entry, as W3TermInfo.from_bytes reads them
+            out.append((key[_SHORT_SIZE:], df, 0, 0, pickle.loads(entry[W3TermInfo._struct.size:])[0]))
         else:
-            offset, length = _EXTENT.unpack_from(entry, info.size)
-            out.append((key[_SHORT_SIZE:], df, offset, length, None))
+            out.append((key[_SHORT_SIZE:], df, *extent, None))
     return out
+
+
+def _entry(entry: bytes) -> tuple[int, tuple[int, int] | None]:
+    """A term index entry's document frequency and where its postings lie (offset, length; None
+    when they are inlined in the entry), unpacked for these only (``W3TermInfo.from_bytes``
+    builds a whole object)."""
+    info = W3TermInfo._struct
+    flags, _weight, df = info.unpack_from(entry)[:3]
+    return df, None if flags else _EXTENT.unpack_from(entry, info.size)
 
 
 def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
@@ -701,19 +706,18 @@ def _expansion(segment: int, reader, field: str, prefix: str) -> Expansion:
     key = terms._keycoder(field, start)
     # The term index's records are stored in key order: the prefix's follow the first key from
     # it, read a chunk at a time rather than three reads per term.
-    # Each entry is unpacked for its document frequency and extent only, as _field_entries
-    # does (W3TermInfo.from_bytes built a whole object per term: 18,000 terms for ألف*).
+    # Each entry is unpacked for its document frequency and extent only (_entry: 18,000
+    # terms for ألف*).
     index = terms._tindex
     first = index.closest_key_pos(key)
-    info = W3TermInfo._struct
     names, dfs, extents = [], [], []
     for keybytes, entry in _records_from(index.dbfile, first, index.endofdata) if first is not None else ():
         if not keybytes.startswith(key):  # the field's number, then the term
             break
-        flags, _weight, df = info.unpack_from(entry)[:3]
+        df, extent = _entry(entry)
         names.append(keybytes[_SHORT_SIZE:].decode("utf-8"))
         dfs.append(df)
-        extents.append(() if flags else _EXTENT.unpack_from(entry, info.size))
+        extents.append(() if extent is None else extent)
     return Expansion(segment, tuple(names), tuple(dfs), tuple(extents))
 
 
@@ -862,9 +866,8 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if a.size > b.size:
         theirs, mine = _common(b, a)
         return mine, theirs
-    at = np.searchsorted(b, a)
-    at[at == b.size] = b.size - 1
-    mine = np.flatnonzero(b[at] == a)
+    at, held = _lookup(b, a)
+    mine = np.flatnonzero(held)
     return mine, at[mine]
 
 
@@ -883,9 +886,15 @@ def _among(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     """Which of ``docs`` are in ``ids`` (both sorted), by binary search in ``ids``."""
     if ids.size == 0 or docs.size == 0:
         return np.zeros(docs.size, bool)
+    return _lookup(ids, docs)[1]
+
+
+def _lookup(ids: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``docs`` is or would be in ``ids`` (sorted, not empty; clamped to its last
+    place), and whether it is there: a binary search of each."""
     at = np.searchsorted(ids, docs)
     at[at == ids.size] = ids.size - 1
-    return ids[at] == docs
+    return at, ids[at] == docs
 
 
 def _positions_decoder(fmt):

@@ -148,7 +148,7 @@ class _Chunk(NamedTuple):
 
 
 class _Run:
-    """One field's postings spilled to a file, sorted (``_Postings.sorted_chunks``), when a
+    """One field's postings spilled to a file, sorted (``_Postings.chunks``), when a
     writer's postings passed limitmb; read back once, in order, when the segment is written.
     Each chunk: a header (terms, postings, bytes of names, bytes of values: uint64), the names'
     ends, names, counts, docnums, weights, the values' ends and values."""
