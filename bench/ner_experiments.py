@@ -223,6 +223,9 @@ VARIANTS = {
     "window2": ([make_window2(_WINDOW_FLAGS)], {}),
     "window2-dictionary": ([make_window2(_DICTIONARY_FLAGS)], {}),
     "sport": ([add_sport], {}),
+    # grid (eighth session): training-side changes. BILOU tags: trained on bilou_tags, decoded tags
+    # read back as BIO (U- → B-, L- → I-) before bio_spans.
+    "bilou": ([], {"bilou": True}),
 }
 # Besides these, a part "c1=0.1,c2=0.01" or "max_iterations=200" sets the trainer's parameters.
 
@@ -308,12 +311,13 @@ def run_fold(job):
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
     algorithm = params.pop("algorithm", "lbfgs")
+    encode = train_ner.bilou_tags if params.pop("bilou", False) else list
     if algorithm != "lbfgs":
         ctypes.CDLL(None).srand(1)  # the online trainers' shuffling: the same in every run
     trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
     for k in range(size):
         if not lo <= k < hi:
-            trainer.append(feats[k], _DATA[k][3])
+            trainer.append(feats[k], encode(_DATA[k][3]))
     trainer.set_params(params)
     began = time.process_time()
     tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
@@ -327,7 +331,7 @@ def run_fold(job):
         for k in range(lo, hi):
             words, tags = _DATA[k][2], _DATA[k][3]
             gold = set(bio_spans(tags))
-            found = set(clean_spans(bio_spans(tagger.tag(feats[k])), words))
+            found = set(clean_spans(bio_spans([train_ner.bio_tag(t) for t in tagger.tag(feats[k])]), words))
             train_ner.tally(found, gold, tp, fp, fn)
             for span in gold - found:
                 kind = _error_class(span, found)

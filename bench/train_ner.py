@@ -29,7 +29,7 @@ sys.path.insert(0, ROOT)
 import pycrfsuite  # noqa: E402
 
 from indexer.arabic import normalize, tokenize  # noqa: E402
-from indexer.entities import MODEL_FILE, sentence_features  # noqa: E402
+from indexer.entities import MODEL_FILE, bio_spans, sentence_features  # noqa: E402
 
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "corpus", "ner", "anercorp_train.conll")
 DEFAULT_OUT = os.path.join(ROOT, "indexer", "data", MODEL_FILE)
@@ -117,6 +117,24 @@ def prepared(sentences):
             words = [normalize(text[s:e]) for s, e in offsets]
             out.append((text, offsets, words, tags))
     return out
+
+
+def bilou_tags(tags: list[str]) -> list[str]:
+    """BIO tags as BILOU (BIOES): each span of ``bio_spans`` (a stray I- opens one) ends with L-,
+    a one-word span is U-; bio_tags(bilou_tags(t)) has the spans of t."""
+    out = ["O"] * len(tags)
+    for start, end, label in bio_spans(tags):
+        if end - start == 1:
+            out[start] = "U-" + label
+        else:
+            out[start:end] = ["B-" + label] + ["I-" + label] * (end - start - 2) + ["L-" + label]
+    return out
+
+
+def bio_tag(tag: str) -> str:
+    """One BILOU tag as BIO: U- is B-, L- is I- (B-, I- and O stay)."""
+    kind = tag[:2]
+    return "B-" + tag[2:] if kind == "U-" else "I-" + tag[2:] if kind == "L-" else tag
 
 
 def _without(prefixes: tuple[str, ...]):
