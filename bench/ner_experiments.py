@@ -227,7 +227,8 @@ VARIANTS = {
     # read back as BIO (U- → B-, L- → I-) before bio_spans.
     "bilou": ([], {"bilou": True}),
 }
-# Besides these, a part "c1=0.1,c2=0.01" or "max_iterations=200" sets the trainer's parameters.
+# Besides these, a part "c1=0.1,c2=0.01" or "max_iterations=200" sets the trainer's parameters
+# (_PARAMETERS names those it may set).
 
 _DATA = None
 _NEWS = None  # (words, sentences as word ids) of the news corpus, for the tag dictionary
@@ -293,14 +294,22 @@ def _params(name: str, max_iterations: int) -> dict:
     return params
 
 
+# The trainer parameters a variant part may set, and their types (crfsuite's L-BFGS: stop when the
+# loss fell by less than ``delta`` (relative) over the last ``period`` iterations, or when the
+# gradient is below ``epsilon``; ``feature.possible_states``: state features for every label of an
+# attribute, not only the labels it was seen with).
+_PARAMETERS = {"c1": float, "c2": float, "max_iterations": int, "delta": float, "period": int,
+               "epsilon": float, "feature.possible_states": lambda v: bool(int(v)), "feature.minfreq": float}
+
+
 def _parsed_params(part: str) -> dict:
     """"c1=0.1,c2=0.01" → {"c1": 0.1, "c2": 0.01} (integers stay integers)."""
     params = {}
     for item in part.split(","):
         key, sep, value = item.partition("=")
-        if not sep or key not in ("c1", "c2", "max_iterations"):
+        if not sep or key not in _PARAMETERS:
             raise SystemExit(f"unknown variant part: {part!r} (--list shows the variants)")
-        params[key] = int(value) if key == "max_iterations" else float(value)
+        params[key] = _PARAMETERS[key](value)
     return params
 
 
@@ -326,6 +335,7 @@ def run_fold(job):
         path = os.path.join(tmp, "fold.crfsuite")
         trainer.train(path)
         seconds = time.process_time() - began
+        iterations = len(trainer.logparser.iterations)
         tagger = pycrfsuite.Tagger()
         tagger.open(path)
         for k in range(lo, hi):
@@ -340,7 +350,7 @@ def run_fold(job):
                                "found": sorted(f for f in found if f[0] < span[1] and f[1] > span[0]),
                                "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
         tagger.close()
-    return tp, fp, fn, errors, seconds, misses
+    return tp, fp, fn, errors, seconds, misses, iterations
 
 
 def _error_class(gold, found) -> str:
@@ -393,13 +403,14 @@ def main() -> None:
             features_of(name)  # computed before the workers fork, shared by them
         totals = (Counter(), Counter(), Counter())
         errors = Counter()
-        seconds, misses = [], []
+        seconds, misses, iterations = [], [], []
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for tp, fp, fn, err, s, missed in pool.map(run_fold, [(name, f, args.folds, dict(params))
+            for tp, fp, fn, err, s, missed, its in pool.map(run_fold, [(name, f, args.folds, dict(params))
                                                      for f in args.fold or range(args.folds)]):
                 for total, part in zip(totals, (tp, fp, fn)):
                     total.update(part)
                 seconds.append(s)
+                iterations.append(its)
                 errors.update(err)
                 misses += missed
         row = {"variant": name, "folds": args.fold or list(range(args.folds)), "params": {k: v for k, v in params.items()
@@ -407,6 +418,7 @@ def main() -> None:
                "PER_ORG_LOC": scores(*totals, ["PER", "ORG", "LOC"]),
                **{label: scores(*totals, [label]) for label in LABELS},
                "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
+               "iterations": iterations,
                "recall_errors": dict(sorted(errors.items()))}
         print(json.dumps(row, ensure_ascii=False), flush=True)
         if args.misses:

@@ -63,3 +63,10 @@ def test_the_bilou_variant_trains_on_bilou_tags_and_reads_its_tags_back_as_bio(c
     monkeypatch.setattr(ner_experiments.train_ner, "bio_tag", lambda tag: tag)
     tp, _, fn, *_ = ner_experiments.run_fold(("shipped+bilou", 1, 2, dict(params)))
     assert tp["PER"] == 0 and fn["PER"] == 5
+
+
+def test_a_variant_part_can_set_l_bfgs_stopping_and_possible_states():
+    params = ner_experiments._params("dictionary+delta=0.0001,period=5+feature.possible_states=1", 100)
+    assert (params["delta"], params["period"], params["feature.possible_states"]) == (0.0001, 5, True)
+    assert isinstance(params["period"], int)
+    assert ner_experiments._params("shipped+feature.possible_states=0", 100)["feature.possible_states"] is False
