@@ -30,6 +30,7 @@ sys.path.insert(0, HERE)
 
 import pycrfsuite  # noqa: E402
 
+import self_training  # noqa: E402
 import tag_dictionary  # noqa: E402
 import train_ner  # noqa: E402
 from indexer.entities import bio_spans, clean_spans, sentence_features, word_clusters  # noqa: E402
@@ -304,6 +305,8 @@ _PARAMETERS = {"c1": float, "c2": float, "max_iterations": int, "delta": float, 
 
 def _parsed_params(part: str) -> dict:
     """"c1=0.1,c2=0.01" → {"c1": 0.1, "c2": 0.01} (integers stay integers)."""
+    if part.split(":")[0] == "silver":
+        return {"silver": self_training.parse(part)}
     params = {}
     for item in part.split(","):
         key, sep, value = item.partition("=")
@@ -315,10 +318,12 @@ def _parsed_params(part: str) -> dict:
 
 def run_fold(job):
     name, fold, folds, params = job
+    silver = params.pop("silver", None)
     dictionary = fold_dictionary(fold, folds) if params.pop("dictionary", False) else None
     feats = features_of(name, dictionary)
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
+    extra, silver_info = silver_fold(name, fold, folds, params, dictionary, feats, silver) if silver else ([], None)
     algorithm = params.pop("algorithm", "lbfgs")
     encode = train_ner.bilou_tags if params.pop("bilou", False) else list
     if algorithm != "lbfgs":
@@ -326,7 +331,10 @@ def run_fold(job):
     trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
     for k in range(size):
         if not lo <= k < hi:
-            trainer.append(feats[k], encode(_DATA[k][3]))
+            for _ in range(silver["gold"] if silver else 1):
+                trainer.append(feats[k], encode(_DATA[k][3]))
+    for words, tags in extra:
+        trainer.append(_sentence_features(name, words, dictionary), encode(tags))
     trainer.set_params(params)
     began = time.process_time()
     tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
@@ -350,7 +358,7 @@ def run_fold(job):
                                "found": sorted(f for f in found if f[0] < span[1] and f[1] > span[0]),
                                "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
         tagger.close()
-    return tp, fp, fn, errors, seconds, misses, iterations
+    return tp, fp, fn, errors, seconds, misses, iterations, silver_info
 
 
 def _error_class(gold, found) -> str:
@@ -375,6 +383,99 @@ def scores(tp, fp, fn, labels):
     return [round(precision, 4), round(recall, 4), round(f1, 4)]
 
 
+# ---------------------------------------------------------------------------------------------
+# Self-training on the news corpus (eighth session; bench/self_training.py): a part
+# "silver:p=0.95,m=0.9,cap=10000,rounds=1,unseen=0,gold=1,articles=5000" (any subset) adds the
+# news sentences the fold's own tagger is sure of to its training sentences.
+# ---------------------------------------------------------------------------------------------
+
+SILVER_CACHE = os.path.join(ROOT, "instance", "selftrain")
+_SILVER_NEWS: dict[int, tuple] = {}  # articles → (words, sentences as word ids) of the news
+
+
+def _silver_key(*parts) -> str:
+    import hashlib
+    return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _train_stage(path, train_items, params):
+    params = dict(params)
+    algorithm = params.pop("algorithm", "lbfgs")
+    if algorithm != "lbfgs":
+        ctypes.CDLL(None).srand(1)
+    trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
+    for xseq, yseq in train_items:
+        trainer.append(xseq, yseq)
+    trainer.set_params(params)
+    trainer.train(path)
+
+
+def silver_fold(name, fold, folds, params, dictionary, feats, options):
+    """The silver sentences (words, tags) of a fold and what they hold. Round 0's tagger is the
+    variant's own trained on the fold's training fifths (gold once); each further round's is trained
+    on the gold (``gold`` times) and the previous round's silver. Only the fold's training fifths and
+    its own tag dictionary are used; models and taggings are cached in instance/selftrain/."""
+    if dictionary is None:
+        raise SystemExit("silver needs the fold's tag dictionary: add it to a 'dictionary' variant")
+    import pickle
+    vocabulary, news = _SILVER_NEWS[options["articles"]]
+    size = len(_DATA)
+    lo, hi = size * fold // folds, size * (fold + 1) // folds
+    gold = [(feats[k], _DATA[k][3]) for k in range(size) if not lo <= k < hi]
+    known = self_training.gold_names(_DATA[:lo] + _DATA[hi:])
+    base = "+".join(p for p in name.split("+") if p.split(":")[0] != "silver")
+    os.makedirs(SILVER_CACHE, exist_ok=True)
+    info = {"fold": fold, "articles": options["articles"], "news_sentences": len(news), "rounds": []}
+    silver = []
+    for round_ in range(options["rounds"]):
+        # round 0's model is the fold's own; a later round's depends on the silver options
+        key = _silver_key(base, params, fold, folds, {k: v for k, v in options.items() if k != "rounds"}
+                          if round_ else None, round_)
+        model = os.path.join(SILVER_CACHE, f"fold{fold}of{folds}-{key}.crfsuite")
+        tagged = os.path.join(SILVER_CACHE, f"fold{fold}of{folds}-{key}-{options['articles']}.tags.pickle")
+        began = time.process_time()
+        if not os.path.exists(model):
+            items = gold * (options["gold"] if round_ else 1)
+            items += [(_sentence_features(name, words, dictionary), tags) for words, tags in silver]
+            _train_stage(model + f".{os.getpid()}.part", items, params)
+            os.replace(model + f".{os.getpid()}.part", model)
+        trained = time.process_time() - began
+        if not os.path.exists(tagged):
+            tagger = pycrfsuite.Tagger()
+            tagger.open(model)
+            probabilities, candidates = self_training.tag_news(
+                tagger, vocabulary, news, dictionary, lambda words: _sentence_features(name, words, dictionary))
+            tagger.close()
+            with open(tagged + f".{os.getpid()}.part", "wb") as out:
+                pickle.dump((probabilities, candidates), out)
+            os.replace(tagged + f".{os.getpid()}.part", tagged)
+        else:
+            with open(tagged, "rb") as cached:
+                probabilities, candidates = pickle.load(cached)
+        silver = self_training.select(candidates, vocabulary, news, options, known)
+        named = [c[2] for c in candidates]
+        info["rounds"].append({
+            "round": round_, "model": os.path.basename(model), "stage_cpu_seconds": round(time.process_time() - began, 1),
+            "train_cpu_seconds": round(trained, 1),
+            "with_name": len(candidates),
+            "histogram_all": self_training.histogram(probabilities),
+            "histogram_with_name": self_training.histogram(named),
+            "least_marginal_with_name": self_training.histogram([c[3] for c in candidates]),
+            "silver": self_training.silver_counts(silver, known)})
+    info["silver"] = info["rounds"][-1]["silver"]
+    return silver, info
+
+
+def silver_summary(rows) -> dict:
+    """The folds' silver figures added up."""
+    total = Counter()
+    for row in rows:
+        total.update(row["silver"])
+    return {"per_fold_mean": {k: round(v / len(rows)) for k, v in total.items()},
+            "stage_cpu_seconds_per_fold": round(sum(r["stage_cpu_seconds"] for row in rows for r in row["rounds"])
+                                                / len(rows), 1)}
+
+
 def main() -> None:
     global _DATA, _NEWS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -395,6 +496,9 @@ def main() -> None:
     _DATA = train_ner.prepared(train_ner.read_conll(train_ner.DEFAULT_DATA))
     for name in args.variants:
         params = _params(name, args.max_iterations)
+        if params.get("silver") and _SILVER_NEWS.get(params["silver"]["articles"]) is None:
+            _SILVER_NEWS[params["silver"]["articles"]] = tag_dictionary.read_news(
+                tag_dictionary.DEFAULT_CORPUS, params["silver"]["articles"] or None)  # shared by the workers
         if params.get("dictionary"):
             if _NEWS is None and not all(os.path.exists(fold_dictionary_path(f, args.folds))
                                          for f in args.fold or range(args.folds)):
@@ -403,9 +507,9 @@ def main() -> None:
             features_of(name)  # computed before the workers fork, shared by them
         totals = (Counter(), Counter(), Counter())
         errors = Counter()
-        seconds, misses, iterations = [], [], []
+        seconds, misses, iterations, silver_rows = [], [], [], []
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for tp, fp, fn, err, s, missed, its in pool.map(run_fold, [(name, f, args.folds, dict(params))
+            for tp, fp, fn, err, s, missed, its, silver_info in pool.map(run_fold, [(name, f, args.folds, dict(params))
                                                      for f in args.fold or range(args.folds)]):
                 for total, part in zip(totals, (tp, fp, fn)):
                     total.update(part)
@@ -413,6 +517,9 @@ def main() -> None:
                 iterations.append(its)
                 errors.update(err)
                 misses += missed
+                if silver_info:
+                    print(json.dumps({"variant": name, **silver_info}, ensure_ascii=False), file=sys.stderr, flush=True)
+                    silver_rows.append(silver_info)
         row = {"variant": name, "folds": args.fold or list(range(args.folds)), "params": {k: v for k, v in params.items()
                                            if k != "feature.possible_transitions"},
                "PER_ORG_LOC": scores(*totals, ["PER", "ORG", "LOC"]),
@@ -420,6 +527,8 @@ def main() -> None:
                "train_cpu_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
                "iterations": iterations,
                "recall_errors": dict(sorted(errors.items()))}
+        if silver_rows:
+            row["silver"] = silver_summary(silver_rows)
         print(json.dumps(row, ensure_ascii=False), flush=True)
         if args.misses:
             with open(args.misses, "a", encoding="utf-8") as out:
