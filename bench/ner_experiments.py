@@ -201,6 +201,148 @@ def drop_base_clusters(words, feats):
 
 
 # ---------------------------------------------------------------------------------------------
+# Label-free lexicons mined from the news (eighth session, mined): bench/news_lexicon.py counts,
+# for every word of the news, its trigger contexts (after ORG heads, PER cues, LOC cues), the
+# Latin names after it, what follows or precedes it and how productive its bare form is (ال,
+# possessive and plural endings). No label and no tagger go into the table, so one table serves
+# every fold. A word's flags (of it, or else of its first clitic form in the table) are bucketed
+# shares, like the tag dictionary's, for the word and its ±1 neighbours.
+# ---------------------------------------------------------------------------------------------
+
+NEWS_LEXICON = os.path.join(ROOT, "instance", "news-lexicon.tsv.gz")
+_LEXICON: dict | None = None
+_LEXICON_FLAGS: dict = {}
+_LEXICON_SHARES = (0.01, 0.05, 0.2, 0.5)
+_LEXICON_GROUPS = {
+    "triggers": (("To", 1), ("Tp", 2), ("Tl", 3)),
+    "latin": (("Ta", 4), ("Tb", 5)),
+    "context": (("Tf", 6), ("Tq", 7)),
+}
+
+
+def news_lexicon() -> dict:
+    global _LEXICON
+    if _LEXICON is None:
+        import news_lexicon as builder
+        if not os.path.exists(NEWS_LEXICON):
+            tag_dictionary.write(NEWS_LEXICON, builder.build())
+        _LEXICON = builder.read(NEWS_LEXICON)
+    return _LEXICON
+
+
+def lexicon_flags(row: tuple[int, ...], groups: tuple[str, ...]) -> tuple[str, ...]:
+    """The flags of a lexicon row (bench/news_lexicon.COLUMNS) for the given groups: the word's
+    bucketed occurrences, then per group its bucketed shares; "productivity" is the share of its
+    bare form's occurrences with ال and the rate of its possessive/plural endings, each with the
+    bucketed count that says how far to trust it."""
+    import bisect
+    total = row[0]
+    flags = ["Tn=" + str(bisect.bisect_right(_COUNT_STEPS, total))]
+    for group in groups:
+        for name, column in _LEXICON_GROUPS.get(group, ()):
+            flags.append(f"{name}=" + str(bisect.bisect_right(_LEXICON_SHARES, row[column] / total)))
+    if "productivity" in groups:
+        al, bare, ending = row[8:11]
+        forms = al + bare
+        trust = str(bisect.bisect_right(_COUNT_STEPS, forms))
+        if forms:
+            flags.append("Td=" + str(bisect.bisect_right((0.01, 0.05, 0.2, 0.5, 0.8, 0.95), al / forms)) + "|" + trust)
+            flags.append("Te=" + str(bisect.bisect_right((0.001, 0.01, 0.05, 0.2), ending / forms)) + "|" + trust)
+            flags.append("Ti=" + str(bisect.bisect_right((0.001, 0.01, 0.05, 0.2), row[11] / forms)) + "|" + trust)
+    return tuple(flags)
+
+
+_COUNT_STEPS = (16, 64, 256, 1024)
+
+
+def _word_lexicon_flags(word: str, groups: tuple[str, ...]) -> tuple[str, ...]:
+    key = (word, groups)
+    flags = _LEXICON_FLAGS.get(key)
+    if flags is None:
+        lexicon = news_lexicon()
+        row = next((lexicon[f] for f in clitic_forms(word) if f in lexicon), None)
+        flags = _LEXICON_FLAGS[key] = lexicon_flags(row, groups) if row is not None else ()
+    return flags
+
+
+def make_lexicon(groups: tuple[str, ...], window=(-1, 0, 1)):
+    def add(words, feats):
+        own = [_word_lexicon_flags(w, groups) for w in words]
+        n = len(words)
+        for i in range(n):
+            for off in window:
+                j = i + off
+                if 0 <= j < n:
+                    feats[i] += own[j] if off == 0 else [f"{off:+d}{f}" for f in own[j]]
+    return add
+
+
+_GRAM_WEIGHTS: dict | None = None
+_NAME_STEPS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+
+
+def _name_flags(word: str) -> tuple[str, ...]:
+    global _GRAM_WEIGHTS
+    import bisect
+    import news_lexicon as builder
+    if _GRAM_WEIGHTS is None:
+        _GRAM_WEIGHTS = builder.gram_weights(*builder.name_classes(news_lexicon()))
+    if not word[:1] or not "\u0621" <= word[0] <= "\u064a":
+        return ()
+    return ("Tg=" + str(bisect.bisect_right(_NAME_STEPS, builder.name_score(word, _GRAM_WEIGHTS))),)
+
+
+def add_name_letters(words, feats):
+    """The bucketed name-likeness of a word's letters (news_lexicon.name_score), word and ±1."""
+    own = [_name_flags(w) for w in words]
+    n = len(words)
+    for i in range(n):
+        feats[i] += own[i]
+        if i > 0:
+            feats[i] += ["-1" + f for f in own[i - 1]]
+        if i + 1 < n:
+            feats[i] += ["+1" + f for f in own[i + 1]]
+
+
+NEWS_PHRASES = os.path.join(ROOT, "instance", "news-phrases.tsv.gz")
+_PHRASES: dict | None = None
+
+
+def news_phrases() -> dict:
+    global _PHRASES
+    if _PHRASES is None:
+        import news_lexicon as builder
+        if not os.path.exists(NEWS_PHRASES):
+            vocabulary, sentences, _ = builder.read_news(tag_dictionary.DEFAULT_CORPUS)
+            builder.write_phrases(NEWS_PHRASES, builder.count_phrases(vocabulary, sentences))
+        _PHRASES = builder.read_phrases(NEWS_PHRASES)
+    return _PHRASES
+
+
+def add_phrases(words, feats):
+    """The longest mined head phrase at each ORG head (news_lexicon.count_phrases): "mB" and its
+    bucketed occurrences on the head, "mI" on the words after it, "mE" after its last word."""
+    import bisect
+    import news_lexicon as builder
+    for start, end, count in builder.phrase_spans(words, news_phrases(), builder.phrase_heads()):
+        feats[start] += ["mB", "mn=" + str(bisect.bisect_right(_COUNT_STEPS, count))]
+        for k in range(start + 1, end):
+            feats[k].append("mI")
+        if end < len(words):
+            feats[end].append("mE")
+
+
+MINED_VARIANTS = {
+    "mined-phrases": ([add_phrases], {}),
+    "mined-letters": ([add_name_letters], {}),
+    "mined-triggers": ([make_lexicon(("triggers",))], {}),
+    "mined-latin": ([make_lexicon(("latin",))], {}),
+    "mined-context": ([make_lexicon(("context",))], {}),
+    "mined-productivity": ([make_lexicon(("productivity",))], {}),
+    "mined": ([make_lexicon(("triggers", "latin", "context", "productivity"))], {}),
+}
+
+# ---------------------------------------------------------------------------------------------
 
 CLUSTERS_WIDE = os.path.join(ROOT, "instance", "clusters-wide.tsv.gz")
 
@@ -227,6 +369,8 @@ VARIANTS = {
     # grid (eighth session): training-side changes. BILOU tags: trained on bilou_tags, decoded tags
     # read back as BIO (U- → B-, L- → I-) before bio_spans.
     "bilou": ([], {"bilou": True}),
+    # mined (eighth session): label-free lexicons of the news (bench/news_lexicon.py)
+    **MINED_VARIANTS,
 }
 # Besides these, a part "c1=0.1,c2=0.01" or "max_iterations=200" sets the trainer's parameters
 # (_PARAMETERS names those it may set).

@@ -53,16 +53,21 @@ def read_news(path: str, articles: int | None = None) -> tuple[list[str], list[n
     """The normalised words of the corpus (each once) and every sentence as their ids."""
     ids: dict[str, int] = {}
     out = []
+    for text in news_texts(path, articles):
+        for tokens in text_sentences(text):
+            out.append(np.array([ids.setdefault(normalize(t), len(ids)) for t, _, _ in tokens],
+                                dtype=np.int32))
+    return list(ids), out
+
+
+def news_texts(path: str, articles: int | None = None):
+    """Each article's title and body, as the extractor reads them (the first ``articles``)."""
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for count, line in enumerate(lines):
             if articles is not None and count >= articles:
                 break
             record = json.loads(line)
-            text = (record.get("title") or "") + "\n" + (record.get("body") or "")
-            for tokens in text_sentences(text):
-                out.append(np.array([ids.setdefault(normalize(t), len(ids)) for t, _, _ in tokens],
-                                    dtype=np.int32))
-    return list(ids), out
+            yield (record.get("title") or "") + "\n" + (record.get("body") or "")
 
 
 def count_tags(tagger, vocabulary: list[str], news: list[np.ndarray], batch: int = 256) -> np.ndarray:
