@@ -168,13 +168,13 @@ def check_decoder(articles: int | None) -> dict:
             "cpu_seconds_with_features": {k: round(v, 1) for k, v in seconds.items()}}
 
 
-def speed(articles: int, model: str | None = None) -> dict:
+def speed(articles: int, model: str | None = None, document_rule: bool | None = None) -> dict:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     texts = news_texts(articles)
     tokens = sum(1 for text in texts for _ in tokenize(text))
     began = time.perf_counter()
-    extractor = Extractor(model)
+    extractor = Extractor(model, document_rule=document_rule)
     load_seconds = time.perf_counter() - began
     passes = []
     entities = 0
@@ -201,6 +201,8 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true", help="cross-validate only")
     parser.add_argument("--model", default=None, help="the model whose speed to measure (default: the shipped one; "
                                                        "a .npz is the network tagger)")
+    parser.add_argument("--document-rule", action="store_true", default=None,
+                        help="speed with the document rule on (indexer.document_context.PropagatingTagger)")
     parser.add_argument("--variant", default=train_ner.VARIANT, choices=sorted(train_ner.VARIANTS))
     parser.add_argument("--max-iterations", type=int, default=None,
                         help="L-BFGS iterations per fold (fewer: a quicker, slightly lower estimate)")
@@ -224,7 +226,7 @@ def main() -> None:
     if args.skip_speed:
         pass
     elif os.path.exists(NEWS):
-        report["speed"] = speed(args.articles, model)
+        report["speed"] = speed(args.articles, model, args.document_rule)
     else:
         report["speed"] = {"skipped": f"{NEWS} not found"}
     print(json.dumps(report, ensure_ascii=False, indent=2))

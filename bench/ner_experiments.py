@@ -35,6 +35,7 @@ import tag_dictionary  # noqa: E402
 import train_ner  # noqa: E402
 from indexer.entities import bio_spans, clean_spans, sentence_features, word_clusters  # noqa: E402
 from indexer.entity_features import read_tag_dictionary  # noqa: E402
+from indexer.document_context import propagated_spans, repeatable_names  # noqa: E402
 from indexer.entity_keys import clitic_forms  # noqa: E402
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
@@ -375,6 +376,92 @@ VARIANTS = {
 # Besides these, a part "c1=0.1,c2=0.01" or "max_iterations=200" sets the trainer's parameters
 # (_PARAMETERS names those it may set).
 
+
+# ---------------------------------------------------------------------------------------------
+# docctx (eighth session): document-level consistency. A first stage (the variant's own set-up)
+# tags every sentence; a second CRF gets, besides the same features, what the first stage found in
+# the sentences around (Krishnan & Manning 2006, "An effective two-stage model for exploiting
+# non-local dependencies in NER"), or a rule propagates a name's label to its untagged exact
+# repeats (both in indexer/document_context.py). ANERcorp's training part marks no article boundaries: the "document" of a
+# sentence is the sentences within ``window`` of it (on the same side of the held-out fifth).
+# The first stage's tags of the training fifths are jackknifed: DOCCTX_INNER contiguous inner
+# parts, each tagged by a model trained on the others; the held-out fifth by a model trained on
+# all four training fifths. Both are cached in instance/ (deterministic L-BFGS).
+# ---------------------------------------------------------------------------------------------
+
+DOCCTX_INNER = 4
+
+VARIANTS.update({
+    "docctx": ([], {"docctx": {"mode": "crf", "window": 10, "own": False}}),
+    "docctx-w5": ([], {"docctx": {"mode": "crf", "window": 5, "own": False}}),
+    "docctx-w20": ([], {"docctx": {"mode": "crf", "window": 20, "own": False}}),
+    "docctx-own": ([], {"docctx": {"mode": "crf", "window": 10, "own": True}}),
+    # the second stage, then the rule over its own tags
+    "docctx-then-rule": ([], {"docctx": {"mode": "crf+rule", "window": 10, "own": False}}),
+    "docctx-first": ([], {"docctx": {"mode": "first", "window": 0, "own": True}}),  # the first stage alone
+    "docctx-rule": ([], {"docctx": {"mode": "rule", "window": 10, "own": True}}),
+    "docctx-rule-w5": ([], {"docctx": {"mode": "rule", "window": 5, "own": True}}),
+    "docctx-rule-w20": ([], {"docctx": {"mode": "rule", "window": 20, "own": True}}),
+})
+
+
+def stage1_path(fold: int, folds: int, params: dict) -> str:
+    return os.path.join(ROOT, "instance", f"docctx-stage1-fold{fold}of{folds}-"
+                        f"{params.get('algorithm', 'lbfgs')}{params['max_iterations']}.json.gz")
+
+
+def stage1_tags(fold: int, folds: int, features, params: dict) -> list[list[str]]:
+    """The first stage's tags of every sentence for a fold: the held-out fifth's by a model of the
+    four training fifths, each training sentence's by a model of the other inner parts (cached;
+    ``features()`` gives every sentence's features when they are not)."""
+    cache = stage1_path(fold, folds, params)
+    if os.path.exists(cache):
+        with gzip.open(cache, "rt", encoding="utf-8") as f:
+            return json.load(f)
+    size = len(_DATA)
+    lo, hi = size * fold // folds, size * (fold + 1) // folds
+    train = [k for k in range(size) if not lo <= k < hi]
+    gold = [tags for _, _, _, tags in _DATA]
+    feats = features()
+    tags = train_ner.train_and_tag(feats, gold, train, list(range(lo, hi)), params)
+    tags.update(train_ner.jackknifed(feats, gold, train, params, DOCCTX_INNER))
+    out = [tags[k] for k in range(size)]
+    with gzip.open(cache + ".tmp", "wt", encoding="utf-8") as f:
+        json.dump(out, f)
+    os.replace(cache + ".tmp", cache)
+    return out
+
+
+def docctx_fold(fold: int, folds: int, features, params: dict):
+    """One fold of a docctx variant (run_fold's result; the seconds are the second stage's, the
+    iterations not counted); ``features()`` gives every sentence's features."""
+    setting = params.pop("docctx")
+    began = time.process_time()
+    size = len(_DATA)
+    lo, hi = size * fold // folds, size * (fold + 1) // folds
+    first = stage1_tags(fold, folds, features, params)
+    stage1_seconds = time.process_time() - began
+    print(f"docctx fold {fold}: first stage {stage1_seconds:.1f} CPU s", file=sys.stderr, flush=True)
+    tags = first
+    if setting["mode"].startswith("crf"):
+        second = train_ner.document_features(_DATA, features(), first, [(0, lo), (lo, hi), (hi, size)],
+                                             setting["window"], setting["own"])
+        gold = [tags for _, _, _, tags in _DATA]
+        tags = list(first)
+        for k, found in train_ner.train_and_tag(second, gold, [k for k in range(size) if not lo <= k < hi],
+                                                list(range(lo, hi)), params).items():
+            tags[k] = found
+    if setting["mode"].endswith("rule"):  # the window is the held-out fifth's own sentences, k's included
+        evidence = train_ner.first_stage_evidence(_DATA, tags)
+        found = {k: clean_spans(propagated_spans(_DATA[k][2], bio_spans(tags[k]), repeatable_names(window)),
+                                _DATA[k][2])
+                 for k, window in train_ner.windows([(lo, hi)], setting["window"], evidence)}
+    else:
+        found = {k: clean_spans(bio_spans(tags[k]), _DATA[k][2]) for k in range(lo, hi)}
+    tp, fp, fn, errors, misses = score_fold(lo, hi, found.__getitem__)
+    return tp, fp, fn, errors, time.process_time() - began - stage1_seconds, misses, None, None
+
+
 _DATA = None
 _NEWS = None  # (words, sentences as word ids) of the news corpus, for the tag dictionary
 _FEATURES: dict[str, list] = {}
@@ -464,6 +551,8 @@ def run_fold(job):
     name, fold, folds, params = job
     silver = params.pop("silver", None)
     dictionary = fold_dictionary(fold, folds) if params.pop("dictionary", False) else None
+    if "docctx" in params:
+        return docctx_fold(fold, folds, lambda: features_of(name, dictionary), params)
     feats = features_of(name, dictionary)
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
@@ -481,8 +570,6 @@ def run_fold(job):
         trainer.append(_sentence_features(name, words, dictionary), encode(tags))
     trainer.set_params(params)
     began = time.process_time()
-    tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
-    misses = []
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "fold.crfsuite")
         trainer.train(path)
@@ -490,19 +577,29 @@ def run_fold(job):
         iterations = len(trainer.logparser.iterations)
         tagger = pycrfsuite.Tagger()
         tagger.open(path)
-        for k in range(lo, hi):
-            words, tags = _DATA[k][2], _DATA[k][3]
-            gold = set(bio_spans(tags))
-            found = set(clean_spans(bio_spans([train_ner.bio_tag(t) for t in tagger.tag(feats[k])]), words))
-            train_ner.tally(found, gold, tp, fp, fn)
-            for span in gold - found:
-                kind = _error_class(span, found)
-                errors[span[2] + ":" + kind] += 1
-                misses.append({"sentence": k, "gold": span, "class": kind, "text": " ".join(words[span[0]:span[1]]),
-                               "found": sorted(f for f in found if f[0] < span[1] and f[1] > span[0]),
-                               "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
+        tp, fp, fn, errors, misses = score_fold(
+            lo, hi, lambda k: clean_spans(bio_spans([train_ner.bio_tag(t) for t in tagger.tag(feats[k])]), _DATA[k][2]))
         tagger.close()
     return tp, fp, fn, errors, seconds, misses, iterations, silver_info
+
+
+def score_fold(lo: int, hi: int, found_of):
+    """The held-out sentences lo..hi-1 scored against their gold: ``found_of(k)`` gives sentence
+    k's spans. Counts (tp, fp, fn), the missed gold spans' classes and the misses themselves."""
+    tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
+    misses = []
+    for k in range(lo, hi):
+        words, tags = _DATA[k][2], _DATA[k][3]
+        gold = set(bio_spans(tags))
+        found = set(found_of(k))
+        train_ner.tally(found, gold, tp, fp, fn)
+        for span in gold - found:
+            kind = _error_class(span, found)
+            errors[span[2] + ":" + kind] += 1
+            misses.append({"sentence": k, "gold": span, "class": kind, "text": " ".join(words[span[0]:span[1]]),
+                           "found": sorted(f for f in found if f[0] < span[1] and f[1] > span[0]),
+                           "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
+    return tp, fp, fn, errors, misses
 
 
 def _error_class(gold, found) -> str:

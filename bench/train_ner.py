@@ -7,10 +7,12 @@ first continuing its entity), maps PERS → PER, and trains a CRF with L-BFGS an
 parameters: the same data gives the same model. The word clusters the features use
 (indexer/data/word_clusters.tsv.gz) and the tag dictionary (indexer/data/tag_dictionary.tsv.gz)
 are built first by bench/word_clusters.py and bench/tag_dictionary.py (`make model` runs all three);
-the dictionary's features are used when indexer/data holds one.
+the dictionary's features are used when indexer/data holds one. With --document it trains the
+second stage of document context instead (indexer/document_context.py; ner-document.crfsuite, which
+the extractor uses whenever it is beside ner.crfsuite).
 Prints the training figures as JSON.
 
-    python bench/train_ner.py [--data PATH] [--out PATH]
+    python bench/train_ner.py [--data PATH] [--out PATH] [--document]
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import ctypes
 import json
 import os
 import sys
+import tempfile
 import time
+from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -29,7 +33,8 @@ sys.path.insert(0, ROOT)
 import pycrfsuite  # noqa: E402
 
 from indexer.arabic import normalize, tokenize  # noqa: E402
-from indexer.entities import MODEL_FILE, bio_spans, sentence_features  # noqa: E402
+from indexer.document_context import context_token_features, document_model_path, sentence_evidence  # noqa: E402
+from indexer.entities import MODEL_FILE, bio_spans, clean_spans, sentence_features  # noqa: E402
 
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "corpus", "ner", "anercorp_train.conll")
 DEFAULT_OUT = os.path.join(ROOT, "indexer", "data", MODEL_FILE)
@@ -179,6 +184,110 @@ def train(data, out_path: str, params: dict = PARAMS, variant: str = VARIANT, di
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# The second stage of document context (indexer/document_context.py; `--document`): a CRF trained
+# on the same features plus what a first stage found in the sentences around. The first stage's
+# tags of the training sentences are jackknifed (each of INNER_PARTS contiguous parts tagged by a
+# model trained on the others), so that the second stage learns how far to trust tags of text the
+# first stage has not seen. ANERcorp marks no article boundaries: a sentence's document is the
+# DOCUMENT_WINDOW sentences either side of it (at run time it is the whole article).
+# ---------------------------------------------------------------------------------------------
+
+INNER_PARTS = 4
+DOCUMENT_WINDOW = 10
+
+
+def train_and_tag(features, gold, train: list[int], tag: list[int], params: dict) -> dict[int, list[str]]:
+    """A CRF trained on sentences ``train`` (``features[k]``, ``gold[k]``), its tags of ``tag``."""
+    params = dict(params)
+    algorithm = params.pop("algorithm", "lbfgs")
+    if algorithm != "lbfgs":
+        ctypes.CDLL(None).srand(1)
+    trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
+    for k in train:
+        trainer.append(features[k], gold[k])
+    trainer.set_params(params)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.crfsuite")
+        trainer.train(path)
+        tagger = pycrfsuite.Tagger()
+        tagger.open(path)
+        out = {k: tagger.tag(features[k]) for k in tag}
+        tagger.close()
+    return out
+
+
+def inner_parts(train: list[int], parts: int = INNER_PARTS) -> list[list[int]]:
+    """``train`` (sentence numbers in order) cut into ``parts`` contiguous pieces."""
+    size = len(train)
+    return [train[size * p // parts:size * (p + 1) // parts] for p in range(parts)]
+
+
+def jackknifed(features, gold, train: list[int], params: dict, parts: int = INNER_PARTS) -> dict[int, list[str]]:
+    """Each sentence of ``train`` tagged by a model trained on the other inner parts."""
+    out = {}
+    for part in inner_parts(train, parts):
+        inside = set(part)
+        out.update(train_and_tag(features, gold, [k for k in train if k not in inside], part, params))
+    return out
+
+
+def windows(segments: list[tuple[int, int]], width: int, evidence: list[Counter]):
+    """(k, the summed evidence of sentences k-width..k+width of k's segment) for every sentence
+    of every segment (lo, hi); the Counter is one sliding window, valid until the next step."""
+    for lo, hi in segments:
+        window = Counter()
+        for j in range(lo, min(hi, lo + width)):
+            window.update(evidence[j])
+        for k in range(lo, hi):
+            if k + width < hi:
+                window.update(evidence[k + width])
+            if k - width - 1 >= lo:
+                window.subtract(evidence[k - width - 1])
+            yield k, window
+
+
+def first_stage_evidence(data, first_tags) -> list[Counter]:
+    """Each sentence's evidence (document_context.sentence_evidence) from its first-stage tags."""
+    return [sentence_evidence(words, clean_spans(bio_spans(tags), words))
+            for (_, _, words, _), tags in zip(data, first_tags)]
+
+
+def document_features(data, features, first_tags, segments, window: int = DOCUMENT_WINDOW,
+                      own: bool = False) -> dict[int, list[list[str]]]:
+    """The second stage's features of the sentences of ``segments``: ``features[k]`` plus the
+    context features from the first stage's tags in the window (without sentence k's own unless
+    ``own``)."""
+    evidence = first_stage_evidence(data, first_tags)
+    out = {}
+    for k, around in windows(segments, window, evidence):
+        count = around.__getitem__ if own else (lambda key, w=around, o=evidence[k]: w[key] - o[key])
+        out[k] = [f + c for f, c in zip(features[k], context_token_features(data[k][2], first_tags[k], count))]
+    return out
+
+
+def train_document(data, out_path: str, params: dict = PARAMS, dictionary: dict | None = None,
+                   window: int = DOCUMENT_WINDOW) -> dict:
+    """Train the second stage on all of ``data`` (first stage jackknifed), write it, give the
+    figures. Deterministic (L-BFGS): the same data give the same bytes."""
+    began = time.process_time()
+    features = [sentence_features(words, dictionary)[0] for _, _, words, _ in data]
+    gold = [tags for _, _, _, tags in data]
+    everything = list(range(len(data)))
+    first = jackknifed(features, gold, everything, params)
+    second = document_features(data, features, [first[k] for k in everything], [(0, len(data))], window)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for k in everything:
+        trainer.append(second[k], gold[k])
+    trainer.set_params(params)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    trainer.train(out_path)
+    last = trainer.logparser.last_iteration or {}
+    return {"sentences": len(data), "cpu_seconds": round(time.process_time() - began, 1),
+            "inner_parts": INNER_PARTS, "window": window, "active_features": last.get("active_features"),
+            "model_bytes": os.path.getsize(out_path), "params": params}
+
+
 def tally(found: set, gold: set, tp, fp, fn) -> None:
     """Count exact-span matches by label (the (start, end, label) sets of one sentence or text)
     into the Counters ``tp``, ``fp`` and ``fn``: the measure every NER benchmark here reports."""
@@ -193,10 +302,18 @@ def tally(found: set, gold: set, tp, fp, fn) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DEFAULT_DATA)
-    parser.add_argument("--out", default=DEFAULT_OUT)
+    parser.add_argument("--out", help=f"default: {os.path.relpath(DEFAULT_OUT, ROOT)}, or with --document "
+                                      f"{os.path.relpath(document_model_path(DEFAULT_OUT), ROOT)}")
+    parser.add_argument("--document", action="store_true",
+                        help="train the second stage of document context (indexer/document_context.py)")
     args = parser.parse_args()
     data = prepared(read_conll(args.data))
-    figures = train(data, args.out)
+    if args.document:
+        args.out = args.out or document_model_path(DEFAULT_OUT)
+        figures = train_document(data, args.out)
+    else:
+        args.out = args.out or DEFAULT_OUT
+        figures = train(data, args.out)
     figures["model"] = os.path.relpath(args.out, ROOT)
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 

@@ -86,6 +86,12 @@ class CrfTagger:
         self._weights = np.vstack([np.zeros(len(self.labels)), *weights.values()])
         self._rows: dict[str, int] = {}  # word → its row of self._table
         self._table = np.zeros((1024, 5, len(self.labels)))
+        # The feature parts of a call's new words (a two-stage tagger shares the first stage's).
+        self.parts_of = self.word_parts
+
+    def word_parts(self, words: list[str]) -> list[tuple[str, ...]]:
+        """The five feature parts (``word_feature_parts``) of each word, one after the other."""
+        return [part for word in words for part in word_feature_parts(word, self._dictionary)]
 
     def sums(self, feature_lists: list[list[str]]) -> np.ndarray:
         """What each list of features adds to each label's score (lists × labels).
@@ -118,14 +124,14 @@ class CrfTagger:
             first = len(rows)
             while first + len(new) > len(self._table):
                 self._table = np.concatenate([self._table, np.zeros_like(self._table)])
-            parts = [part for word in new for part in word_feature_parts(word, self._dictionary)]
-            self._table[first:first + len(new)] = self.sums(parts).reshape(len(new), 5, -1)
+            self._table[first:first + len(new)] = self.sums(self.parts_of(new)).reshape(len(new), 5, -1)
             rows.update(zip(new, range(first, first + len(new))))
             at = list(map(rows.__getitem__, words))
         return self._table[at]
 
-    def scores(self, sentences: list[Sentence]) -> np.ndarray:
-        """Every word's score per label, the sentences one after the other (words × labels)."""
+    def scores(self, sentences: list[Sentence], extra: list[list[list[str]]] | None = None) -> np.ndarray:
+        """Every word's score per label, the sentences one after the other (words × labels);
+        ``extra``: more features of each sentence's words (a second stage's)."""
         words = [w for s in sentences for w in s.words]
         lengths = np.array([len(s.words) for s in sentences])
         parts = self.word_scores(words)
@@ -138,23 +144,30 @@ class CrfTagger:
             has_after = after[:-distance] >= distance
             total[:-distance][has_after] += parts[distance:, as_after][has_after]
         where, at, start = [], [], 0
-        for sentence in sentences:
+        attributes = self._attributes
+        for number, sentence in enumerate(sentences):
             for i, feature in context_features(sentence):
-                row = self._attributes.get(feature)
+                row = attributes.get(feature)
                 if row is not None:
                     where.append(start + i)
                     at.append(row)
+            if extra is not None:
+                for i, features in enumerate(extra[number], start):
+                    for row in map(attributes.get, features):
+                        if row is not None:
+                            where.append(i)
+                            at.append(row)
             start += len(sentence.words)
         if where:
             np.add.at(total, where, self._weights[at])
         return total
 
-    def tag(self, sentences: list[Sentence]) -> list[list[str]]:
+    def tag(self, sentences: list[Sentence], extra: list[list[list[str]]] | None = None) -> list[list[str]]:
         """BIO tags of each sentence: Viterbi over all of them at once, the longest first, so
-        the sentences still running at a position are the first rows."""
+        the sentences still running at a position are the first rows (``extra``: see scores)."""
         if not sentences:
             return []
-        scores = self.scores(sentences)
+        scores = self.scores(sentences, extra)
         lengths = np.array([len(s.words) for s in sentences])
         order = np.argsort(-lengths, kind="stable")
         longest = int(lengths[order[0]])

@@ -42,6 +42,7 @@ from typing import Collection, Iterable, Protocol
 from indexer.arabic import is_stop, normalize, tokenize
 from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_in_full
 from indexer.crf_tagger import CrfTagger
+from indexer.document_context import DocumentTagger, PropagatingTagger, document_model_path
 from indexer.entity_network import NetworkTagger
 from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
@@ -56,6 +57,11 @@ __all__ = ["Entity", "Extractor", "Tagger", "Sentence", "KnownNames", "extract",
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
 MODEL_FILE = "ner.crfsuite"
+
+# Whether the extractor propagates the tagger's names to their untagged exact repeats in the text
+# (indexer.document_context; 5-fold CV +0.006 F1, docs/entities.md, eighth session). Off: the lead
+# decides with the model it ships.
+DOCUMENT_RULE = False
 
 # A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
 # length anyway; the cut only bounds one call on text without punctuation).
@@ -99,11 +105,15 @@ def model_path() -> str:
 
 
 def load_tagger(path: str) -> Tagger:
-    """The tagger stored in the model file ``path`` (a CRFsuite model: ``*.crfsuite``; the network
-    tagger of ``indexer.entity_network``: ``*.npz``)."""
+    """The tagger stored in the model file ``path`` (a CRFsuite model: ``*.crfsuite``, two-stage
+    when its second stage ``*-document.crfsuite`` is beside it; the network tagger of
+    ``indexer.entity_network``: ``*.npz``)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"entity model not found: {path} (run `make model`)")
     if path.endswith(".crfsuite"):
+        second = document_model_path(path)
+        if os.path.exists(second):  # the two-stage tagger (indexer.document_context)
+            return DocumentTagger(CrfTagger(path), second, _tagger_spans)
         return CrfTagger(path)
     if path.endswith(".npz"):
         return NetworkTagger(path)
@@ -154,17 +164,26 @@ def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _tagger_spans(words: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
+    """A sentence's names as a first stage's tags give them (what document context counts)."""
+    return clean_spans(bio_spans(tags), words)
+
+
 class Extractor:
     """Named-entity extractor; load once, call ``extract`` for each text.
 
     ``model``: a model file (the shipped one by default); ``tagger``: a Tagger object instead.
     ``use_gazetteer`` and ``use_patterns`` switch steps 2 and 3 off (for measurements).
+    ``document_rule``: the tagger's names are propagated to their untagged exact repeats in the
+    text (``indexer.document_context.PropagatingTagger``; DOCUMENT_RULE by default).
     """
 
     def __init__(self, model: str | None = None, *, tagger: Tagger | None = None, use_gazetteer: bool = True,
-                 use_patterns: bool = True):
+                 use_patterns: bool = True, document_rule: bool | None = None):
         self.model = model or model_path()
         self.tagger = tagger if tagger is not None else load_tagger(self.model)
+        if DOCUMENT_RULE if document_rule is None else document_rule:
+            self.tagger = PropagatingTagger(self.tagger, _tagger_spans, bio_spans)
         self.use_gazetteer = use_gazetteer
         self.use_patterns = use_patterns
 

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from indexer import document_context
 from indexer.entity_features import dictionary_table, sentence_features
 from tests.conftest import ROOT
 
@@ -70,3 +71,146 @@ def test_a_variant_part_can_set_l_bfgs_stopping_and_possible_states():
     assert (params["delta"], params["period"], params["feature.possible_states"]) == (0.0001, 5, True)
     assert isinstance(params["period"], int)
     assert ner_experiments._params("shipped+feature.possible_states=0", 100)["feature.possible_states"] is False
+
+
+# ---------------------------------------------------------------------------------------------
+# docctx: document-level consistency (a second stage fed with what a first stage found around).
+# ---------------------------------------------------------------------------------------------
+
+def _evidence(*sentences):
+    """The summed evidence of (words, spans) sentences."""
+    total = ner_experiments.Counter()
+    for words, spans in sentences:
+        total.update(document_context.sentence_evidence(words, spans))
+    return total
+
+
+def _counts(*sentences):
+    """The evidence of (words, spans) sentences, as the lookup the features take."""
+    return _evidence(*sentences).__getitem__
+
+
+def test_sentence_evidence_counts_each_words_label_its_clitic_free_form_and_the_names():
+    words = ["قال", "نادي", "سلتيك", "وسلتيك"]
+    evidence = document_context.sentence_evidence(words, [(1, 3, "ORG"), (3, 4, "ORG")])
+    assert evidence["w", "قال", "O"] == 1 and evidence["w", "سلتيك", "ORG"] == 1
+    assert evidence["c", "سلتيك", "ORG"] == 2  # وسلتيك without its و
+    assert evidence["s", ("نادي", "سلتيك"), "ORG"] == 1 and evidence["s", ("وسلتيك",), "ORG"] == 1
+    assert evidence["u", "سلتيك", "ORG"] == 1 and evidence["uB", "نادي", "ORG"] == 1
+    assert evidence["uE", "سلتيك", "ORG"] == 1 and evidence["u", "وسلتيك", "ORG"] == 0  # one-word names are no "u"
+
+
+def test_context_features_give_a_bare_repeat_the_label_its_name_had_elsewhere():
+    elsewhere = (["فاز", "نادي", "سلتيك", "على", "رينجرز"], [(1, 3, "ORG"), (4, 5, "ORG")])
+    words = ["وخسر", "سلتيك", "امام", "نادي", "سلتيك"]
+    feats = document_context.context_token_features(words, ["O", "O", "O", "O", "O"], _counts(elsewhere))
+    assert feats[0] == ["s1=O"]  # nothing known of وخسر
+    assert {"dw=ORG", "dw=ORG1", "du=ORG", "duE=ORG", "dc=ORG"} <= set(feats[1])
+    assert "drB=ORG" in feats[3] and "drI=ORG" in feats[4] and "drB=ORG" not in feats[1]
+    assert "duB=ORG" in feats[3]
+    # a word seen only outside names elsewhere says so, with how often
+    feats = document_context.context_token_features(["على"], ["O"], _counts(elsewhere, elsewhere))
+    assert feats[0] == ["s1=O", "dw=O2", "dc=O2"]
+
+
+def test_context_features_take_the_majority_label_and_count_it_in_buckets():
+    per = (["قال", "عباس"], [(1, 2, "PER")])
+    org = (["عباس"], [(0, 1, "ORG")])
+    untagged = (["عباس"], [])
+    count = _counts(per, per, org, untagged, untagged, untagged, untagged)
+    feats = document_context.context_token_features(["عباس"], ["B-PER"], count)[0]
+    assert feats[:4] == ["s1=B-PER", "dw=PER", "dw=PER2", "dwO=4"]
+
+
+def test_the_rule_tags_untagged_repeats_of_names_tagged_twice_or_of_several_words():
+    evidence = _evidence((["نادي", "سلتيك"], [(0, 2, "ORG")]), (["بغداد"], [(0, 1, "LOC")]),
+                         (["عمان"], [(0, 1, "LOC")]), (["عمان"], [(0, 1, "LOC")]),
+                         (["فتح"], [(0, 1, "ORG")]), (["فتح"], [(0, 1, "ORG")]), (["فتح"], [(0, 1, "PER")]))
+    names = document_context.repeatable_names(evidence)
+    assert names == {"نادي": [(("نادي", "سلتيك"), "ORG")], "عمان": [(("عمان",), "LOC")],
+                     "فتح": [(("فتح",), "ORG")]}  # بغداد was tagged once only
+    words = ["نادي", "سلتيك", "في", "بغداد", "و", "عمان"]
+    assert document_context.propagated_spans(words, [], names) == [(0, 2, "ORG"), (5, 6, "LOC")]
+    # a repeat whose words the first stage tagged in part is left to it
+    assert document_context.propagated_spans(words, [(1, 2, "PER")], names) == [(1, 2, "PER"), (5, 6, "LOC")]
+
+
+def test_the_rule_prefers_the_longer_name():
+    names = document_context.repeatable_names(_evidence((["سلتيك"], [(0, 1, "ORG")]), (["سلتيك"], [(0, 1, "ORG")]),
+                                                        (["مدينة", "سلتيك", "الجديدة"], [(0, 3, "LOC")])))
+    words = ["في", "مدينة", "سلتيك", "الجديدة", "سلتيك"]
+    assert document_context.propagated_spans(words, [], names) == [(1, 4, "LOC"), (4, 5, "ORG")]
+
+
+def test_the_propagating_tagger_adds_the_repeats_to_the_inner_taggers_tags():
+    from indexer.entities import bio_spans, clean_spans
+    from indexer.entity_features import Sentence
+
+    class Fixed:
+        def tag(self, sentences):
+            return [["B-ORG", "I-ORG", "O"], ["O", "B-PER", "O"], ["O", "O", "O"]]
+
+    sentences = [Sentence(w, [], set()) for w in (["نادي", "سلتيك", "فاز"], ["قال", "سلتيك", "امس"],
+                                                  ["فاز", "نادي", "سلتيك"])]
+    tagger = document_context.PropagatingTagger(Fixed(), lambda words, tags: clean_spans(bio_spans(tags), words),
+                                                bio_spans)
+    assert tagger.tag(sentences) == [["B-ORG", "I-ORG", "O"], ["O", "B-PER", "O"], ["O", "B-ORG", "I-ORG"]]
+
+
+def test_the_sliding_window_sums_the_evidence_of_the_sentences_around_within_a_segment():
+    evidence = [ner_experiments.Counter({k: 1}) for k in range(9)]
+    seen = {k: {key for key, n in window.items() if n} for k, window in
+            ner_experiments.train_ner.windows([(0, 4), (4, 9)], 2, evidence)}
+    assert seen == {0: {0, 1, 2}, 1: {0, 1, 2, 3}, 2: {0, 1, 2, 3}, 3: {1, 2, 3},
+                    4: {4, 5, 6}, 5: {4, 5, 6, 7}, 6: {4, 5, 6, 7, 8}, 7: {5, 6, 7, 8}, 8: {6, 7, 8}}
+
+
+def test_the_first_stage_tags_every_training_sentence_by_a_model_that_never_saw_it(monkeypatch, tmp_path):
+    data = [("", [], ["w"], ["O"])] * 23
+    monkeypatch.setattr(ner_experiments, "_DATA", data)
+    monkeypatch.setattr(ner_experiments, "ROOT", str(tmp_path))
+    (tmp_path / "instance").mkdir()
+    models = []
+
+    def train_and_tag(feats, gold, train, tag, params):
+        models.append((set(train), list(tag)))
+        return {k: [f"m{len(models)}"] for k in tag}
+
+    monkeypatch.setattr(ner_experiments.train_ner, "train_and_tag", train_and_tag)
+    tags = ner_experiments.stage1_tags(1, 5, lambda: None, {"max_iterations": 100})
+    held_out = set(range(4, 9))  # fold 1 of 5 over 23 sentences
+    assert all(not train & held_out for train, _ in models)  # no model learns from the held-out fifth
+    assert len(models) == 1 + ner_experiments.DOCCTX_INNER
+    for train, tagged in models:
+        assert not train & set(tagged)  # nobody tags its own training sentences
+    assert models[0] == (set(range(23)) - held_out, sorted(held_out))
+    assert sorted(k for _, tagged in models[1:] for k in tagged) == sorted(set(range(23)) - held_out)
+    assert {tags[k][0] for k in held_out} == {"m1"}
+    # cached: a second call trains nothing
+    assert ner_experiments.stage1_tags(1, 5, lambda: None, {"max_iterations": 100}) == tags and len(models) == 5
+
+
+def test_the_document_index_gives_the_same_context_features_faster():
+    import random
+    rng = random.Random(3)
+    vocabulary = ["نادي", "سلتيك", "وسلتيك", "قال", "زيدان", "في", "بغداد", "امس", "عبد", "الله"]
+    labels = ["PER", "ORG", "LOC", "MISC"]
+    sentences = []
+    for _ in range(40):
+        words = [rng.choice(vocabulary) for _ in range(rng.randrange(1, 12))]
+        spans, i = [], 0
+        while i < len(words):
+            size = rng.randrange(1, 4)
+            if rng.random() < 0.4 and i + size <= len(words):
+                spans.append((i, i + size, rng.choice(labels)))
+            i += size
+        sentences.append((words, spans))
+    evidence = [document_context.sentence_evidence(w, s) for w, s in sentences]
+    counts, total = document_context.document_counts(evidence, with_total=True)
+    index = document_context.document_index(total)
+    for (words, _), count in zip(sentences, counts):
+        tags = ["O"] * len(words)
+        slow = document_context.context_token_features(words, tags, count)
+        assert document_context.context_token_features(words, tags, count, index) == slow
+    assert any("drB=" in f for words, _ in sentences for token in document_context.context_token_features(
+        words, ["O"] * len(words), total.__getitem__) for f in token)  # the repeats are exercised

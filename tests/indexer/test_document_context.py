@@ -1,0 +1,128 @@
+"""indexer.document_context at run time: the two-stage tagger (a second CRF fed with what the first
+found in the text's other sentences) tags as python-crfsuite does with the same features, shares
+the words' features between its stages, is used only when its model file is beside the first's,
+and bench/train_ner.py --document builds it deterministically. (The evidence, features and rule
+themselves: tests/indexer/test_ner_experiments.py.)"""
+
+import shutil
+import sys
+from collections import Counter
+
+import pytest
+
+from indexer import crf_tagger, document_context, entities
+from indexer.crf_tagger import CrfTagger
+from indexer.document_context import DocumentTagger, context_token_features, document_counts, sentence_evidence
+from indexer.entities import Extractor, bio_spans, clean_spans, load_tagger, sentence_features
+from indexer.entity_features import read_sentence
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import train_ner  # noqa: E402
+
+PARAMS = {"c1": 0.0, "c2": 0.1, "max_iterations": 15, "feature.possible_transitions": True}
+CLUBS = ["سلتيك", "بنفيكا", "اندرليخت", "الوداد"]
+PEOPLE = ["زيدان", "ميسي", "رونالدو"]
+
+
+def _sentence(words, tags):
+    return ("", [], list(words), list(tags))
+
+
+def _data():
+    """A few "articles": a club announced by نادي, then named bare; a person after قال."""
+    data = []
+    for round_ in range(6):
+        for club, person in zip(CLUBS, PEOPLE + PEOPLE[:1]):
+            data.append(_sentence(["فاز", "نادي", club, "امس"], ["O", "B-ORG", "I-ORG", "O"]))
+            data.append(_sentence(["قال", person, "ان", club, "قوي"], ["O", "B-PER", "O", "B-ORG", "O"]))
+            data.append(_sentence([club, "في", "المركز", "الاول"], ["B-ORG", "O", "O", "O"]))
+    return data
+
+
+def _spans(words, tags):
+    return clean_spans(bio_spans(tags), words)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, crfsuite):
+    folder = tmp_path_factory.mktemp("docctx")
+    first, second = str(folder / "ner.crfsuite"), str(folder / "ner-document.crfsuite")
+    train_ner.train(_data(), first, PARAMS, dictionary={})
+    train_ner.train_document(_data(), second, PARAMS, dictionary={}, window=3)
+    return first, second
+
+
+def test_the_builder_gives_the_same_bytes_twice(models, tmp_path):
+    again = str(tmp_path / "again.crfsuite")
+    train_ner.train_document(_data(), again, PARAMS, dictionary={}, window=3)
+    with open(models[1], "rb") as a, open(again, "rb") as b:
+        assert a.read() == b.read()
+
+
+def test_the_two_stage_tagger_tags_as_crfsuite_does_with_the_context_features(models, crfsuite):
+    text = [["قال", "زيدان", "ان", "نادي", "سلتيك", "قوي"], ["سلتيك", "في", "المركز"], ["فاز", "بنفيكا", "امس"]]
+    sentences = [read_sentence(words) for words in text]
+    tagger = DocumentTagger(CrfTagger(models[0], {}), models[1], _spans)
+    first, second = crfsuite.Tagger(), crfsuite.Tagger()
+    first.open(models[0])
+    second.open(models[1])
+    base = [sentence_features(words, {})[0] for words in text]
+    first_tags = [first.tag(f) for f in base]
+    evidence = [sentence_evidence(words, _spans(words, tags)) for words, tags in zip(text, first_tags)]
+    expected = [second.tag([f + c for f, c in zip(features, context_token_features(words, tags, count))])
+                for words, features, tags, count in zip(text, base, first_tags, document_counts(evidence))]
+    assert tagger.tag(sentences) == expected
+    assert tagger.tag(sentences) == expected  # the words' cached scores give the same again
+
+
+def test_document_counts_leave_out_the_sentence_s_own_evidence():
+    evidence = [Counter({("w", "a", "PER"): 1}), Counter({("w", "a", "PER"): 2, ("w", "b", "O"): 1})]
+    counts = document_counts(evidence)
+    assert counts[0](("w", "a", "PER")) == 2 and counts[1](("w", "a", "PER")) == 1
+    assert counts[0](("w", "b", "O")) == 1 and counts[1](("w", "b", "O")) == 0
+
+
+def test_the_words_features_are_computed_once_for_both_stages(models, monkeypatch):
+    calls = Counter()
+    original = crf_tagger.word_feature_parts
+
+    def counting(word, dictionary):
+        calls[word] += 1
+        return original(word, dictionary)
+
+    monkeypatch.setattr(crf_tagger, "word_feature_parts", counting)
+    tagger = DocumentTagger(CrfTagger(models[0], {}), models[1], _spans)
+    text = [["قال", "زيدان", "ان", "سلتيك", "قوي"], ["سلتيك", "في", "المركز"]]
+    tagger.tag([read_sentence(words) for words in text])
+    tagger.tag([read_sentence(["زيدان", "في", "الملعب"])])
+    assert calls == Counter({w: 1 for w in ["قال", "زيدان", "ان", "سلتيك", "قوي", "في", "المركز", "الملعب"]})
+
+
+def test_the_second_stage_is_used_only_when_its_model_is_beside_the_first(models, tmp_path):
+    first = str(tmp_path / "ner.crfsuite")
+    shutil.copy(models[0], first)
+    assert type(load_tagger(first)) is CrfTagger
+    shutil.copy(models[1], document_context.document_model_path(first))
+    assert document_context.document_model_path(first) == str(tmp_path / "ner-document.crfsuite")
+    assert type(load_tagger(first)) is DocumentTagger
+
+
+class FirstSentenceOnly:
+    """Tags نادي سلتيك as an ORG in the first sentence of a text only."""
+
+    def tag(self, sentences):
+        out = [["O"] * len(s.words) for s in sentences]
+        out[0][1:3] = ["B-ORG", "I-ORG"]
+        return out
+
+
+def test_the_extractor_propagates_only_when_the_rule_is_on():
+    text = "فاز نادي سلتيك أمس. وقال مدرب نادي سلتيك إن الفريق قوي."
+    options = {"use_gazetteer": False, "use_patterns": False}
+    with_rule = Extractor(tagger=FirstSentenceOnly(), document_rule=True, **options).extract(text)
+    assert [(e.text, e.label) for e in with_rule] == [("نادي سلتيك", "ORG"), ("نادي سلتيك", "ORG")]
+    without = Extractor(tagger=FirstSentenceOnly(), document_rule=False, **options).extract(text)
+    assert [(e.text, e.label) for e in without] == [("نادي سلتيك", "ORG")]
+    default = Extractor(tagger=FirstSentenceOnly(), **options).extract(text)
+    assert default == (with_rule if entities.DOCUMENT_RULE else without)  # the module's switch
