@@ -580,6 +580,9 @@ def run_fold(job):
         tp, fp, fn, errors, misses = score_fold(
             lo, hi, lambda k: clean_spans(bio_spans([train_ner.bio_tag(t) for t in tagger.tag(feats[k])]), _DATA[k][2]))
         tagger.close()
+    if silver_info is not None:
+        silver_info["PER_ORG_LOC"] = scores(tp, fp, fn, ["PER", "ORG", "LOC"])  # this fold's
+        silver_info["final_train_cpu_seconds"] = round(seconds, 1)
     return tp, fp, fn, errors, seconds, misses, iterations, silver_info
 
 
