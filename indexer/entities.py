@@ -9,7 +9,9 @@ sources are combined, in this order of trust:
    the gazetteers and the words around (±2);
 2. gazetteer phrases the CRF missed (``indexer.gazetteers``: CLDR places, curated
    organisations), longest match on normalised tokens, a leading و/ف/ب/ل/ك on the first word
-   allowed; a ministry-like organisation takes a following nationality adjective along;
+   allowed; an organisation takes a following nationality adjective along. A state's body named
+   by its function (وزارة الخارجية, مجلس النواب) and a one-word phrase that is also an everyday
+   word (مالي, صور) are left to the tagger and the dictionary pass, as ANERcorp tags them;
 3. name patterns: عبد/أبو/بن/ابن/آل bind to the next word inside a person's name, and a
    first name after an office title (الرئيس [الأميركي] [السابق] ...) starts a person.
 
@@ -47,7 +49,8 @@ from indexer.entity_network import NetworkTagger
 from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
 from indexer.gazetteers import (BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
-                                PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, person_first_names)
+                                PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, common_word_aliases, function_bodies,
+                                person_first_names)
 
 # Re-exported: the keys, features and dictionary pass live in indexer.entity_keys,
 # indexer.entity_features and indexer.entity_dictionary.
@@ -224,7 +227,7 @@ class Extractor:
             taken[s:e] = [True] * (e - s)
         if self.use_gazetteer:
             for s, e, label in sentence.matches:
-                if not any(taken[s:e]):
+                if not any(taken[s:e]) and not _by_function_or_common(words, s, e, label):
                     if label == "ORG" and e < len(words) and words[e] in NATIONALITIES \
                             and not taken[e]:
                         e += 1  # وزارة الخارجية الأميركية
@@ -234,6 +237,19 @@ class Extractor:
             spans += _names_after_titles(words, sentence.after_title, taken)
         spans.sort()
         return spans
+
+
+def _by_function_or_common(words: list[str], start: int, end: int, label: str) -> bool:
+    """Whether the gazetteer phrase ``words[start:end]`` is one the gazetteer step leaves to the
+    tagger and the authority file: a state's body named by its function (``function_bodies``:
+    وزارة الخارجية, مجلس النواب, الجيش الإسرائيلي), or one word that is also an everyday word
+    (``common_word_aliases``: مالي "financial", صور "pictures")."""
+    forms = clitic_forms(words[start])
+    if end - start == 1:
+        return any(form in common_word_aliases() for form in forms)
+    bodies = function_bodies()
+    rest = tuple(words[start + 1:end])
+    return label == "ORG" and any((form, *rest) in bodies for form in forms)
 
 
 def _join_name_parts(spans, words):

@@ -17,7 +17,8 @@ from indexer.arabic import normalize, tokenize
 
 __all__ = ["Gazetteer", "default_gazetteer", "TITLE_WORDS", "TITLE_QUALIFIERS", "NATIONALITIES",
            "NAME_JOINERS", "person_first_names", "PERSON_EDGE_WORDS", "TRAILING_WORDS",
-           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "BODY_HEADS", "GENERIC_BODIES", "common_word_aliases"]
+           "GENERIC_PLACE_WORDS", "NOT_PERSON_HEADS", "BODY_HEADS", "GENERIC_BODIES", "common_word_aliases",
+           "function_bodies"]
 
 # ---------------------------------------------------------------------------------------------
 # Places. CLDR gives countries and regions (Locale("ar").territories) and the exemplar cities of
@@ -165,7 +166,7 @@ _NOT_PERSON_HEADS = """فيروس وباء مرض جائحة متلازمة إع
 _COMMON_WORD_ALIASES = """الأسد فتح النهضة عون هادي الشاهد بري الصدر الأمل المستقبل الأمة الشعب
 التغيير الوفاق الاستقلال التحرير الكرامة الوطن النور الفجر الأمان القاعدة روحاني صالح
 عباس كريم جميل سعيد أمين الأمين الرشيد صلاح الهلال النصر الاتحاد الوحدة الشباب الأهلي الوداد الرجاء
-النجم الترجي الصفاقسي الإفريقي الملعب صور جنين حماة الرقة الخليج"""
+النجم الترجي الصفاقسي الإفريقي الملعب صور جنين حماة الرقة الخليج مالي ترك"""
 
 
 def _entries(block: str) -> list[str]:
@@ -285,6 +286,23 @@ def common_word_aliases() -> frozenset[str]:
     """Single words that a one-word alias may be without naming its entry (see above)."""
     return (_words(_COMMON_WORD_ALIASES) | _words(_MONTHS) | NATIONALITIES | person_first_names()
             | NAME_JOINERS | frozenset(t[0] for t in TITLE_WORDS if len(t) == 1))
+
+
+# A state's chambers, named by what they are in every state that has them.
+_CHAMBERS = "مجلس النواب|مجلس الشيوخ"
+
+
+@functools.lru_cache(maxsize=1)
+def function_bodies() -> frozenset[tuple[str, ...]]:
+    """Organisation phrases that name a state's body by its function (وزارة الخارجية, مجلس النواب,
+    الجيش الإسرائيلي): which state's is said by the text around them, and ANERcorp's annotators
+    tag most of them O. The extractor's gazetteer step leaves them to the tagger and to the
+    authority file's dictionary pass (an entry the librarian keeps still links every mention)."""
+    organisations = [_key(entry) for entry in _entries(_ORGANISATIONS)]
+    ministry, army = normalize("وزارة"), normalize("الجيش")
+    return frozenset(key for key in organisations
+                     if key[0] == ministry or (len(key) == 2 and key[0] == army and key[1] in NATIONALITIES)
+                     ) | frozenset(map(_key, _entries(_CHAMBERS)))
 
 
 @functools.lru_cache(maxsize=1)
