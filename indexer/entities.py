@@ -6,7 +6,8 @@ sources are combined, in this order of trust:
 1. a tagger of the sentences' words (``Tagger``): the shipped one is a linear-chain CRF trained
    on ANERcorp by ``bench/train_ner.py`` (python-crfsuite) and decoded by ``indexer.crf_tagger``;
    its features come from ``arabic.normalize``, ``arabic.stem``/``light10``, affixes, word shape,
-   the gazetteers and the words around (±2);
+   the gazetteers and the words around (±2); a name it tags in the text is given to its
+   untagged exact repeats elsewhere in the same text (``DOCUMENT_RULE``);
 2. gazetteer phrases the CRF missed (``indexer.gazetteers``: CLDR places, curated
    organisations), longest match on normalised tokens, a leading و/ف/ب/ل/ك on the first word
    allowed; an organisation takes a following nationality adjective along. A state's body named
@@ -62,9 +63,9 @@ LABELS = ("PER", "ORG", "LOC", "MISC")
 MODEL_FILE = "ner.crfsuite"
 
 # Whether the extractor propagates the tagger's names to their untagged exact repeats in the text
-# (indexer.document_context; 5-fold CV +0.006 F1, docs/entities.md, eighth session). Off: the lead
-# decides with the model it ships.
-DOCUMENT_RULE = False
+# (indexer.document_context). On: 5-fold CV +0.006 F1 (eighth session), for 3 % of the tagger's
+# cold speed; the facet check on 20,000 articles is unchanged (docs/entities.md, ninth session).
+DOCUMENT_RULE = True
 
 # A sequence tagged at once: a sentence, cut at this many tokens (Viterbi is linear in the
 # length anyway; the cut only bounds one call on text without punctuation).
