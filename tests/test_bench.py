@@ -225,3 +225,33 @@ def test_reindex_benchmark_measures_both_writers_in_processes_of_their_own(tmp_p
     assert out["analysis_articles"] == 6 and out["analysis_shared_s"]["cold"] >= 0
     assert len(out["profile_arshif_writer"]["own"]) == 5
     assert "full_rebuild" in out["profile_arshif_writer"]["cumulative"][0]
+
+
+def test_facet_measure_reads_a_surname_after_someone_elses_first_name_as_someone_else():
+    facets = _module("entity_facets")
+    from indexer.arabic import normalize
+
+    def words(text):
+        return [normalize(w) for w in text.split()]
+
+    boris, johnsons, trump = 1, 2, 3
+    spellings = {boris: [(tuple(words("بوريس جونسون")), False), (tuple(words("جونسون")), False)],
+                 johnsons: [(tuple(words("جونسون آند جونسون")), False)],
+                 trump: [(tuple(words("دونالد ترامب")), False), (tuple(words("ترامب")), False)]}
+    reader = facets.SpellingReader(spellings, generic=set(), persons={boris, trump})
+    assert reader.article_matches(words("قال رئيس الوزراء بوريس جونسون إن")) == ({boris}, {boris})
+    assert reader.article_matches(words("وقال جونسون إن الحكومة")) == ({boris}, {boris})
+    # كاثرين is a first name (the news writes it inside names): another Johnson, and so is the
+    # bare surname later in that article; recall does not count it, precision still accepts it.
+    assert reader.article_matches(words("صورة كاثرين جونسون عالمة الرياضيات وقالت جونسون")) == ({boris}, set())
+    assert reader.article_matches(words("كاثرين جونسون التقت بوريس جونسون")) == ({boris}, {boris})
+    # The longest spelling wins: the company is not the person.
+    assert reader.article_matches(words("شركة جونسون آند جونسون")) == ({johnsons}, {johnsons})
+    assert reader.article_matches(words("قالت إيفانكا ترامب إن ترامب")) == ({trump}, set())
+    assert reader.article_matches(words("قال الرئيس ترامب إن")) == ({trump}, {trump})
+    # Another spelling of the entry's own first name is the entry.
+    pep = 4
+    reader = facets.SpellingReader({pep: [(tuple(words("جوزيب غوارديولا")), False), (tuple(words("غوارديولا")), False)]},
+                                   generic=set(), persons={pep})
+    assert reader.article_matches(words("قال المدرب جوسيب غوارديولا")) == ({pep}, {pep})
+    assert facets._distance("سيرجي", "سيرغي") == 1 and facets._distance("كاثرين", "بوريس") > 2
