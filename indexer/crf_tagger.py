@@ -76,28 +76,40 @@ def read_model(path: str) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]
 class CrfTagger:
     """Tags sentences with a CRFsuite model file (see the module docstring); ``tag`` is the
     extractor's tagger interface (``indexer.entities.Tagger``). The words' features use the
-    shipped tag dictionary, or ``dictionary`` ({} for none: the base tagger that builds it)."""
+    shipped tag dictionary, or ``dictionary`` ({} for none: the base tagger that builds it).
 
-    def __init__(self, path: str, dictionary: dict | None = None):
-        self.labels, weights, self._transitions = read_model(path)
+    ``second``: the model file of a two-stage tagger's second stage (a model trained on the same
+    features and more: ``indexer.document_context.DocumentTagger``), read alongside. Its weights
+    are the columns after the first model's in one matrix, so each feature of a word is looked up
+    once for both models and a word's cached scores hold both (``scores`` gives both models'
+    columns; ``tag`` decodes with the first; ``decode(scores, lengths, 1)`` with the second)."""
+
+    def __init__(self, path: str, dictionary: dict | None = None, second: str | None = None):
+        models = [read_model(path)] + ([read_model(second)] if second is not None else [])
+        self.labels = models[0][0]
+        self.model_labels = [labels for labels, _, _ in models]
+        self.transitions = [transitions for _, _, transitions in models]
+        ends = np.cumsum([0] + [len(labels) for labels in self.model_labels]).tolist()
+        self.columns = [slice(a, b) for a, b in zip(ends, ends[1:])]  # each model's columns
         self._dictionary = tag_dictionary() if dictionary is None else dictionary
-        # Each attribute's weights are a row of one matrix (row 0: zeros), found by name.
-        self._attributes = {name: row for row, name in enumerate(weights, 1)}
-        self._weights = np.vstack([np.zeros(len(self.labels)), *weights.values()])
+        # Each attribute's weights are a row of one matrix (row 0: zeros), found by name; an
+        # attribute one of the models lacks has zeros in that model's columns.
+        names = list(dict.fromkeys(name for _, weights, _ in models for name in weights))
+        self._attributes = {name: row for row, name in enumerate(names, 1)}
+        self._weights = np.zeros((len(names) + 1, ends[-1]))
+        for (_, weights, _), columns in zip(models, self.columns):
+            for name, weight in weights.items():
+                self._weights[self._attributes[name], columns] = weight
         self._rows: dict[str, int] = {}  # word → its row of self._table
-        self._table = np.zeros((1024, 5, len(self.labels)))
-        # The feature parts of a call's new words (a two-stage tagger shares the first stage's).
-        self.parts_of = self.word_parts
-
-    def word_parts(self, words: list[str]) -> list[tuple[str, ...]]:
-        """The five feature parts (``word_feature_parts``) of each word, one after the other."""
-        return [part for word in words for part in word_feature_parts(word, self._dictionary)]
+        self._table = np.zeros((1024, 5, ends[-1]))
 
     def sums(self, feature_lists: list[list[str]]) -> np.ndarray:
-        """What each list of features adds to each label's score (lists × labels).
+        """What each list of features adds to each label's score (lists × labels; with a second
+        model, its labels' columns follow).
 
         Each list's weights are added from zero in the list's order, as CRFsuite does, so the
-        floats are CRFsuite's: np.bincount adds its weights to their bins one after the other.
+        floats are CRFsuite's: np.bincount adds its weights to their bins one after the other
+        (a feature the model lacks adds nothing, or 0.0 in a two-stage tagger: the same bits).
         All the lists go through one gather and one bincount (a new word has five lists)."""
         attributes = self._attributes
         at, counts = [], []
@@ -105,7 +117,7 @@ class CrfTagger:
             found = [row for row in map(attributes.get, features) if row is not None]
             at += found
             counts.append(len(found))
-        n = len(self.labels)
+        n = self._weights.shape[1]
         owner = np.repeat(np.arange(len(feature_lists)), counts)
         bins = (owner[:, None] * n + np.arange(n)).ravel()
         return np.bincount(bins, weights=self._weights[at].ravel(),
@@ -124,14 +136,16 @@ class CrfTagger:
             first = len(rows)
             while first + len(new) > len(self._table):
                 self._table = np.concatenate([self._table, np.zeros_like(self._table)])
-            self._table[first:first + len(new)] = self.sums(self.parts_of(new)).reshape(len(new), 5, -1)
+            dictionary = self._dictionary
+            parts = [part for word in new for part in word_feature_parts(word, dictionary)]
+            self._table[first:first + len(new)] = self.sums(parts).reshape(len(new), 5, -1)
             rows.update(zip(new, range(first, first + len(new))))
             at = list(map(rows.__getitem__, words))
         return self._table[at]
 
-    def scores(self, sentences: list[Sentence], extra: list[list[list[str]]] | None = None) -> np.ndarray:
-        """Every word's score per label, the sentences one after the other (words × labels);
-        ``extra``: more features of each sentence's words (a second stage's)."""
+    def scores(self, sentences: list[Sentence]) -> np.ndarray:
+        """Every word's score per label, the sentences one after the other (words × labels;
+        with a second model, its labels' columns follow)."""
         words = [w for s in sentences for w in s.words]
         lengths = np.array([len(s.words) for s in sentences])
         parts = self.word_scores(words)
@@ -145,56 +159,87 @@ class CrfTagger:
             total[:-distance][has_after] += parts[distance:, as_after][has_after]
         where, at, start = [], [], 0
         attributes = self._attributes
-        for number, sentence in enumerate(sentences):
+        for sentence in sentences:
             for i, feature in context_features(sentence):
                 row = attributes.get(feature)
                 if row is not None:
                     where.append(start + i)
                     at.append(row)
-            if extra is not None:
-                for i, features in enumerate(extra[number], start):
-                    for row in map(attributes.get, features):
-                        if row is not None:
-                            where.append(i)
-                            at.append(row)
             start += len(sentence.words)
         if where:
             np.add.at(total, where, self._weights[at])
         return total
 
-    def tag(self, sentences: list[Sentence], extra: list[list[list[str]]] | None = None) -> list[list[str]]:
-        """BIO tags of each sentence: Viterbi over all of them at once, the longest first, so
-        the sentences still running at a position are the first rows (``extra``: see scores)."""
+    def row(self, feature: str) -> int:
+        """The weight row of ``feature`` (0, a row of zeros, when no model has it)."""
+        return self._attributes.get(feature, 0)
+
+    def model_weights(self, model: int) -> np.ndarray:
+        """Model ``model``'s weights (rows × its labels; row ``row(feature)``), contiguous."""
+        return np.ascontiguousarray(self._weights[:, self.columns[model]])
+
+    def tag(self, sentences: list[Sentence]) -> list[list[str]]:
+        """BIO tags of each sentence (the first model's)."""
         if not sentences:
             return []
-        scores = self.scores(sentences, extra)
-        lengths = np.array([len(s.words) for s in sentences])
+        lengths = [len(s.words) for s in sentences]
+        return self.names(self.decode(self.scores(sentences)[:, self.columns[0]], lengths), lengths)
+
+    def names(self, labels: np.ndarray, lengths: list[int], model: int = 0) -> list[list[str]]:
+        """The tags of ``decode``'s labels, one list per sentence."""
+        names = self.model_labels[model]
+        flat = [names[i] for i in labels.tolist()]
+        out, start = [], 0
+        for n in lengths:
+            out.append(flat[start:start + n])
+            start += n
+        return out
+
+    def decode(self, scores: np.ndarray, lengths, model: int = 0) -> np.ndarray:
+        """The best labels (numbers of model ``model``'s labels) of every word of the sentences
+        of ``lengths`` words whose ``scores`` (words × labels) follow one another.
+
+        Viterbi over all the sentences at once, the longest first, so that the sentences still
+        running at a position are the first rows. A step is a few numpy calls whatever the
+        rows, so it is the calls that cost: the paths of a step are laid out (row, label) ×
+        previous label, so the previous label is one argmax along the last axis and the best
+        score is the path it points at (the same float as the maximum: CRFsuite's, which keeps
+        the first of equal scores, as argmax does). The backtrack is one gather per position:
+        a sentence that has ended points from each label to itself."""
+        transitions = self.transitions[model]
+        n_labels = len(transitions)
+        lengths = np.asarray(lengths)
         order = np.argsort(-lengths, kind="stable")
-        longest = int(lengths[order[0]])
-        steps = np.arange(longest)
         sorted_lengths = lengths[order]
+        longest, rows = int(sorted_lengths[0]), len(lengths)
+        steps = np.arange(longest)
         starts = (np.cumsum(lengths) - lengths)[order]
-        at = scores[starts[:, None] + np.minimum(steps, sorted_lengths[:, None] - 1)]  # rows × steps × labels
-        running = (sorted_lengths[None, :] > steps[:, None]).sum(axis=1)
-        best = at[:, 0].copy()
-        came_from = np.zeros((len(sentences), longest, len(self.labels)), dtype=np.intp)
-        # CRFsuite keeps the first of equal scores (strict <); numpy's argmax does too.
-        highest = np.maximum.reduce
+        at = scores[np.minimum(steps[:, None], sorted_lengths[None, :] - 1) + starts[None, :]]  # steps × rows × labels
+        at = at.reshape(longest, rows * n_labels)
+        running = ((sorted_lengths[None, :] > steps[:, None]).sum(axis=1) * n_labels).tolist()  # cells per step
+        best = at[0].copy()  # (row, label)
+        into = np.ascontiguousarray(transitions.T)  # label × previous label
+        paths = np.empty((rows, n_labels, n_labels))  # row × label × previous label
+        flat_paths = paths.reshape(-1)
+        cells = np.arange(rows * n_labels) * n_labels
+        came_from = np.empty((longest, rows * n_labels), dtype=np.intp)
+        add = np.add
         for t in range(1, longest):
             k = running[t]
-            paths = best[:k, :, None] + self._transitions  # row × from × to
-            came_from[:k, t] = paths.argmax(axis=1)
-            np.add(highest(paths, axis=1), at[:k, t], out=best[:k])
-        tags = np.zeros((len(sentences), longest), dtype=np.intp)
-        label = best.argmax(axis=1)
-        rows = np.arange(len(sentences))
-        for t in range(longest - 1, -1, -1):
-            k = running[t]
-            tags[:k, t] = label[:k]
-            if t:
-                label[:k] = came_from[rows[:k], t, label[:k]]
-        out: list[list[str]] = [[]] * len(sentences)
-        names = self.labels
-        for row, sentence, n in zip(tags.tolist(), order.tolist(), sorted_lengths.tolist()):
-            out[sentence] = [names[i] for i in row[:n]]
+            step_paths = paths[:k // n_labels]
+            add(best[:k].reshape(-1, 1, n_labels), into, step_paths)
+            previous = came_from[t, :k]
+            step_paths.reshape(k, n_labels).argmax(axis=1, out=previous)
+            add(flat_paths.take(cells[:k] + previous), at[t, :k], best[:k])
+        valid = steps[:, None] < sorted_lengths[None, :]  # step × row
+        came_from.reshape(longest, rows, n_labels)[~valid] = np.arange(n_labels)
+        label = best.reshape(rows, n_labels).argmax(axis=1)
+        tags = np.empty((longest, rows), dtype=np.intp)
+        first_cells = cells[:rows]  # each row's first cell: row × labels
+        for t in range(longest - 1, 0, -1):
+            tags[t] = label
+            label = came_from[t].take(first_cells + label)
+        tags[0] = label
+        out = np.empty(int(lengths.sum()), dtype=np.intp)  # back to the sentences' order
+        out[(starts[None, :] + steps[:, None])[valid]] = tags[valid]
         return out

@@ -14,14 +14,20 @@ article is gathered as counts (``sentence_evidence``) and used in one of two way
 
 Counts are kept by label in one Counter: ("w", word, label) for every word (label "O" outside a
 name), ("c", word without clitics, label), ("s", a name's words, label), and ("u", word, label),
-("uB", …), ("uE", …) for the words of a multiword name, its first and its last.
+("uB", …), ("uE", …) for the words of a multiword name, its first and its last. That is how the
+builder (bench/train_ner.py --document) and the CV variants compute the features; at run time
+``ContextRows`` computes the same features for a whole article in numpy, as rows of the second
+model's weights (docs/entities.md, ninth session).
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import Counter
 from typing import Callable
+
+import numpy as np
 
 from indexer.entity_keys import clitic_forms
 
@@ -207,37 +213,209 @@ def document_counts(evidence: list[Counter], with_total: bool = False, total: Co
     return (counts, total) if with_total else counts
 
 
-class DocumentTagger:
-    """The two-stage CRF (``indexer.entities.Tagger``): ``first`` tags all sentences of a text,
-    then the second model (``second_path``, trained by ``bench/train_ner.py --document``) tags
-    them again with ``context_token_features`` from what the first found in the text's other
-    sentences. The words' feature strings are computed once and shared; Viterbi runs twice."""
+# The columns of the label counts ``ContextRows`` keeps per word: outside a name, then LABELS
+# (their order: the majority's tie rule), then any other label (counted, never a majority).
+_COLUMN = {label: column for column, label in enumerate(LABELS, 1)}
+_OTHER = len(LABELS) + 1
+_WIDTH = len(LABELS) + 2
+# Forms without clitics kept by ContextRows (emptied when full).
+_BARE_CACHED = 1 << 17
 
-    def __init__(self, first, second_path: str, spans_of: Callable[[list[str], list[str]], Spans]):
+
+def _buckets(n: np.ndarray) -> np.ndarray:
+    """``_count_bucket`` of counts as a number: 0 for 0 or 1, 1 for 2–3, 2 for 4 and more."""
+    return (n >= 2).astype(np.intp) + (n >= 4)
+
+
+def _majority_columns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_majority`` of each row of label counts (… × _WIDTH): the column of the label given
+    most often (0 when none is), and how often."""
+    labels = counts[..., 1:_OTHER]
+    best = labels.argmax(axis=-1) + 1  # the first of equal counts: LABELS's order
+    n = labels.max(axis=-1)
+    best[n == 0] = 0
+    return best, n
+
+
+class ContextRows:
+    """``context_token_features`` of every word of a text, computed for the whole text at once
+    in numpy and given as rows of the second model's weights (``row(feature)``: its row, 0 for
+    a feature the model lacks, a row of zeros) rather than as strings.
+
+    Why: counting each word's evidence in Counters of tuple keys, looking the counts up word by
+    word and then the feature strings in the model cost as much as the second stage's Viterbi
+    (docs/entities.md, ninth session). Here how often the text's *other* sentences give a key
+    (a word, or its form without clitics) each label is one np.bincount over the text (key ×
+    label) minus one over (sentence, key) pairs, for all words at once.
+
+    ``features`` gives each word's features in ``context_token_features``'s order, one array of
+    rows per feature a word can have (0 where it has none: adding 0.0 changes no score), then
+    the exact repeats of multiword names in the same order, so the scores are added to the same
+    bits as with the string features (tests/indexer/test_document_context.py compares them)."""
+
+    def __init__(self, row: Callable[[str], int], first_labels: list[str]):
+        def rows(names):
+            return [row(name) if name else 0 for name in names]
+
+        buckets = ("1", "2", "4")
+        self._s1 = np.array(rows("s1=" + tag for tag in first_labels))  # by the first model's label number
+        # dw (the word), then dc (its form without clitics): a row per label column, per label
+        # column and bucket of its count, and per (a label found?, the bucket of the count
+        # outside names, none first)
+        self._majority = np.array([rows([None, *(f"{kind}={label}" for label in LABELS), None])
+                                   for kind in ("dw", "dc")]).ravel()
+        self._bucketed = np.array([[rows([None] * 3)] + [rows(f"{kind}={label}{b}" for b in buckets) for label in LABELS]
+                                   + [rows([None] * 3)] for kind in ("dw", "dc")]).reshape(-1, 3)
+        self._outside = np.array([[rows([None, *(f"{kind}=O{b}" for b in buckets)]),
+                                   rows([None, *(f"{kind}O={b}" for b in buckets)])] for kind in ("dw", "dc")])
+        # du, duB, duE (the word in / beginning / ending a multiword name): a row per label column
+        self._parts = np.array([rows([None, *(f"d{kind}={label}" for label in LABELS), None])
+                                for kind in ("u", "uB", "uE")])
+        self._repeat = {label: (row("drB=" + label), row("drI=" + label)) for label in LABELS}
+        self._bare: dict[str, str] = {}
+
+    def _bare_forms(self, words) -> list[str]:
+        """``clitic_forms(w)[-1]`` of each of ``words`` (the "c" key), kept between texts."""
+        bare = self._bare
+        try:
+            return list(map(bare.__getitem__, words))
+        except KeyError:
+            if len(bare) + len(words) > _BARE_CACHED:
+                bare.clear()
+            for w in words:
+                if w not in bare:
+                    bare[w] = clitic_forms(w)[-1]
+            return list(map(bare.__getitem__, words))
+
+    def features(self, words: list[str], lengths: list[int], first: np.ndarray,
+                 spans: list[Spans]) -> tuple[list[np.ndarray], list[int], list[int]]:
+        """The second stage's context features of a text's words (``words``, the sentences of
+        ``lengths`` words one after the other; ``first``: their first-stage label numbers;
+        ``spans``: each sentence's names from the first stage): (slots, where, rows): each of
+        ``slots`` the rows of one feature of every word, in each word's features' order (the
+        arrays of features no word has may be left out), then the rows ``rows`` of the exact
+        repeats of multiword names at the words ``where``, in that order."""
+        n = len(words)
+        number = dict(zip(dict.fromkeys(words), itertools.count()))
+        key = np.fromiter(map(number.__getitem__, words), dtype=np.intp, count=n)
+        bare = self._bare_forms(number)
+        bare_number = dict(zip(dict.fromkeys(bare), itertools.count(len(number))))
+        bare_key = np.fromiter(map(bare_number.__getitem__, bare), dtype=np.intp, count=len(bare))[key]
+        keys = len(number) + len(bare_number)
+        label = np.zeros(n, dtype=np.intp)  # each word's label column: 0 outside a name
+        parts, part_columns, names = [], [], []  # the words of multiword names: u, uB, uE
+        start = 0
+        for size, sentence_spans in zip(lengths, spans):
+            for s, e, name in sentence_spans:
+                column = _COLUMN.get(name, _OTHER)
+                label[start + s:start + e] = column
+                if e - s > 1:
+                    parts += [*range(start + s, start + e), start + s, start + e - 1]
+                    part_columns += [column] * (e - s) + [_WIDTH + column, 2 * _WIDTH + column]
+                names.append((start, s, e, name))
+            start += size
+        # dw and dc together: the words' keys, then their forms' keys (2n rows)
+        both = np.concatenate([key, bare_key])
+        sentence = np.repeat(np.arange(len(lengths)), lengths)
+        pairs, pair = np.unique(np.concatenate([sentence, sentence]) * keys + both, return_inverse=True)
+        labels = np.concatenate([label, label])
+        total = np.bincount(both * _WIDTH + labels, minlength=keys * _WIDTH).reshape(keys, _WIDTH)
+        own = np.bincount(pair * _WIDTH + labels, minlength=len(pairs) * _WIDTH).reshape(-1, _WIDTH)
+        counts = total[both] - own[pair]
+        best, times = _majority_columns(counts)
+        kind = np.repeat([0, 1], n)
+        outside = counts[:, 0]
+        out_slot = self._outside[kind, np.sign(best), (outside >= 1) + _buckets(outside)]
+        if names:
+            found = kind * _WIDTH + best
+            majority, bucketed = self._majority[found], self._bucketed[found, _buckets(times)]
+            slots = [self._s1[first], majority[:n], bucketed[:n], out_slot[:n],
+                     majority[n:], bucketed[n:], out_slot[n:]]
+        else:
+            slots = [self._s1[first], out_slot[:n], out_slot[n:]]
+        if parts:  # du, duB, duE: one count per kind and label column
+            at = np.array(parts, dtype=np.intp)
+            columns = np.array(part_columns, dtype=np.intp)
+            width = 3 * _WIDTH
+            total = np.bincount(key[at] * width + columns, minlength=len(number) * width).reshape(-1, width)
+            own = np.bincount(pair[at] * width + columns, minlength=len(pairs) * width).reshape(-1, width)
+            best = _majority_columns((total[key] - own[pair[:n]]).reshape(n, 3, _WIDTH))[0]
+            slots += list(self._parts[np.arange(3), best].T)
+        where, rows = self._repeats(words, key, number, lengths, names)
+        return slots, where, rows
+
+    def _repeats(self, words, key, number, lengths, names) -> tuple[list[int], list[int]]:
+        """The drB/drI rows of exact repeats of the multiword names (up to LONGEST words) that
+        other sentences give a label, in ``context_token_features``'s order."""
+        where: list[int] = []
+        rows: list[int] = []
+        multiword = [(start, s, e, label) for start, s, e, label in names if 1 < e - s <= LONGEST]
+        if not multiword:
+            return where, rows
+        own: dict[int, dict] = {}  # (name, label) → count, by the sentence's first word
+        total: dict[tuple, int] = {}
+        firsts: dict[str, list[tuple[str, ...]]] = {}
+        for start, s, e, label in multiword:
+            name = tuple(words[start + s:start + e])
+            mine = own.setdefault(start, {})
+            mine[name, label] = mine.get((name, label), 0) + 1
+            total[name, label] = total.get((name, label), 0) + 1
+            if name not in firsts.setdefault(name[0], []):
+                firsts[name[0]].append(name)
+        for candidates in firsts.values():
+            candidates.sort(key=len)
+        is_first = np.zeros(len(number), dtype=bool)
+        is_first[[number[w] for w in firsts]] = True
+        ends = list(itertools.accumulate(lengths))
+        for i in np.flatnonzero(is_first[key]).tolist():  # the words that begin a name
+            sentence = bisect.bisect_right(ends, i)
+            end = ends[sentence]
+            mine = own.get(end - lengths[sentence], {})
+            for name in firsts[words[i]]:
+                if len(name) <= end - i and tuple(words[i:i + len(name)]) == name:
+                    elsewhere = [total.get((name, label), 0) - mine.get((name, label), 0) for label in LABELS]
+                    most = max(elsewhere)
+                    if most > 0:
+                        begin, inside = self._repeat[LABELS[elsewhere.index(most)]]
+                        where += range(i, i + len(name))
+                        rows += [begin] + [inside] * (len(name) - 1)
+        return where, rows
+
+
+class DocumentTagger:
+    """The two-stage CRF (``indexer.entities.Tagger``): the first model (``first_path``) tags all
+    sentences of a text, then the second (``second_path``, trained by ``bench/train_ner.py
+    --document``) tags them again with ``context_token_features`` from what the first found in
+    the text's other sentences (``spans_of(words, tags)``: a sentence's names from its tags).
+
+    The two models are read into one ``CrfTagger`` (their weights side by side), so the words'
+    features are looked up once and scored for both; the context features are added as weight
+    rows (``ContextRows``); Viterbi runs once per model."""
+
+    def __init__(self, first_path: str, second_path: str, spans_of: Callable[[list[str], list[str]], Spans],
+                 dictionary: dict | None = None):
         from indexer.crf_tagger import CrfTagger
 
-        self.first = first
-        self.second = CrfTagger(second_path, first._dictionary)
+        self.crf = CrfTagger(first_path, dictionary, second=second_path)
         self._spans_of = spans_of
-        self._last: tuple = (None, None)
-        first.parts_of = self._first_parts
-        self.second.parts_of = self._second_parts
-
-    def _first_parts(self, words):
-        parts = self.first.word_parts(words)
-        self._last = (words, parts)
-        return parts
-
-    def _second_parts(self, words):
-        done, parts = self._last
-        self._last = (None, None)
-        return parts if done == words else self.second.word_parts(words)
+        self._context = ContextRows(self.crf.row, self.crf.model_labels[0])
+        self._weights = self.crf.model_weights(1)
 
     def tag(self, sentences) -> list[list[str]]:
-        first = self.first.tag(sentences)  # its new words are the second's (the caches agree)
-        keys = [evidence_keys(s.words, self._spans_of(s.words, tags)) for s, tags in zip(sentences, first)]
-        counts, total = document_counts(list(map(Counter, keys)), True, Counter(itertools.chain.from_iterable(keys)))
-        index = document_index(total)
-        extra = [context_token_features(s.words, tags, count, index)
-                 for s, tags, count in zip(sentences, first, counts)]
-        return self.second.tag(sentences, extra)
+        if not sentences:
+            return []
+        crf = self.crf
+        lengths = [len(s.words) for s in sentences]
+        scores = crf.scores(sentences)
+        first_labels = crf.decode(scores[:, crf.columns[0]], lengths)
+        first = crf.names(first_labels, lengths)
+        words = [w for s in sentences for w in s.words]
+        spans = [self._spans_of(s.words, tags) for s, tags in zip(sentences, first)]
+        slots, where, rows = self._context.features(words, lengths, first_labels, spans)
+        second = scores[:, crf.columns[1]]
+        weights = self._weights
+        for feature in slots:  # in each word's features' order: the same floats as CRFsuite's
+            second += weights[feature]
+        if where:
+            np.add.at(second, where, weights[rows])
+        return crf.names(crf.decode(second, lengths, 1), lengths, 1)

@@ -117,7 +117,7 @@ def load_tagger(path: str) -> Tagger:
     if path.endswith(".crfsuite"):
         second = document_model_path(path)
         if os.path.exists(second):  # the two-stage tagger (indexer.document_context)
-            return DocumentTagger(CrfTagger(path), second, _tagger_spans)
+            return DocumentTagger(path, second, _tagger_spans)
         return CrfTagger(path)
     if path.endswith(".npz"):
         return NetworkTagger(path)

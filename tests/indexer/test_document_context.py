@@ -8,11 +8,13 @@ import shutil
 import sys
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from indexer import crf_tagger, document_context, entities
 from indexer.crf_tagger import CrfTagger
-from indexer.document_context import DocumentTagger, context_token_features, document_counts, sentence_evidence
+from indexer.document_context import (ContextRows, DocumentTagger, context_token_features, document_counts,
+                                      sentence_evidence)
 from indexer.entities import Extractor, bio_spans, clean_spans, load_tagger, sentence_features
 from indexer.entity_features import read_sentence
 from tests.conftest import ROOT
@@ -63,7 +65,7 @@ def test_the_builder_gives_the_same_bytes_twice(models, tmp_path):
 def test_the_two_stage_tagger_tags_as_crfsuite_does_with_the_context_features(models, crfsuite):
     text = [["قال", "زيدان", "ان", "نادي", "سلتيك", "قوي"], ["سلتيك", "في", "المركز"], ["فاز", "بنفيكا", "امس"]]
     sentences = [read_sentence(words) for words in text]
-    tagger = DocumentTagger(CrfTagger(models[0], {}), models[1], _spans)
+    tagger = DocumentTagger(models[0], models[1], _spans, {})
     first, second = crfsuite.Tagger(), crfsuite.Tagger()
     first.open(models[0])
     second.open(models[1])
@@ -92,7 +94,7 @@ def test_the_words_features_are_computed_once_for_both_stages(models, monkeypatc
         return original(word, dictionary)
 
     monkeypatch.setattr(crf_tagger, "word_feature_parts", counting)
-    tagger = DocumentTagger(CrfTagger(models[0], {}), models[1], _spans)
+    tagger = DocumentTagger(models[0], models[1], _spans, {})
     text = [["قال", "زيدان", "ان", "سلتيك", "قوي"], ["سلتيك", "في", "المركز"]]
     tagger.tag([read_sentence(words) for words in text])
     tagger.tag([read_sentence(["زيدان", "في", "الملعب"])])
@@ -126,3 +128,57 @@ def test_the_extractor_propagates_only_when_the_rule_is_on():
     assert [(e.text, e.label) for e in without] == [("نادي سلتيك", "ORG")]
     default = Extractor(tagger=FirstSentenceOnly(), **options).extract(text)
     assert default == (with_rule if entities.DOCUMENT_RULE else without)  # the module's switch
+
+
+def _random_text(seed, sentences=40):
+    """Sentences of a few words, some of them names (spans), some words with clitics."""
+    import random
+    rng = random.Random(seed)
+    vocabulary = ["نادي", "سلتيك", "وسلتيك", "قال", "زيدان", "في", "بغداد", "وبغداد", "امس", "عبد", "الله", "للامم"]
+    text = []
+    for _ in range(sentences):
+        words = [rng.choice(vocabulary) for _ in range(rng.randrange(1, 12))]
+        spans, i = [], 0
+        while i < len(words):
+            size = rng.randrange(1, 4)
+            if rng.random() < 0.4 and i + size <= len(words):
+                spans.append((i, i + size, rng.choice(["PER", "ORG", "LOC", "MISC"])))
+            i += size
+        text.append((words, spans))
+    return text
+
+
+def test_the_context_rows_are_the_context_features_in_their_order():
+    """ContextRows (the run-time features, numpy over the whole text) gives each word the rows
+    of context_token_features's strings (the builder's) in the same order, so the second stage's
+    scores are added to the same bits."""
+    numbers: dict[str, int] = {}
+
+    def row(feature):
+        return numbers.setdefault(feature, len(numbers) + 1)
+
+    first_labels = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+    rows_of = ContextRows(row, first_labels)
+    known = set(numbers)
+    for seed in range(12):
+        text = _random_text(seed, sentences=[1, 3, 40][seed % 3])
+        if seed % 4 == 0:  # a text with no names at all
+            text = [(words, []) for words, _ in text]
+        tags = [["O"] * len(words) for words, _ in text]
+        for (words, spans), sentence_tags in zip(text, tags):  # first-stage tags: the spans, in BIO
+            for s, e, label in spans:
+                sentence_tags[s:e] = ["B-" + label] + ["I-" + label] * (e - s - 1)
+        evidence = [sentence_evidence(words, spans) for words, spans in text]
+        expected = [[row(f) for f in features] for (words, _), sentence_tags, count
+                    in zip(text, tags, document_counts(evidence))
+                    for features in context_token_features(words, sentence_tags, count)]
+        assert set(numbers) == known  # no feature the table lacks
+        words = [w for words, _ in text for w in words]
+        first = np.array([first_labels.index(t) for sentence_tags in tags for t in sentence_tags])
+        slots, where, repeat_rows = rows_of.features(words, [len(w) for w, _ in text], first,
+                                                     [spans for _, spans in text])
+        got = [[int(slot[i]) for slot in slots if slot[i]] for i in range(len(words))]
+        for i, r in zip(where, repeat_rows):
+            got[i].append(r)
+        assert got == expected
+    assert any(f.startswith("dr") for f in numbers) and any(f.startswith("du") for f in numbers)
