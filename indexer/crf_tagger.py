@@ -101,6 +101,10 @@ class CrfTagger:
             for name, weight in weights.items():
                 self._weights[self._attributes[name], columns] = weight
         self._rows: dict[str, int] = {}  # word → its row of self._table
+        # The rows of the words of the last ``scores`` call (a number per distinct word, which a
+        # two-stage tagger reuses), and how often the table was emptied (its rows renumbered).
+        self.word_rows = np.zeros(0, dtype=np.intp)
+        self.generation = 0
         self._table = np.zeros((1024, 5, ends[-1]))
 
     def sums(self, feature_lists: list[list[str]]) -> np.ndarray:
@@ -129,6 +133,7 @@ class CrfTagger:
         words of a call together."""
         if len(self._rows) + len(words) > _WORDS_CACHED:
             self._rows.clear()
+            self.generation += 1
         rows = self._rows
         at = list(map(rows.get, words))
         if None in at:
@@ -141,7 +146,8 @@ class CrfTagger:
             self._table[first:first + len(new)] = self.sums(parts).reshape(len(new), 5, -1)
             rows.update(zip(new, range(first, first + len(new))))
             at = list(map(rows.__getitem__, words))
-        return self._table[at]
+        self.word_rows = np.array(at, dtype=np.intp)
+        return self._table[self.word_rows]
 
     def scores(self, sentences: list[Sentence]) -> np.ndarray:
         """Every word's score per label, the sentences one after the other (words × labels;

@@ -213,28 +213,22 @@ def document_counts(evidence: list[Counter], with_total: bool = False, total: Co
     return (counts, total) if with_total else counts
 
 
-# The columns of the label counts ``ContextRows`` keeps per word: outside a name, then LABELS
-# (their order: the majority's tie rule), then any other label (counted, never a majority).
+# The label counts ``ContextRows`` keeps per key: four groups (the word or its form without
+# clitics; then, for a word, in a multiword name, beginning one, ending one) of _WIDTH columns:
+# outside a name, then LABELS (their order: the majority's tie rule), then any other label
+# (counted, never a majority).
 _COLUMN = {label: column for column, label in enumerate(LABELS, 1)}
 _OTHER = len(LABELS) + 1
 _WIDTH = len(LABELS) + 2
-# Forms without clitics kept by ContextRows (emptied when full).
-_BARE_CACHED = 1 << 17
+_GROUPS = 4
+_LABEL_CODES = np.arange(len(LABELS), 0, -1)[:, None]  # see ContextRows.features
+# Forms without clitics numbered by ContextRows (forgotten when there are more).
+_NUMBERED = 1 << 17
 
 
 def _buckets(n: np.ndarray) -> np.ndarray:
     """``_count_bucket`` of counts as a number: 0 for 0 or 1, 1 for 2–3, 2 for 4 and more."""
     return (n >= 2).astype(np.intp) + (n >= 4)
-
-
-def _majority_columns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``_majority`` of each row of label counts (… × _WIDTH): the column of the label given
-    most often (0 when none is), and how often."""
-    labels = counts[..., 1:_OTHER]
-    best = labels.argmax(axis=-1) + 1  # the first of equal counts: LABELS's order
-    n = labels.max(axis=-1)
-    best[n == 0] = 0
-    return best, n
 
 
 class ContextRows:
@@ -244,66 +238,69 @@ class ContextRows:
 
     Why: counting each word's evidence in Counters of tuple keys, looking the counts up word by
     word and then the feature strings in the model cost as much as the second stage's Viterbi
-    (docs/entities.md, ninth session). Here how often the text's *other* sentences give a key
-    (a word, or its form without clitics) each label is one np.bincount over the text (key ×
-    label) minus one over (sentence, key) pairs, for all words at once.
+    (docs/entities.md, ninth session). Here how often the text's *other* sentences give a key (a
+    word, its form without clitics) each label is one np.bincount over the text (key × label)
+    minus one over (sentence, key) pairs, for all the words and kinds of count at once.
 
-    ``features`` gives each word's features in ``context_token_features``'s order, one array of
-    rows per feature a word can have (0 where it has none: adding 0.0 changes no score), then
-    the exact repeats of multiword names in the same order, so the scores are added to the same
-    bits as with the string features (tests/indexer/test_document_context.py compares them)."""
+    ``features`` gives each word's features in ``context_token_features``'s order, one row of
+    ``slots`` per feature a word can have (0 where it has none: adding 0.0 changes no score),
+    then the exact repeats of multiword names in the same order, so the scores are added to the
+    same bits as with the string features (tests/indexer/test_document_context.py compares)."""
 
     def __init__(self, row: Callable[[str], int], first_labels: list[str]):
         def rows(names):
-            return [row(name) if name else 0 for name in names]
+            return np.array([row(name) if name else 0 for name in names], dtype=np.intp)
 
         buckets = ("1", "2", "4")
-        self._s1 = np.array(rows("s1=" + tag for tag in first_labels))  # by the first model's label number
-        # dw (the word), then dc (its form without clitics): a row per label column, per label
-        # column and bucket of its count, and per (a label found?, the bucket of the count
-        # outside names, none first)
-        self._majority = np.array([rows([None, *(f"{kind}={label}" for label in LABELS), None])
-                                   for kind in ("dw", "dc")]).ravel()
-        self._bucketed = np.array([[rows([None] * 3)] + [rows(f"{kind}={label}{b}" for b in buckets) for label in LABELS]
-                                   + [rows([None] * 3)] for kind in ("dw", "dc")]).reshape(-1, 3)
-        self._outside = np.array([[rows([None, *(f"{kind}=O{b}" for b in buckets)]),
-                                   rows([None, *(f"{kind}O={b}" for b in buckets)])] for kind in ("dw", "dc")])
+        self._s1 = rows("s1=" + tag for tag in first_labels)  # by the first model's label number
+        # dw (the word), dc (its form without clitics): a row per label column; per label column
+        # and bucket of its count; per (a label found?, the bucket of the count outside names)
+        self._majority, self._bucketed, self._outside = [], [], []
+        for kind in ("dw", "dc"):
+            self._majority.append(rows([None, *(f"{kind}={label}" for label in LABELS), None]))
+            self._bucketed.append(np.array([rows([None] * 3)] + [rows(f"{kind}={label}{b}" for b in buckets)
+                                                                 for label in LABELS] + [rows([None] * 3)]))
+            self._outside.append(np.array([rows([None, *(f"{kind}=O{b}" for b in buckets)]),
+                                           rows([None, *(f"{kind}O={b}" for b in buckets)])]))
         # du, duB, duE (the word in / beginning / ending a multiword name): a row per label column
         self._parts = np.array([rows([None, *(f"d{kind}={label}" for label in LABELS), None])
                                 for kind in ("u", "uB", "uE")])
         self._repeat = {label: (row("drB=" + label), row("drI=" + label)) for label in LABELS}
-        self._bare: dict[str, str] = {}
+        self._forms: dict[str, int] = {}  # form without clitics → its number
+        self._form_of_row = np.zeros(0, dtype=np.intp)  # a word's row → its form's number (-1: not yet)
+        self._generation = None
 
-    def _bare_forms(self, words) -> list[str]:
-        """``clitic_forms(w)[-1]`` of each of ``words`` (the "c" key), kept between texts."""
-        bare = self._bare
-        try:
-            return list(map(bare.__getitem__, words))
-        except KeyError:
-            if len(bare) + len(words) > _BARE_CACHED:
-                bare.clear()
-            for w in words:
-                if w not in bare:
-                    bare[w] = clitic_forms(w)[-1]
-            return list(map(bare.__getitem__, words))
+    def _form_numbers(self, words: list[str], rows: np.ndarray, generation) -> np.ndarray:
+        """The numbers of the forms without clitics of ``words`` (the "c" key), by the words'
+        ``rows`` (a number per distinct word that stays the same while ``generation`` does: the
+        CRF's word table rows, whose lookup is already paid); kept between texts."""
+        if generation != self._generation or len(self._forms) > _NUMBERED:
+            self._generation = generation
+            self._forms.clear()
+            self._form_of_row = np.zeros(0, dtype=np.intp)
+        if len(rows) and rows.max() >= len(self._form_of_row):
+            grown = np.full(max(2 * len(self._form_of_row), rows.max() + 1, 1024), -1, dtype=np.intp)
+            grown[:len(self._form_of_row)] = self._form_of_row
+            self._form_of_row = grown
+        numbers = self._form_of_row[rows]
+        if (numbers < 0).any():
+            forms = self._forms
+            for i in np.flatnonzero(numbers < 0).tolist():
+                self._form_of_row[rows[i]] = forms.setdefault(clitic_forms(words[i])[-1], len(forms))
+            numbers = self._form_of_row[rows]
+        return numbers
 
-    def features(self, words: list[str], lengths: list[int], first: np.ndarray,
-                 spans: list[Spans]) -> tuple[list[np.ndarray], list[int], list[int]]:
+    def features(self, words: list[str], rows: np.ndarray, generation, lengths: list[int], first: np.ndarray,
+                 spans: list[Spans]) -> tuple[np.ndarray, list[int], list[int]]:
         """The second stage's context features of a text's words (``words``, the sentences of
-        ``lengths`` words one after the other; ``first``: their first-stage label numbers;
-        ``spans``: each sentence's names from the first stage): (slots, where, rows): each of
-        ``slots`` the rows of one feature of every word, in each word's features' order (the
-        arrays of features no word has may be left out), then the rows ``rows`` of the exact
-        repeats of multiword names at the words ``where``, in that order."""
+        ``lengths`` words one after the other; ``rows``, ``generation``: a number per distinct
+        word, see ``_form_numbers``; ``first``: their first-stage label numbers;
+        ``spans``: each sentence's names from the first stage): (slots, where, rows): ``slots``
+        (features × words) the rows of each word's features in their order, then the rows
+        ``rows`` of the exact repeats of multiword names at the words ``where``, in that order."""
         n = len(words)
-        number = dict(zip(dict.fromkeys(words), itertools.count()))
-        key = np.fromiter(map(number.__getitem__, words), dtype=np.intp, count=n)
-        bare = self._bare_forms(number)
-        bare_number = dict(zip(dict.fromkeys(bare), itertools.count(len(number))))
-        bare_key = np.fromiter(map(bare_number.__getitem__, bare), dtype=np.intp, count=len(bare))[key]
-        keys = len(number) + len(bare_number)
         label = np.zeros(n, dtype=np.intp)  # each word's label column: 0 outside a name
-        parts, part_columns, names = [], [], []  # the words of multiword names: u, uB, uE
+        parts, part_columns, names = [], [], []  # the words of multiword names (u, uB, uE)
         start = 0
         for size, sentence_spans in zip(lengths, spans):
             for s, e, name in sentence_spans:
@@ -311,42 +308,42 @@ class ContextRows:
                 label[start + s:start + e] = column
                 if e - s > 1:
                     parts += [*range(start + s, start + e), start + s, start + e - 1]
-                    part_columns += [column] * (e - s) + [_WIDTH + column, 2 * _WIDTH + column]
+                    part_columns += [_WIDTH + column] * (e - s) + [2 * _WIDTH + column, 3 * _WIDTH + column]
                 names.append((start, s, e, name))
             start += size
-        # dw and dc together: the words' keys, then their forms' keys (2n rows)
-        both = np.concatenate([key, bare_key])
+        # the words' keys then their forms' (2n), numbered 0… in this text, and (sentence, key)
+        numbers = np.concatenate([2 * rows, 2 * self._form_numbers(words, rows, generation) + 1])
+        keys, key = np.unique(numbers, return_inverse=True)
         sentence = np.repeat(np.arange(len(lengths)), lengths)
-        pairs, pair = np.unique(np.concatenate([sentence, sentence]) * keys + both, return_inverse=True)
-        labels = np.concatenate([label, label])
-        total = np.bincount(both * _WIDTH + labels, minlength=keys * _WIDTH).reshape(keys, _WIDTH)
-        own = np.bincount(pair * _WIDTH + labels, minlength=len(pairs) * _WIDTH).reshape(-1, _WIDTH)
-        counts = total[both] - own[pair]
-        best, times = _majority_columns(counts)
-        kind = np.repeat([0, 1], n)
-        outside = counts[:, 0]
-        out_slot = self._outside[kind, np.sign(best), (outside >= 1) + _buckets(outside)]
-        if names:
-            found = kind * _WIDTH + best
-            majority, bucketed = self._majority[found], self._bucketed[found, _buckets(times)]
-            slots = [self._s1[first], majority[:n], bucketed[:n], out_slot[:n],
-                     majority[n:], bucketed[n:], out_slot[n:]]
-        else:
-            slots = [self._s1[first], out_slot[:n], out_slot[n:]]
-        if parts:  # du, duB, duE: one count per kind and label column
-            at = np.array(parts, dtype=np.intp)
-            columns = np.array(part_columns, dtype=np.intp)
-            width = 3 * _WIDTH
-            total = np.bincount(key[at] * width + columns, minlength=len(number) * width).reshape(-1, width)
-            own = np.bincount(pair[at] * width + columns, minlength=len(pairs) * width).reshape(-1, width)
-            best = _majority_columns((total[key] - own[pair[:n]]).reshape(n, 3, _WIDTH))[0]
-            slots += list(self._parts[np.arange(3), best].T)
-        where, rows = self._repeats(words, key, number, lengths, names)
-        return slots, where, rows
+        pairs, pair = np.unique(np.concatenate([sentence, sentence]) * len(keys) + key, return_inverse=True)
+        at = np.concatenate([np.arange(2 * n), parts]).astype(np.intp)
+        columns = np.concatenate([label, label, part_columns]).astype(np.intp)
+        width = _GROUPS * _WIDTH
+        # label-major: counts[column, word], so that the majority below is taken across rows
+        total = np.bincount(columns * len(keys) + key[at], minlength=width * len(keys)).reshape(width, -1)
+        own = np.bincount(columns * len(pairs) + pair[at], minlength=width * len(pairs)).reshape(width, -1)
+        counts = (total[:, key] - own[:, pair]).reshape(_GROUPS, _WIDTH, 2 * n)  # in the other sentences
+        # the majority label of each group: the highest count × 8 + a code of the label (4 for
+        # LABELS[0] … 1 for the last: the first of equal counts wins, as in ``_majority``)
+        coded = np.maximum.reduce(counts[:, 1:_OTHER] * 8 + _LABEL_CODES, axis=1)
+        times = coded >> 3
+        best = np.where(times > 0, _OTHER - (coded & 7), 0)  # a label column, 0 for none
+        outside = counts[0, 0]
+        outside_bucket = (outside >= 1) + _buckets(outside)
+        times_bucket = _buckets(times[0])
+        found = np.sign(best[0])
+        slots = [self._s1[first]]
+        for kind, at in enumerate((slice(0, n), slice(n, 2 * n))):
+            slots += [self._majority[kind][best[0, at]], self._bucketed[kind][best[0, at], times_bucket[at]],
+                      self._outside[kind][found[at], outside_bucket[at]]]
+        slots += list(self._parts[np.arange(3)[:, None], best[1:, :n]])
+        where, rows = self._repeats(words, key[:n], lengths, names)
+        return np.array(slots), where, rows
 
-    def _repeats(self, words, key, number, lengths, names) -> tuple[list[int], list[int]]:
+    def _repeats(self, words, key, lengths, names) -> tuple[list[int], list[int]]:
         """The drB/drI rows of exact repeats of the multiword names (up to LONGEST words) that
-        other sentences give a label, in ``context_token_features``'s order."""
+        other sentences give a label, in ``context_token_features``'s order (``key``: a number
+        per distinct word of the text)."""
         where: list[int] = []
         rows: list[int] = []
         multiword = [(start, s, e, label) for start, s, e, label in names if 1 < e - s <= LONGEST]
@@ -364,10 +361,10 @@ class ContextRows:
                 firsts[name[0]].append(name)
         for candidates in firsts.values():
             candidates.sort(key=len)
-        is_first = np.zeros(len(number), dtype=bool)
-        is_first[[number[w] for w in firsts]] = True
+        begins = np.zeros(key.max() + 1, dtype=bool)  # the keys of the names' first words
+        begins[key[[start + s for start, s, _, _ in multiword]]] = True
         ends = list(itertools.accumulate(lengths))
-        for i in np.flatnonzero(is_first[key]).tolist():  # the words that begin a name
+        for i in np.flatnonzero(begins[key]).tolist():  # the words that may begin a repeat
             sentence = bisect.bisect_right(ends, i)
             end = ends[sentence]
             mine = own.get(end - lengths[sentence], {})
@@ -400,6 +397,7 @@ class DocumentTagger:
         self._spans_of = spans_of
         self._context = ContextRows(self.crf.row, self.crf.model_labels[0])
         self._weights = self.crf.model_weights(1)
+        self._outside = self.crf.model_labels[0].index("O")
 
     def tag(self, sentences) -> list[list[str]]:
         if not sentences:
@@ -407,15 +405,18 @@ class DocumentTagger:
         crf = self.crf
         lengths = [len(s.words) for s in sentences]
         scores = crf.scores(sentences)
-        first_labels = crf.decode(scores[:, crf.columns[0]], lengths)
-        first = crf.names(first_labels, lengths)
+        first = crf.decode(scores[:, crf.columns[0]], lengths)
+        # the first stage's names, in the sentences where it tagged any
+        ends = list(itertools.accumulate(lengths))
+        tagged = np.logical_or.reduceat(first != self._outside, [end - size for end, size in zip(ends, lengths)])
+        names = crf.model_labels[0]
+        spans = [self._spans_of(s.words, [names[i] for i in first[end - len(s.words):end].tolist()]) if any_ else []
+                 for s, end, any_ in zip(sentences, ends, tagged.tolist())]
         words = [w for s in sentences for w in s.words]
-        spans = [self._spans_of(s.words, tags) for s, tags in zip(sentences, first)]
-        slots, where, rows = self._context.features(words, lengths, first_labels, spans)
+        slots, where, rows = self._context.features(words, crf.word_rows, crf.generation, lengths, first, spans)
         second = scores[:, crf.columns[1]]
-        weights = self._weights
-        for feature in slots:  # in each word's features' order: the same floats as CRFsuite's
-            second += weights[feature]
+        for added in self._weights[slots[slots.any(axis=1)]]:  # in each word's features' order:
+            second += added  # the same floats as CRFsuite's (a feature no word has adds nothing)
         if where:
-            np.add.at(second, where, weights[rows])
+            np.add.at(second, where, self._weights[rows])
         return crf.names(crf.decode(second, lengths, 1), lengths, 1)

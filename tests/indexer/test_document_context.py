@@ -160,6 +160,7 @@ def test_the_context_rows_are_the_context_features_in_their_order():
     first_labels = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
     rows_of = ContextRows(row, first_labels)
     known = set(numbers)
+    word_rows: dict[str, int] = {}  # a number per distinct word, kept between texts as the CRF's rows
     for seed in range(12):
         text = _random_text(seed, sentences=[1, 3, 40][seed % 3])
         if seed % 4 == 0:  # a text with no names at all
@@ -175,7 +176,10 @@ def test_the_context_rows_are_the_context_features_in_their_order():
         assert set(numbers) == known  # no feature the table lacks
         words = [w for words, _ in text for w in words]
         first = np.array([first_labels.index(t) for sentence_tags in tags for t in sentence_tags])
-        slots, where, repeat_rows = rows_of.features(words, [len(w) for w, _ in text], first,
+        if seed == 6:  # the words' numbers change (the CRF's word table was emptied)
+            word_rows.clear()
+        rows = np.array([word_rows.setdefault(w, len(word_rows)) for w in words])
+        slots, where, repeat_rows = rows_of.features(words, rows, seed >= 6, [len(w) for w, _ in text], first,
                                                      [spans for _, spans in text])
         got = [[int(slot[i]) for slot in slots if slot[i]] for i in range(len(words))]
         for i, r in zip(where, repeat_rows):
