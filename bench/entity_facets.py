@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from importlib import resources
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +44,7 @@ from archive.db import Database  # noqa: E402
 from archive.models import Article, ArticleEntity, Entity, EntityAlias  # noqa: E402
 from indexer.arabic import normalize, tokenize  # noqa: E402
 from indexer.entities import KnownNames, entity_key  # noqa: E402
-from indexer.entity_features import TAG_DICTIONARY_FILE  # noqa: E402
+from indexer.entity_features import shipped_tag_dictionary_path, tag_dictionary_rows  # noqa: E402
 from indexer.gazetteers import GENERIC_BODIES, NATIONALITIES, person_first_names  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
@@ -122,15 +121,14 @@ def given_names(least: int = 3, share: float = 0.5) -> frozenset[str]:
     ``least`` occurrences, at least ``share`` of them in a PER name as the base tagger tags the
     20,000 articles): كاثرين, كيفن, مارك, إيفانكا, not حكومة, اتهام or سيتي. Only the measure uses
     this list, to see that a surname follows someone else's first name."""
-    path = resources.files("indexer") / "data" / TAG_DICTIONARY_FILE
-    if not path.is_file():
+    path = shipped_tag_dictionary_path()
+    if path is None:
         return frozenset()
     names = set()
-    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
-        for line in lines:
-            word, total, person, *_ = line.rstrip("\n").split("\t")
-            if int(total) >= least and int(person) >= share * int(total):
-                names.add(word)
+    for word, counts in tag_dictionary_rows(path):
+        total, person, *_ = map(int, counts.split("\t"))
+        if total >= least and person >= share * total:
+            names.add(word)
     return frozenset(names)
 
 

@@ -11,6 +11,7 @@ import functools
 import gzip
 from dataclasses import dataclass
 from importlib import resources
+from typing import Iterator
 
 from indexer.arabic import is_stop, light10, stem
 from indexer.entity_keys import clitic_forms
@@ -47,15 +48,28 @@ _SHARE_STEPS = (0.01, 0.05, 0.2, 0.5, 0.8, 0.95)
 _COUNT_STEPS = (16, 64, 256, 1024)
 
 
+def shipped_tag_dictionary_path() -> str | None:
+    """The shipped tag dictionary table's path, or None when it is absent."""
+    path = resources.files("indexer") / "data" / TAG_DICTIONARY_FILE
+    return str(path) if path.is_file() else None
+
+
+def tag_dictionary_rows(path: str) -> Iterator[tuple[str, str]]:
+    """The rows of a tag dictionary table file: (normalised word, its counts as written: occurrences,
+    in PER, in ORG, in LOC, tab-separated)."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            word, counts = line.rstrip("\n").split("\t", 1)
+            yield word, counts
+
+
 @functools.lru_cache(maxsize=1)
 def tag_dictionary() -> dict[str, tuple[str, ...]]:
     """normalised word → its features from the shipped table (see ``read_tag_dictionary``; {}
     when it is absent: the features are then left out, as a model trained without them expects).
     Read once per process."""
-    path = resources.files("indexer") / "data" / TAG_DICTIONARY_FILE
-    if not path.is_file():
-        return {}
-    return read_tag_dictionary(str(path))
+    path = shipped_tag_dictionary_path()
+    return read_tag_dictionary(path) if path is not None else {}
 
 
 def read_tag_dictionary(path: str) -> dict[str, tuple[str, ...]]:
@@ -64,13 +78,11 @@ def read_tag_dictionary(path: str) -> dict[str, tuple[str, ...]]:
     shipped table) and shared between the words that have them."""
     flags_of: dict[str, tuple[str, ...]] = {}
     out = {}
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            word, counts = line.rstrip("\n").split("\t", 1)
-            flags = flags_of.get(counts)
-            if flags is None:
-                flags = flags_of[counts] = count_flags(tuple(map(int, counts.split("\t"))))
-            out[word] = flags
+    for word, counts in tag_dictionary_rows(path):
+        flags = flags_of.get(counts)
+        if flags is None:
+            flags = flags_of[counts] = count_flags(tuple(map(int, counts.split("\t"))))
+        out[word] = flags
     return out
 
 
