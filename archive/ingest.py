@@ -141,7 +141,10 @@ class Ingester:
     maps outlet names to IANA zones (SOURCE_TIMEZONES). Unknown zone names raise ValueError.
 
     ``on_stored(session, articles)`` runs once per batch, in the batch's transaction, with the
-    StoredArticle of every article added or updated (entity extraction hooks in here)."""
+    StoredArticle of every article added or updated (entity extraction hooks in here). When it
+    has ``ahead(session, articles)``, that is given each batch (as StoredArticle without ids)
+    before the previous batch is stored and returns None or a handle whose ``close()`` is called
+    once the batch is stored; its ``close()`` is called when the run ends."""
 
     def __init__(self, db: Database, default_tz: str = "UTC",
                  progress: Callable[[IngestReport], None] | None = None,
@@ -171,17 +174,31 @@ class Ingester:
             s.flush()
             report.run_id = run.id
         try:
-            batch: list[Record] = []
-            for record in self._records(paths, fmt, source, report):
-                batch.append(record)
-                if len(batch) >= BATCH:
-                    self._store(batch, report)
-                    batch = []
-            if batch:
-                self._store(batch, report)
+            # A batch is stored after the next one is read, so that extraction processes (the
+            # hook's ``ahead``) work on the next batch while this one is stored.
+            pending: tuple[list[Record], object] | None = None
+            batches = self._batches(self._records(paths, fmt, source, report))
+            while True:
+                try:
+                    batch = next(batches, None)
+                except BaseException:
+                    if pending is not None:  # read in full before the reader failed: stored, as ever
+                        self._store(*pending, report)
+                    raise
+                if batch is None:
+                    break
+                ahead = self._ahead(batch)
+                if pending is not None:
+                    self._store(*pending, report)
+                pending = (batch, ahead)
+            if pending is not None:
+                self._store(*pending, report)
         except BaseException as exc:
             self._finish(report, "failed", f"{type(exc).__name__}: {exc}")
             raise
+        finally:
+            if hasattr(self.on_stored, "close"):
+                self.on_stored.close()
         report.failed = _why_nothing_was_read(paths, report)
         self._finish(report, "failed" if report.failed else "completed",
                      report.failed or (Message("%(reasons)s", reasons=report.errors) if report.errors else None))
@@ -251,10 +268,40 @@ class Ingester:
         if count == 0 and file_fmt in EMPTY_FILE:
             yield BadRecord(ref, "empty-file", Message(EMPTY_FILE[file_fmt]))
 
+    @staticmethod
+    def _batches(records: Iterable[Record]) -> Iterator[list[Record]]:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _ahead(self, batch: list[Record]):
+        """Start the hook's work on ``batch`` before it is stored, when the hook can (its
+        ``ahead(session, articles)``); a handle to close once the batch is stored, or None."""
+        ahead = getattr(self.on_stored, "ahead", None)
+        if ahead is None:
+            return None
+        articles = [StoredArticle("", _clean(r.title), _clean(r.subtitle), _clean(r.body))
+                    for r in batch if not isinstance(r, BadRecord)]
+        with self.db.session() as s:
+            return ahead(s, articles)
+
     # -- one batch -----------------------------------------------------------------------
-    def _store(self, batch: list[Record], report: IngestReport) -> None:
+    def _store(self, batch: list[Record], ahead, report: IngestReport) -> None:
         """Store one batch: a few queries to find what exists, bulk INSERTs for what is new,
-        ORM updates (with a revision row each) for what changed."""
+        ORM updates (with a revision row each) for what changed. ``ahead``: the hook's work
+        started on this batch, closed once it is stored."""
+        try:
+            self._store_batch(batch, report)
+        finally:
+            if ahead is not None:
+                ahead.close()
+
+    def _store_batch(self, batch: list[Record], report: IngestReport) -> None:
         with self.db.session() as s:
             prepared: list[dict] = []
             for record in batch:

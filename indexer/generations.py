@@ -15,7 +15,6 @@ neither processes nor the lock behind. A lock still held by processes whose writ
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import logging
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from archive.errors import UserError
+from archive.processes import die_with_parent  # noqa: F401 - also imported from here
 
 CURRENT = "CURRENT"
 COMPLETE = "COMPLETE"
@@ -49,8 +49,6 @@ PAUSE_SECONDS_ENV = "ARSHIF_TEST_PAUSE_SECONDS"
 CHECKPOINTS = ("generation-created", "writing", "committed", "complete", "switch", "switched")
 
 
-# prctl(2) option: the signal the kernel sends this process when its parent dies.
-PR_SET_PDEATHSIG = 1
 # Seconds to wait for the processes holding a dead writer's lock to go, once stopped.
 STALE_KILL_WAIT = 5.0
 
@@ -102,18 +100,6 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
-
-
-def die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this (just forked) process when its parent dies (Linux
-    PR_SET_PDEATHSIG; elsewhere nothing), and exit now if the parent died already."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _lock_owner(st: os.stat_result) -> int | None:

@@ -45,6 +45,12 @@ SOLR_REPLICAS = 2
 # Basic authentication, when the cluster uses it (None: none).
 SOLR_USER = None
 SOLR_PASSWORD = None
+# Processes that extract entities at ingest and `arshif entities reextract`, working on the next
+# batch of articles while one is stored (env ARSHIF_EXTRACT_PROCS; None: one per core, at most 2;
+# 0: extract in the ingesting process). Forked once a run reaches a batch of EXTRACT_PROCS_MIN
+# articles (below it, starting them costs more than they save).
+EXTRACT_PROCS = None
+EXTRACT_PROCS_MIN = 100
 # The entity tagger's model file (ingest and `arshif entities reextract`; env ARSHIF_ENTITY_MODEL);
 # None: the model shipped in indexer/data. After changing it, run `arshif entities reextract`.
 ENTITY_MODEL = None

@@ -5,6 +5,7 @@ authority file's text functions (lookup key, display form, extractor). ``create_
 and the admin pages take them from here; nothing else builds them."""
 from __future__ import annotations
 
+import os
 from typing import Mapping
 
 from archive.db import Database, Timeouts
@@ -51,7 +52,23 @@ def entity_linker(config: Mapping):
     from indexer.entities import Extractor, KnownNames
 
     return EntityLinker(Extractor(config.get("ENTITY_MODEL") or None).extract, entity_key, display_name,
-                        known_names=KnownNames)
+                        known_names=KnownNames, procs=extract_procs(config),
+                        procs_after=int(config.get("EXTRACT_PROCS_MIN", 100)))
+
+
+def extract_procs(config: Mapping) -> int:
+    """EXTRACT_PROCS as a number (None or "": one per core, at most 2); ValueError if it is not
+    a whole number from 0."""
+    procs = config.get("EXTRACT_PROCS")
+    if procs is None or procs == "":
+        return min(2, os.cpu_count() or 1)
+    try:
+        value = int(procs)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0:
+        raise ValueError(f"EXTRACT_PROCS must be a whole number from 0, not {procs!r}")
+    return value
 
 
 def seed_authority(db: Database) -> int:

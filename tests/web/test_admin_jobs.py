@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -36,6 +37,27 @@ def wait_until(check, timeout=60.0, proc=None):
             raise AssertionError(f"the process ended early: {proc.stdout.read()}")
         time.sleep(0.05)
     raise AssertionError("timed out")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_second_reindex_is_refused_across_processes_and_dead_jobs_are_swept(tmp_path):
@@ -70,13 +92,17 @@ def test_killed_ingest_is_marked_failed_with_counts_and_rerun_adds_no_duplicates
     db = app.extensions["arshif.db"]
     src = write_jsonl(tmp_path / "many.jsonl", generate(3000, seed=3, prefix="ing"))
     proc = subprocess.Popen([*ARSHIF, "ingest", str(src)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=env_for(app))
+                            text=True, env=env_for(app, ARSHIF_EXTRACT_PROCS="2"))
     try:
         # killed once at least one batch (500 records) is stored
         wait_until(lambda: (j := jobs.active(db, "ingest")) is not None and j.done >= 500, proc=proc)
+        extractors = children(proc.pid)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    # Its two extraction processes (forked with the first batch) die with it.
+    assert len(extractors) == 2
+    wait_until(lambda: not any(alive(pid) for pid in extractors))
     with db.session() as s:
         stored = s.scalar(select(func.count(Article.id)))
     assert 500 <= stored < 3000
