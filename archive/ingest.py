@@ -177,6 +177,9 @@ class Ingester:
             # A batch is stored after the next one is read, so that extraction processes (the
             # hook's ``ahead``) work on the next batch while this one is stored.
             pending: tuple[list[Record], object] | None = None
+            # Whether the last batch stored added or updated articles: re-reading a file that is
+            # unchanged starts no extraction it will not use (beyond the first batches).
+            stored_some = True
             batches = self._batches(self._records(paths, fmt, source, report))
             while True:
                 try:
@@ -187,9 +190,11 @@ class Ingester:
                     raise
                 if batch is None:
                     break
-                ahead = self._ahead(batch)
+                ahead = self._ahead(batch) if stored_some else None
                 if pending is not None:
+                    before = report.added + report.updated
                     self._store(*pending, report)
+                    stored_some = report.added + report.updated > before
                 pending = (batch, ahead)
             if pending is not None:
                 self._store(*pending, report)

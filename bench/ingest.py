@@ -96,8 +96,9 @@ def entity_links(instance: Path, env: dict) -> list[tuple[str, str, str, int]]:
     db = Database(env.get("DATABASE_URL") or f"sqlite:///{instance / 'archive.sqlite3'}")
     try:
         with db.session() as s:
-            return sorted(s.execute(select(ArticleEntity.article_id, Entity.kind, Entity.name, ArticleEntity.mentions)
-                                    .join(Entity, Entity.id == ArticleEntity.entity_id)).tuples())
+            return sorted(map(tuple, s.execute(select(ArticleEntity.article_id, Entity.kind, Entity.name,
+                                                      ArticleEntity.mentions)
+                                               .join(Entity, Entity.id == ArticleEntity.entity_id))))
     finally:
         db.dispose()
 

@@ -165,3 +165,23 @@ def test_extract_procs_setting():
     for bad in ("two", "-1", 1.5j):
         with pytest.raises(ValueError, match="EXTRACT_PROCS"):
             extract_procs({"EXTRACT_PROCS": bad})
+
+
+def test_an_unchanged_file_starts_no_extraction_past_the_first_batches(db, tmp_path, small_batches):
+    class Counting(EntityLinker):
+        given: list[int] = []
+
+        def ahead(self, session, articles):
+            self.given.append(len(articles))
+            return super().ahead(session, articles)
+
+    path = write(tmp_path / "a.jsonl", records(14))  # batches of 4, 4, 4, 2
+    first = Counting(CountingExtract(), entity_key, display_name, procs=1, procs_after=1)
+    ingest(db, [path], on_stored=first)
+    assert first.given == [4, 4, 4, 2]
+    Counting.given = []
+    again = Counting(CountingExtract(), entity_key, display_name, procs=1, procs_after=1)
+    report = ingest(db, [path], on_stored=again)
+    assert report.unchanged == 14
+    # The first two batches are read before the first is found unchanged; nothing after.
+    assert again.given == [4, 4]
