@@ -47,11 +47,12 @@ from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_i
 from indexer.crf_tagger import CrfTagger
 from indexer.document_context import DocumentTagger, PropagatingTagger, document_model_path
 from indexer.entity_network import NetworkTagger
-from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, word_clusters
+from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, tag_dictionary, \
+    word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
-from indexer.gazetteers import (BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
-                                PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, common_word_aliases, function_bodies,
-                                person_first_names)
+from indexer.gazetteers import (AMBIGUOUS_ORG, BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
+                                PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, common_word_aliases, default_gazetteer,
+                                function_bodies, person_first_names)
 
 # Re-exported: the keys, features and dictionary pass live in indexer.entity_keys,
 # indexer.entity_features and indexer.entity_dictionary.
@@ -81,6 +82,7 @@ _ABBREVIATION = re.compile(r"(?<!\w)(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}(?!\w)")
 _LETTER_DOT_LETTER = re.compile(r"[^\W\d_]\.[^\W\d_]")  # rare: looked for first
 # Characters between two tokens that no name runs across: commas, brackets, quotation marks.
 _NAME_BREAK = re.compile(r"[,\u060C()\[\]{}«»\"“”]")
+_ARABIC_LETTER = re.compile("[\u0621-\u064A]")
 # What may stand between a body's head word and its name written in quotation marks or brackets.
 _OPENING = frozenset("«“([{\"")
 
@@ -199,7 +201,10 @@ class Extractor:
         if not text:
             return []
         found: list[tuple[int, int, str, str, KnownName | None, bool]] = []
-        token_lists = list(sentences(text))
+        # A sentence without an Arabic letter (an English quote, a list of numbers) is not tagged:
+        # the model has seen almost none, and took "hello world" for an organisation.
+        token_lists = [tokens for tokens in sentences(text)
+                       if _ARABIC_LETTER.search(text, tokens[0][1], tokens[-1][2])]
         read = [read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in token_lists]
         for tokens, sentence, tags in zip(token_lists, read, self.tagger.tag(read)):
             words = sentence.words
@@ -243,14 +248,45 @@ class Extractor:
 def _by_function_or_common(words: list[str], start: int, end: int, label: str) -> bool:
     """Whether the gazetteer phrase ``words[start:end]`` is one the gazetteer step leaves to the
     tagger and the authority file: a state's body named by its function (``function_bodies``:
-    وزارة الخارجية, مجلس النواب, الجيش الإسرائيلي), or one word that is also an everyday word
-    (``common_word_aliases``: مالي "financial", صور "pictures")."""
+    وزارة الخارجية, مجلس النواب, الجيش الإسرائيلي), a name that is also an everyday word
+    (``AMBIGUOUS_ORG``: النصر "victory", النهار "daytime"; ``common_word_aliases``: مالي
+    "financial", صور "pictures"), a name found in a word without its clitic where the whole word
+    is an everyday word of its own (``_everyday_word``: كابل "cable" is not ك + أبل "Apple"), or a
+    place in an idiom (مسقط رأسه "his birthplace", not Muscat)."""
+    if label == AMBIGUOUS_ORG:
+        return True
     forms = clitic_forms(words[start])
     if end - start == 1:
-        return any(form in common_word_aliases() for form in forms)
+        if any(form in common_word_aliases() for form in forms):
+            return True
+        if (words[start],) not in default_gazetteer().phrases and _everyday_word(words[start], label):
+            return True
+        follows = _IDIOMS.get(forms[-1])
+        return follows is not None and end < len(words) and words[end].startswith(follows)
     bodies = function_bodies()
     rest = tuple(words[start + 1:end])
     return label == "ORG" and any((form, *rest) in bodies for form in forms)
+
+
+# A place's name followed by what makes it an idiom: مسقط رأسه "his birthplace" (رأس "head",
+# normalised راس, with any ending).
+_IDIOMS = {normalize("مسقط"): "راس"}
+
+# The share of a word's occurrences in the news inside a name of the label (tag dictionary
+# buckets, ``entity_features.count_flags``) under which the word is an everyday word: bucket 3 is
+# 0.2 and over.
+_NAME_SHARE_BUCKET = 3
+
+
+def _everyday_word(word: str, label: str) -> bool:
+    """Whether the news (the shipped tag dictionary) shows ``word`` itself, as written with what
+    looks like a clitic, mostly outside names of ``label``: كابل, 37 times, 3 of them in an
+    organisation's name (ك + أبل is no mention of Apple there); وأبل, 28 of 44, is."""
+    flags = tag_dictionary().get(word)
+    if not flags:
+        return False
+    share = "d" + label[:1] + "="
+    return any(f.startswith(share) and int(f[len(share):]) < _NAME_SHARE_BUCKET for f in flags)
 
 
 def _join_name_parts(spans, words):

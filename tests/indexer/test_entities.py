@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from indexer import entities
+from indexer import entities, gazetteers
 from indexer.arabic import normalize
 from indexer.entities import Entity, Extractor, entity_key, extract
 from indexer.gazetteers import authority_seed, default_gazetteer
@@ -143,6 +143,49 @@ def test_gazetteer_step_still_finds_other_names():
         ("منظمة العفو الدولية", "ORG")]
     assert [(e.text, e.label) for e in Extractor(tagger=Tags()).extract("وصل الوفد إلى القاهرة")] == [
         ("القاهرة", "LOC")]
+
+
+@pytest.mark.parametrize("text, name, label", [
+    ("قال عبد المجيد تبون إن", "عبد المجيد تبون", "PER"),
+    ("قال عبدالمجيد تبون إن", "عبدالمجيد تبون", "PER"),
+    ("وقال أكرم إمام أوغلو إن", "أكرم إمام أوغلو", "PER"),
+    ("وقال اكرم امام اوجلو إن", "اكرم امام اوجلو", "PER"),
+    ("فاز فريق هامبورغ إس في أمس", "هامبورغ إس في", "ORG"),
+    ("فاز فريق هامبورج إس في أمس", "هامبورج إس في", "ORG"),
+    ("وذكرت هآرتس أن", "هآرتس", "ORG"),
+    ("ونقلت صحيفة يديعوت أحرونوت عن", "يديعوت أحرونوت", "ORG"),
+    ("طالب حزب الشعوب الديمقراطي", "حزب الشعوب الديمقراطي", "ORG"),
+    ("أعلن الاتحاد الأردني لكرة القدم", "الاتحاد الأردني لكرة القدم", "ORG"),
+])
+def test_a_curated_name_is_found_in_any_spelling_where_the_tagger_misses_it(text, name, label):
+    """The larger lists (tenth session): a name is matched however news spells it (hamza or
+    none, ج for a foreign غ, عبد joined or not), and the gazetteer step adds it."""
+    assert [(e.text, e.label) for e in Extractor(tagger=Tags()).extract(text)] == [(name, label)]
+
+
+@pytest.mark.parametrize("text", [
+    "فاز النصر على الوحدة في الدوري",  # clubs named by everyday words: victory, unity
+    "وقالت الحياة إن النهار كان طويلا",  # newspapers: life, daytime
+    "عاد إلى مسقط رأسه بعد سنوات",  # birthplace, not Muscat
+    "اشترى كابل كهرباء جديدا",  # cable, not ك + أبل (Apple)
+])
+def test_the_gazetteer_step_adds_no_everyday_word(text):
+    assert Extractor(tagger=Tags()).extract(text) == []
+
+
+def test_everyday_names_are_tagger_features_only():
+    gazetteer = default_gazetteer()
+    for name in ("النصر", "الاتحاد", "الوحدة", "الأمل", "النهار"):
+        assert gazetteer.label((normalize(name),)) == gazetteers.AMBIGUOUS_ORG
+    assert gazetteer.label((normalize("مسقط"),)) == "LOC"
+    assert [(e.text, e.label) for e in Extractor(tagger=Tags()).extract("وصل الوزير إلى مسقط أمس")] == [
+        ("مسقط", "LOC")]
+    assert [(e.text, e.label) for e in Extractor(tagger=Tags()).extract("وقالت أبل إن")] == [("أبل", "ORG")]
+
+
+def test_person_entries_are_full_names():
+    assert all(len(key) > 1 for key, label in default_gazetteer().phrases.items() if label == "PER")
+    assert len(gazetteers.curated_persons()) >= 1000 and len(gazetteers.curated_organisations()) >= 1000
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
