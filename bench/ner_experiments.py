@@ -35,7 +35,7 @@ import tag_dictionary  # noqa: E402
 import train_ner  # noqa: E402
 from indexer.entities import bio_spans, clean_spans, sentence_features, word_clusters  # noqa: E402
 from indexer.entity_features import read_tag_dictionary  # noqa: E402
-from indexer.document_context import propagated_spans, repeatable_names  # noqa: E402
+from indexer.document_context import kept_longer, propagated_spans, repeatable_names, spans_tags  # noqa: E402
 from indexer.entity_keys import clitic_forms  # noqa: E402
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
@@ -398,6 +398,8 @@ VARIANTS.update({
     "docctx-own": ([], {"docctx": {"mode": "crf", "window": 10, "own": True}}),
     # the second stage, then the rule over its own tags
     "docctx-then-rule": ([], {"docctx": {"mode": "crf+rule", "window": 10, "own": False}}),
+    # the same, keeping a first-stage name the second stage shortened (what ships, eleventh session)
+    "docctx-keep-then-rule": ([], {"docctx": {"mode": "crf+rule", "window": 10, "own": False, "keep": True}}),
     "docctx-first": ([], {"docctx": {"mode": "first", "window": 0, "own": True}}),  # the first stage alone
     "docctx-rule": ([], {"docctx": {"mode": "rule", "window": 10, "own": True}}),
     "docctx-rule-w5": ([], {"docctx": {"mode": "rule", "window": 5, "own": True}}),
@@ -450,7 +452,8 @@ def docctx_fold(fold: int, folds: int, features, params: dict):
         tags = list(first)
         for k, found in train_ner.train_and_tag(second, gold, [k for k in range(size) if not lo <= k < hi],
                                                 list(range(lo, hi)), params).items():
-            tags[k] = found
+            tags[k] = (spans_tags(len(found), kept_longer(bio_spans(first[k]), bio_spans(found)))
+                       if setting.get("keep") else found)
     if setting["mode"].endswith("rule"):  # the window is the held-out fifth's own sentences, k's included
         evidence = train_ner.first_stage_evidence(_DATA, tags)
         found = {k: clean_spans(propagated_spans(_DATA[k][2], bio_spans(tags[k]), repeatable_names(window)),

@@ -162,6 +162,30 @@ def propagated_spans(words: list[str], spans: Spans, names: dict) -> Spans:
     return sorted(out)
 
 
+def kept_longer(first: Spans, second: Spans) -> Spans:
+    """The second stage's names, except where it shortened one of the first stage's: a first-stage
+    name of several words over which the second stage has exactly one name, of the same label,
+    inside it and shorter, is kept whole ("كامالا هاريس" stays whole when another sentence of the
+    article names "هاريس" alone; docs/entities.md, eleventh session)."""
+    out = list(second)
+    for s, e, label in first:
+        if e - s < 2:
+            continue
+        over = [span for span in out if span[0] < e and s < span[1]]
+        if len(over) == 1 and over[0][2] == label and s <= over[0][0] and over[0][1] <= e \
+                and (over[0][0], over[0][1]) != (s, e):
+            out[out.index(over[0])] = (s, e, label)
+    return sorted(out)
+
+
+def spans_tags(size: int, spans: Spans) -> list[str]:
+    """BIO tags of ``size`` words with ``spans`` (start, end, label) as names."""
+    tags = ["O"] * size
+    for s, e, label in spans:
+        tags[s:e] = ["B-" + label] + ["I-" + label] * (e - s - 1)
+    return tags
+
+
 class PropagatingTagger:
     """A tagger (``indexer.entities.Tagger``) whose tags get the rule: all sentences of one text
     come in one call, and the text is the document. ``spans_of(words, tags)`` gives a sentence's
@@ -387,14 +411,16 @@ class DocumentTagger:
 
     The two models are read into one ``CrfTagger`` (their weights side by side), so the words'
     features are looked up once and scored for both; the context features are added as weight
-    rows (``ContextRows``); Viterbi runs once per model."""
+    rows (``ContextRows``); Viterbi runs once per model. A name the first stage found whole and the
+    second shortened is kept whole (``kept_longer``)."""
 
     def __init__(self, first_path: str, second_path: str, spans_of: Callable[[list[str], list[str]], Spans],
-                 dictionary: dict | None = None):
+                 bio_spans: Callable[[list[str]], Spans], dictionary: dict | None = None):
         from indexer.crf_tagger import CrfTagger
 
         self.crf = CrfTagger(first_path, dictionary, second=second_path)
         self._spans_of = spans_of
+        self._bio_spans = bio_spans
         self._context = ContextRows(self.crf.row, self.crf.model_labels[0])
         self._weights = self.crf.model_weights(1)
         self._outside = self.crf.model_labels[0].index("O")
@@ -419,4 +445,7 @@ class DocumentTagger:
             second += added  # the same floats as CRFsuite's (a feature no word has adds nothing)
         if where:
             np.add.at(second, where, self._weights[rows])
-        return crf.names(crf.decode(second, lengths, 1), lengths, 1)
+        out = crf.names(crf.decode(second, lengths, 1), lengths, 1)
+        firsts = crf.names(first, lengths, 0)
+        return [spans_tags(len(o), kept_longer(self._bio_spans(f), self._bio_spans(o))) if f != o else o
+                for f, o in zip(firsts, out)]

@@ -14,7 +14,7 @@ import pytest
 from indexer import crf_tagger, document_context, entities
 from indexer.crf_tagger import CrfTagger
 from indexer.document_context import (ContextRows, DocumentTagger, context_token_features, document_counts,
-                                      sentence_evidence)
+                                      kept_longer, sentence_evidence, spans_tags)
 from indexer.entities import Extractor, bio_spans, clean_spans, load_tagger, sentence_features
 from indexer.entity_features import read_sentence
 from tests.conftest import ROOT
@@ -65,17 +65,34 @@ def test_the_builder_gives_the_same_bytes_twice(models, tmp_path):
 def test_the_two_stage_tagger_tags_as_crfsuite_does_with_the_context_features(models, crfsuite):
     text = [["قال", "زيدان", "ان", "نادي", "سلتيك", "قوي"], ["سلتيك", "في", "المركز"], ["فاز", "بنفيكا", "امس"]]
     sentences = [read_sentence(words) for words in text]
-    tagger = DocumentTagger(models[0], models[1], _spans, {})
+    tagger = DocumentTagger(models[0], models[1], _spans, bio_spans, {})
     first, second = crfsuite.Tagger(), crfsuite.Tagger()
     first.open(models[0])
     second.open(models[1])
     base = [sentence_features(words, {})[0] for words in text]
     first_tags = [first.tag(f) for f in base]
     evidence = [sentence_evidence(words, _spans(words, tags)) for words, tags in zip(text, first_tags)]
-    expected = [second.tag([f + c for f, c in zip(features, context_token_features(words, tags, count))])
-                for words, features, tags, count in zip(text, base, first_tags, document_counts(evidence))]
+    seconds = [second.tag([f + c for f, c in zip(features, context_token_features(words, tags, count))])
+               for words, features, tags, count in zip(text, base, first_tags, document_counts(evidence))]
+    expected = [spans_tags(len(o), kept_longer(bio_spans(f), bio_spans(o))) for f, o in zip(first_tags, seconds)]
     assert tagger.tag(sentences) == expected
     assert tagger.tag(sentences) == expected  # the words' cached scores give the same again
+
+
+def test_a_name_the_second_stage_shortens_is_kept_whole():
+    # "كامالا هاريس" (first stage) → "هاريس" (second stage, to agree with a bare mention elsewhere)
+    assert kept_longer([(2, 4, "PER")], [(3, 4, "PER")]) == [(2, 4, "PER")]
+    assert kept_longer([(0, 3, "ORG")], [(0, 2, "ORG"), (5, 6, "LOC")]) == [(0, 3, "ORG"), (5, 6, "LOC")]
+
+
+def test_the_second_stage_s_other_changes_stand():
+    assert kept_longer([(2, 4, "PER")], [(3, 4, "ORG")]) == [(3, 4, "ORG")]  # another label
+    assert kept_longer([(2, 4, "PER")], [(2, 3, "PER"), (3, 4, "PER")]) == [(2, 3, "PER"), (3, 4, "PER")]  # split
+    assert kept_longer([(2, 4, "PER")], []) == []  # dropped
+    assert kept_longer([(2, 3, "PER")], [(2, 4, "PER")]) == [(2, 4, "PER")]  # lengthened
+    assert kept_longer([(2, 4, "PER")], [(3, 6, "PER")]) == [(3, 6, "PER")]  # moved
+    assert kept_longer([(3, 4, "PER")], [(3, 4, "PER")]) == [(3, 4, "PER")]
+    assert spans_tags(5, [(1, 3, "PER"), (4, 5, "LOC")]) == ["O", "B-PER", "I-PER", "O", "B-LOC"]
 
 
 def test_document_counts_leave_out_the_sentence_s_own_evidence():
@@ -94,7 +111,7 @@ def test_the_words_features_are_computed_once_for_both_stages(models, monkeypatc
         return original(word, dictionary)
 
     monkeypatch.setattr(crf_tagger, "word_feature_parts", counting)
-    tagger = DocumentTagger(models[0], models[1], _spans, {})
+    tagger = DocumentTagger(models[0], models[1], _spans, bio_spans, {})
     text = [["قال", "زيدان", "ان", "سلتيك", "قوي"], ["سلتيك", "في", "المركز"]]
     tagger.tag([read_sentence(words) for words in text])
     tagger.tag([read_sentence(["زيدان", "في", "الملعب"])])

@@ -249,6 +249,14 @@ def test_clean_spans_drops_generic_places_and_relabels_things_taken_for_people()
     assert spans == [(0, 2, "MISC"), (7, 9, "LOC")]
 
 
+def test_the_preposition_ala_as_written_starts_no_name():
+    tokens = list(entities.tokenize("ردّت عَلى هاريس وعلى وعلي خامنئي"))
+    spans = entities.without_preposition([(1, 3, "PER"), (4, 5, "PER"), (5, 7, "PER")], tokens)
+    assert spans == [(2, 3, "PER"), (4, 5, "PER"), (5, 7, "PER")]  # علي (with ي) is the given name; only على itself
+    found = [e.text for e in extract("هجوم ترامب على هاريس في المناظرة\nقالت نائبة الرئيس كامالا هاريس إن")]
+    assert "هاريس" in found and not any(name.startswith("على") for name in found)
+
+
 def test_a_party_adjective_never_becomes_a_person(known):
     text = "قال المرشح الجمهوري دونالد ترامب إن الانتخابات مزورة"
     people = [m for m in linked(text, known) if m[1] == "PER"]
