@@ -408,8 +408,12 @@ VARIANTS.update({
 
 
 def stage1_path(fold: int, folds: int, params: dict) -> str:
+    # c1 / c2 other than the shipped ones are part of the name (the shipped ones are not, so
+    # caches made before they could be set keep their names)
+    other = "".join(f"-{key}={params[key]}" for key in ("c1", "c2")
+                    if key in params and params[key] != train_ner.PARAMS.get(key))
     return os.path.join(ROOT, "instance", f"docctx-stage1-fold{fold}of{folds}-"
-                        f"{params.get('algorithm', 'lbfgs')}{params['max_iterations']}.json.gz")
+                        f"{params.get('algorithm', 'lbfgs')}{params['max_iterations']}{other}.json.gz")
 
 
 def stage1_tags(fold: int, folds: int, features, params: dict) -> list[list[str]]:
