@@ -29,7 +29,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol, runtime_checkable
 
 from sqlalchemy import insert, select
 
@@ -136,15 +136,37 @@ class StoredArticle:
     body: str
 
 
+class Ahead(Protocol):
+    """The hook's work started on a batch before it is stored."""
+
+    def close(self) -> None:
+        """Called once the batch is stored: drop what was not used."""
+
+
+@runtime_checkable
+class LookAhead(Protocol):
+    """An ``on_stored`` hook that can start on a batch before it is stored
+    (``archive.authority.linking.EntityLinker``: extraction in processes of its own)."""
+
+    def __call__(self, session, articles: list[StoredArticle]) -> None: ...
+
+    def ahead(self, session, articles: list[StoredArticle]) -> Ahead | None:
+        """Start on ``articles`` (StoredArticle without ids, as they will be stored)."""
+
+    def close(self) -> None:
+        """The run has ended: stop what was started."""
+
+
 class Ingester:
     """Runs ingest into one database. ``default_tz`` is ARSHIF_TIMEZONE; ``source_timezones``
     maps outlet names to IANA zones (SOURCE_TIMEZONES). Unknown zone names raise ValueError.
 
     ``on_stored(session, articles)`` runs once per batch, in the batch's transaction, with the
     StoredArticle of every article added or updated (entity extraction hooks in here). When it
-    has ``ahead(session, articles)``, that is given each batch (as StoredArticle without ids)
-    before the previous batch is stored and returns None or a handle whose ``close()`` is called
-    once the batch is stored; its ``close()`` is called when the run ends."""
+    is a ``LookAhead``, its ``ahead(session, articles)`` is given each batch (as StoredArticle
+    without ids) before the previous batch is stored and returns None or a handle (``Ahead``)
+    whose ``close()`` is called once the batch is stored; its ``close()`` is called when the run
+    ends."""
 
     def __init__(self, db: Database, default_tz: str = "UTC",
                  progress: Callable[[IngestReport], None] | None = None,
@@ -202,7 +224,7 @@ class Ingester:
             self._finish(report, "failed", f"{type(exc).__name__}: {exc}")
             raise
         finally:
-            if hasattr(self.on_stored, "close"):
+            if isinstance(self.on_stored, LookAhead):
                 self.on_stored.close()
         report.failed = _why_nothing_was_read(paths, report)
         self._finish(report, "failed" if report.failed else "completed",
@@ -284,42 +306,39 @@ class Ingester:
         if batch:
             yield batch
 
-    def _ahead(self, batch: list[Record]):
-        """Start the hook's work on ``batch`` before it is stored, when the hook can (its
-        ``ahead(session, articles)``); a handle to close once the batch is stored, or None."""
-        ahead = getattr(self.on_stored, "ahead", None)
-        if ahead is None:
+    def _ahead(self, batch: list[Record]) -> Ahead | None:
+        """Start the hook's work on ``batch`` before it is stored, when the hook can (a
+        ``LookAhead``); a handle to close once the batch is stored, or None. (The texts are
+        cleaned here and again when the batch is stored: 0.16 CPU s for 20,000 articles.)"""
+        if not isinstance(self.on_stored, LookAhead):
             return None
         articles = [StoredArticle("", _clean(r.title), _clean(r.subtitle), _clean(r.body))
                     for r in batch if not isinstance(r, BadRecord)]
         with self.db.session() as s:
-            return ahead(s, articles)
+            return self.on_stored.ahead(s, articles)
 
     # -- one batch -----------------------------------------------------------------------
-    def _store(self, batch: list[Record], ahead, report: IngestReport) -> None:
+    def _store(self, batch: list[Record], ahead: Ahead | None, report: IngestReport) -> None:
         """Store one batch: a few queries to find what exists, bulk INSERTs for what is new,
         ORM updates (with a revision row each) for what changed. ``ahead``: the hook's work
         started on this batch, closed once it is stored."""
         try:
-            self._store_batch(batch, report)
+            with self.db.session() as s:
+                prepared: list[dict] = []
+                for record in batch:
+                    report.read += 1
+                    if isinstance(record, BadRecord):
+                        self._reject(s, report, record.ref, record.code, record.reason, record.raw)
+                        continue
+                    try:
+                        prepared.append(self._validate(s, record))
+                    except RejectedRecord as exc:
+                        self._reject(s, report, record.ref, exc.code, exc.reason, record.raw)
+                if prepared:
+                    self._apply(s, prepared, report)
         finally:
             if ahead is not None:
                 ahead.close()
-
-    def _store_batch(self, batch: list[Record], report: IngestReport) -> None:
-        with self.db.session() as s:
-            prepared: list[dict] = []
-            for record in batch:
-                report.read += 1
-                if isinstance(record, BadRecord):
-                    self._reject(s, report, record.ref, record.code, record.reason, record.raw)
-                    continue
-                try:
-                    prepared.append(self._validate(s, record))
-                except RejectedRecord as exc:
-                    self._reject(s, report, record.ref, exc.code, exc.reason, record.raw)
-            if prepared:
-                self._apply(s, prepared, report)
         if self.progress:
             self.progress(report)
 
