@@ -595,7 +595,8 @@ def run_fold(job):
 
 def score_fold(lo: int, hi: int, found_of):
     """The held-out sentences lo..hi-1 scored against their gold: ``found_of(k)`` gives sentence
-    k's spans. Counts (tp, fp, fn), the missed gold spans' classes and the misses themselves."""
+    k's spans. Counts (tp, fp, fn), the missed gold spans' classes and the misses themselves (then
+    the found spans no gold one matches, class "spurious")."""
     tp, fp, fn, errors = Counter(), Counter(), Counter(), Counter()
     misses = []
     for k in range(lo, hi):
@@ -608,6 +609,11 @@ def score_fold(lo: int, hi: int, found_of):
             errors[span[2] + ":" + kind] += 1
             misses.append({"sentence": k, "gold": span, "class": kind, "text": " ".join(words[span[0]:span[1]]),
                            "found": sorted(f for f in found if f[0] < span[1] and f[1] > span[0]),
+                           "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
+        for span in found - gold:  # the precision side: a found span no gold one matches
+            misses.append({"sentence": k, "found_span": span, "class": "spurious",
+                           "text": " ".join(words[span[0]:span[1]]),
+                           "gold": sorted(g for g in gold if g[0] < span[1] and g[1] > span[0]),
                            "context": " ".join(words[max(0, span[0] - 4):span[1] + 4])})
     return tp, fp, fn, errors, misses
 
@@ -739,7 +745,8 @@ def main() -> None:
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--misses", metavar="PATH",
                         help="write every gold name a variant misses (JSON lines: its words, how it was "
-                             "missed, the spans found over it, four words either side)")
+                             "missed, the spans found over it, four words either side), then every found "
+                             "span that matches no gold one (class spurious, with the gold spans under it)")
     args = parser.parse_args()
     if args.list:
         print("\n".join(VARIANTS))

@@ -18,6 +18,7 @@ type 1 a transition (label → label).
 
 from __future__ import annotations
 
+import itertools
 import struct
 
 import numpy as np
@@ -31,6 +32,10 @@ _FEATURE = np.dtype([("type", "<u4"), ("source", "<u4"), ("target", "<u4"), ("we
 # Words whose score vectors are kept (5 × labels float64 each, 360 bytes with 9 labels); the
 # table starts empty and is emptied when it is full.
 _WORDS_CACHED = 1 << 17
+# Feature lists summed together by ``sums`` (about 200 new words): 40,000 weights or so, a few
+# hundred kilobytes, where summing all of a text's new words at once went through main memory
+# (1,000 news articles, 38,837 words: 0.97 s against 0.41 s).
+_SUMMED_LISTS = 1024
 
 
 def _strings(data: bytes, offset: int, count: int) -> list[str]:
@@ -113,19 +118,24 @@ class CrfTagger:
 
         Each list's weights are added from zero in the list's order, as CRFsuite does, so the
         floats are CRFsuite's: np.bincount adds its weights to their bins one after the other
-        (a feature the model lacks adds nothing, or 0.0 in a two-stage tagger: the same bits).
-        All the lists go through one gather and one bincount (a new word has five lists)."""
-        attributes = self._attributes
-        at, counts = [], []
-        for features in feature_lists:
-            found = [row for row in map(attributes.get, features) if row is not None]
-            at += found
-            counts.append(len(found))
+        (a feature the model lacks adds row 0, zeros: the same bits). The features are looked
+        up in one pass; the gather and bincount go _SUMMED_LISTS lists at a time, so that what
+        they read and write stays in the processor's cache (a new word has five lists)."""
+        counts = list(map(len, feature_lists))
+        flat = list(itertools.chain.from_iterable(feature_lists))
+        at = np.fromiter(map(self._attributes.get, flat, itertools.repeat(0, len(flat))),
+                         dtype=np.intp, count=len(flat))
+        ends = np.cumsum(counts).tolist()
         n = self._weights.shape[1]
-        owner = np.repeat(np.arange(len(feature_lists)), counts)
-        bins = (owner[:, None] * n + np.arange(n)).ravel()
-        return np.bincount(bins, weights=self._weights[at].ravel(),
-                           minlength=len(feature_lists) * n).reshape(-1, n)
+        lanes = np.arange(n)
+        out = np.empty((len(feature_lists), n))
+        for first in range(0, len(feature_lists), _SUMMED_LISTS):
+            last = min(first + _SUMMED_LISTS, len(feature_lists))
+            owner = np.repeat(np.arange(last - first), counts[first:last])
+            bins = (owner[:, None] * n + lanes).ravel()
+            weights = self._weights[at[ends[first - 1] if first else 0:ends[last - 1]]].ravel()
+            out[first:last] = np.bincount(bins, weights=weights, minlength=(last - first) * n).reshape(-1, n)
+        return out
 
     def word_scores(self, words: list[str]) -> np.ndarray:
         """Each word's scores (words × 5 × labels): what its own features add, then its

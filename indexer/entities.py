@@ -395,7 +395,13 @@ def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], br
 
 
 def _is_generic_place(words: list[str]) -> bool:
-    return all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words)
+    """Whether ``words`` are generic place words only (شرق أوسط, ريف) and not a place the
+    gazetteer lists (الشرق الأوسط, بالشرق الأوسط: the first word with or without its clitics)."""
+    if not all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words):
+        return False
+    phrases = default_gazetteer().phrases
+    rest = tuple(words[1:])
+    return not any(phrases.get((form, *rest)) == "LOC" for form in clitic_forms(words[0]))
 
 
 def clean_spans(spans: list[tuple[int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:

@@ -93,10 +93,14 @@ def one_at_a_time(weights, features, labels):
     return total
 
 
-def test_word_scores_are_the_weights_added_one_by_one_in_feature_order(shared_dir):
-    """The new words of a call are scored together (one bincount), to the same bits as adding
-    each feature's weights in turn (CRFsuite's order), so the tags cannot change; words seen
-    before come from the cache, repeated words within a call once."""
+@pytest.mark.parametrize("summed", [None, 7])
+def test_word_scores_are_the_weights_added_one_by_one_in_feature_order(shared_dir, summed, monkeypatch):
+    """The new words of a call are scored together (a bincount per _SUMMED_LISTS feature lists;
+    7 puts the cuts everywhere), to the same bits as adding each feature's weights in turn
+    (CRFsuite's order), so the tags cannot change; words seen before come from the cache,
+    repeated words within a call once."""
+    if summed is not None:
+        monkeypatch.setattr("indexer.crf_tagger._SUMMED_LISTS", summed)
     _, weights, _ = read_model(model_path())
     tagger = CrfTagger(model_path())
     with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
