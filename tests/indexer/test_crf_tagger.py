@@ -8,6 +8,7 @@ import json
 import random
 import subprocess
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -114,6 +115,55 @@ def test_word_scores_are_the_weights_added_one_by_one_in_feature_order(shared_di
     assert len(tagger._rows) == len({w for t in texts for tokens in entities.sentences(t) for w in
                                      (entities.normalize(x) for x, _, _ in tokens)})
     assert tagger.sums([[], ["no such feature"]]).tolist() == [[0.0] * len(tagger.labels)] * 2
+
+
+def news_texts(shared_dir, count):
+    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
+        return [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, count))]
+
+
+def normalized_words(text):
+    return [entities.normalize(t) for tokens in entities.sentences(text) for t, _, _ in tokens]
+
+
+def test_a_full_word_table_keeps_the_words_used_most_and_their_scores(shared_dir, monkeypatch):
+    """When the table is full the most used words stay (renumbered, counts halved) and the
+    others are scored again when they come back: every call's scores stay the exact sums."""
+    monkeypatch.setattr("indexer.crf_tagger._WORDS_CACHED", 600)
+    monkeypatch.setattr("indexer.crf_tagger._WORDS_KEPT", 200)
+    _, weights, _ = read_model(model_path())
+    tagger = CrfTagger(model_path())
+    uses = Counter()
+    for text in news_texts(shared_dir, 30):
+        words = normalized_words(text)[:300]
+        scores = tagger.word_scores(words)
+        expected = [[one_at_a_time(weights, part, len(tagger.labels)) for part in word_feature_parts(w, tagger._dictionary)]
+                    for w in words]
+        assert np.array_equal(scores, np.array(expected))
+        assert len(tagger._rows) <= 600
+        uses.update(words)
+    assert tagger.generation >= 5
+    # Thin once more now: the kept words are the 200 most used since the last thinning.
+    before = {w: tagger._uses[row] for w, row in tagger._rows.items()}
+    tagger._thin()
+    assert len(tagger._rows) == 200 and tagger.generation >= 6
+    cut = sorted(before.values(), reverse=True)[199]
+    assert {w for w, n in before.items() if n > cut} <= set(tagger._rows)
+    assert all(before[w] >= cut for w in tagger._rows)
+    assert all(tagger._uses[row] == before[w] // 2 for w, row in tagger._rows.items())
+    assert "في" in tagger._rows and uses["في"] == max(uses.values())
+
+
+def test_thinning_the_word_table_changes_no_entity(shared_dir, monkeypatch):
+    """The two-stage tagger numbers words by their table rows; the numbers change when the table
+    is thinned, and the entities do not."""
+    texts = news_texts(shared_dir, 40)
+    expected = [Extractor().extract(text) for text in texts]
+    monkeypatch.setattr("indexer.crf_tagger._WORDS_CACHED", 900)
+    monkeypatch.setattr("indexer.crf_tagger._WORDS_KEPT", 300)
+    extractor = Extractor()
+    assert [extractor.extract(text) for text in texts] == expected
+    assert extractor.tagger.tagger.crf.generation >= 5  # PropagatingTagger(DocumentTagger)
 
 
 def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir, crfsuite):
