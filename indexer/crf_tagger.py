@@ -130,7 +130,7 @@ class CrfTagger:
         flat = list(itertools.chain.from_iterable(feature_lists))
         at = np.fromiter(map(self._attributes.get, flat, itertools.repeat(0, len(flat))),
                          dtype=np.intp, count=len(flat))
-        ends = np.cumsum(counts).tolist()
+        ends = [0, *np.cumsum(counts).tolist()]  # list k's features: at[ends[k]:ends[k + 1]]
         n = self._weights.shape[1]
         lanes = np.arange(n)
         out = np.empty((len(feature_lists), n))
@@ -138,7 +138,7 @@ class CrfTagger:
             last = min(first + _SUMMED_LISTS, len(feature_lists))
             owner = np.repeat(np.arange(last - first), counts[first:last])
             bins = (owner[:, None] * n + lanes).ravel()
-            weights = self._weights[at[ends[first - 1] if first else 0:ends[last - 1]]].ravel()
+            weights = self._weights[at[ends[first]:ends[last]]].ravel()
             out[first:last] = np.bincount(bins, weights=weights, minlength=(last - first) * n).reshape(-1, n)
         return out
 

@@ -47,8 +47,8 @@ from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_i
 from indexer.crf_tagger import CrfTagger
 from indexer.document_context import DocumentTagger, PropagatingTagger, document_model_path
 from indexer.entity_network import NetworkTagger
-from indexer.entity_features import CLUSTERS_FILE, Sentence, read_sentence, sentence_features, tag_dictionary, \
-    word_clusters
+from indexer.entity_features import CLUSTERS_FILE, Sentence, gazetteer_matches, read_sentence, sentence_features, \
+    tag_dictionary, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
 from indexer.gazetteers import (AMBIGUOUS_ORG, BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
                                 PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, common_word_aliases, default_gazetteer,
@@ -396,12 +396,9 @@ def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], br
 
 def _is_generic_place(words: list[str]) -> bool:
     """Whether ``words`` are generic place words only (شرق أوسط, ريف) and not a place the
-    gazetteer lists (الشرق الأوسط, بالشرق الأوسط: the first word with or without its clitics)."""
-    if not all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words):
-        return False
-    phrases = default_gazetteer().phrases
-    rest = tuple(words[1:])
-    return not any(phrases.get((form, *rest)) == "LOC" for form in clitic_forms(words[0]))
+    gazetteer lists (الشرق الأوسط, بالشرق الأوسط: the gazetteer step's own match, clitics and all)."""
+    return all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words) \
+        and gazetteer_matches(words) != [(0, len(words), "LOC")]
 
 
 def clean_spans(spans: list[tuple[int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:

@@ -85,6 +85,15 @@ def test_same_tags_as_crfsuite_on_random_sequences(small_model, crfsuite, monkey
         assert tagger.tag(sentences) == [reference.tag(sentence) for sentence in batch]
 
 
+def news_texts(shared_dir, count):
+    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
+        return [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, count))]
+
+
+def normalized_words(text):
+    return [entities.normalize(t) for tokens in entities.sentences(text) for t, _, _ in tokens]
+
+
 def one_at_a_time(weights, features, labels):
     """What ``features`` add to each label, added one by one from zero in their order."""
     total = np.zeros(labels)
@@ -104,10 +113,9 @@ def test_word_scores_are_the_weights_added_one_by_one_in_feature_order(shared_di
         monkeypatch.setattr("indexer.crf_tagger._SUMMED_LISTS", summed)
     _, weights, _ = read_model(model_path())
     tagger = CrfTagger(model_path())
-    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
-        texts = [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, 40))]
+    texts = news_texts(shared_dir, 40)
     for text in texts + texts[:3]:
-        words = [entities.normalize(t) for tokens in entities.sentences(text) for t, _, _ in tokens]
+        words = normalized_words(text)
         scores = tagger.word_scores(words)
         expected = [[one_at_a_time(weights, part, len(tagger.labels)) for part in word_feature_parts(w, tagger._dictionary)]
                     for w in words]
@@ -115,15 +123,6 @@ def test_word_scores_are_the_weights_added_one_by_one_in_feature_order(shared_di
     assert len(tagger._rows) == len({w for t in texts for tokens in entities.sentences(t) for w in
                                      (entities.normalize(x) for x, _, _ in tokens)})
     assert tagger.sums([[], ["no such feature"]]).tolist() == [[0.0] * len(tagger.labels)] * 2
-
-
-def news_texts(shared_dir, count):
-    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
-        return [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, count))]
-
-
-def normalized_words(text):
-    return [entities.normalize(t) for tokens in entities.sentences(text) for t, _, _ in tokens]
 
 
 def test_a_full_word_table_keeps_the_words_used_most_and_their_scores(shared_dir, monkeypatch):
@@ -169,8 +168,7 @@ def test_thinning_the_word_table_changes_no_entity(shared_dir, monkeypatch):
 def test_same_tags_as_crfsuite_on_corpus_sentences(shared_dir, crfsuite):
     """The shipped model on the sentences of 250 news articles (bench/ner_eval.py
     --check-decoder compares all of the corpus)."""
-    with gzip.open(shared_dir / "corpus" / "news.jsonl.gz", "rt", encoding="utf-8") as lines:
-        texts = [r["title"] + "\n" + r["body"] for r in map(json.loads, itertools.islice(lines, 250))]
+    texts = news_texts(shared_dir, 250)
     reference = crfsuite.Tagger()
     reference.open(model_path())
     tagger = CrfTagger(model_path())
