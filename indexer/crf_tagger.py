@@ -24,6 +24,7 @@ import struct
 import numpy as np
 
 from indexer.entity_features import Sentence, context_features, tag_dictionary, word_feature_parts
+from indexer.document_context import by_document
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _CQDB_HEADER = struct.Struct("<4sIIIII")
@@ -218,6 +219,10 @@ class CrfTagger:
             return []
         lengths = [len(s.words) for s in sentences]
         return self.names(self.decode(self.scores(sentences)[:, self.columns[0]], lengths), lengths)
+
+    def tag_documents(self, documents: list[list[Sentence]]) -> list[list[list[str]]]:
+        """``tag`` of each text's sentences, all scored and decoded in one call."""
+        return by_document(self.tag([s for document in documents for s in document]), documents)
 
     def names(self, labels: np.ndarray, lengths: list[int], model: int = 0) -> list[list[str]]:
         """The tags of ``decode``'s labels, one list per sentence."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import Counter
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -37,6 +37,36 @@ LONGEST = 6
 
 Spans = list[tuple[int, int, str]]
 Count = Callable[[tuple], int]
+
+
+@runtime_checkable
+class DocumentsTagger(Protocol):
+    """A tagger (``indexer.entities.Tagger``) that also tags several texts in one call: the
+    sentences of each text (a document), tagged as ``tag`` tags that text alone. Tagging many
+    texts at once shares between them the numpy calls whose cost does not grow with the words
+    (a Viterbi step, a lookup) (docs/entities.md, fourteenth session)."""
+
+    def tag(self, sentences) -> list[list[str]]: ...
+
+    def tag_documents(self, documents: list[list]) -> list[list[list[str]]]: ...
+
+
+def tag_documents(tagger, documents: list[list]) -> list[list[list[str]]]:
+    """Each document's tags: in one call when ``tagger`` is a ``DocumentsTagger``, else text by
+    text."""
+    if isinstance(tagger, DocumentsTagger):
+        return tagger.tag_documents(documents)
+    return [tagger.tag(sentences) for sentences in documents]
+
+
+def by_document(items: list, documents: list[list]) -> list[list]:
+    """``items`` (one per sentence, the documents' sentences one after the other) cut back into
+    one list per document."""
+    out, start = [], 0
+    for sentences in documents:
+        out.append(items[start:start + len(sentences)])
+        start += len(sentences)
+    return out
 
 
 def sentence_evidence(words: list[str], spans: Spans) -> Counter:
@@ -198,7 +228,14 @@ class PropagatingTagger:
         self._bio_spans = bio_spans
 
     def tag(self, sentences) -> list[list[str]]:
-        tags = self.tagger.tag(sentences)
+        return self._propagated(sentences, self.tagger.tag(sentences))
+
+    def tag_documents(self, documents: list[list]) -> list[list[list[str]]]:
+        return [self._propagated(sentences, tags)
+                for sentences, tags in zip(documents, tag_documents(self.tagger, documents))]
+
+    def _propagated(self, sentences, tags: list[list[str]]) -> list[list[str]]:
+        """``tags`` of one text's ``sentences`` with the rule applied."""
         evidence = Counter(("s", tuple(sentence.words[s:e]), label)  # the names: all the rule needs
                            for sentence, sentence_tags in zip(sentences, tags) if sentence_tags.count("O") < len(sentence_tags)
                            for s, e, label in self._spans_of(sentence.words, sentence_tags))
@@ -426,8 +463,15 @@ class DocumentTagger:
         self._outside = self.crf.model_labels[0].index("O")
 
     def tag(self, sentences) -> list[list[str]]:
+        return self.tag_documents([sentences])[0]
+
+    def tag_documents(self, documents: list[list]) -> list[list[list[str]]]:
+        """The tags of several texts' sentences: the words are scored and each model's Viterbi
+        runs once for all of them (each sentence is decoded on its own anyway); the context
+        features are counted text by text."""
+        sentences = [s for document in documents for s in document]
         if not sentences:
-            return []
+            return [[] for _ in documents]
         crf = self.crf
         lengths = [len(s.words) for s in sentences]
         scores = crf.scores(sentences)
@@ -438,14 +482,30 @@ class DocumentTagger:
         names = crf.model_labels[0]
         spans = [self._spans_of(s.words, [names[i] for i in first[end - len(s.words):end].tolist()]) if any_ else []
                  for s, end, any_ in zip(sentences, ends, tagged.tolist())]
-        words = [w for s in sentences for w in s.words]
-        slots, where, rows = self._context.features(words, crf.word_rows, crf.generation, lengths, first, spans)
+        # Each text's context features. Every word has rows of the same kinds in the same
+        # order, so the texts' rows side by side are added in one pass.
+        all_slots, all_where, all_rows = [], [], []
+        start = 0  # the text's first sentence
+        for document in documents:
+            if not document:
+                continue
+            stop = start + len(document)
+            begin, end = ends[start] - lengths[start], ends[stop - 1]  # its words
+            slots, where, rows = self._context.features([w for s in document for w in s.words],
+                                                        crf.word_rows[begin:end], crf.generation,
+                                                        lengths[start:stop], first[begin:end], spans[start:stop])
+            all_slots.append(slots)
+            all_where += [begin + i for i in where]
+            all_rows += rows
+            start = stop
+        slots = np.concatenate(all_slots, axis=1)
         second = scores[:, crf.columns[1]]
         for added in self._weights[slots[slots.any(axis=1)]]:  # in each word's features' order:
             second += added  # the same floats as CRFsuite's (a feature no word has adds nothing)
-        if where:
-            np.add.at(second, where, self._weights[rows])
+        if all_where:
+            np.add.at(second, all_where, self._weights[all_rows])
         out = crf.names(crf.decode(second, lengths, 1), lengths, 1)
         firsts = crf.names(first, lengths, 0)
-        return [spans_tags(len(o), kept_longer(self._bio_spans(f), self._bio_spans(o))) if f != o else o
+        tags = [spans_tags(len(o), kept_longer(self._bio_spans(f), self._bio_spans(o))) if f != o else o
                 for f, o in zip(firsts, out)]
+        return by_document(tags, documents)

@@ -45,7 +45,8 @@ from typing import Collection, Iterable, Protocol
 from indexer.arabic import is_stop, normalize, strip_marks, tokenize
 from indexer.entity_dictionary import KIND_LABEL, KnownName, KnownNames, named_in_full
 from indexer.crf_tagger import CrfTagger
-from indexer.document_context import DocumentTagger, PropagatingTagger, document_model_path
+from indexer.document_context import DocumentsTagger, DocumentTagger, PropagatingTagger, document_model_path, \
+    tag_documents
 from indexer.entity_network import NetworkTagger
 from indexer.entity_features import CLUSTERS_FILE, Sentence, gazetteer_matches, read_sentence, sentence_features, \
     tag_dictionary, word_clusters
@@ -56,8 +57,8 @@ from indexer.gazetteers import (AMBIGUOUS_ORG, BODY_HEADS, GENERIC_PLACE_WORDS, 
 
 # Re-exported: the keys, features and dictionary pass live in indexer.entity_keys,
 # indexer.entity_features and indexer.entity_dictionary.
-__all__ = ["Entity", "Extractor", "Tagger", "Sentence", "KnownNames", "extract", "entity_key", "display_name",
-           "sentence_features", "clean_spans", "word_clusters", "LABELS", "KIND_LABEL", "MODEL_FILE",
+__all__ = ["Entity", "Extractor", "Tagger", "DocumentsTagger", "Sentence", "KnownNames", "extract", "entity_key",
+           "display_name", "sentence_features", "clean_spans", "word_clusters", "LABELS", "KIND_LABEL", "MODEL_FILE",
            "CLUSTERS_FILE", "model_path", "load_tagger"]
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
@@ -100,7 +101,9 @@ class Entity:
 
 class Tagger(Protocol):
     """What the extractor needs of a model: BIO tags (``B-PER``, ``I-ORG``, ``O``; labels of
-    LABELS) for every word of every sentence. All sentences of a text come in one call."""
+    LABELS) for every word of every sentence. All sentences of a text come in one call. A tagger
+    that can also tag several texts in one call is a ``DocumentsTagger`` (the shipped ones are):
+    ``Extractor.extract_many`` gives it all its texts at once."""
 
     def tag(self, sentences: list[Sentence]) -> list[list[str]]: ...
 
@@ -161,6 +164,11 @@ def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     spans = []
     start, label = None, None
     for i, tag in enumerate(tags + ["O"]):
+        if tag == "O":  # most words: nothing opens
+            if label is not None:
+                spans.append((start, i, label))
+                label = None
+            continue
         kind, _, name = tag.partition("-")
         if label is not None and (kind != "I" or name != label):
             spans.append((start, i, label))
@@ -198,18 +206,28 @@ class Extractor:
 
         ``known``: the authority file's spellings, found wherever they occur (see KnownNames);
         a mention of one has that spelling's key, so it links to its entry."""
-        if not text:
-            return []
-        found: list[tuple[int, int, str, str, KnownName | None, bool]] = []
+        return self.extract_many([text], known)[0]
+
+    def extract_many(self, texts: list[str], known: KnownNames | None = None) -> list[list[Entity]]:
+        """``extract`` of each of ``texts``, the same entities; a tagger that tags several texts in
+        one call (``DocumentsTagger``) gets them all at once, which is faster per text."""
         # A sentence without an Arabic letter (an English quote, a list of numbers) is not tagged:
         # the model has seen almost none, and took "hello world" for an organisation.
-        token_lists = [tokens for tokens in sentences(text)
-                       if _ARABIC_LETTER.search(text, tokens[0][1], tokens[-1][2])]
-        read = [read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in token_lists]
-        for tokens, sentence, tags in zip(token_lists, read, self.tagger.tag(read)):
+        token_lists = [[tokens for tokens in sentences(text)
+                        if _ARABIC_LETTER.search(text, tokens[0][1], tokens[-1][2])] for text in texts]
+        read = [[read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in lists] for lists in token_lists]
+        tags = tag_documents(self.tagger, read)
+        return [self._entities(*one, known) for one in zip(texts, token_lists, read, tags)]
+
+    def _entities(self, text: str, token_lists: list[list[tuple[str, int, int]]], read: list[Sentence],
+                  tags: list[list[str]], known: KnownNames | None) -> list[Entity]:
+        """The entities of ``text`` from its sentences' tokens, words and tags."""
+        found: list[tuple[int, int, str, str, KnownName | None, bool]] = []
+        for tokens, sentence, sentence_tags in zip(token_lists, read, tags):
             words = sentence.words
             breaks = name_breaks(text, tokens, words)
-            spans = clean_spans(split_at_punctuation(without_preposition(self.sentence_spans(sentence, tags), tokens),
+            spans = clean_spans(split_at_punctuation(without_preposition(self.sentence_spans(sentence, sentence_tags),
+                                                                         tokens),
                                                      words, breaks), words)
             merged = known.merge(spans, words, _commas(breaks)) if known is not None else \
                 [(s, e, label, None, False) for s, e, label in spans]

@@ -51,9 +51,10 @@ def entity_linker(config: Mapping):
     from archive.authority import EntityLinker
     from indexer.entities import Extractor, KnownNames
 
-    return EntityLinker(Extractor(config.get("ENTITY_MODEL") or None).extract, entity_key, display_name,
-                        known_names=KnownNames, procs=extract_procs(config),
-                        procs_after=int(config.get("EXTRACT_PROCS_MIN", 100)))
+    extractor = Extractor(config.get("ENTITY_MODEL") or None)
+    return EntityLinker(extractor.extract, entity_key, display_name, known_names=KnownNames,
+                        procs=extract_procs(config), procs_after=int(config.get("EXTRACT_PROCS_MIN", 100)),
+                        extract_many=extractor.extract_many)
 
 
 def extract_procs(config: Mapping) -> int:

@@ -95,7 +95,7 @@ def _start_worker(linker: "EntityLinker", parent: int) -> None:
 
 
 def _found_in_worker(texts: list[str]) -> list[list[tuple[str, str, str]]]:
-    return [_worker_linker._found(None, text) for text in texts]
+    return _worker_linker._found_all(None, texts)
 
 
 class Ahead:
@@ -127,12 +127,17 @@ class EntityLinker:
     at least ``procs_after`` articles, so small runs start none; the model and the dictionary
     are the parent's). Linking takes each article's mentions from there when its text is the
     one extracted, and extracts here otherwise: the links are the same either way. Call
-    ``close()`` when the run ends."""
+    ``close()`` when the run ends.
+
+    ``extract_many``, when given, is ``extract`` of a list of texts (a list of mention lists,
+    the same mentions): an extraction process gives it each chunk of texts at once."""
 
     def __init__(self, extract: Callable[..., list], key: KeyFn, display: Callable[[str], str],
                  known_names: Callable[[list[tuple[str, str, int]]], object] | None = None,
-                 procs: int = 0, procs_after: int = 100):
+                 procs: int = 0, procs_after: int = 100,
+                 extract_many: Callable[..., list[list]] | None = None):
         self.extract = extract
+        self.extract_many = extract_many
         self.resolver = Resolver(key, display)
         self.known_names = known_names
         self._dictionary = None
@@ -153,6 +158,21 @@ class EntityLinker:
         else:
             self._ready(session)
             mentions = self.extract(text, self._dictionary)
+        return self._keyed(mentions)
+
+    def _found_all(self, session, texts: list[str]) -> list[list[tuple[str, str, str]]]:
+        """``_found`` of each of ``texts`` (with ``extract_many`` when there is one)."""
+        if self.extract_many is None:
+            return [self._found(session, text) for text in texts]
+        if self.known_names is not None:
+            self._ready(session)
+        extra = () if self.known_names is None else (self._dictionary,)
+        found = []
+        for i in range(0, len(texts), CHUNK):  # a few at a time: what one call holds stays small
+            found += self.extract_many(texts[i:i + CHUNK], *extra)
+        return [self._keyed(mentions) for mentions in found]
+
+    def _keyed(self, mentions: list) -> list[tuple[str, str, str]]:
         return [(getattr(m, "key", None) or self.resolver.key(m.text), m.text, m.label) for m in mentions]
 
     def ahead(self, session, articles: list) -> Ahead | None:
@@ -176,15 +196,24 @@ class EntityLinker:
             self._ahead.update((text, (future, k)) for k, text in enumerate(chunk))
         return Ahead(self, futures, texts)
 
-    def _mentions(self, session, text: str) -> list[tuple[str, str, str]]:
-        started = self._ahead.get(text)
-        if started is not None:
-            future, k = started
-            try:
-                return list(future.result()[k])
-            except Exception:  # noqa: BLE001 - cancelled, a lost process: extract here (an error recurs here)
-                pass
-        return self._found(session, text)
+    def _mentions(self, session, texts: list[str]) -> list[list[tuple[str, str, str]]]:
+        """The mentions of each of ``texts``: from the extraction processes where they were
+        extracted ahead, the others extracted here together."""
+        out: list[list[tuple[str, str, str]] | None] = []
+        for text in texts:
+            started = self._ahead.get(text)
+            found = None
+            if started is not None:
+                future, k = started
+                try:
+                    found = list(future.result()[k])
+                except Exception:  # noqa: BLE001 - cancelled, a lost process: extract here (an error recurs here)
+                    pass
+            out.append(found)
+        missing = [i for i, found in enumerate(out) if found is None]
+        for i, found in zip(missing, self._found_all(session, [texts[i] for i in missing])):
+            out[i] = found
+        return out
 
     def close(self) -> None:
         """Stop the extraction processes (tasks not started are dropped)."""
@@ -198,8 +227,7 @@ class EntityLinker:
         found: list[tuple[str, str, str]] = []  # (key, text, label) of every mention, article by article
         ends = []
         with session.no_autoflush:
-            for article in articles:
-                mentions = self._mentions(session, article_text(article))
+            for mentions in self._mentions(session, [article_text(article) for article in articles]):
                 # Full names first: a provisional entry takes its name from its longest mention.
                 mentions.sort(key=lambda m: -len(m[1].split()))
                 found += mentions

@@ -92,6 +92,38 @@ def test_extraction_ahead_gives_the_links_of_extraction_here(db, tmp_path, small
     assert links(db) == expected(changed)
 
 
+class ManyExtract(CountingExtract):
+    """A stand-in with a batch call: ``batches`` records the texts of each call of it."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def many(self, texts: list[str]) -> list[list[Mention]]:
+        self.batches.append(list(texts))
+        return [CountingExtract.__call__(self, text) for text in texts]
+
+
+def test_a_batch_call_extracts_the_articles_not_extracted_ahead_together(db, tmp_path, small_batches):
+    rows = records(10)
+    extract = ManyExtract()
+    linker = EntityLinker(extract, entity_key, display_name, procs=0, extract_many=extract.many)
+    ingest(db, [write(tmp_path / "a.jsonl", rows)], on_stored=linker)
+    assert links(db) == expected(rows)
+    # the batches of 4, 4 and 2 articles, each in one call (a text is its title, then its body)
+    assert [len(texts) for texts in extract.batches] == [4, 4, 2]
+    assert [text.split("\n")[-1] for texts in extract.batches for text in texts] == [r["body"] for r in rows]
+
+
+def test_an_extraction_process_uses_the_batch_call(db, tmp_path, small_batches):
+    rows = records(10)
+    extract = ManyExtract()
+    linker = EntityLinker(extract, entity_key, display_name, procs=1, procs_after=1, extract_many=extract.many)
+    ingest(db, [write(tmp_path / "a.jsonl", rows)], on_stored=linker)
+    assert links(db) == expected(rows)
+    assert extract.calls == [] and extract.batches == []  # all in the extraction process
+
+
 def test_small_runs_start_no_process(db, tmp_path, small_batches):
     extract = CountingExtract()
     linker = EntityLinker(extract, entity_key, display_name, procs=2, procs_after=5)
@@ -107,9 +139,10 @@ def test_a_text_that_changed_since_it_was_extracted_is_extracted_again(db):
     try:
         with db.session() as s:
             handle = linker.ahead(s, [before])
-            assert linker._mentions(s, article_text(before)) == [(entity_key("دونالد ترامب"), "دونالد ترامب", "PER")]
+            trump = (entity_key("دونالد ترامب"), "دونالد ترامب", "PER")
+            assert linker._mentions(s, [article_text(before)]) == [[trump]]
             assert extract.calls == []
-            assert {m[1] for m in linker._mentions(s, article_text(after))} == {"بغداد", "أنطونيو غوتيريش"}
+            assert {m[1] for m in linker._mentions(s, [article_text(after)])[0]} == {"بغداد", "أنطونيو غوتيريش"}
             assert extract.calls == [article_text(after)]  # not the one extracted ahead: here
             handle.close()
             assert linker._ahead == {}

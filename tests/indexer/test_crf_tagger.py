@@ -206,6 +206,42 @@ def test_another_tagger_plugs_into_the_extractor():
     assert [(e.text, e.label) for e in found] == [("زرت", "LOC"), ("بغداد", "LOC"), ("والبصرة", "LOC")]
 
 
+def test_several_texts_at_once_give_each_text_s_entities(shared_dir, monkeypatch):
+    """Extractor.extract_many: the shipped two-stage tagger scores and decodes the texts' sentences
+    together, and each text's entities are those it has alone (texts of no sentence, or none
+    with an Arabic letter, among them; a word table thinned between calls)."""
+    texts = news_texts(shared_dir, 30)
+    texts[3:3] = ["", "hello world. 2024", "؟"]
+    expected = [Extractor().extract(text) for text in texts]
+    assert sum(map(len, expected)) > 100
+    monkeypatch.setattr("indexer.crf_tagger._WORDS_CACHED", 3000)
+    monkeypatch.setattr("indexer.crf_tagger._WORDS_KEPT", 1000)
+    extractor = Extractor()
+    got = [found for i in range(0, len(texts), 7) for found in extractor.extract_many(texts[i:i + 7])]
+    assert got == expected
+    assert extractor.tagger.tagger.crf.generation >= 2  # PropagatingTagger(DocumentTagger)
+    assert extractor.extract_many([]) == []
+
+
+def test_the_crf_alone_tags_several_texts_as_each_alone(small_model):
+    rng = random.Random(3)
+    tagger = CrfTagger(small_model, {})
+    documents = [[Sentence([f"w{rng.randrange(40)}" for _ in range(rng.randrange(1, 9))], [], set())
+                  for _ in range(k)] for k in (3, 0, 1, 5)]
+    assert tagger.tag_documents(documents) == [tagger.tag(document) for document in documents]
+
+
+def test_a_tagger_of_one_text_at_a_time_serves_extract_many():
+    class Everything:  # every word its own place; no tag_documents
+        def tag(self, sentences):
+            return [["B-LOC"] * len(s.words) for s in sentences]
+
+    extractor = Extractor(tagger=Everything(), use_gazetteer=False, use_patterns=False)
+    texts = ["زرت بغداد", "", "والبصرة"]
+    assert extractor.extract_many(texts) == [extractor.extract(text) for text in texts]
+    assert [e.text for e in extractor.extract_many(texts)[2]] == ["والبصرة"]
+
+
 def test_a_model_file_of_another_kind_is_refused(tmp_path):
     other = tmp_path / "model.bin"
     other.write_bytes(b"\0" * 64)

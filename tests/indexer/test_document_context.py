@@ -79,6 +79,20 @@ def test_the_two_stage_tagger_tags_as_crfsuite_does_with_the_context_features(mo
     assert tagger.tag(sentences) == expected  # the words' cached scores give the same again
 
 
+def test_several_texts_at_once_are_tagged_as_each_alone(models):
+    """tag_documents: the texts are scored and decoded together, each one's context features
+    counted from its own sentences only (سلتيك is announced by نادي in one text, bare in another)."""
+    texts = [[["فاز", "نادي", "سلتيك", "امس"], ["سلتيك", "في", "المركز"]],
+             [],
+             [["سلتيك", "في", "المركز", "الاول"]],
+             [["قال", "زيدان", "ان", "بنفيكا", "قوي"], ["فاز", "بنفيكا", "امس"], ["زيدان"]]]
+    documents = [[read_sentence(words) for words in text] for text in texts]
+    tagger = DocumentTagger(models[0], models[1], _spans, bio_spans, {})
+    alone = [tagger.tag(document) for document in documents]
+    assert tagger.tag_documents(documents) == alone
+    assert alone[1] == [] and [len(tags) for tags in alone[3]] == [5, 3, 1]
+
+
 def test_a_name_the_second_stage_shortens_is_kept_whole():
     # "كامالا هاريس" (first stage) → "هاريس" (second stage, to agree with a bare mention elsewhere)
     assert kept_longer([(2, 4, "PER")], [(3, 4, "PER")]) == [(2, 4, "PER")]

@@ -491,3 +491,16 @@ def test_the_authority_seed_knows_bodies_named_like_other_entries(text, name, no
     assert spellings[entity_key("أرامكو السعودية")] == "أرامكو"
     entries = {spellings.get(e.key) for e in Extractor().extract(text, seed_names())}
     assert name in entries and not_name not in entries
+
+
+@pytest.mark.parametrize("tags, spans", [
+    ([], []),
+    (["O", "O"], []),
+    (["B-PER", "I-PER", "O", "B-LOC"], [(0, 2, "PER"), (3, 4, "LOC")]),
+    (["B-PER", "B-PER", "I-PER"], [(0, 1, "PER"), (1, 3, "PER")]),  # B opens a new name
+    (["O", "I-ORG", "I-ORG", "O"], [(1, 3, "ORG")]),  # a stray I- opens one (conlleval)
+    (["B-PER", "I-LOC", "I-LOC"], [(0, 1, "PER"), (1, 3, "LOC")]),  # I- of another label
+    (["B-ORG", "I-ORG"], [(0, 2, "ORG")]),  # a name at the end
+])
+def test_bio_spans_read_tags_as_conlleval_does(tags, spans):
+    assert entities.bio_spans(tags) == spans
