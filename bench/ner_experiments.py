@@ -17,6 +17,7 @@ import ctypes
 import gzip
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -370,6 +371,11 @@ VARIANTS = {
     # grid (eighth session): training-side changes. BILOU tags: trained on bilou_tags, decoded tags
     # read back as BIO (U- → B-, L- → I-) before bio_spans.
     "bilou": ([], {"bilou": True}),
+    # fourteenth session: mention replacement (Dai & Adel 2020, "An analysis of simple data
+    # augmentation for named entity recognition"): a copy of each training sentence with a name,
+    # each name replaced with probability 0.5 by a name of the same label from the training part
+    "mention-replacement": ([], {"augment": {"copies": 1, "p": 0.5}}),
+    "mention-replacement-2": ([], {"augment": {"copies": 2, "p": 0.5}}),
     # mined (eighth session): label-free lexicons of the news (bench/news_lexicon.py)
     **MINED_VARIANTS,
 }
@@ -554,9 +560,37 @@ def _parsed_params(part: str) -> dict:
     return params
 
 
+def mention_replacement(sentences: list[tuple[list[str], list[str]]], copies: int, p: float,
+                        rng: random.Random) -> list[tuple[list[str], list[str]]]:
+    """``copies`` copies of each of ``sentences`` (words, BIO tags) with a name, each name replaced
+    with probability ``p`` by one of the distinct names of its label the sentences give."""
+    pool: dict[str, set] = {}
+    for words, tags in sentences:
+        for s, e, label in bio_spans(tags):
+            pool.setdefault(label, set()).add(tuple(words[s:e]))
+    names = {label: sorted(found) for label, found in pool.items()}
+    out = []
+    for _ in range(copies):
+        for words, tags in sentences:
+            spans = bio_spans(tags)
+            if not spans:
+                continue
+            new_words, new_tags, at = [], [], 0
+            for s, e, label in spans:
+                new_words += words[at:s]
+                new_tags += tags[at:s]
+                name = list(rng.choice(names[label])) if rng.random() < p else words[s:e]
+                new_words += name
+                new_tags += ["B-" + label] + ["I-" + label] * (len(name) - 1)
+                at = e
+            out.append((new_words + words[at:], new_tags + tags[at:]))
+    return out
+
+
 def run_fold(job):
     name, fold, folds, params = job
     silver = params.pop("silver", None)
+    augment = params.pop("augment", None)
     dictionary = fold_dictionary(fold, folds) if params.pop("dictionary", False) else None
     if "docctx" in params:
         return docctx_fold(fold, folds, lambda: features_of(name, dictionary), params)
@@ -564,6 +598,9 @@ def run_fold(job):
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
     extra, silver_info = silver_fold(name, fold, folds, params, dictionary, feats, silver) if silver else ([], None)
+    if augment:
+        extra = extra + mention_replacement([(_DATA[k][2], _DATA[k][3]) for k in range(size) if not lo <= k < hi],
+                                            augment["copies"], augment["p"], random.Random(fold))
     algorithm = params.pop("algorithm", "lbfgs")
     encode = train_ner.bilou_tags if params.pop("bilou", False) else list
     if algorithm != "lbfgs":

@@ -55,6 +55,7 @@ def _strip_clitics(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same names come back in article after article
 def entity_key(text: str) -> str:
     """The authority-file lookup form of a mention.
 
