@@ -352,13 +352,16 @@ class ContextRows:
         return numbers
 
     def features(self, words: list[str], rows: np.ndarray, generation, lengths: list[int], first: np.ndarray,
-                 spans: list[Spans]) -> tuple[np.ndarray, list[int], list[int]]:
+                 spans: list[Spans], texts: list[int] | None = None) -> tuple[np.ndarray, list[int], list[int]]:
         """The second stage's context features of a text's words (``words``, the sentences of
         ``lengths`` words one after the other; ``rows``, ``generation``: a number per distinct
         word, see ``_form_numbers``; ``first``: their first-stage label numbers;
         ``spans``: each sentence's names from the first stage): (slots, where, rows): ``slots``
         (features × words) the rows of each word's features in their order, then the rows
-        ``rows`` of the exact repeats of multiword names at the words ``where``, in that order."""
+        ``rows`` of the exact repeats of multiword names at the words ``where``, in that order.
+
+        ``texts``: the sentences are those of several texts, of these many sentences each (each
+        text's words counted apart from the others', as if each came alone)."""
         n = len(words)
         label = np.zeros(n, dtype=np.intp)  # each word's label column: 0 outside a name
         parts, part_columns, names = [], [], []  # the words of multiword names (u, uB, uE)
@@ -374,6 +377,9 @@ class ContextRows:
             start += size
         # the words' keys then their forms' (2n), numbered 0… in this text, and (sentence, key)
         numbers = np.concatenate([2 * rows, 2 * self._form_numbers(words, rows, generation) + 1])
+        if texts is not None and len(texts) > 1:  # a key of each text: (text, number)
+            text_of = np.repeat(np.repeat(np.arange(len(texts)), texts), lengths)
+            numbers = np.concatenate([text_of, text_of]) * (int(numbers.max()) + 1) + numbers
         keys, key = np.unique(numbers, return_inverse=True)
         sentence = np.repeat(np.arange(len(lengths)), lengths)
         pairs, pair = np.unique(np.concatenate([sentence, sentence]) * len(keys) + key, return_inverse=True)
@@ -398,7 +404,22 @@ class ContextRows:
             slots += [self._majority[kind][best[0, at]], self._bucketed[kind][best[0, at], times_bucket[at]],
                       self._outside[kind][found[at], outside_bucket[at]]]
         slots += list(self._parts[np.arange(3)[:, None], best[1:, :n]])
-        where, rows = self._repeats(words, key[:n], lengths, names)
+        if texts is None or len(texts) < 2:
+            where, rows = self._repeats(words, key[:n], lengths, names)
+            return np.array(slots), where, rows
+        where, rows = [], []
+        first_sentence = first_word = 0
+        for count in texts:  # the exact repeats of each text's names
+            last_sentence = first_sentence + count
+            size = sum(lengths[first_sentence:last_sentence])
+            last_word = first_word + size
+            text_names = [(start - first_word, s, e, label) for start, s, e, label in names
+                          if first_word <= start < last_word]
+            text_where, text_rows = self._repeats(words[first_word:last_word], key[first_word:last_word],
+                                                  lengths[first_sentence:last_sentence], text_names)
+            where += [first_word + i for i in text_where]
+            rows += text_rows
+            first_sentence, first_word = last_sentence, last_word
         return np.array(slots), where, rows
 
     def _repeats(self, words, key, lengths, names) -> tuple[list[int], list[int]]:
@@ -482,28 +503,15 @@ class DocumentTagger:
         names = crf.model_labels[0]
         spans = [self._spans_of(s.words, [names[i] for i in first[end - len(s.words):end].tolist()]) if any_ else []
                  for s, end, any_ in zip(sentences, ends, tagged.tolist())]
-        # Each text's context features. Every word has rows of the same kinds in the same
-        # order, so the texts' rows side by side are added in one pass.
-        all_slots, all_where, all_rows = [], [], []
-        start = 0  # the text's first sentence
-        for document in documents:
-            if not document:
-                continue
-            stop = start + len(document)
-            begin, end = ends[start] - lengths[start], ends[stop - 1]  # its words
-            slots, where, rows = self._context.features([w for s in document for w in s.words],
-                                                        crf.word_rows[begin:end], crf.generation,
-                                                        lengths[start:stop], first[begin:end], spans[start:stop])
-            all_slots.append(slots)
-            all_where += [begin + i for i in where]
-            all_rows += rows
-            start = stop
-        slots = np.concatenate(all_slots, axis=1)
+        # the context features, each text's counted from its own sentences
+        slots, where, rows = self._context.features([w for s in sentences for w in s.words], crf.word_rows,
+                                                    crf.generation, lengths, first, spans,
+                                                    [len(document) for document in documents if document])
         second = scores[:, crf.columns[1]]
         for added in self._weights[slots[slots.any(axis=1)]]:  # in each word's features' order:
             second += added  # the same floats as CRFsuite's (a feature no word has adds nothing)
-        if all_where:
-            np.add.at(second, all_where, self._weights[all_rows])
+        if where:
+            np.add.at(second, where, self._weights[rows])
         out = crf.names(crf.decode(second, lengths, 1), lengths, 1)
         firsts = crf.names(first, lengths, 0)
         tags = [spans_tags(len(o), kept_longer(self._bio_spans(f), self._bio_spans(o))) if f != o else o

@@ -217,3 +217,34 @@ def test_the_context_rows_are_the_context_features_in_their_order():
             got[i].append(r)
         assert got == expected
     assert any(f.startswith("dr") for f in numbers) and any(f.startswith("du") for f in numbers)
+
+
+def test_the_context_rows_of_several_texts_are_each_text_s_alone():
+    """ContextRows.features with ``texts``: the rows each word gets are those its text alone
+    gives (the same names in another text of the batch count for nothing)."""
+    numbers: dict[str, int] = {}
+    first_labels = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+    rows_of = ContextRows(lambda f: numbers.setdefault(f, len(numbers) + 1), first_labels)
+    texts = [_random_text(seed, sentences=size) for seed, size in ((1, 5), (2, 1), (3, 12), (4, 3))]
+    texts.insert(2, [(["قال", "عبد", "الله", "امس"], [(1, 3, "PER")]), (["عبد", "الله", "في", "بغداد"], [])])
+    word_rows: dict[str, int] = {}
+
+    def inputs(text):
+        words = [w for words, _ in text for w in words]
+        first = []
+        for words_, spans in text:
+            tags = ["O"] * len(words_)
+            for s, e, label in spans:
+                tags[s:e] = ["B-" + label] + ["I-" + label] * (e - s - 1)
+            first += [first_labels.index(t) for t in tags]
+        rows = np.array([word_rows.setdefault(w, len(word_rows)) for w in words])
+        return words, rows, [len(w) for w, _ in text], np.array(first), [spans for _, spans in text]
+
+    alone = [rows_of.features(*inputs(text)[:2], False, *inputs(text)[2:]) for text in texts]
+    together = rows_of.features(*inputs([s for text in texts for s in text])[:2], False,
+                                *inputs([s for text in texts for s in text])[2:], [len(text) for text in texts])
+    assert np.array_equal(together[0], np.concatenate([slots for slots, _, _ in alone], axis=1))
+    offsets = np.cumsum([0] + [slots.shape[1] for slots, _, _ in alone]).tolist()
+    assert together[1] == [offset + i for (_, where, _), offset in zip(alone, offsets) for i in where]
+    assert together[2] == [r for _, _, rows in alone for r in rows]
+    assert together[1]  # a text has an exact repeat of a multiword name (عبد الله)
