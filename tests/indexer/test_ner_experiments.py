@@ -214,3 +214,21 @@ def test_the_document_index_gives_the_same_context_features_faster():
         assert document_context.context_token_features(words, tags, count, index) == slow
     assert any("drB=" in f for words, _ in sentences for token in document_context.context_token_features(
         words, ["O"] * len(words), total.__getitem__) for f in token)  # the repeats are exercised
+
+
+def test_mention_replacement_swaps_names_for_names_of_the_same_label():
+    import random
+
+    sentences = [(["قال", "دونالد", "ترامب", "في", "بغداد"], ["O", "B-PER", "I-PER", "O", "B-LOC"]),
+                 (["زار", "ماكرون", "باريس"], ["O", "B-PER", "B-LOC"]),
+                 (["لا", "اسم", "هنا"], ["O", "O", "O"])]
+    out = ner_experiments.mention_replacement(sentences, copies=2, p=1.0, rng=random.Random(0))
+    assert len(out) == 4  # two copies of each sentence with a name
+    people = {("دونالد", "ترامب"), ("ماكرون",)}
+    for words, tags in out:
+        assert len(words) == len(tags)
+        spans = ner_experiments.bio_spans(tags)
+        assert [label for _, _, label in spans] == ["PER", "LOC"]
+        assert tuple(words[spans[0][0]:spans[0][1]]) in people
+        assert tuple(words[spans[1][0]:spans[1][1]]) in {("بغداد",), ("باريس",)}
+    assert ner_experiments.mention_replacement(sentences, copies=1, p=0.0, rng=random.Random(0)) == sentences[:2]
