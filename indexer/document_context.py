@@ -360,8 +360,8 @@ class ContextRows:
         (features × words) the rows of each word's features in their order, then the rows
         ``rows`` of the exact repeats of multiword names at the words ``where``, in that order.
 
-        ``texts``: the sentences are those of several texts, of these many sentences each (each
-        text's words counted apart from the others', as if each came alone)."""
+        ``texts``: the sentences are those of several texts, of these many sentences each (None:
+        one text); each text's words are counted apart from the others', as if each came alone."""
         n = len(words)
         label = np.zeros(n, dtype=np.intp)  # each word's label column: 0 outside a name
         parts, part_columns, names = [], [], []  # the words of multiword names (u, uB, uE)
@@ -377,9 +377,9 @@ class ContextRows:
             start += size
         # the words' keys then their forms' (2n), numbered 0… in this text, and (sentence, key)
         numbers = np.concatenate([2 * rows, 2 * self._form_numbers(words, rows, generation) + 1])
-        if texts is not None and len(texts) > 1:  # a key of each text: (text, number)
-            text_of = np.repeat(np.repeat(np.arange(len(texts)), texts), lengths)
-            numbers = np.concatenate([text_of, text_of]) * (int(numbers.max()) + 1) + numbers
+        texts = texts or [len(lengths)]
+        text_of = np.repeat(np.repeat(np.arange(len(texts)), texts), lengths)  # a key of each text: (text, number)
+        numbers = np.concatenate([text_of, text_of]) * (int(numbers.max()) + 1) + numbers
         keys, key = np.unique(numbers, return_inverse=True)
         sentence = np.repeat(np.arange(len(lengths)), lengths)
         pairs, pair = np.unique(np.concatenate([sentence, sentence]) * len(keys) + key, return_inverse=True)
@@ -404,17 +404,16 @@ class ContextRows:
             slots += [self._majority[kind][best[0, at]], self._bucketed[kind][best[0, at], times_bucket[at]],
                       self._outside[kind][found[at], outside_bucket[at]]]
         slots += list(self._parts[np.arange(3)[:, None], best[1:, :n]])
-        if texts is None or len(texts) < 2:
-            where, rows = self._repeats(words, key[:n], lengths, names)
-            return np.array(slots), where, rows
         where, rows = [], []
-        first_sentence = first_word = 0
-        for count in texts:  # the exact repeats of each text's names
+        first_sentence = first_word = k = 0
+        for count in texts:  # the exact repeats of each text's names (``names`` is in text order)
             last_sentence = first_sentence + count
-            size = sum(lengths[first_sentence:last_sentence])
-            last_word = first_word + size
-            text_names = [(start - first_word, s, e, label) for start, s, e, label in names
-                          if first_word <= start < last_word]
+            last_word = first_word + sum(lengths[first_sentence:last_sentence])
+            text_names = []
+            while k < len(names) and names[k][0] < last_word:
+                start, s, e, label = names[k]
+                text_names.append((start - first_word, s, e, label))
+                k += 1
             text_where, text_rows = self._repeats(words[first_word:last_word], key[first_word:last_word],
                                                   lengths[first_sentence:last_sentence], text_names)
             where += [first_word + i for i in text_where]
