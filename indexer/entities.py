@@ -35,7 +35,7 @@ the CRF features are in ``indexer.entity_features``, the dictionary pass in
 from __future__ import annotations
 
 import bisect
-import functools
+import operator
 import os
 import re
 from dataclasses import dataclass
@@ -73,8 +73,22 @@ DOCUMENT_RULE = True
 # length anyway; the cut only bounds one call on text without punctuation).
 _MAX_SEQUENCE = 120
 
-# ``normalize`` of a token, kept for the words met most (news repeats its words).
-_normalized = functools.lru_cache(maxsize=1 << 18)(normalize)
+
+class _NormalizedTokens(dict):
+    """``normalize`` of each token looked up (``table[token]``), kept: news repeats its words.
+    Emptied when it holds _NORMALIZED_KEPT tokens (a plain dict is read faster than an LRU cache,
+    and what is dropped costs one ``normalize`` again)."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= _NORMALIZED_KEPT:
+            self.clear()
+        word = self[token] = normalize(token)
+        return word
+
+
+_NORMALIZED_KEPT = 1 << 18
+_normalized = _NormalizedTokens()
+_START = operator.itemgetter(1)  # of a token (token, start, end)
 
 # Characters between two tokens that end a sentence: . ! ? ؟ ؛ : and line breaks.
 _SENTENCE_BREAK = re.compile(r"[.!?\u061F\u061B:\n]")
@@ -133,28 +147,35 @@ def load_tagger(path: str) -> Tagger:
 # Extraction.
 # ---------------------------------------------------------------------------------------------
 
+def _has_letter_dot_letter(text: str) -> bool:
+    """Whether a dot of ``text`` stands between two letters (rare); each dot is looked at,
+    which is quicker than a search trying every character."""
+    match, find = _LETTER_DOT_LETTER.match, text.find
+    dot = find(".", 1)
+    while dot != -1:
+        if match(text, dot - 1):
+            return True
+        dot = find(".", dot + 1)
+    return False
+
+
 def sentences(text: str) -> Iterable[list[tuple[str, int, int]]]:
     """``arabic.tokenize`` tokens of ``text`` grouped into sentences of at most _MAX_SEQUENCE."""
     dots = {m.start() + k for m in _ABBREVIATION.finditer(text) for k, c in enumerate(m.group()) if c == "."} \
-        if _LETTER_DOT_LETTER.search(text) else ()
-    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text) if m.start() not in dots]
-    breaks.append(len(text))
-    next_break = 0
-    current: list[tuple[str, int, int]] = []
-    for token in tokenize(text):
-        start = token[1]
-        if breaks[next_break] < start:  # a break lies between the previous token and this one
-            while breaks[next_break] < start:
-                next_break += 1
-            if current:
-                yield current
-                current = []
-        elif len(current) >= _MAX_SEQUENCE:
-            yield current
-            current = []
-        current.append(token)
-    if current:
-        yield current
+        if _has_letter_dot_letter(text) else ()
+    tokens = list(tokenize(text))
+    # A break (never inside a token) ends the sentence before the first token after it.
+    ends = [bisect.bisect_right(tokens, m.start(), key=_START) for m in _SENTENCE_BREAK.finditer(text)
+            if m.start() not in dots]
+    ends.append(len(tokens))
+    begin = 0
+    for end in ends:
+        while end - begin > _MAX_SEQUENCE:
+            yield tokens[begin:begin + _MAX_SEQUENCE]
+            begin += _MAX_SEQUENCE
+        if end > begin:
+            yield tokens[begin:end]
+            begin = end
 
 
 def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
@@ -215,7 +236,7 @@ class Extractor:
         # the model has seen almost none, and took "hello world" for an organisation.
         token_lists = [[tokens for tokens in sentences(text)
                         if _ARABIC_LETTER.search(text, tokens[0][1], tokens[-1][2])] for text in texts]
-        read = [[read_sentence([_normalized(t) for t, _, _ in tokens]) for tokens in lists] for lists in token_lists]
+        read = [[read_sentence([_normalized[t] for t, _, _ in tokens]) for tokens in lists] for lists in token_lists]
         tags = tag_documents(self.tagger, read)
         return [self._entities(*one, known) for one in zip(texts, token_lists, read, tags)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import functools
 import gzip
+import itertools
 from dataclasses import dataclass
 from importlib import resources
 from typing import Iterator
@@ -198,9 +199,7 @@ def title_ends(words: list[str]) -> set[int]:
     """Positions right after an office title and its qualifiers (where a name may start)."""
     ends = set()
     n = len(words)
-    for i in range(n):
-        if words[i] not in _TITLE_FIRST_WORDS:
-            continue
+    for i in itertools.compress(range(n), map(_TITLE_FIRST_WORDS.__contains__, words)):  # most words: none
         for size in (3, 2, 1):
             if tuple(words[i:i + size]) in TITLE_WORDS:
                 j = i + size

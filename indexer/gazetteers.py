@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from typing import Collection
 
 from indexer.arabic import normalize, tokenize
@@ -895,6 +896,9 @@ class Gazetteer:
         self.max_len = max((len(p) for p in phrases), default=0)
         # First tokens of every phrase: most tokens are rejected by one set lookup.
         self.first_tokens = frozenset(p[0] for p in phrases)
+        # Every phrase's beginnings shorter than itself: a match is only looked for further
+        # while the words read so far begin some longer phrase.
+        self._continued = frozenset(p[:k] for p in phrases for k in range(1, len(p)))
 
     def label(self, tokens: tuple[str, ...]) -> str | None:
         return self.phrases.get(tokens)
@@ -905,32 +909,42 @@ class Gazetteer:
         word a phrase starts with, ``how`` (returned with the match), the fewest words of such a
         phrase); ``accept(value, how)``, when given, may refuse a phrase found. No phrase runs
         across a position of ``breaks`` (a word before which a name cannot go on)."""
-        phrases = self.phrases
+        phrases, continued = self.phrases, self._continued
         after = sorted(breaks) if breaks else ()
         matches = []
-        i, n = 0, len(words)
-        while i < n:
-            ways = starts(words[i])
-            if not ways:  # most words
-                i += 1
-                continue
-            limit = min(n, i + self.max_len)
+        n, end = len(words), 0
+        every_ways = list(map(starts, words))
+        for i in itertools.compress(range(n), every_ways):  # most words start no phrase
+            if i < end:
+                continue  # inside the phrase found last
+            limit = n
             if after:
                 k = bisect.bisect_right(after, i)
                 if k < len(after):
-                    limit = min(limit, after[k])  # the next break
+                    limit = after[k]  # the next break
             found = None
-            for form, how, shortest in ways:
-                for j in range(limit, found[1] if found else i + shortest - 1, -1):
-                    value = phrases.get((form, *words[i + 1:j]))
-                    if value is not None and (accept is None or accept(value, how)):
+            for form, how, shortest in every_ways[i]:
+                # The phrases starting here, shortest first, read while a longer one may follow;
+                # then the longest accepted one ending after ``lowest``.
+                lowest = found[1] if found else i + shortest - 1
+                ends = []
+                key, j = (form,), i + 1
+                while True:
+                    if j > lowest:
+                        value = phrases.get(key)
+                        if value is not None:
+                            ends.append((j, value))
+                    if j >= limit or key not in continued:
+                        break
+                    key += (words[j],)
+                    j += 1
+                for j, value in reversed(ends):
+                    if accept is None or accept(value, how):
                         found = (i, j, value, how)
                         break
             if found:
                 matches.append(found)
-                i = found[1]
-            else:
-                i += 1
+                end = found[1]
         return matches
 
 

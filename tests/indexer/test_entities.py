@@ -420,6 +420,20 @@ def test_letters_with_dots_between_are_one_name_not_three_sentences():
     assert len(list(entities.sentences("انتهى الاجتماع.وقال الوزير"))) == 2
 
 
+def test_a_dot_between_letters_is_found_dot_by_dot_as_the_pattern_finds_it():
+    for text in ("a.b", ".a", "a.", "..a.b", "ا.ب", "1.2", "a. b", ".", "", "x.y.z", "قال. وأ.ف.ب", "2.ب"):
+        assert entities._has_letter_dot_letter(text) == bool(entities._LETTER_DOT_LETTER.search(text)), text
+
+
+def test_sentences_are_cut_at_breaks_and_every_max_sequence_tokens():
+    size = entities._MAX_SEQUENCE
+    text = " ".join(["كلمة"] * (2 * size + 5)) + ". " + "نهاية" + "\n\n" + "أخرى؟"
+    cut = [[t for t, _, _ in s] for s in entities.sentences(text)]
+    assert [len(s) for s in cut] == [size, size, 5, 1, 1]
+    assert cut[3:] == [["نهاية"], ["أخرى"]]
+    assert list(entities.sentences(".. ؟ \n")) == []
+
+
 def test_a_ministry_with_a_nationality_is_that_country_s_not_the_bare_entry():
     known = entities.KnownNames([(entity_key("وزارة الخارجية"), "org", "mfa"), (entity_key("حزب الله"), "org", "hzb")])
     alone = Extractor(tagger=NoTagger(), use_gazetteer=False, use_patterns=False)
