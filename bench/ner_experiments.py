@@ -413,20 +413,24 @@ VARIANTS.update({
 })
 
 
-def stage1_path(fold: int, folds: int, params: dict) -> str:
+def stage1_path(fold: int, folds: int, params: dict, augment: dict | None = None) -> str:
     # c1 / c2 other than the shipped ones are part of the name (the shipped ones are not, so
-    # caches made before they could be set keep their names)
+    # caches made before they could be set keep their names), and mention replacement
     other = "".join(f"-{key}={params[key]}" for key in ("c1", "c2")
                     if key in params and params[key] != train_ner.PARAMS.get(key))
+    if augment:
+        other += f"-mr{augment['copies']}x{augment['p']}"
     return os.path.join(ROOT, "instance", f"docctx-stage1-fold{fold}of{folds}-"
                         f"{params.get('algorithm', 'lbfgs')}{params['max_iterations']}{other}.json.gz")
 
 
-def stage1_tags(fold: int, folds: int, features, params: dict) -> list[list[str]]:
+def stage1_tags(fold: int, folds: int, features, params: dict, augment: dict | None = None,
+                augmented=None) -> list[list[str]]:
     """The first stage's tags of every sentence for a fold: the held-out fifth's by a model of the
     four training fifths, each training sentence's by a model of the other inner parts (cached;
-    ``features()`` gives every sentence's features when they are not)."""
-    cache = stage1_path(fold, folds, params)
+    ``features()`` gives every sentence's features when they are not). With ``augment``, every one
+    of those models also learns from ``augmented(its training sentences)``."""
+    cache = stage1_path(fold, folds, params, augment)
     if os.path.exists(cache):
         with gzip.open(cache, "rt", encoding="utf-8") as f:
             return json.load(f)
@@ -435,8 +439,8 @@ def stage1_tags(fold: int, folds: int, features, params: dict) -> list[list[str]
     train = [k for k in range(size) if not lo <= k < hi]
     gold = [tags for _, _, _, tags in _DATA]
     feats = features()
-    tags = train_ner.train_and_tag(feats, gold, train, list(range(lo, hi)), params)
-    tags.update(train_ner.jackknifed(feats, gold, train, params, DOCCTX_INNER))
+    tags = train_ner.train_and_tag(feats, gold, train, list(range(lo, hi)), params, augmented)
+    tags.update(train_ner.jackknifed(feats, gold, train, params, DOCCTX_INNER, augmented))
     out = [tags[k] for k in range(size)]
     with gzip.open(cache + ".tmp", "wt", encoding="utf-8") as f:
         json.dump(out, f)
@@ -444,14 +448,15 @@ def stage1_tags(fold: int, folds: int, features, params: dict) -> list[list[str]
     return out
 
 
-def docctx_fold(fold: int, folds: int, features, params: dict):
+def docctx_fold(fold: int, folds: int, features, params: dict, augment: dict | None = None, augmented=None):
     """One fold of a docctx variant (run_fold's result; the seconds are the second stage's, the
-    iterations not counted); ``features()`` gives every sentence's features."""
+    iterations not counted); ``features()`` gives every sentence's features; ``augment``,
+    ``augmented``: mention replacement in the first stage (see ``stage1_tags``)."""
     setting = params.pop("docctx")
     began = time.process_time()
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds
-    first = stage1_tags(fold, folds, features, params)
+    first = stage1_tags(fold, folds, features, params, augment, augmented)
     stage1_seconds = time.process_time() - began
     print(f"docctx fold {fold}: first stage {stage1_seconds:.1f} CPU s", file=sys.stderr, flush=True)
     tags = first
@@ -587,13 +592,22 @@ def mention_replacement(sentences: list[tuple[list[str], list[str]]], copies: in
     return out
 
 
+def augmented_features(name: str, dictionary: dict | None, train: list[int], augment: dict) -> list[tuple]:
+    """(features, tags) of the mention-replaced copies of sentences ``train`` (the same copies for
+    the same sentences: the draw is seeded by them)."""
+    rng = random.Random(train[0] * 1_000_003 + len(train) if train else 0)
+    return [(_sentence_features(name, words, dictionary), tags) for words, tags in
+            mention_replacement([(_DATA[k][2], _DATA[k][3]) for k in train], augment["copies"], augment["p"], rng)]
+
+
 def run_fold(job):
     name, fold, folds, params = job
     silver = params.pop("silver", None)
     augment = params.pop("augment", None)
     dictionary = fold_dictionary(fold, folds) if params.pop("dictionary", False) else None
     if "docctx" in params:
-        return docctx_fold(fold, folds, lambda: features_of(name, dictionary), params)
+        augmented = (lambda train: augmented_features(name, dictionary, train, augment)) if augment else None
+        return docctx_fold(fold, folds, lambda: features_of(name, dictionary), params, augment, augmented)
     feats = features_of(name, dictionary)
     size = len(_DATA)
     lo, hi = size * fold // folds, size * (fold + 1) // folds

@@ -197,8 +197,10 @@ INNER_PARTS = 4
 DOCUMENT_WINDOW = 10
 
 
-def train_and_tag(features, gold, train: list[int], tag: list[int], params: dict) -> dict[int, list[str]]:
-    """A CRF trained on sentences ``train`` (``features[k]``, ``gold[k]``), its tags of ``tag``."""
+def train_and_tag(features, gold, train: list[int], tag: list[int], params: dict,
+                  augmented=None) -> dict[int, list[str]]:
+    """A CRF trained on sentences ``train`` (``features[k]``, ``gold[k]``), its tags of ``tag``;
+    ``augmented(train)``, when given, adds (features, tags) of made-up sentences to the training."""
     params = dict(params)
     algorithm = params.pop("algorithm", "lbfgs")
     if algorithm != "lbfgs":
@@ -206,6 +208,8 @@ def train_and_tag(features, gold, train: list[int], tag: list[int], params: dict
     trainer = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
     for k in train:
         trainer.append(features[k], gold[k])
+    for sentence_features, tags in (augmented(train) if augmented else ()):
+        trainer.append(sentence_features, tags)
     trainer.set_params(params)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.crfsuite")
@@ -223,12 +227,14 @@ def inner_parts(train: list[int], parts: int = INNER_PARTS) -> list[list[int]]:
     return [train[size * p // parts:size * (p + 1) // parts] for p in range(parts)]
 
 
-def jackknifed(features, gold, train: list[int], params: dict, parts: int = INNER_PARTS) -> dict[int, list[str]]:
-    """Each sentence of ``train`` tagged by a model trained on the other inner parts."""
+def jackknifed(features, gold, train: list[int], params: dict, parts: int = INNER_PARTS,
+               augmented=None) -> dict[int, list[str]]:
+    """Each sentence of ``train`` tagged by a model trained on the other inner parts (and what
+    ``augmented`` makes of them, see ``train_and_tag``)."""
     out = {}
     for part in inner_parts(train, parts):
         inside = set(part)
-        out.update(train_and_tag(features, gold, [k for k in train if k not in inside], part, params))
+        out.update(train_and_tag(features, gold, [k for k in train if k not in inside], part, params, augmented))
     return out
 
 

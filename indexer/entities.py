@@ -35,6 +35,7 @@ the CRF features are in ``indexer.entity_features``, the dictionary pass in
 from __future__ import annotations
 
 import bisect
+import functools
 import operator
 import os
 import re
@@ -374,11 +375,8 @@ def name_breaks(text: str, tokens: list[tuple[str, int, int]], words: list[str])
     Not a break: a quotation mark or bracket that opens a body's name right after its head word
     (تنظيم "الدولة الإسلامية", وكالة "رويترز")."""
     breaks: dict[int, bool] = {}
-    starts = None
     for mark in _NAME_BREAK.finditer(text, tokens[0][2], tokens[-1][1]) if tokens else ():
-        if starts is None:
-            starts = [start for _, start, _ in tokens]
-        i = bisect.bisect_right(starts, mark.start())  # the word after the mark
+        i = bisect.bisect_right(tokens, mark.start(), key=_START)  # the word after the mark
         if i in breaks or tokens[i - 1][2] > mark.start():
             continue
         marks = text[tokens[i - 1][2]:tokens[i][1]].strip()
@@ -408,7 +406,8 @@ def without_preposition(spans: list[tuple[int, int, str]], tokens: list[tuple[st
     a span of nothing else is dropped."""
     out = []
     for start, end, label in spans:
-        while start < end and strip_marks(tokens[start][0]) == PREPOSITION_AS_WRITTEN:
+        # strip_marks only deletes characters: without ى the token cannot be على (most tokens)
+        while start < end and "ى" in tokens[start][0] and strip_marks(tokens[start][0]) == PREPOSITION_AS_WRITTEN:
             start += 1
         if start < end:
             out.append((start, end, label))
@@ -436,8 +435,12 @@ def split_at_punctuation(spans: list[tuple[int, int, str]], words: list[str], br
 def _is_generic_place(words: list[str]) -> bool:
     """Whether ``words`` are generic place words only (شرق أوسط, ريف) and not a place the
     gazetteer lists (الشرق الأوسط, بالشرق الأوسط: the gazetteer step's own match, clitics and all)."""
-    return all(clitic_forms(w)[-1] in GENERIC_PLACE_WORDS or w in GENERIC_PLACE_WORDS for w in words) \
-        and gazetteer_matches(words) != [(0, len(words), "LOC")]
+    return all(map(_generic_place_word, words)) and gazetteer_matches(words) != [(0, len(words), "LOC")]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _generic_place_word(word: str) -> bool:
+    return word in GENERIC_PLACE_WORDS or clitic_forms(word)[-1] in GENERIC_PLACE_WORDS
 
 
 def clean_spans(spans: list[tuple[int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:

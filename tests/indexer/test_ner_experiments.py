@@ -172,7 +172,8 @@ def test_the_first_stage_tags_every_training_sentence_by_a_model_that_never_saw_
     (tmp_path / "instance").mkdir()
     models = []
 
-    def train_and_tag(feats, gold, train, tag, params):
+    def train_and_tag(feats, gold, train, tag, params, augmented=None):
+        assert augmented is None
         models.append((set(train), list(tag)))
         return {k: [f"m{len(models)}"] for k in tag}
 
@@ -188,6 +189,42 @@ def test_the_first_stage_tags_every_training_sentence_by_a_model_that_never_saw_
     assert {tags[k][0] for k in held_out} == {"m1"}
     # cached: a second call trains nothing
     assert ner_experiments.stage1_tags(1, 5, lambda: None, {"max_iterations": 100}) == tags and len(models) == 5
+
+
+def test_with_mention_replacement_each_first_stage_model_learns_from_copies_of_its_own_sentences(monkeypatch,
+                                                                                                    tmp_path):
+    data = [("", [], ["قال", f"اسم{k}"], ["O", "B-PER"]) for k in range(23)]
+    monkeypatch.setattr(ner_experiments, "_DATA", data)
+    monkeypatch.setattr(ner_experiments, "ROOT", str(tmp_path))
+    (tmp_path / "instance").mkdir()
+    monkeypatch.setattr(ner_experiments, "_sentence_features", lambda name, words, dictionary: [[w] for w in words])
+    learnt = []
+
+    def train_and_tag(feats, gold, train, tag, params, augmented=None):
+        made = augmented(train)
+        names = {words[1][0] for words, _ in made}
+        learnt.append((set(train), names))
+        return {k: ["O", "B-PER"] for k in tag}
+
+    monkeypatch.setattr(ner_experiments.train_ner, "train_and_tag", train_and_tag)
+    augment = {"copies": 1, "p": 1.0}
+    ner_experiments.stage1_tags(1, 5, lambda: None, {"max_iterations": 100}, augment,
+                                lambda train: ner_experiments.augmented_features("x", None, train, augment))
+    assert len(learnt) == 1 + ner_experiments.DOCCTX_INNER
+    for train, names in learnt:  # the names put in come from the model's own training sentences
+        assert names and names <= {f"اسم{k}" for k in train}
+    assert ner_experiments.stage1_path(1, 5, {"max_iterations": 100}, augment) != \
+        ner_experiments.stage1_path(1, 5, {"max_iterations": 100})
+
+
+def test_train_and_tag_learns_from_the_augmented_sentences_too():
+    feats = [[["w=قال"], ["w=زيد"]], [["w=قال"], ["w=عمرو"]]]
+    gold = [["O", "B-PER"], ["O", "O"]]
+    made = [([["w=قال"], ["w=عمرو"]], ["O", "B-PER"])] * 5
+    plain = ner_experiments.train_ner.train_and_tag(feats, gold, [0, 1], [1], {"max_iterations": 50})
+    more = ner_experiments.train_ner.train_and_tag(feats, gold, [0, 1], [1], {"max_iterations": 50},
+                                                   lambda train: made)
+    assert plain[1] == ["O", "O"] and more[1] == ["O", "B-PER"]
 
 
 def test_the_document_index_gives_the_same_context_features_faster():
