@@ -893,7 +893,6 @@ class Gazetteer:
 
     def __init__(self, phrases: dict[tuple[str, ...], str]):
         self.phrases = phrases
-        self.max_len = max((len(p) for p in phrases), default=0)
         # First tokens of every phrase: most tokens are rejected by one set lookup.
         self.first_tokens = frozenset(p[0] for p in phrases)
         # Every phrase's beginnings shorter than itself: a match is only looked for further
