@@ -52,7 +52,7 @@ from indexer.entity_network import NetworkTagger
 from indexer.entity_features import CLUSTERS_FILE, Sentence, gazetteer_matches, read_sentence, sentence_features, \
     tag_dictionary, word_clusters
 from indexer.entity_keys import clitic_forms, display_name, entity_key
-from indexer.gazetteers import (AMBIGUOUS_ORG, BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
+from indexer.gazetteers import (AMBIGUOUS_LABELS, BODY_HEADS, GENERIC_PLACE_WORDS, NAME_JOINERS, NATIONALITIES, NOT_PERSON_HEADS,
                                 PERSON_EDGE_WORDS, TITLE_WORDS, TRAILING_WORDS, common_word_aliases, default_gazetteer,
                                 function_bodies, person_first_names)
 
@@ -290,11 +290,11 @@ def _by_function_or_common(words: list[str], start: int, end: int, label: str) -
     """Whether the gazetteer phrase ``words[start:end]`` is one the gazetteer step leaves to the
     tagger and the authority file: a state's body named by its function (``function_bodies``:
     وزارة الخارجية, مجلس النواب, الجيش الإسرائيلي), a name that is also an everyday word
-    (``AMBIGUOUS_ORG``: النصر "victory", النهار "daytime"; ``common_word_aliases``: مالي
+    (``AMBIGUOUS_LABELS``: النصر "victory", النهار "daytime", العين "the eye"; ``common_word_aliases``: مالي
     "financial", صور "pictures"), a name found in a word without its clitic where the whole word
     is an everyday word of its own (``_everyday_word``: كابل "cable" is not ك + أبل "Apple"), or a
     place in an idiom (مسقط رأسه "his birthplace", not Muscat)."""
-    if label == AMBIGUOUS_ORG:
+    if label in AMBIGUOUS_LABELS:
         return True
     forms = clitic_forms(words[start])
     if end - start == 1:

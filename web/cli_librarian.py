@@ -85,6 +85,12 @@ def entities_reextract(since, as_json):
         click.echo(ngettext("re-extracted %(num)s article: %(changed)s link differently",
                             "re-extracted %(num)s articles: %(changed)s link differently", result["articles"],
                             changed=result["changed"]))
+        if result["aliases_rekeyed"]:
+            click.echo(ngettext("%(num)s alias has a new lookup key", "%(num)s aliases have a new lookup key",
+                                result["aliases_rekeyed"]))
+        for conflict in result["alias_conflicts"]:
+            click.echo(_("the alias %(alias)s of %(entry)s is also a spelling of %(other)s: it keeps its old "
+                         "key; merge the two entries if they are one", **conflict))
     if result["changed"]:  # then the index: one more JSON line with --json
         from web.cli import reindex_command
         click.get_current_context().invoke(reindex_command, full=False, as_json=as_json, job_id=None)

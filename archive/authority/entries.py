@@ -1,6 +1,7 @@
 """What every part of the authority file shares: the kinds of entry, the error a librarian's
-request can get, following merges to the entry that stands for an id now, and marking the articles
-that mention an entry for the next incremental reindex."""
+request can get, following merges to the entry that stands for an id now, marking the articles
+that mention an entry for the next incremental reindex, and computing the aliases' lookup keys
+again when the key function has changed."""
 from __future__ import annotations
 
 from typing import Callable
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from archive.changes import mark_changed
 from archive.errors import UserError
-from archive.models import ENTITY_TYPES, Article, ArticleEntity, Entity, utcnow
+from archive.models import ENTITY_TYPES, Article, ArticleEntity, Entity, EntityAlias, public_id, utcnow
 
 KINDS = ENTITY_TYPES
 
@@ -52,3 +53,32 @@ def touch_articles_of(session, entity_id: int) -> int:
     mark_changed(session, ids)
     return session.execute(Article.__table__.update().where(Article.id.in_(ids))
                            .values(updated_at=utcnow())).rowcount or 0
+
+
+def rekey_aliases(session, key: KeyFn) -> dict:
+    """Give every alias the lookup key ``key`` gives its spelling now (after a release changed
+    how keys are made: بابل is no longer ب + أبل). A new key that an alias holds already stays
+    with it: the alias that wanted it keeps its old key, and is reported when the holder is
+    another entry's (the two entries name the same spelling: a librarian may merge them; an
+    alias of the same entry finds it anyway). Repeated runs change nothing more. Returns
+    {"rekeyed": n, "conflicts": [{"alias", "entry", "other"}]}, entries as public ids."""
+    rows = session.execute(select(EntityAlias.id, EntityAlias.entity_id, EntityAlias.alias, EntityAlias.key)
+                           .order_by(EntityAlias.id)).all()
+    merged = merged_map(session)
+    final = {eid: follow_merges(eid, merged.get) for eid in {r.entity_id for r in rows}}
+    holder = {r.key: r for r in rows}
+    rekeyed, conflicts = 0, []
+    for r in rows:  # oldest first: of two aliases wanting one key, the older gets it
+        new = key(r.alias)
+        if not new or new == r.key:
+            continue
+        held = holder.get(new)
+        if held is not None:
+            if final[held.entity_id] != final[r.entity_id]:
+                conflicts.append({"alias": r.alias, "entry": public_id(final[r.entity_id]),
+                                  "other": public_id(final[held.entity_id])})
+            continue
+        session.execute(EntityAlias.__table__.update().where(EntityAlias.id == r.id).values(key=new))
+        holder[new] = r
+        rekeyed += 1
+    return {"rekeyed": rekeyed, "conflicts": conflicts}

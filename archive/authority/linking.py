@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import delete, func, insert, select
 
-from archive.authority.entries import KeyFn, follow_merges, merged_map
+from archive.authority.entries import KeyFn, follow_merges, merged_map, rekey_aliases
 from archive.changes import mark_changed
 from archive.db import Database
 from archive.models import Article, ArticleEntity, Entity, EntityAlias, utcnow
@@ -250,8 +250,12 @@ def reextract(db: Database, linker: EntityLinker, since: datetime | None = None,
     by the authority file as it stands, so a librarian's merges (the merged entry's spellings
     belong to the kept one) and renames (names are not keys) hold. Articles whose entries
     change are marked for the next incremental reindex. With the linker's extraction processes,
-    the next batch is extracted while one is linked; the linker is closed at the end. Returns
-    {"articles", "changed"}."""
+    the next batch is extracted while one is linked; the linker is closed at the end. First the
+    aliases' lookup keys are made again with the linker's key function (``rekey_aliases``: a
+    release may make keys another way). Returns {"articles", "changed", "aliases_rekeyed",
+    "alias_conflicts"}."""
+    with db.session() as s:
+        rekeyed = rekey_aliases(s, linker.resolver.key)
     where = [Article.updated_at >= since] if since is not None else []
     columns = (Article.id, Article.title, Article.subtitle, Article.body)
 
@@ -297,4 +301,5 @@ def reextract(db: Database, linker: EntityLinker, since: datetime | None = None,
                 progress(done, total)
     finally:
         linker.close()
-    return {"articles": done, "changed": changed}
+    return {"articles": done, "changed": changed, "aliases_rekeyed": rekeyed["rekeyed"],
+            "alias_conflicts": rekeyed["conflicts"]}

@@ -182,3 +182,46 @@ def test_a_batch_creates_its_new_entries_together_in_the_order_they_are_met(db):
     ids = {e["name"]: e["id"] for a in ("b1", "b2") for e in get_article(db, a)["entities"]}
     order = sorted(["جو بايدن", "كامالا هاريس", "بايدن", "هاريس", "نيروبي"], key=lambda n: int(ids[n][1:]))
     assert order[:2] == ["جو بايدن", "كامالا هاريس"] and order[-1] == "نيروبي"
+
+
+def test_re_extraction_makes_the_aliases_keys_again_after_the_key_function_changed(db):
+    """An archive keyed by an older release (which read فورد as ف + ورد and كشمير as ك + شمير):
+    its mentions would make new provisional entries; reextract first gives every alias the key
+    made now, so they link to their own entries; a second run does nothing more."""
+    from sqlalchemy import select
+
+    from archive.authority import reextract
+    from archive.models import EntityAlias
+
+    old = {"فورد": "ورد", "كشمير": "شمير"}
+    seed(db, [("فورد", "org", ["فورد"]), ("كشمير", "place", ["كشمير"])], lambda t: old.get(t) or entity_key(t))
+    add_article(db, "r1", "مصنع فورد في كشمير")
+    linker = EntityLinker(fake_extract([("فورد", "ORG"), ("كشمير", "LOC")]), entity_key, display_name)
+    result = reextract(db, linker)
+    assert result["articles"] == 1 and result["aliases_rekeyed"] == 2 and result["alias_conflicts"] == []
+    with db.session() as s:
+        assert dict(s.execute(select(EntityAlias.alias, EntityAlias.key)).all()) == {"فورد": "فورد", "كشمير": "كشمير"}
+    entries = {e["name"]: e["id"] for e in get_article(db, "r1")["entities"]}
+    assert set(entries) == {"فورد", "كشمير"}
+    assert not any(entity_info(db, eid)["provisional"] for eid in entries.values())
+    again = reextract(db, linker)
+    assert again == {"articles": 1, "changed": 0, "aliases_rekeyed": 0, "alias_conflicts": []}
+
+
+def test_a_spelling_two_entries_now_share_keeps_its_old_key_and_is_reported(db):
+    from sqlalchemy import select
+
+    from archive.authority.entries import rekey_aliases
+    from archive.models import EntityAlias
+
+    seed(db, [("كشمير", "place", ["كشمير"]), ("شمير", "place", ["شمير"])],
+         lambda t: {"كشمير": "old"}.get(t) or entity_key(t))
+    with db.session() as s:
+        # كشمير wants "كشمير" (free), شمير holds "شمير" already: one move, no conflict.
+        assert rekey_aliases(s, entity_key) == {"rekeyed": 1, "conflicts": []}
+    with db.session() as s:
+        # Now a key function that makes both spellings one key: the holder keeps it.
+        result = rekey_aliases(s, lambda t: "شمير")
+        kashmir = s.scalar(select(EntityAlias.entity_id).where(EntityAlias.alias == "كشمير"))
+        other = s.scalar(select(EntityAlias.entity_id).where(EntityAlias.alias == "شمير"))
+    assert result == {"rekeyed": 0, "conflicts": [{"alias": "كشمير", "entry": f"e{kashmir}", "other": f"e{other}"}]}

@@ -183,7 +183,7 @@ def test_reextract_with_extraction_ahead(db, tmp_path):
     model = OrgsOnly()
     linker = EntityLinker(model, entity_key, display_name, procs=1, procs_after=1)
     result = reextract(db, linker, batch=3)
-    assert result == {"articles": 7, "changed": 7}
+    assert result == {"articles": 7, "changed": 7, "aliases_rekeyed": 0, "alias_conflicts": []}
     assert links(db) == {r["id"]: {"الأمم المتحدة"} for r in rows if "الأمم المتحدة" in r["body"]}
     assert model.calls == [] and linker._pool is None
 

@@ -184,7 +184,7 @@ def test_reextract_keeps_merges_and_renames_and_updates_the_index(tmp_path, mode
     assert '"reextract"' in jobs.output
     # Nothing changed since: a second run links every article the same way.
     again = json.loads(runner.invoke(args=["entities", "reextract", "--json"]).output.splitlines()[0])
-    assert again == {"articles": 48, "changed": 0}
+    assert again == {"articles": 48, "changed": 0, "aliases_rekeyed": 0, "alias_conflicts": []}
     bad = runner.invoke(args=["entities", "reextract", "--since", "yesterday"])
     assert bad.exit_code != 0 and "Invalid value" in bad.output
     app.config["ENTITY_MODEL"] = str(tmp_path / "missing.crfsuite")
