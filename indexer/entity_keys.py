@@ -40,9 +40,13 @@ def _strip_clitics(word: str) -> str:
     """The word without a leading clitic when one is surely there (see ``entity_key``)."""
     forms = clitic_forms(word)
     gazetteer = default_gazetteer()
-    if (word,) not in gazetteer.phrases and word not in person_first_names():  # باراك is not ب + أراك
+
+    def named(form: str) -> bool:
+        return (form,) in gazetteer.phrases or form in person_first_names()
+
+    if not named(word):  # باراك is a name itself, not ب + أراك
         for form in forms[1:]:
-            if (form,) in gazetteer.phrases or form in person_first_names():
+            if named(form):
                 return form
     if len(word) > 3 and word.startswith("وو") and word[1:] in gazetteer.first_tokens:
         return word[1:]  # و + a name's first word that itself starts with و: ووزارة الدفاع

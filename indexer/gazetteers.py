@@ -1921,6 +1921,19 @@ def curated_persons() -> list[str]:
             if len(entry.split()) > 1]
 
 
+def _add_larger(phrases: dict, entries: list[str], everyday: list[str], label: str, ambiguous_label: str,
+                shortest: int = 1) -> None:
+    """Add a larger list's phrases not yet in ``phrases``: the ``everyday`` ones, and a one-word
+    name ``common_word_aliases`` has, as ``ambiguous_label``; a one-word name shorter than
+    ``shortest`` letters is left out."""
+    ambiguous = set(map(_key, everyday))
+    common = common_word_aliases()
+    for key in map(_key, entries + everyday):
+        if not key or key in phrases or (len(key) == 1 and len(key[0]) < shortest):
+            continue
+        phrases[key] = ambiguous_label if key in ambiguous or (len(key) == 1 and key[0] in common) else label
+
+
 @functools.lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     """Places (CLDR + curated) and organisations (curated); the first organisation list wins a tie
@@ -1931,19 +1944,12 @@ def default_gazetteer() -> Gazetteer:
     labelled AMBIGUOUS_ORG."""
     phrases = _table(_cldr_places() + _entries(_PLACES), "LOC")
     phrases.update(_table(_entries(_ORGANISATIONS), "ORG"))
-    ambiguous = set(map(_key, _entries(_AMBIGUOUS_ORGANISATIONS)))
-    common = common_word_aliases()
-    for key in map(_key, curated_organisations() + _entries(_AMBIGUOUS_ORGANISATIONS)):
-        if not key or key in phrases or (len(key) == 1 and len(key[0]) <= 3):
-            continue
-        phrases[key] = AMBIGUOUS_ORG if key in ambiguous or (len(key) == 1 and key[0] in common) else "ORG"
+    _add_larger(phrases, curated_organisations(), _entries(_AMBIGUOUS_ORGANISATIONS), "ORG", AMBIGUOUS_ORG,
+                shortest=4)
     for key in map(_key, curated_persons()):
         if len(key) > 1:
             phrases.setdefault(key, "PER")
-    ambiguous = set(map(_key, _entries(_AMBIGUOUS_PLACES)))
-    for key in map(_key, curated_places() + _entries(_AMBIGUOUS_PLACES)):
-        if key and key not in phrases:
-            phrases[key] = AMBIGUOUS_LOC if key in ambiguous or (len(key) == 1 and key[0] in common) else "LOC"
+    _add_larger(phrases, curated_places(), _entries(_AMBIGUOUS_PLACES), "LOC", AMBIGUOUS_LOC)
     return Gazetteer(phrases)
 
 
